@@ -1,0 +1,147 @@
+"""Exceptions raised by the library, one class per cause.
+
+Callers (the UI, scripts) branch on the class rather than on message text, so
+every failure the API documents maps to exactly one class here. Messages are
+written for people: they say what happened and what to do next, and they never
+contain the API key.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class ModelsLabError(Exception):
+    """Base of everything this library raises on purpose.
+
+    ``status_code`` is the HTTP status when one was involved, ``body`` the
+    decoded JSON answer (key removed) when there was one.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status_code: int | None = None,
+        body: Any = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status_code = status_code
+        self.body = body
+
+    def __str__(self) -> str:
+        return self.message
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.message!r}, status_code={self.status_code!r})"
+
+
+class BadRequestError(ModelsLabError):
+    """The request was refused as malformed (HTTP 400 or an ``error`` status)."""
+
+
+class ParameterError(BadRequestError, ValueError):
+    """A value was refused locally, before anything was sent (nothing was paid)."""
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class InputImageError(ParameterError):
+    """The image or mask could not be used: not an image, too large, empty mask."""
+
+
+class AuthenticationError(ModelsLabError):
+    """HTTP 401: the key is missing or wrong."""
+
+
+class InsufficientCreditsError(ModelsLabError):
+    """HTTP 402: the account has run out of credits."""
+
+
+class PermissionDeniedError(ModelsLabError):
+    """HTTP 403: the plan does not include this feature."""
+
+
+class RateLimitError(ModelsLabError):
+    """HTTP 429: the account's queue is full. ``retry_after`` is in seconds."""
+
+    def __init__(self, message: str, *, retry_after: float | None = None, **kw: Any) -> None:
+        super().__init__(message, **kw)
+        self.retry_after = retry_after
+
+
+class ServerError(ModelsLabError):
+    """HTTP 5xx that persisted through the retries."""
+
+
+class APIConnectionError(ModelsLabError):
+    """The server could not be reached, or the connection broke mid-answer."""
+
+
+class APITimeoutError(APIConnectionError):
+    """One HTTP request took longer than the client's ``timeout``."""
+
+
+class MalformedResponseError(ModelsLabError):
+    """The answer was not the JSON the contract describes (HTML page, garbage)."""
+
+
+class JobError(ModelsLabError):
+    """Base for failures of a job that was accepted and so may have been paid for.
+
+    The id and fetch URL are kept so the result can still be fetched later.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        job_id: int | str | None = None,
+        fetch_url: str | None = None,
+        future_links: list[str] | None = None,
+        **kw: Any,
+    ) -> None:
+        super().__init__(message, **kw)
+        self.job_id = job_id
+        self.fetch_url = fetch_url
+        self.future_links = list(future_links or [])
+
+
+class JobFailedError(JobError):
+    """``fetch`` reported the job as ``failed`` or ``error``."""
+
+
+class JobTimeoutError(JobError):
+    """The job was still processing when ``max_wait`` ran out. It may still finish."""
+
+
+class JobCancelledError(JobError):
+    """The caller's cancel hook stopped the wait. The job itself may still finish."""
+
+
+class DownloadError(ModelsLabError):
+    """An output image could not be downloaded or decoded."""
+
+
+__all__ = [
+    "APIConnectionError",
+    "APITimeoutError",
+    "AuthenticationError",
+    "BadRequestError",
+    "DownloadError",
+    "InputImageError",
+    "InsufficientCreditsError",
+    "JobCancelledError",
+    "JobError",
+    "JobFailedError",
+    "JobTimeoutError",
+    "MalformedResponseError",
+    "ModelsLabError",
+    "ParameterError",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "ServerError",
+]

@@ -1,0 +1,333 @@
+"""One pooled HTTP session with retries, error mapping and key scrubbing.
+
+Everything the client sends goes through ``HttpSession``, so there is a single
+place that decides what is retried, how long to wait, which exception a
+failure becomes, and that the API key never leaks into a message or log.
+
+Retry policy, by cause:
+
+* connection refused / reset before an answer: retried (nothing reached the API);
+* HTTP 5xx and 429: retried with jittered exponential backoff, honouring
+  ``retry_after`` in the body and the ``Retry-After`` header;
+* a read timeout on a request that may have started a paid job (``inpaint``)
+  is *not* retried, to avoid paying twice; idempotent calls (fetch, downloads)
+  are retried.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import json
+import logging
+import random
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+import requests
+from requests.adapters import HTTPAdapter
+
+from .errors import (
+    APIConnectionError,
+    APITimeoutError,
+    AuthenticationError,
+    BadRequestError,
+    DownloadError,
+    InsufficientCreditsError,
+    JobCancelledError,
+    MalformedResponseError,
+    ModelsLabError,
+    PermissionDeniedError,
+    RateLimitError,
+    ServerError,
+)
+
+log = logging.getLogger("inpaint.http")
+
+MAX_BACKOFF = 30.0
+# Beyond this a 429 is reported to the caller instead of waited out silently.
+MAX_RATE_LIMIT_WAIT = 60.0
+
+
+class Scrubber:
+    """Removes secrets from any text before it leaves the library."""
+
+    def __init__(self, *secrets: str | None) -> None:
+        self._secrets = [s for s in secrets if s]
+
+    def __call__(self, text: Any) -> Any:
+        if isinstance(text, str):
+            for secret in self._secrets:
+                text = text.replace(secret, "***")
+            return text
+        if isinstance(text, dict):
+            return {k: ("***" if k == "key" else self(v)) for k, v in text.items()}
+        if isinstance(text, list):
+            return [self(v) for v in text]
+        return text
+
+
+def parse_retry_after(value: Any) -> float | None:
+    """Seconds from a ``retry_after`` body field or a ``Retry-After`` header (delta or date)."""
+    if value is None or value == "":
+        return None
+    try:
+        return max(0.0, float(value))
+    except (TypeError, ValueError):
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(str(value))
+    except (TypeError, ValueError):
+        return None
+    if when is None:
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
+def error_message(body: Any) -> str | None:
+    """The human message of an error body; some endpoints spell it ``messege``."""
+    if not isinstance(body, dict):
+        return None
+    for field in ("message", "messege", "error", "detail"):
+        value = body.get(field)
+        if isinstance(value, str) and value.strip():
+            return value.strip()
+        if isinstance(value, (dict, list)) and value:
+            return json.dumps(value)[:300]
+    return None
+
+
+def classify_error_status(message: str, status_code: int | None, body: Any) -> ModelsLabError:
+    """An ``error`` status with HTTP 200 is classified by its words, as the API
+    often answers auth and credit failures that way."""
+    low = message.lower()
+    if ("key" in low and any(w in low for w in ("invalid", "missing", "wrong", "not valid"))) \
+            or "unauthori" in low:
+        return AuthenticationError(
+            f"The API key was refused: {message}", status_code=status_code, body=body)
+    if "credit" in low or "balance" in low or "subscription" in low:
+        return InsufficientCreditsError(
+            f"Not enough credits: {message}", status_code=status_code, body=body)
+    if "queue" in low or "rate limit" in low or "too many" in low:
+        retry = parse_retry_after(body.get("retry_after")) if isinstance(body, dict) else None
+        return RateLimitError(message, retry_after=retry, status_code=status_code, body=body)
+    return BadRequestError(message, status_code=status_code, body=body)
+
+
+def error_for_status(status: int, body: Any, headers: Any) -> ModelsLabError:
+    message = error_message(body) or f"HTTP {status}"
+    if status == 400 or status == 422:
+        return BadRequestError(f"The request was refused: {message}", status_code=status, body=body)
+    if status == 401:
+        return AuthenticationError(
+            f"The API key was refused (HTTP 401): {message}. Check MODELSLAB_API_KEY.",
+            status_code=status, body=body)
+    if status == 402:
+        return InsufficientCreditsError(
+            f"Not enough credits on this account (HTTP 402): {message}",
+            status_code=status, body=body)
+    if status == 403:
+        return PermissionDeniedError(
+            f"This plan does not allow that (HTTP 403): {message}", status_code=status, body=body)
+    if status == 429:
+        retry = None
+        if isinstance(body, dict):
+            retry = parse_retry_after(body.get("retry_after"))
+        if retry is None:
+            retry = parse_retry_after(headers.get("Retry-After"))
+        when = f" Try again in {retry:.0f} s." if retry is not None else " Try again shortly."
+        return RateLimitError(f"The queue is full (HTTP 429): {message}.{when}",
+                              retry_after=retry, status_code=status, body=body)
+    if status >= 500:
+        return ServerError(f"The server failed (HTTP {status}): {message}",
+                           status_code=status, body=body)
+    return BadRequestError(f"Unexpected HTTP {status}: {message}", status_code=status, body=body)
+
+
+class HttpSession:
+    """Pooled ``requests`` session that knows the API's failure modes."""
+
+    def __init__(
+        self,
+        *,
+        timeout: float = 30,
+        max_retries: int = 3,
+        scrub: Scrubber | None = None,
+        session: requests.Session | None = None,
+        sleep: Callable[[float], None] | None = None,
+    ) -> None:
+        self.timeout = timeout
+        self.max_retries = max_retries
+        self.scrub = scrub or Scrubber()
+        self._session = session or requests.Session()
+        adapter = HTTPAdapter(pool_connections=4, pool_maxsize=16)
+        self._session.mount("http://", adapter)
+        self._session.mount("https://", adapter)
+        self._session.headers.setdefault("User-Agent", "inpaint-studio/1.0 (+python-requests)")
+        self._sleep = sleep or time.sleep
+        self._lock = threading.Lock()
+
+    def close(self) -> None:
+        self._session.close()
+
+    # -- backoff ------------------------------------------------------------
+    @staticmethod
+    def backoff(attempt: int, retry_after: float | None = None) -> float:
+        """Full-jitter exponential backoff, or the server's own figure when it gave one."""
+        if retry_after is not None:
+            return min(retry_after, MAX_RATE_LIMIT_WAIT) + random.uniform(0, 0.25)
+        return random.uniform(0, min(MAX_BACKOFF, 0.5 * 2 ** attempt))
+
+    def _wait(self, seconds: float, cancel: Callable[[], bool] | None) -> None:
+        if cancel is None:
+            self._sleep(seconds)
+            return
+        deadline = time.monotonic() + seconds
+        while (left := deadline - time.monotonic()) > 0:
+            if cancel():
+                raise JobCancelledError("Cancelled while waiting to retry.")
+            self._sleep(min(0.2, left))
+
+    # -- JSON calls ---------------------------------------------------------
+    def post_json(
+        self,
+        url: str,
+        body: dict[str, Any],
+        *,
+        idempotent: bool = True,
+        cancel: Callable[[], bool] | None = None,
+    ) -> dict[str, Any]:
+        """POST and return the decoded JSON object, raising a typed error otherwise."""
+        last: ModelsLabError | None = None
+        for attempt in range(self.max_retries + 1):
+            try:
+                return self._post_once(url, body, idempotent=idempotent)
+            except (ServerError, APIConnectionError, RateLimitError) as exc:
+                retryable = not isinstance(exc, APITimeoutError) or idempotent
+                if isinstance(exc, RateLimitError) and (exc.retry_after or 0) > MAX_RATE_LIMIT_WAIT:
+                    retryable = False
+                if not retryable or attempt == self.max_retries:
+                    raise
+                last = exc
+                delay = self.backoff(attempt, getattr(exc, "retry_after", None))
+                log.info("retrying %s in %.1fs after: %s", _path(url), delay, exc)
+                self._wait(delay, cancel)
+        raise last or ServerError("retries exhausted")  # pragma: no cover
+
+    def _post_once(self, url: str, body: dict[str, Any], *, idempotent: bool) -> dict[str, Any]:
+        try:
+            resp = self._session.post(url, json=body, timeout=self.timeout)
+        except requests.Timeout:
+            # ``from None``: requests' own messages can quote the URL and body.
+            raise APITimeoutError(
+                f"No answer from {_host(url)} within {self.timeout:g} s."
+                + ("" if idempotent else " The job may still have started; check your history."),
+            ) from None
+        except requests.ConnectionError:
+            raise APIConnectionError(
+                f"Cannot reach the server at {_host(url)}. Is it running, and is the address right?"
+            ) from None
+        except requests.RequestException:
+            raise APIConnectionError(f"The request to {_host(url)} failed.") from None
+        body_json = self._decode(resp)
+        body_json = self.scrub(body_json)
+        if resp.status_code != 200 and not (
+            resp.status_code < 300 and isinstance(body_json, dict)
+        ):
+            raise self._scrubbed(error_for_status(resp.status_code, body_json, resp.headers))
+        if not isinstance(body_json, dict):
+            raise MalformedResponseError(
+                f"{_host(url)} answered JSON that is not an object.", status_code=resp.status_code)
+        return body_json
+
+    def _decode(self, resp: requests.Response) -> Any:
+        text = resp.text
+        try:
+            return resp.json()
+        except ValueError:
+            pass
+        if resp.status_code >= 500:
+            raise ServerError(f"The server failed (HTTP {resp.status_code}).",
+                              status_code=resp.status_code)
+        if resp.status_code in (401, 402, 403, 429):
+            raise error_for_status(resp.status_code, None, resp.headers)
+        kind = "an HTML page" if "<html" in text[:500].lower() else "something that is not JSON"
+        raise MalformedResponseError(
+            f"The server answered {kind} (HTTP {resp.status_code}) where JSON was expected. "
+            "Is the base URL right?", status_code=resp.status_code)
+
+    def _scrubbed(self, exc: ModelsLabError) -> ModelsLabError:
+        exc.message = self.scrub(exc.message)
+        exc.args = (exc.message,)
+        return exc
+
+    # -- downloads ----------------------------------------------------------
+    def get_bytes(self, url: str, *, limit: int, retry_404_until: float | None = None,
+                  cancel: Callable[[], bool] | None = None) -> bytes:
+        """Download ``url`` refusing bodies over ``limit`` without reading them whole.
+
+        404 is retried until the monotonic deadline ``retry_404_until``: a
+        future link exists before its file does.
+        """
+        attempt = 0
+        while True:
+            try:
+                return self._get_once(url, limit)
+            except _NotYetThere:
+                if retry_404_until is None or time.monotonic() >= retry_404_until:
+                    raise DownloadError(
+                        f"The result file is not there (HTTP 404): {self.scrub(url)}") from None
+            except (ServerError, APIConnectionError) as exc:
+                if attempt >= self.max_retries:
+                    raise DownloadError(f"Could not download a result: {exc}") from None
+            delay = min(self.backoff(attempt) + 0.5, 5.0)
+            attempt += 1
+            self._wait(delay, cancel)
+
+    def _get_once(self, url: str, limit: int) -> bytes:
+        try:
+            with self._session.get(url, timeout=self.timeout, stream=True) as resp:
+                if resp.status_code == 404:
+                    raise _NotYetThere()
+                if resp.status_code >= 500:
+                    raise ServerError(f"HTTP {resp.status_code}", status_code=resp.status_code)
+                if resp.status_code != 200:
+                    raise DownloadError(
+                        f"Downloading a result failed (HTTP {resp.status_code}).",
+                        status_code=resp.status_code)
+                declared = resp.headers.get("Content-Length")
+                if declared and declared.isdigit() and int(declared) > limit:
+                    raise DownloadError(
+                        f"A result file is too large ({int(declared) / 1e6:.0f} MB; "
+                        f"limit {limit / 1e6:.0f} MB).")
+                chunks: list[bytes] = []
+                size = 0
+                for chunk in resp.iter_content(64 * 1024):
+                    size += len(chunk)
+                    if size > limit:
+                        raise DownloadError(
+                            f"A result file is larger than the {limit / 1e6:.0f} MB limit.")
+                    chunks.append(chunk)
+                return b"".join(chunks)
+        except requests.Timeout:
+            raise APITimeoutError(f"Downloading from {_host(url)} timed out.") from None
+        except requests.ConnectionError:
+            raise APIConnectionError(f"Cannot reach {_host(url)} to download.") from None
+
+
+class _NotYetThere(Exception):
+    pass
+
+
+def _host(url: str) -> str:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    return parts.netloc or url[:40]
+
+
+def _path(url: str) -> str:
+    from urllib.parse import urlsplit
+
+    return urlsplit(url).path

@@ -1,0 +1,124 @@
+"""Mask logic: from whatever the user has to the exact mask that is sent.
+
+Convention throughout (the API's): white (255) = repaint, black (0) = keep.
+Every function takes and returns a single-channel ``L`` image and has no side
+effects, so they compose: ``feather(grow(to_binary_mask(m, size), 8), 4)``.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+from PIL import Image, ImageFilter
+
+from .errors import InputImageError
+
+EMPTY_MASK_MESSAGE = "Nothing is painted: paint the area to change (white = repaint)."
+
+
+def to_binary_mask(mask: Image.Image, size: tuple[int, int] | None = None,
+                   threshold: int = 128) -> Image.Image:
+    """Any mask image -> clean 0/255 ``L`` mask, resized (nearest) to ``size``.
+
+    Transparency wins when it carries the drawing (a brush layer: transparent
+    background, opaque strokes of any colour). Otherwise brightness decides,
+    with anti-aliased grey edges at or above ``threshold`` counting as paint.
+    """
+    if mask.mode in ("RGBA", "LA", "PA", "RGBa", "La") or (
+        mask.mode == "P" and "transparency" in mask.info
+    ):
+        rgba = mask.convert("RGBA")
+        alpha = np.asarray(rgba.getchannel("A"))
+        if alpha.min() < 255:
+            # Strokes painted in black on a transparent layer are still paint.
+            values = alpha
+        else:
+            values = np.asarray(rgba.convert("L"))
+    elif mask.mode.startswith("I;16") or mask.mode in ("I", "F"):
+        arr = np.asarray(mask, dtype=np.float64)
+        top = 65535.0 if arr.max(initial=0) > 255 else 255.0
+        values = (arr / top * 255.0).astype(np.uint8)
+    else:
+        values = np.asarray(mask.convert("L"))
+    binary = Image.fromarray(np.where(values >= threshold, 255, 0).astype(np.uint8), "L")
+    if size is not None and binary.size != tuple(size):
+        binary = binary.resize(tuple(size), Image.Resampling.NEAREST)
+    return binary
+
+
+def coverage(mask: Image.Image) -> float:
+    """Fraction of the image marked for repainting (0..1)."""
+    arr = np.asarray(mask.convert("L"))
+    return float((arr >= 128).mean()) if arr.size else 0.0
+
+
+def is_empty(mask: Image.Image) -> bool:
+    return not np.any(np.asarray(mask.convert("L")) >= 128)
+
+
+def require_painted(mask: Image.Image) -> Image.Image:
+    """Raise the plain "paint the area" message for an empty mask."""
+    if is_empty(mask):
+        raise InputImageError(EMPTY_MASK_MESSAGE, field="mask_image")
+    return mask
+
+
+def invert(mask: Image.Image) -> Image.Image:
+    return Image.fromarray(255 - np.asarray(mask.convert("L")), "L")
+
+
+def _disc(radius: int) -> np.ndarray:
+    return cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1, 2 * radius + 1))
+
+
+def grow(mask: Image.Image, pixels: int) -> Image.Image:
+    """Dilate by ``pixels`` (negative shrinks). A disc, so corners stay round."""
+    pixels = int(pixels)
+    if pixels == 0:
+        return mask.convert("L")
+    arr = np.asarray(mask.convert("L"))
+    kernel = _disc(abs(pixels))
+    out = cv2.dilate(arr, kernel) if pixels > 0 else cv2.erode(arr, kernel)
+    return Image.fromarray(out, "L")
+
+
+def shrink(mask: Image.Image, pixels: int) -> Image.Image:
+    return grow(mask, -int(pixels))
+
+
+def feather(mask: Image.Image, pixels: float) -> Image.Image:
+    """Soften the edge over about ``pixels`` so the repaint blends in.
+
+    The painted core stays fully white: the blur is centred on the edge, so a
+    feathered mask still covers what was painted.
+    """
+    if pixels <= 0:
+        return mask.convert("L")
+    radius = max(1, round(pixels / 2))
+    widened = grow(mask, radius)
+    return widened.filter(ImageFilter.GaussianBlur(pixels / 2))
+
+
+def refine(mask: Image.Image, *, invert_mask: bool = False, grow_px: int = 0,
+           feather_px: float = 0) -> Image.Image:
+    """Apply the UI's mask tools in their fixed order: invert, grow/shrink, feather."""
+    out = mask.convert("L")
+    if invert_mask:
+        out = invert(out)
+    if grow_px:
+        out = grow(out, grow_px)
+    if feather_px:
+        out = feather(out, feather_px)
+    return out
+
+
+def overlay(image: Image.Image, mask: Image.Image, color: tuple[int, int, int] = (255, 40, 90),
+            opacity: float = 0.55) -> Image.Image:
+    """The image with the mask tinted over it: a preview of exactly what is sent."""
+    base = image.convert("RGB")
+    m = mask.convert("L")
+    if m.size != base.size:
+        m = m.resize(base.size, Image.Resampling.NEAREST)
+    tint = Image.new("RGB", base.size, color)
+    alpha = m.point(lambda v: int(v * opacity))
+    return Image.composite(tint, base, alpha)

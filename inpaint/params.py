@@ -1,0 +1,252 @@
+"""The single specification of the inpaint endpoint's parameters.
+
+Everything that needs to know a parameter's type, default or range reads it
+from ``PARAMS``: the client's validation and payload (``build_payload``), the
+local server's lenient parsing (``parse_request``) and the UI's sliders. Adding
+or retuning a parameter therefore happens here and nowhere else.
+
+Two directions, two temperaments:
+
+* ``to_wire`` is strict. The client refuses anything out of the documented
+  range before a paid request is made, and always sends the documented types.
+* ``from_wire`` is lenient in the ways the documentation itself is: numeric
+  strings, whole-valued floats where integers are documented, JSON booleans
+  where ``"true"``/``"false"`` strings are documented. It still refuses values
+  out of range, as the real API does with HTTP 400.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from .errors import ParameterError
+
+Kind = Literal["text", "int", "float", "enum", "flag", "url"]
+
+
+@dataclass(frozen=True)
+class Param:
+    """One request field. ``flag`` is a yes/no travelling as a string enum."""
+
+    name: str
+    kind: Kind
+    default: Any
+    label: str
+    help: str
+    minimum: float | None = None
+    maximum: float | None = None
+    step: float | None = None
+    choices: tuple[str, ...] = ()
+    nullable: bool = False
+    required: bool = False
+    advanced: bool = False
+
+    # -- describing -------------------------------------------------------
+    def range_text(self) -> str:
+        if self.kind == "int":
+            return f"a whole number from {_fmt(self.minimum)} to {_fmt(self.maximum)}"
+        if self.kind == "float":
+            return f"a number from {_fmt(self.minimum)} to {_fmt(self.maximum)}"
+        if self.kind in ("enum", "flag"):
+            return "one of " + ", ".join(f'"{c}"' for c in self.choices)
+        if self.kind == "url":
+            return "an http(s) URL"
+        return "text"
+
+    def _fail(self, value: Any) -> ParameterError:
+        return ParameterError(
+            f"{self.name} must be {self.range_text()} (got {_show(value)})", field=self.name
+        )
+
+    # -- client side (strict) ---------------------------------------------
+    def to_wire(self, value: Any) -> Any:
+        """Validate a Python value and return what goes in the JSON body."""
+        if value is None or (self.nullable and value == ""):
+            if self.required:
+                raise ParameterError(f"{self.name} is required", field=self.name)
+            return None if self.nullable else self.to_wire(self.default)
+        if self.kind == "text":
+            if not isinstance(value, str):
+                raise self._fail(value)
+            if self.required and not value.strip():
+                raise ParameterError(f"{self.name} must not be empty", field=self.name)
+            return value
+        if self.kind == "int":
+            number = _whole(value)
+            if number is None or not self._in_range(number):
+                raise self._fail(value)
+            return number
+        if self.kind == "float":
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise self._fail(value)
+            number = float(value)
+            if not self._in_range(number):
+                raise self._fail(value)
+            return number
+        if self.kind == "flag":
+            if isinstance(value, bool):
+                return self.choices[0] if value else self.choices[1]
+            if isinstance(value, str) and value.lower() in self.choices:
+                return value.lower()
+            raise self._fail(value)
+        if self.kind == "enum":
+            if isinstance(value, str) and value in self.choices:
+                return value
+            raise self._fail(value)
+        if self.kind == "url":
+            if isinstance(value, str) and value.startswith(("http://", "https://")):
+                return value
+            raise self._fail(value)
+        raise AssertionError(self.kind)
+
+    # -- server side (lenient) --------------------------------------------
+    def from_wire(self, value: Any) -> Any:
+        """Accept what the real API accepts and return the normalised value."""
+        if value is None or (self.nullable and value == ""):
+            if self.required:
+                raise ParameterError(f"{self.name} is required", field=self.name)
+            return None if self.nullable else self.default
+        if self.kind in ("int", "float") and isinstance(value, str):
+            try:
+                value = float(value.strip())
+            except ValueError:
+                raise self._fail(value) from None
+        if self.kind == "flag" and isinstance(value, bool):
+            value = self.choices[0] if value else self.choices[1]
+        if self.kind == "int" and isinstance(value, float) and value.is_integer():
+            value = int(value)
+        if self.kind == "text" and not isinstance(value, str):
+            raise self._fail(value)
+        return self.to_wire(value)
+
+    def _in_range(self, number: float) -> bool:
+        if math.isnan(number) or math.isinf(number):
+            return False
+        if self.minimum is not None and number < self.minimum:
+            return False
+        return not (self.maximum is not None and number > self.maximum)
+
+
+def _whole(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return None
+
+
+def _fmt(number: float | None) -> str:
+    if number is None:
+        return "?"
+    return str(int(number)) if float(number).is_integer() else str(number)
+
+
+def _show(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+# Ranges are the documented ones. Where the documentation gives none
+# (num_inference_steps, the lower bound of width/height) the choice is ours
+# and the README says so.
+PARAMS: tuple[Param, ...] = (
+    Param("prompt", "text", None, "Prompt",
+          "What should appear in the painted area.", required=True),
+    Param("negative_prompt", "text", None, "Negative prompt",
+          "What the model should avoid.", nullable=True),
+    Param("width", "int", 512, "Width",
+          "Output width in pixels (at most 1024). Left out, the image's own size is used.",
+          minimum=8, maximum=1024, step=8, nullable=True),
+    Param("height", "int", 512, "Height",
+          "Output height in pixels (at most 1024). Left out, the image's own size is used.",
+          minimum=8, maximum=1024, step=8, nullable=True),
+    Param("samples", "int", 1, "Samples",
+          "How many variations to generate in one job.", minimum=1, maximum=4, step=1),
+    Param("num_inference_steps", "int", 30, "Steps",
+          "Denoising steps: more is slower and usually finer. "
+          "The API documents no bound; 1-100 is this tool's choice.",
+          minimum=1, maximum=100, step=1),
+    Param("safety_checker", "flag", "no", "Safety checker",
+          "Let the API blur images it judges unsafe.", choices=("yes", "no")),
+    Param("guidance_scale", "int", 5, "Guidance scale",
+          "How closely to follow the prompt (whole steps).", minimum=1, maximum=5, step=1),
+    Param("strength", "float", 0.7, "Strength",
+          "How much the painted area may change: 0 keeps it, 1 replaces it.",
+          minimum=0, maximum=1, step=0.01),
+    Param("seed", "int", None, "Seed",
+          "Same seed and settings give the same result. Blank or -1 for random.",
+          minimum=0, maximum=2**32 - 1, nullable=True),
+    Param("instant_response", "flag", "false", "Instant response",
+          "Answer at once with a job id and fetch the result later.",
+          choices=("true", "false"), advanced=True),
+    Param("base64", "flag", "false", "Base64 output",
+          "Receive the images inline as base64 instead of as URLs.",
+          choices=("true", "false"), advanced=True),
+    Param("webhook", "url", None, "Webhook URL",
+          "The API POSTs the result here when the job ends.", nullable=True, advanced=True),
+    Param("track_id", "int", None, "Track id",
+          "Echoed in the webhook payload so you can match it to this request.",
+          minimum=0, maximum=2**63 - 1, nullable=True, advanced=True),
+)
+
+BY_NAME: dict[str, Param] = {p.name: p for p in PARAMS}
+
+MAX_SIDE = 1024
+UPLOAD_LIMIT_BYTES = 5 * 1024 * 1024
+
+
+def defaults() -> dict[str, Any]:
+    """The documented defaults, keyed by parameter name."""
+    return {p.name: p.default for p in PARAMS}
+
+
+def normalise_seed(seed: Any) -> Any:
+    """-1 and blank mean "random" in the UI and the README; the wire says null."""
+    if seed is None or seed == "" or seed == -1 or seed == "-1":
+        return None
+    if isinstance(seed, str):
+        try:
+            return int(seed.strip())
+        except ValueError:
+            raise BY_NAME["seed"]._fail(seed) from None
+    return seed
+
+
+def build_payload(values: dict[str, Any]) -> dict[str, Any]:
+    """Validate ``values`` strictly and return the JSON fields to send.
+
+    Unknown names are refused (a typo must not silently fall back to a
+    default). Null optional fields are left out so the API applies its own
+    rule (for width/height: the size of init_image).
+    """
+    unknown = sorted(set(values) - set(BY_NAME))
+    if unknown:
+        raise ParameterError(f"unknown parameter(s): {', '.join(unknown)}")
+    payload: dict[str, Any] = {}
+    for param in PARAMS:
+        raw = values.get(param.name, param.default)
+        if param.name == "seed":
+            raw = normalise_seed(raw)
+        wire = param.to_wire(raw)
+        if wire is not None:
+            payload[param.name] = wire
+    return payload
+
+
+def parse_request(body: dict[str, Any]) -> dict[str, Any]:
+    """Leniently parse an incoming request body (server side).
+
+    Returns every parameter, defaults filled in; unknown fields are ignored,
+    as the real API ignores the official SDK's extras.
+    """
+    parsed: dict[str, Any] = {}
+    for param in PARAMS:
+        raw = body.get(param.name)
+        if param.name == "seed" and raw == -1:
+            raw = None
+        parsed[param.name] = param.from_wire(raw)
+    return parsed
