@@ -214,9 +214,11 @@ def resize_to(img: Image.Image, size: tuple[int, int]) -> Image.Image:
 
 
 # -- encoding ---------------------------------------------------------------
-def encode_png(img: Image.Image) -> bytes:
+def encode_png(img: Image.Image, level: int = 3) -> bytes:
+    """Lossless PNG. Level 3 rather than PIL's 6: on a 1024 x 1024 photo it is
+    0.19 s instead of 0.56 s for a file 8 % larger (benchmarks/bench_client.py)."""
     buf = io.BytesIO()
-    img.save(buf, format="PNG", compress_level=6)
+    img.save(buf, format="PNG", compress_level=level)
     return buf.getvalue()
 
 

@@ -246,7 +246,7 @@ def parse_request(body: dict[str, Any]) -> dict[str, Any]:
     parsed: dict[str, Any] = {}
     for param in PARAMS:
         raw = body.get(param.name)
-        if param.name == "seed" and raw == -1:
+        if param.name == "seed" and (raw == -1 or (isinstance(raw, str) and raw.strip() == "-1")):
             raw = None
         parsed[param.name] = param.from_wire(raw)
     return parsed

@@ -1,0 +1,88 @@
+"""The local server's settings, in one immutable object.
+
+One object rather than keyword arguments scattered over the app, the job pool
+and the runner, so a test can start a server that differs in exactly one way
+(``ServerConfig(latency=1.0)``) and read back what it is talking to.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..images import MAX_INPUT_BYTES
+
+
+@dataclass(frozen=True)
+class ServerConfig:
+    """Settings of one local ModelsLab-compatible server.
+
+    keys: accepted API keys; empty means any non-empty key is accepted.
+    latency: simulated model time (seconds) added to every job.
+    queue_limit: jobs one key may have queued or running before 429.
+    sync_threshold: seconds an inpaint request waits for its job before it
+        answers ``processing`` instead of ``success``.
+    storage_dir: where outputs and uploads are kept (a temporary directory,
+        removed on shutdown, when None).
+    workers: jobs generated at the same time.
+    fetch_timeout: seconds allowed to download an ``init_image``/``mask_image`` URL.
+    max_fetch_bytes: largest image accepted from a URL.
+    webhook_timeout: seconds allowed for one webhook POST.
+    file_ttl: seconds before produced and uploaded files expire (0 = never).
+    fail_marker: a test aid; jobs whose prompt contains it fail with a simulated
+        error (so clients can exercise their failure paths). None disables it.
+    """
+
+    keys: frozenset[str] = field(default_factory=frozenset)
+    latency: float = 0.0
+    queue_limit: int = 5
+    sync_threshold: float = 3.0
+    storage_dir: str | os.PathLike | None = None
+    workers: int = 2
+    fetch_timeout: float = 15.0
+    max_fetch_bytes: int = MAX_INPUT_BYTES
+    webhook_timeout: float = 5.0
+    file_ttl: float = 24 * 3600.0
+    fail_marker: str | None = None
+
+    def __post_init__(self) -> None:
+        keys = self.keys
+        if isinstance(keys, str):
+            keys = [keys]
+        object.__setattr__(self, "keys", frozenset(_clean_keys(keys)))
+        if self.storage_dir is not None:
+            object.__setattr__(self, "storage_dir", Path(self.storage_dir))
+        if self.latency < 0:
+            raise ValueError("latency must not be negative")
+        if self.queue_limit < 1:
+            raise ValueError("queue_limit must be at least 1")
+        if self.sync_threshold < 0:
+            raise ValueError("sync_threshold must not be negative")
+        if self.workers < 1:
+            raise ValueError("workers must be at least 1")
+        if self.fetch_timeout <= 0 or self.webhook_timeout <= 0:
+            raise ValueError("timeouts must be positive")
+        if self.fail_marker == "":
+            object.__setattr__(self, "fail_marker", None)
+
+    def __repr__(self) -> str:
+        # Keys stay out of reprs, logs and test failure messages.
+        shown = f"<{len(self.keys)} key(s)>" if self.keys else "<any key>"
+        return (
+            f"ServerConfig(keys={shown}, latency={self.latency}, queue_limit={self.queue_limit}, "
+            f"sync_threshold={self.sync_threshold}, workers={self.workers}, "
+            f"storage_dir={self.storage_dir!r})"
+        )
+
+
+def _clean_keys(keys: Iterable[str]) -> list[str]:
+    cleaned = []
+    for key in keys:
+        if not isinstance(key, str):
+            raise TypeError("keys must be strings")
+        key = key.strip()
+        if key:
+            cleaned.append(key)
+    return cleaned

@@ -1,0 +1,156 @@
+"""Reading an inpaint request's images and deciding the output size.
+
+What ``init_image`` / ``mask_image`` may be (the choices are deliberate):
+
+* **http(s) URL**: downloaded with ``requests`` (connect and read timeouts, a
+  size cap), the server's own ``base64_to_url`` and output URLs included. A URL
+  that cannot be fetched is a 400 "Unable to fetch image from provided URL".
+  A body that is base64 text rather than image bytes (ModelsLab's ``.base64``
+  links) is decoded too.
+* **data URI** (``data:image/png;base64,...``): accepted whatever ``base64``
+  says. The documentation ties inline images to ``base64: "true"``, but a data
+  URI cannot be mistaken for anything else, so refusing it would only be
+  pedantic.
+* **bare base64**: accepted only with ``base64: "true"``. Without it, a string
+  that is neither a URL nor a data URI is far more likely a mistyped URL or a
+  file path, and saying so helps more than "not valid base64".
+
+Output size: both ``width`` and ``height`` null -> the init image's size fitted
+in 1024 x 1024, multiples of 8 (``fit_size``). One of them null -> derived from
+the other with the init image's aspect ratio, rounded to a multiple of 8. Given
+sizes are honoured exactly (any whole number from 8 to 1024).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import requests
+from PIL import Image, ImageOps
+
+from ..errors import InputImageError
+from ..images import (
+    decode_base64_payload,
+    fit_size,
+    is_data_uri,
+    is_url,
+    looks_like_base64_text,
+    open_image_bytes,
+)
+from ..masks import to_binary_mask
+from ..params import MAX_SIDE
+from .responses import ApiError
+
+FETCH_FAILED = "Unable to fetch image from provided URL"
+USER_AGENT = "inpaint-local-server/1 (ModelsLab-compatible)"
+_LAYER_MODES = ("RGBA", "LA", "PA", "RGBa", "La")
+
+
+def read_image_field(body: dict[str, Any], field: str, *, base64_enabled: bool,
+                     timeout: float, max_bytes: int) -> Image.Image:
+    """The image named by ``body[field]``, or an ``ApiError`` (400) saying why not."""
+    value = body.get(field)
+    if value is None or (isinstance(value, str) and not value.strip()):
+        raise ApiError(400, f"{field} is required")
+    if not isinstance(value, str):
+        raise ApiError(400, f"{field} must be a string: an image URL or a data URI")
+    value = value.strip()
+    if is_url(value):
+        data = download(value, field, timeout=timeout, max_bytes=max_bytes)
+    elif is_data_uri(value) or base64_enabled:
+        data = _decode(value, field)
+    else:
+        raise ApiError(
+            400,
+            f"{field} must be an http(s) URL of an image or a data URI "
+            '(bare base64 text is accepted with base64 "true")',
+        )
+    try:
+        return open_image_bytes(data, what=field)
+    except InputImageError as exc:
+        if is_url(value) and looks_like_base64_text(data):
+            return _open(_decode(data.decode("ascii", errors="replace"), field), field)
+        raise ApiError(400, _sentence(exc.message)) from None
+
+
+def download(url: str, field: str, *, timeout: float, max_bytes: int) -> bytes:
+    """GET ``url`` with a cap on time and size; failures are 400s naming the field."""
+    try:
+        with requests.get(url, timeout=(min(5.0, timeout), timeout), stream=True,
+                          headers={"User-Agent": USER_AGENT}) as response:
+            if response.status_code != 200:
+                raise ApiError(
+                    400, f"{FETCH_FAILED} ({field}: the server answered HTTP "
+                         f"{response.status_code})")
+            declared = response.headers.get("Content-Length")
+            if declared and declared.isdigit() and int(declared) > max_bytes:
+                raise ApiError(400, f"{field} is too large (limit {max_bytes // 2**20} MB)")
+            chunks, size = [], 0
+            for chunk in response.iter_content(64 * 1024):
+                size += len(chunk)
+                if size > max_bytes:
+                    raise ApiError(400, f"{field} is too large (limit {max_bytes // 2**20} MB)")
+                chunks.append(chunk)
+            return b"".join(chunks)
+    except requests.Timeout:
+        raise ApiError(400, f"{FETCH_FAILED} ({field}: timed out)") from None
+    except requests.RequestException:
+        raise ApiError(400, f"{FETCH_FAILED} ({field}: could not connect)") from None
+
+
+def _decode(text: str, field: str) -> bytes:
+    try:
+        return decode_base64_payload(text)
+    except (InputImageError, UnicodeError):
+        raise ApiError(400, f"{field} is not valid base64 image data") from None
+
+
+def _open(data: bytes, field: str) -> Image.Image:
+    try:
+        return open_image_bytes(data, what=field)
+    except InputImageError as exc:
+        raise ApiError(400, _sentence(exc.message)) from None
+
+
+def _sentence(message: str) -> str:
+    return message[:1].upper() + message[1:]
+
+
+def mask_for_engine(mask: Image.Image) -> Image.Image:
+    """The mask as the engine wants it: ``L``, white = repaint, grey edges kept.
+
+    A brush layer (transparency carrying the strokes) goes through
+    ``to_binary_mask``, the project's single reading of such masks; an opaque
+    mask keeps its grey levels so anti-aliased edges blend instead of stepping.
+    """
+    mask = ImageOps.exif_transpose(mask) or mask
+    layered = mask.mode in _LAYER_MODES or (mask.mode == "P" and "transparency" in mask.info)
+    if layered or mask.mode.startswith("I;16") or mask.mode in ("I", "F"):
+        return to_binary_mask(mask)
+    return mask.convert("L")
+
+
+def output_size(width: int | None, height: int | None,
+                init_size: tuple[int, int]) -> tuple[int, int]:
+    init_w, init_h = init_size
+    if width is None and height is None:
+        return fit_size(init_w, init_h)
+    if width is None:
+        return _multiple_of_8(height * init_w / init_h), int(height)
+    if height is None:
+        return int(width), _multiple_of_8(width * init_h / init_w)
+    return int(width), int(height)
+
+
+def _multiple_of_8(value: float) -> int:
+    return int(min(MAX_SIDE, max(8, round(value / 8) * 8)))
+
+
+def describe_image_field(value: Any) -> Any:
+    """What ``meta`` echoes for an image field: URLs as they are, inline data abridged."""
+    if not isinstance(value, str):
+        return None
+    if is_url(value):
+        return value if len(value) <= 2048 else f"<URL, {len(value)} characters>"
+    kind = "data URI" if is_data_uri(value) else "base64 data"
+    return f"<{kind}, {len(value)} characters>"

@@ -1,0 +1,134 @@
+"""Shared fixtures: real local servers on 127.0.0.1 and the example images.
+
+Servers are real (uvicorn on an ephemeral port, spoken to over HTTP); nothing
+here mocks ``requests``.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+from PIL import Image, ImageDraw
+
+from inpaint.server import RunningServer, ServerConfig, serve_in_background
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+
+
+@pytest.fixture(scope="session")
+def server() -> Iterator[RunningServer]:
+    """One server for the session: no latency, any non-empty key."""
+    running = serve_in_background(ServerConfig(latency=0.0))
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
+@pytest.fixture
+def make_server() -> Iterator[Callable[..., RunningServer]]:
+    """Start servers with a custom config: ``make_server(latency=1.0)`` or ``make_server(cfg)``.
+
+    Every server started is stopped at teardown.
+    """
+    started: list[RunningServer] = []
+
+    def factory(config: ServerConfig | None = None, **settings: Any) -> RunningServer:
+        if config is None:
+            config = ServerConfig(**settings)
+        elif settings:
+            raise TypeError("pass either a ServerConfig or settings, not both")
+        running = serve_in_background(config)
+        started.append(running)
+        return running
+
+    yield factory
+    for running in started:
+        running.stop()
+
+
+class ExampleImages:
+    """The example photos and matching masks, as bytes and data URIs."""
+
+    def png(self, name: str = "chelsea") -> bytes:
+        return (EXAMPLES / f"{name}.png").read_bytes()
+
+    def image(self, name: str = "chelsea") -> Image.Image:
+        return Image.open(EXAMPLES / f"{name}.png").convert("RGB")
+
+    def mask_image(self, name: str = "chelsea", box: tuple[float, float, float, float] = (
+            0.3, 0.2, 0.6, 0.6)) -> Image.Image:
+        """White ellipse (repaint) inside ``box`` (fractions of the size) on black."""
+        width, height = self.image(name).size
+        mask = Image.new("L", (width, height), 0)
+        left, top, right, bottom = box
+        ImageDraw.Draw(mask).ellipse(
+            (left * width, top * height, right * width, bottom * height), fill=255)
+        return mask
+
+    def mask_png(self, name: str = "chelsea", **kwargs: Any) -> bytes:
+        return png_bytes(self.mask_image(name, **kwargs))
+
+    def data_uri(self, name: str = "chelsea") -> str:
+        return data_uri(self.png(name))
+
+    def mask_data_uri(self, name: str = "chelsea", **kwargs: Any) -> str:
+        return data_uri(self.mask_png(name, **kwargs))
+
+
+@pytest.fixture(scope="session")
+def examples() -> ExampleImages:
+    return ExampleImages()
+
+
+# -- helpers shared by the server tests -------------------------------------------
+def png_bytes(image: Image.Image) -> bytes:
+    buf = io.BytesIO()
+    image.save(buf, format="PNG")
+    return buf.getvalue()
+
+
+def data_uri(data: bytes, mime: str = "image/png") -> str:
+    return f"data:{mime};base64," + base64.b64encode(data).decode("ascii")
+
+
+def endpoint(running: RunningServer, name: str) -> str:
+    return f"{running.base_url}/v6/image_editing/{name}"
+
+
+def open_png(data: bytes) -> Image.Image:
+    image = Image.open(io.BytesIO(data))
+    assert image.format == "PNG"
+    image.load()
+    return image
+
+
+def poll(check: Callable[[], Any], timeout: float = 20.0, interval: float = 0.05) -> Any:
+    """Call ``check`` until it returns something truthy; fail after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = check()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not met within {timeout} s")
+        time.sleep(interval)
+
+
+def fetch_until_done(url: str, key: str, timeout: float = 20.0) -> dict[str, Any]:
+    """Poll a fetch URL until the job is no longer processing; return the last answer."""
+
+    def check() -> dict[str, Any] | None:
+        response = requests.post(url, json={"key": key}, timeout=10)
+        assert response.status_code == 200, response.text
+        body = response.json()
+        return None if body["status"] == "processing" else body
+
+    return poll(check, timeout=timeout)
