@@ -1,0 +1,104 @@
+"""Gradio component settings derived from ``inpaint.params.PARAMS``.
+
+The studio never writes a range, step, default or label of its own for an API
+parameter: it asks this module, which reads them from the one specification the
+client and the local server also use. Retuning a parameter there retunes the
+UI with it. The functions return plain keyword dictionaries so they can be
+tested without building any component.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .params import BY_NAME, Param
+
+# Which widget each parameter becomes. Parameters left out (prompt,
+# negative_prompt) are free text; seed and track_id are open-ended numbers.
+SLIDERS = ("width", "height", "samples", "num_inference_steps", "guidance_scale", "strength")
+CHECKBOXES = ("safety_checker", "instant_response", "base64")
+NUMBERS = ("seed", "track_id")
+TEXTS = ("prompt", "negative_prompt", "webhook")
+
+# The UI's word for "random seed": the README and the seed field say "-1".
+RANDOM_SEED = -1
+
+
+def param(name: str) -> Param:
+    """The specification entry for ``name`` (KeyError for unknown names)."""
+    return BY_NAME[name]
+
+
+def slider_kwargs(name: str) -> dict[str, Any]:
+    """``gr.Slider`` keywords: the documented range, step and default."""
+    p = param(name)
+    if p.kind not in ("int", "float") or p.minimum is None or p.maximum is None:
+        raise ValueError(f"{name} has no bounded numeric range to make a slider from")
+    step = p.step if p.step is not None else (1 if p.kind == "int" else 0.01)
+    return {
+        "minimum": _num(p.minimum, p.kind),
+        "maximum": _num(p.maximum, p.kind),
+        "step": _num(step, p.kind),
+        "value": p.default,
+        "label": p.label,
+        "info": p.help,
+    }
+
+
+def checkbox_kwargs(name: str) -> dict[str, Any]:
+    """``gr.Checkbox`` keywords for a yes/no flag: ticked means its first choice."""
+    p = param(name)
+    if p.kind != "flag":
+        raise ValueError(f"{name} is not a yes/no flag")
+    return {"value": p.default == p.choices[0], "label": p.label, "info": p.help}
+
+
+def number_kwargs(name: str) -> dict[str, Any]:
+    """``gr.Number`` keywords for the open-ended whole numbers (seed, track id).
+
+    The seed field starts at -1 (random) rather than blank so the meaning of
+    the empty state is visible; both are accepted.
+    """
+    p = param(name)
+    if p.kind != "int":
+        raise ValueError(f"{name} is not a whole number")
+    value = RANDOM_SEED if name == "seed" else p.default
+    minimum = RANDOM_SEED if name == "seed" else p.minimum
+    return {
+        "value": value,
+        "precision": 0,
+        "minimum": _num(minimum, "int") if minimum is not None else None,
+        "maximum": _num(p.maximum, "int") if p.maximum is not None else None,
+        "label": p.label,
+        "info": p.help,
+    }
+
+
+def text_kwargs(name: str) -> dict[str, Any]:
+    """``gr.Textbox`` keywords for the prompt fields and URLs."""
+    p = param(name)
+    if p.kind not in ("text", "url"):
+        raise ValueError(f"{name} is not text")
+    out: dict[str, Any] = {"label": p.label, "info": p.help, "value": p.default or ""}
+    if p.kind == "url":
+        out["placeholder"] = "https://example.com/hook"
+    else:
+        out["lines"] = 2
+    return out
+
+
+def kwargs_for(name: str) -> dict[str, Any]:
+    """Keywords for whichever widget ``name`` is shown as."""
+    if name in SLIDERS:
+        return slider_kwargs(name)
+    if name in CHECKBOXES:
+        return checkbox_kwargs(name)
+    if name in NUMBERS:
+        return number_kwargs(name)
+    if name in TEXTS:
+        return text_kwargs(name)
+    raise KeyError(name)
+
+
+def _num(value: float, kind: str) -> int | float:
+    return int(value) if kind == "int" else float(value)

@@ -1,0 +1,352 @@
+"""The studio in a real browser, and its API from ``gradio_client``.
+
+``python app.py`` (offline mode) driven by Chromium, and called as an API user does.
+
+The app runs as a subprocess exactly as a person starts it, on a free port and
+with no API key, so it uses the project's local server. Chromium is Debian's
+(Playwright cannot download browsers here). Screenshots of the main states go
+to ``test-artifacts/``.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+import requests
+from gradio_client import Client, handle_file
+from PIL import Image
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from inpaint.masks import EMPTY_MASK_MESSAGE
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples"
+ARTIFACTS = ROOT / "test-artifacts"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run"]
+VIEWPORT = {"width": 1400, "height": 1000}
+PHOTO = EXAMPLES / "coffee.png"  # 600 x 400
+
+
+expect.set_options(timeout=15_000)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def app_url() -> Iterator[str]:
+    """``python app.py`` in offline mode on a free port; polled until it answers."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("MODELSLAB_", "STUDIO_"))}
+    # Empty, not absent: a developer's .env must not switch the tests to the paid API.
+    env.update(MODELSLAB_API_KEY="", GRADIO_SERVER_NAME="127.0.0.1",
+               GRADIO_SERVER_PORT=str(port), GRADIO_ANALYTICS_ENABLED="False")
+    log = open(ARTIFACTS / "app.log", "w")  # noqa: SIM115 - closed below
+    proc = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env, stdout=log,
+                            stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"app.py exited with {proc.returncode}; see {log.name}")
+            try:
+                if requests.get(url, timeout=2).status_code == 200:
+                    break
+            except requests.RequestException:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError("app.py did not answer within 90 s")
+            time.sleep(0.2)  # polling interval, not synchronisation
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    executable = shutil.which("chromium")
+    assert executable, "Debian's chromium must be installed (apt-get install chromium)"
+    with sync_playwright() as pw:
+        instance = pw.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        yield instance
+        instance.close()
+
+
+@pytest.fixture
+def page(browser: Browser, app_url: str) -> Iterator[Page]:
+    context = browser.new_context(viewport=VIEWPORT)
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    page.goto(app_url)
+    expect(page.locator("#generate")).to_be_visible()
+    yield page
+    context.close()
+
+
+def shot(page: Page, name: str) -> None:
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def upload_photo(page: Page, path: Path = PHOTO) -> None:
+    """Upload, wait until the photo is on the canvas, then ask for the mask preview.
+
+    The app refreshes the preview by itself shortly after an upload; under
+    software rendering the photo can take longer to land, so the test waits
+    for it and presses "Refresh preview" rather than relying on a delay.
+    """
+    page.locator("#editor input[type=file]").set_input_files(str(path))
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            image_rect_on_screen(page)
+            break
+        except AssertionError:
+            if time.monotonic() > deadline:
+                raise
+            page.wait_for_timeout(200)  # polling the canvas, not synchronising
+    page.locator("#refresh-preview").click()
+    expect(page.locator("#mask-caption")).to_contain_text("Nothing is painted")
+
+
+def image_rect_on_screen(page: Page) -> tuple[float, float, float, float]:
+    """Where the photo is drawn inside the editor's canvas: (left, top, width, height).
+
+    Found from a screenshot of the canvas, so the test does not assume any
+    particular zoom or centring: the photo is what differs from the editor's
+    plain surroundings.
+    """
+    canvas = page.locator("#editor canvas").first
+    canvas.scroll_into_view_if_needed()
+    box = canvas.bounding_box()
+    assert box
+    png = canvas.screenshot()
+    pixels = np.asarray(Image.open(io.BytesIO(png)).convert("RGB"), dtype=np.int16)
+    scale = pixels.shape[1] / box["width"]  # device pixels per CSS pixel
+    backdrop = pixels[2, 2]  # the editor's empty surroundings
+    content = np.abs(pixels - backdrop).max(axis=2) > 24
+    rows = longest_run(content.mean(axis=1) > 0.5)  # borders and toolbars are thin
+    cols = longest_run(content[rows[0]:rows[1]].mean(axis=0) > 0.5)
+    left, right = cols[0] / scale, cols[1] / scale
+    top, bottom = rows[0] / scale, rows[1] / scale
+    return box["x"] + left, box["y"] + top, right - left, bottom - top
+
+
+def longest_run(flags: np.ndarray) -> tuple[int, int]:
+    """[start, stop) of the longest run of True values."""
+    best, start = (0, 0), None
+    for i, flag in enumerate([*flags, False]):
+        if flag and start is None:
+            start = i
+        elif not flag and start is not None:
+            if i - start > best[1] - best[0]:
+                best = (start, i)
+            start = None
+    assert best[1] > best[0], "the photo is not visible in the editor"
+    return best
+
+
+def paint_stroke(page: Page, points: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    """Drag the mouse through ``points`` (fractions of the photo); returns photo pixels."""
+    left, top, width, height = image_rect_on_screen(page)
+    with Image.open(PHOTO) as im:
+        img_w, img_h = im.size
+    screen = [(left + fx * width, top + fy * height) for fx, fy in points]
+    page.mouse.move(*screen[0])
+    page.mouse.down()
+    for x, y in screen[1:]:
+        # Few events: every move repaints the canvas, slowly under software GL.
+        page.mouse.move(x, y, steps=2)
+    page.mouse.up()
+    return [(fx * img_w, fy * img_h) for fx, fy in points]
+
+
+def line_mask(points: list[tuple[float, float]], size: tuple[int, int],
+              radius: float) -> np.ndarray:
+    """Pixels within ``radius`` of the polyline through ``points``."""
+    yy, xx = np.mgrid[0:size[1], 0:size[0]]
+    near = np.zeros((size[1], size[0]), bool)
+    for (x0, y0), (x1, y1) in zip(points, points[1:], strict=False):
+        dx, dy = x1 - x0, y1 - y0
+        t = np.clip(((xx - x0) * dx + (yy - y0) * dy) / max(dx * dx + dy * dy, 1e-9), 0, 1)
+        near |= np.hypot(xx - (x0 + t * dx), yy - (y0 + t * dy)) <= radius
+    return near
+
+
+def fetch_image(page: Page, url: str) -> Image.Image:
+    response = page.request.get(url)
+    assert response.ok, url
+    return Image.open(io.BytesIO(response.body())).convert("RGB")
+
+
+# -- the tests ----------------------------------------------------------------------
+def test_page_shows_offline_banner_and_generated_controls(page: Page) -> None:
+    banner = page.locator("#banner")
+    expect(banner).to_contain_text("Offline demo mode")
+    expect(banner).to_contain_text("ignores the prompt")
+    expect(banner).to_contain_text("MODELSLAB_API_KEY")
+    # Sliders come from inpaint.params.PARAMS: documented bounds and defaults.
+    steps = page.locator("#steps input[type=number]")
+    expect(steps).to_have_value("30")
+    expect(page.locator("#guidance input[type=range]")).to_have_attribute("max", "5")
+    expect(page.locator("#width input[type=range]")).to_have_attribute("max", "1024")
+    expect(page.locator("#width input[type=range]")).to_have_attribute("step", "8")
+    expect(page.locator("#seed input")).to_have_value("-1")
+    shot(page, "01-start")
+
+
+def test_paint_stroke_and_generate_repaints_only_the_stroke(page: Page) -> None:
+    upload_photo(page)
+    # Across the cup's rim, the coffee and the spoon's handle: busy, so any fill differs.
+    stroke = paint_stroke(page, [(0.30, 0.30), (0.50, 0.36), (0.68, 0.32)])
+    expect(page.locator("#mask-caption")).to_contain_text("repainted (from the painted strokes")
+    expect(page.locator("#mask-caption")).to_contain_text("600 × 400")
+    shot(page, "02-painted-with-mask-preview")
+
+    page.locator("#prompt textarea").fill("a glass of orange juice")
+    page.locator("#generate").click()
+    expect(page.locator("#status")).to_contain_text("Done", timeout=60_000)
+    expect(page.locator("#run-info")).to_contain_text("Job id")
+    shot(page, "03-result")
+
+    link = page.locator("#downloads a").first
+    expect(link).to_be_visible()
+    result = fetch_image(page, link.get_attribute("href") or "")
+    photo = Image.open(PHOTO).convert("RGB")
+    assert result.size == photo.size == (600, 400)
+
+    diff = np.abs(np.asarray(result, np.int16) - np.asarray(photo, np.int16)).max(axis=2)
+    core = line_mask(stroke, photo.size, radius=3)  # certainly under the brush
+    far = ~line_mask(stroke, photo.size, radius=45)  # certainly outside it
+    assert diff[core].mean() > 20, "the painted stroke was not repainted"
+    assert diff[far].mean() < 0.5, "pixels far from the stroke changed"
+    assert (diff[far] > 8).mean() < 0.002
+    # The whole change is near the stroke: nothing else in the picture moved.
+    changed = diff > 8
+    assert changed.sum() > 500
+    assert (changed & far).sum() / changed.sum() < 0.01
+
+
+def test_every_missing_input_gets_a_plain_message(page: Page) -> None:
+    status = page.locator("#status")
+    page.locator("#generate").click()
+    expect(status).to_contain_text("No image: upload a photo")
+
+    upload_photo(page)
+    page.locator("#prompt textarea").fill("a red scarf")
+    page.locator("#generate").click()
+    expect(status).to_contain_text(EMPTY_MASK_MESSAGE)
+    shot(page, "04-nothing-painted")
+
+    paint_stroke(page, [(0.4, 0.4), (0.6, 0.45)])
+    expect(page.locator("#mask-caption")).to_contain_text("repainted")
+    page.locator("#prompt textarea").fill("   ")
+    page.locator("#generate").click()
+    expect(status).to_contain_text("Empty prompt")
+    for text in ("Traceback", "Exception", 'File "'):
+        expect(page.get_by_text(text)).to_have_count(0)
+
+
+def test_example_history_and_restore_survive_a_reload(page: Page) -> None:
+    # An example loads the photo, its prepared mask and its prompt, and runs offline.
+    page.get_by_text("a tall glass of iced latte").first.click()
+    expect(page.locator("#prompt textarea")).to_have_value("a tall glass of iced latte "
+                                                          "standing on the saucer, "
+                                                          "photorealistic")
+    expect(page.locator("#mask-caption")).to_contain_text("from the uploaded mask file")
+    page.locator("#generate").click()
+    expect(page.locator("#status")).to_contain_text("Done", timeout=60_000)
+    job = page.locator("#run-info code").last.inner_text()
+    seed = page.locator("#run-info code").first.inner_text()
+    expect(page.locator("#history")).to_contain_text("done")  # stored before the reload
+
+    page.reload()
+    history = page.locator("#history")
+    expect(history).to_contain_text("a tall glass of iced latte")
+    expect(history).to_contain_text(seed)
+    shot(page, "05-history-after-reload")
+    # Clicking the entry restores its parameters, with the seed it used.
+    page.locator("#prompt textarea").fill("")
+    history.get_by_role("gridcell", name=job, exact=True).first.click()
+    expect(page.locator("#prompt textarea")).to_have_value(
+        "a tall glass of iced latte standing on the saucer, photorealistic")
+    expect(page.locator("#seed input")).to_have_value(seed)
+
+
+def test_own_key_is_kept_out_of_the_page(page: Page) -> None:
+    secret = "sk-test-" + "9" * 24
+    page.locator("#session-key input").fill(secret)
+    expect(page.locator("#banner")).to_contain_text("your own key")
+    # Only the password field holds it, masked.
+    assert secret not in page.locator("body").inner_text()
+    assert page.locator("#session-key input").get_attribute("type") == "password"
+    stored = page.evaluate("JSON.stringify(Object.assign({}, window.localStorage))")
+    assert secret not in stored
+    page.locator("#session-key input").fill("")
+    expect(page.locator("#banner")).to_contain_text("Offline demo mode")
+
+
+# -- the API, from gradio_client ---------------------------------------------------
+MASK = EXAMPLES / "coffee_mask.png"
+
+
+@pytest.fixture(scope="module")
+def client(app_url: str) -> Client:
+    return Client(app_url, verbose=False)
+
+
+def test_inpaint_endpoint_returns_an_inpainted_image(client: Client) -> None:
+    outputs = client.predict(image=handle_file(str(PHOTO)), mask=handle_file(str(MASK)),
+                             prompt="a glass of iced latte", seed=7, api_name="/inpaint")
+    gallery = outputs[0]
+    assert len(gallery) == 1
+    result = Image.open(gallery[0]["image"]).convert("RGB")
+    photo = Image.open(PHOTO).convert("RGB")
+    assert result.size == photo.size
+    mask = np.asarray(Image.open(MASK).convert("L")) > 127
+    diff = np.abs(np.asarray(result, np.int16) - np.asarray(photo, np.int16)).max(axis=2)
+    assert diff[mask].mean() > 10
+    assert np.percentile(diff[~mask], 99) <= 2
+    run_info = next(o for o in outputs if isinstance(o, str) and "Seed" in o)
+    assert "`7`" in run_info
+
+
+def test_inpaint_endpoint_reports_plain_errors(client: Client) -> None:
+    black = Image.new("L", (600, 400), 0)
+    path = PHOTO.parent.parent / "test-artifacts" / "black_mask.png"
+    path.parent.mkdir(exist_ok=True)
+    black.save(path)
+    with pytest.raises(Exception) as info:
+        client.predict(image=handle_file(str(PHOTO)), mask=handle_file(str(path)),
+                       prompt="anything", api_name="/inpaint")
+    assert "nothing would be repainted" in str(info.value)
+    assert "Traceback" not in str(info.value)
+
+
+def test_api_lists_only_the_public_endpoints(client: Client) -> None:
+    api = client.view_api(return_format="dict", print_info=False)
+    names = set(api["named_endpoints"])
+    assert names == {"/inpaint", "/fetch_result"}
+    params = [p["parameter_name"] for p in api["named_endpoints"]["/inpaint"]["parameters"]]
+    assert params[:3] == ["image", "mask", "prompt"]
+    assert not any("key" in p for p in params)
