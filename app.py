@@ -140,7 +140,7 @@ def build(app: studio.Studio) -> gr.Blocks:
                                             elem_id="use-as-input")
                         ui["downloads"] = gr.File(
                             label="Download full-resolution PNGs", file_count="multiple",
-                            interactive=False, elem_id="downloads", height=120)
+                            interactive=False, elem_id="downloads", visible=False)
                         with gr.Accordion("Request sent and response meta (key redacted)",
                                           open=False):
                             ui["info"] = gr.JSON(label="Request and response", elem_id="info")
@@ -265,13 +265,13 @@ def build(app: studio.Studio) -> gr.Blocks:
         ).success(
             app.generate, pick(studio.GENERATE_INPUTS), pick(studio.GENERATE_OUTPUTS),
             api_name="inpaint", concurrency_id="modelslab", concurrency_limit=limit,
-            show_progress_on=[ui["status"]],
+            show_progress_on=[ui["before_after"]],
             api_description="Inpaint the white area of the mask in the image. image and mask "
                             "are image files; the other parameters are optional.")
         fetch_event = fetch_btn.click(
             app.fetch, pick(studio.FETCH_INPUTS), pick(studio.GENERATE_OUTPUTS),
             api_name="fetch_result", concurrency_id="modelslab", concurrency_limit=limit,
-            show_progress_on=[ui["status"]])
+            show_progress_on=[ui["before_after"]])
         del generate_event, fetch_event  # Cancel stops the wait itself; see Studio.cancel
         cancel_btn.click(app.cancel, None, ui["status"], queue=False, **private)
         ui["new_entry"].change(app.add_to_history, [history, ui["new_entry"]],
@@ -309,7 +309,7 @@ def main() -> None:
     demo.queue(default_concurrency_limit=8)
     try:
         demo.launch(css=CSS, js=PREVIEW_ON_POINTER_UP_JS, run_history=False,
-                    footer_links=["api", "gradio", "settings"])
+                    footer_links=["api", "gradio", "settings"], **settings.launch_options())
     finally:
         app.backend.stop()
 

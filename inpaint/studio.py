@@ -68,6 +68,8 @@ ENV_BASE_URL = "MODELSLAB_BASE_URL"
 ENV_CONCURRENCY = "STUDIO_CONCURRENCY_LIMIT"
 ENV_MAX_WAIT = "STUDIO_MAX_WAIT"
 ENV_OFFLINE_LATENCY = "STUDIO_OFFLINE_LATENCY"
+ENV_SERVER_NAME = "GRADIO_SERVER_NAME"
+ENV_SERVER_PORT = "GRADIO_SERVER_PORT"
 
 DEFAULT_CONCURRENCY = 5  # the smallest ModelsLab plan's queue limit
 DEFAULT_MAX_WAIT = 600.0
@@ -90,6 +92,8 @@ class Settings:
     concurrency_limit: int = DEFAULT_CONCURRENCY
     max_wait: float = DEFAULT_MAX_WAIT
     offline_latency: float = 0.0
+    server_name: str | None = None
+    server_port: int | None = None
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -102,7 +106,24 @@ class Settings:
                                               minimum=1, whole=True)),
             max_wait=_env_number(env, ENV_MAX_WAIT, DEFAULT_MAX_WAIT, minimum=1),
             offline_latency=_env_number(env, ENV_OFFLINE_LATENCY, 0.0, minimum=0),
+            # Gradio reads these two when it is imported, before .env is loaded,
+            # so the studio passes them to launch() itself.
+            server_name=(env.get(ENV_SERVER_NAME) or "").strip() or None,
+            server_port=_port(env),
         )
+
+    def launch_options(self) -> dict[str, Any]:
+        """``server_name``/``server_port`` for ``launch()``; None keeps gradio's default."""
+        return {"server_name": self.server_name, "server_port": self.server_port}
+
+
+def _port(env: dict[str, str]) -> int | None:
+    raw = (env.get(ENV_SERVER_PORT) or "").strip()
+    if not raw:
+        return None
+    if not raw.isdigit() or not 0 < int(raw) < 65536:
+        raise SettingsError(f"{ENV_SERVER_PORT} must be a port number (got {raw!r})")
+    return int(raw)
 
 
 def _env_number(env: dict[str, str], name: str, default: float, *, minimum: float,
@@ -241,8 +262,8 @@ PREVIEW_SETTINGS = ("mask_file", "auto_size", "width", "height", "invert_mask", 
                     "feather_px")
 PREVIEW_INPUTS = ("preview_snapshot", *PREVIEW_SETTINGS)
 PREVIEW_OUTPUTS = ("mask_preview", "mask_caption")
-CAPTURE_INPUTS = ("generate_snapshot", "mask_file", "invert_mask")
-CAPTURE_OUTPUTS = ("input_image", "input_mask", "status")
+CAPTURE_INPUTS = ("generate_snapshot", "mask_file", "invert_mask", "prompt")
+CAPTURE_OUTPUTS = ("input_image", "input_mask", "status", "right_tabs")
 GENERATE_INPUTS = ("input_image", "input_mask", *FORM_FIELDS, "session_key")
 FETCH_INPUTS = ("fetch_job_id", "session_key")
 GENERATE_OUTPUTS = (
@@ -451,7 +472,11 @@ def describe_error(exc: BaseException) -> str:
     if isinstance(exc, ParameterError):
         field_name = getattr(exc, "field", None)
         label = BY_NAME[field_name].label if field_name in BY_NAME else None
-        return f"{label}: {msg}" if label and not msg.startswith(label) else msg
+        if label and field_name and msg.startswith(f"{field_name} "):
+            return label + msg[len(field_name):]  # "seed must be…" -> "Seed must be…"
+        if label and label.lower() not in msg.lower():
+            return f"{label}: {msg}"
+        return msg[:1].upper() + msg[1:]
     if isinstance(exc, AuthenticationError):
         return (f"Wrong API key: {msg} Paste a valid ModelsLab key in the key field (or set "
                 "MODELSLAB_API_KEY on the server).")
@@ -472,13 +497,13 @@ def describe_error(exc: BaseException) -> str:
     if isinstance(exc, JobFailedError):
         return f"The job failed: {msg}"
     if isinstance(exc, JobTimeoutError):
-        return (f"Still running after the wait limit: {msg} Use “Fetch result” with job id "
-                f"{exc.job_id} to collect it.")
+        return (f"Still running after the wait limit: job {exc.job_id} is not finished yet. "
+                "It is kept in your history: press “Fetch result” to collect it later.")
     if isinstance(exc, JobCancelledError):
         if exc.job_id is None:
             return "Cancelled before the job was sent: nothing was charged."
-        return (f"Stopped waiting for job {exc.job_id}. It keeps running on the server: use "
-                "“Fetch result” to collect it later (it is kept in your history).")
+        return (f"Stopped waiting for job {exc.job_id}. It keeps running on the server and is "
+                "kept in your history: press “Fetch result” to collect it later.")
     if isinstance(exc, DownloadError):
         return f"The result could not be downloaded: {msg}"
     if isinstance(exc, MalformedResponseError):
@@ -493,7 +518,7 @@ def describe_error(exc: BaseException) -> str:
 
 def _error(message: str) -> gr.Error:
     # gr.Error renders HTML: escape so an API message cannot inject markup.
-    return gr.Error(html.escape(message), print_exception=False)
+    return gr.Error(html.escape(message, quote=False), print_exception=False)
 
 
 # -- history ------------------------------------------------------------------
@@ -642,6 +667,8 @@ class OutputStore:
         self.root = Path(root or Path(tempfile.gettempdir()) / "inpaint-studio")
         self.root.mkdir(parents=True, exist_ok=True)
         self.max_age = max_age
+        self._inputs: dict[str, str] = {}
+        self._lock = threading.Lock()
 
     def save_run(self, before: Image.Image | None, images: list[Image.Image], job_id: Any,
                  seed: int | None) -> tuple[str | None, list[str]]:
@@ -661,6 +688,20 @@ class OutputStore:
             before.save(before_path, format="PNG")
         return before_path, paths
 
+    def remember_input(self, job_id: Any, image: Image.Image) -> None:
+        """Keep the image a job was sent, so a result fetched later can be compared."""
+        path = self.root / f"job-input-{_safe_name(job_id)}.png"
+        image.save(path, format="PNG")
+        with self._lock:
+            self._inputs[str(job_id)] = str(path)
+            while len(self._inputs) > 256:
+                self._inputs.pop(next(iter(self._inputs)))
+
+    def input_for(self, job_id: Any) -> str | None:
+        with self._lock:
+            path = self._inputs.get(str(job_id))
+        return path if path and Path(path).is_file() else None
+
     def save_inputs(self, image: Image.Image, mask: Image.Image) -> tuple[str, str]:
         """The editor's photo and mask as lossless PNG files."""
         self.prune()
@@ -672,10 +713,14 @@ class OutputStore:
 
     def prune(self) -> None:
         cutoff = time.time() - self.max_age
-        for run in self.root.iterdir():
+        for item in self.root.iterdir():
             try:
-                if run.is_dir() and run.stat().st_mtime < cutoff:
-                    shutil.rmtree(run, ignore_errors=True)
+                if item.stat().st_mtime >= cutoff:
+                    continue
+                if item.is_dir():
+                    shutil.rmtree(item, ignore_errors=True)
+                else:
+                    item.unlink(missing_ok=True)
             except OSError:
                 continue
 
@@ -748,13 +793,16 @@ class Studio:
 
     # -- generate -------------------------------------------------------------
     def capture(self, image_editor: dict[str, Any] | None, mask_file: Any,
-                invert_mask: bool = False) -> Iterator[tuple[Any, Any, str]]:
+                invert_mask: bool = False, prompt: str | None = "x"
+                ) -> Iterator[tuple[Any, Any, str, Any]]:
         """Freeze the editor into an image file and a mask file for ``generate``.
 
         The page runs this quick step first and then ``generate`` on the two
         files, which is also exactly what an API caller sends. Saying "nothing
         is painted" belongs here, where it is still known whether the mask was
-        painted or uploaded. Yields (image file, mask file, status).
+        painted or uploaded. Checking here also keeps these everyday slips out
+        of the long-running event's error display. Yields (image file, mask
+        file, status, tab to show).
         """
         try:
             inputs = editor.read_inputs(image_editor, mask_file)
@@ -762,12 +810,15 @@ class Studio:
                 if inputs.source == "uploaded":
                     raise InputImageError(ALL_BLACK_MESSAGE, field="mask_image")
                 raise InputImageError(masks.EMPTY_MASK_MESSAGE, field="mask_image")
+            if not (prompt or "").strip():
+                raise ParameterError(EMPTY_PROMPT_MESSAGE, field="prompt")
         except ModelsLabError as exc:
             message = describe_error(exc)
-            yield gr.skip(), gr.skip(), f"⚠ {message}"
+            yield gr.skip(), gr.skip(), f"⚠ {message}", gr.skip()
             raise _error(message) from None
         image, mask = self.store.save_inputs(inputs.image, inputs.mask)
-        yield image, mask, "Sending…"
+        # The result area is where the progress of the generation is shown.
+        yield image, mask, "Sending…", gr.Tabs(selected=RESULT_TAB)
 
     def generate(self, image: str | None, mask: str | None, prompt: str = "",
                  negative_prompt: str | None = None, auto_size: bool | None = None,
@@ -896,6 +947,8 @@ class Studio:
                     progress(fraction, desc=scrub(text))
                     if payload.job_id is not None and job_seen is None and form is not None:
                         job_seen = payload.job_id
+                        if before is not None:
+                            self.store.remember_input(f"{mode}-{job_seen}", before)
                         entry = history_entry(form, status="pending", backend=mode,
                                               job_id=job_seen, size=size, entry_id=entry_id,
                                               message="Waiting for the result")
@@ -938,7 +991,10 @@ class Studio:
                                 entry_id=entry_id, fetched=fetched_job is not None)
         yield self._pending(job_id, entry, waiting=False, message=message)
         if isinstance(exc, JobCancelledError):
-            gr.Info(html.escape(message))
+            gr.Info(html.escape(message, quote=False))
+            return
+        if isinstance(exc, JobTimeoutError):  # not a failure: the job is alive and kept
+            gr.Warning(html.escape(message, quote=False))
             return
         raise _error(message)
 
@@ -979,6 +1035,8 @@ class Studio:
                  before: Image.Image | None, size: tuple[int, int] | None, elapsed: float,
                  entry_id: str, *, fetched: bool, scrub: Scrubber) -> tuple[Any, ...]:
         before_path, paths = self.store.save_run(before, result.images, result.id, result.seed)
+        if before_path is None:  # a fetched job: the image it was sent, if this server saw it
+            before_path = self.store.input_for(f"{mode}-{result.id}")
         out_size = result.images[0].size if result.images else size
         captions = [f"Sample {i}" + (f" · {img.size[0]}×{img.size[1]}")
                     for i, img in enumerate(result.images, 1)]
@@ -1003,8 +1061,9 @@ class Studio:
         status = (f"✓ Done: {len(paths)} image{'s' if len(paths) != 1 else ''}{note}. "
                   "Select one to compare it with the input.")
         return self._outputs(
-            gallery=gallery, before_after=slider, downloads=paths,
-            run_info=run_info_text(result, elapsed), info=info, status=status,
+            gallery=gallery, before_after=slider,
+            downloads=gr.update(value=paths, visible=True),
+            run_info=run_info_text(result, elapsed, fetched), info=info, status=status,
             fetch_job_id="", fetch_row=gr.update(visible=False), last_run=last_run,
             last_seed=result.seed, new_entry=entry, right_tabs=gr.Tabs(selected=RESULT_TAB),
         )
@@ -1094,6 +1153,10 @@ class Studio:
         )
 
 
+def _safe_name(value: Any) -> str:
+    return "".join(c if c.isalnum() or c in "-_" else "_" for c in str(value))[:64]
+
+
 def _session_of(request: Any) -> str:
     session = getattr(request, "session_hash", None)
     return session or f"anonymous-{uuid.uuid4().hex}"
@@ -1104,13 +1167,15 @@ def _before_after(before: str | None, after: str) -> tuple[Any, Any]:
     return (before or after, after)
 
 
-def run_info_text(result: InpaintResult, elapsed: float) -> str:
+def run_info_text(result: InpaintResult, elapsed: float, fetched: bool = False) -> str:
     """Seed, time and job id, the three things people copy from a result."""
     seed = "unknown" if result.seed is None else f"`{result.seed}`"
-    api_time = (f"{result.generation_time:.1f} s generation, "
-                if result.generation_time is not None else "")
+    parts = []
+    if result.generation_time is not None:
+        parts.append(f"{result.generation_time:.1f} s generation")
+    parts.append(f"fetched in {elapsed:.1f} s" if fetched else f"{elapsed:.1f} s total")
     job = "-" if result.id is None else f"`{result.id}`"
-    return f"**Seed** {seed} · **Time** {api_time}{elapsed:.1f} s total · **Job id** {job}"
+    return f"**Seed** {seed} · **Time** {', '.join(parts)} · **Job id** {job}"
 
 
 # -- examples -------------------------------------------------------------------

@@ -10,6 +10,7 @@ to ``test-artifacts/``.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import shutil
@@ -47,40 +48,65 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def app_url() -> Iterator[str]:
-    """``python app.py`` in offline mode on a free port; polled until it answers."""
-    ARTIFACTS.mkdir(exist_ok=True)
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("MODELSLAB_", "STUDIO_"))}
-    # Empty, not absent: a developer's .env must not switch the tests to the paid API.
-    env.update(MODELSLAB_API_KEY="", GRADIO_SERVER_NAME="127.0.0.1",
-               GRADIO_SERVER_PORT=str(port), GRADIO_ANALYTICS_ENABLED="False")
-    log = open(ARTIFACTS / "app.log", "w")  # noqa: SIM115 - closed below
-    proc = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env, stdout=log,
-                            stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}/"
-    try:
-        deadline = time.monotonic() + 90
+class App:
+    """``python app.py`` in offline mode on a free port, as a person starts it."""
+
+    def __init__(self, name: str, **extra_env: str) -> None:
+        ARTIFACTS.mkdir(exist_ok=True)
+        port = free_port()
+        env = {k: v for k, v in os.environ.items()
+               if not k.startswith(("MODELSLAB_", "STUDIO_"))}
+        # Empty, not absent: a developer's .env must not switch the tests to the paid API.
+        env.update(MODELSLAB_API_KEY="", GRADIO_SERVER_NAME="127.0.0.1",
+                   GRADIO_SERVER_PORT=str(port), GRADIO_ANALYTICS_ENABLED="False", **extra_env)
+        self.log = open(ARTIFACTS / f"{name}.log", "w")  # noqa: SIM115 - closed in stop()
+        self.proc = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env,
+                                     stdout=self.log, stderr=subprocess.STDOUT)
+        self.url = f"http://127.0.0.1:{port}/"
+
+    def wait_until_ready(self, timeout: float = 90) -> str:
+        deadline = time.monotonic() + timeout
         while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"app.py exited with {proc.returncode}; see {log.name}")
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"app.py exited with {self.proc.returncode}; "
+                                   f"see {self.log.name}")
             try:
-                if requests.get(url, timeout=2).status_code == 200:
-                    break
+                if requests.get(self.url, timeout=2).status_code == 200:
+                    return self.url
             except requests.RequestException:
                 pass
             if time.monotonic() > deadline:
-                raise RuntimeError("app.py did not answer within 90 s")
+                raise RuntimeError(f"app.py did not answer within {timeout} s")
             time.sleep(0.2)  # polling interval, not synchronisation
-        yield url
-    finally:
-        proc.terminate()
+
+    def stop(self) -> None:
+        self.proc.terminate()
         try:
-            proc.wait(timeout=15)
+            self.proc.wait(timeout=15)
         except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
+            self.proc.kill()
+        self.log.close()
+
+
+@pytest.fixture(scope="module")
+def apps() -> Iterator[dict[str, str]]:
+    """The normal app, and one whose jobs outlast the wait limit; started together.
+
+    In the slow one every job takes 6 s but the studio waits only 1 s after
+    the submission, so the job id must survive and be fetched later.
+    """
+    started = {"app": App("app"),
+               "slow": App("slow-app", STUDIO_OFFLINE_LATENCY="6", STUDIO_MAX_WAIT="1")}
+    try:
+        yield {name: app.wait_until_ready() for name, app in started.items()}
+    finally:
+        for app in started.values():
+            app.stop()
+
+
+@pytest.fixture(scope="module")
+def app_url(apps: dict[str, str]) -> str:
+    return apps["app"]
 
 
 @pytest.fixture(scope="module")
@@ -93,15 +119,23 @@ def browser() -> Iterator[Browser]:
         instance.close()
 
 
-@pytest.fixture
-def page(browser: Browser, app_url: str) -> Iterator[Page]:
+@contextlib.contextmanager
+def open_page(browser: Browser, url: str) -> Iterator[Page]:
     context = browser.new_context(viewport=VIEWPORT)
     page = context.new_page()
     page.set_default_timeout(30_000)
-    page.goto(app_url)
+    page.goto(url)
     expect(page.locator("#generate")).to_be_visible()
-    yield page
-    context.close()
+    try:
+        yield page
+    finally:
+        context.close()
+
+
+@pytest.fixture
+def page(browser: Browser, app_url: str) -> Iterator[Page]:
+    with open_page(browser, app_url) as page:
+        yield page
 
 
 def shot(page: Page, name: str) -> None:
@@ -200,7 +234,7 @@ def fetch_image(page: Page, url: str) -> Image.Image:
 
 
 # -- the tests ----------------------------------------------------------------------
-def test_page_shows_offline_banner_and_generated_controls(page: Page) -> None:
+def test_start_page_banner_controls_and_own_key(page: Page) -> None:
     banner = page.locator("#banner")
     expect(banner).to_contain_text("Offline demo mode")
     expect(banner).to_contain_text("ignores the prompt")
@@ -213,6 +247,27 @@ def test_page_shows_offline_banner_and_generated_controls(page: Page) -> None:
     expect(page.locator("#width input[type=range]")).to_have_attribute("step", "8")
     expect(page.locator("#seed input")).to_have_value("-1")
     shot(page, "01-start")
+
+    # A visitor's own key: for this tab only, and only the password field holds it,
+    # even while gradio's API recorder writes replay code for everything done.
+    page.get_by_text("Use via API").click()
+    page.get_by_text("API Recorder").first.click()
+    secret = "sk-test-" + "9" * 24
+    page.locator("#session-key input").fill(secret)
+    expect(page.locator("#banner")).to_contain_text("your own key")
+    page.locator("#generate").click()  # no photo: refused before any request
+    expect(page.locator("#status")).to_contain_text("No image")
+    page.get_by_text("Recording API Calls").click()
+    expect(page.locator("#num-recorded-api-calls")).to_be_visible()
+    assert secret not in page.content()
+    page.keyboard.press("Escape")
+    # Only the password field holds it, masked.
+    assert secret not in page.locator("body").inner_text()
+    assert page.locator("#session-key input").get_attribute("type") == "password"
+    stored = page.evaluate("JSON.stringify(Object.assign({}, window.localStorage))")
+    assert secret not in stored
+    page.locator("#session-key input").fill("")
+    expect(page.locator("#banner")).to_contain_text("Offline demo mode")
 
 
 def test_paint_stroke_and_generate_repaints_only_the_stroke(page: Page) -> None:
@@ -245,6 +300,14 @@ def test_paint_stroke_and_generate_repaints_only_the_stroke(page: Page) -> None:
     changed = diff > 8
     assert changed.sum() > 500
     assert (changed & far).sum() / changed.sum() < 0.01
+
+    # "Use as input" puts the result in the editor, unpainted, for another pass.
+    page.locator("#use-as-input").click()
+    expect(page.locator("#status")).to_contain_text("is now the input")
+    expect(page.locator("#mask-caption")).to_contain_text("Nothing is painted")
+    preview = page.locator("#mask-preview img")
+    shown = fetch_image(page, preview.get_attribute("src") or "")
+    assert np.abs(np.asarray(shown, np.int16) - np.asarray(result, np.int16)).max() <= 2
 
 
 def test_every_missing_input_gets_a_plain_message(page: Page) -> None:
@@ -293,17 +356,30 @@ def test_example_history_and_restore_survive_a_reload(page: Page) -> None:
     expect(page.locator("#seed input")).to_have_value(seed)
 
 
-def test_own_key_is_kept_out_of_the_page(page: Page) -> None:
-    secret = "sk-test-" + "9" * 24
-    page.locator("#session-key input").fill(secret)
-    expect(page.locator("#banner")).to_contain_text("your own key")
-    # Only the password field holds it, masked.
-    assert secret not in page.locator("body").inner_text()
-    assert page.locator("#session-key input").get_attribute("type") == "password"
-    stored = page.evaluate("JSON.stringify(Object.assign({}, window.localStorage))")
-    assert secret not in stored
-    page.locator("#session-key input").fill("")
-    expect(page.locator("#banner")).to_contain_text("Offline demo mode")
+def test_job_past_the_wait_limit_is_kept_and_fetched_later(browser: Browser,
+                                                          apps: dict[str, str]) -> None:
+    with open_page(browser, apps["slow"]) as page:
+        page.get_by_text("a cat's small black nose").first.click()
+        expect(page.locator("#mask-caption")).to_contain_text("from the uploaded mask file")
+        page.locator("#generate").click()
+        status = page.locator("#status")
+        expect(status).to_contain_text("is running", timeout=30_000)  # its id, at once
+        expect(page.locator("#before-after")).to_contain_text("Queued as job")
+        shot(page, "06-waiting-for-a-job")
+        expect(status).to_contain_text("Still running after the wait limit", timeout=30_000)
+        job = page.locator("#fetch-job-id textarea, #fetch-job-id input").first
+        expect(job).not_to_have_value("")
+        job_id = job.input_value()
+        expect(status).to_contain_text(job_id)
+        expect(page.locator("#history")).to_contain_text("pending")
+        shot(page, "07-job-past-wait-limit")
+
+        page.locator("#fetch").click()
+        expect(status).to_contain_text("Done", timeout=30_000)
+        expect(page.locator("#history")).to_contain_text("done")
+        expect(page.locator("#history")).not_to_contain_text("pending")
+        expect(page.locator("#run-info")).to_contain_text(job_id)
+        shot(page, "08-fetched-result")
 
 
 # -- the API, from gradio_client ---------------------------------------------------
@@ -329,6 +405,10 @@ def test_inpaint_endpoint_returns_an_inpainted_image(client: Client) -> None:
     assert np.percentile(diff[~mask], 99) <= 2
     run_info = next(o for o in outputs if isinstance(o, str) and "Seed" in o)
     assert "`7`" in run_info
+    job_id = run_info.rsplit("`", 2)[-2]
+    # The same job again, by id, through the other public endpoint.
+    again = client.predict(job_id=job_id, api_name="/fetch_result")
+    assert Image.open(again[0][0]["image"]).size == photo.size
 
 
 def test_inpaint_endpoint_reports_plain_errors(client: Client) -> None:

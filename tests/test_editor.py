@@ -1,0 +1,133 @@
+"""From the ImageEditor's value (and an optional mask file) to an image and an aligned mask."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw
+
+from inpaint import editor
+from inpaint.errors import InputImageError
+
+W, H = 120, 80
+
+
+def photo() -> Image.Image:
+    rng = np.random.default_rng(1)
+    return Image.fromarray(rng.integers(0, 255, (H, W, 3), dtype=np.uint8), "RGB")
+
+
+def layer(box: tuple[int, int, int, int], size: tuple[int, int] = (W, H),
+          color: tuple[int, int, int, int] = (255, 45, 111, 153)) -> Image.Image:
+    """A paint layer as the editor sends it: transparent, strokes in the brush colour."""
+    img = Image.new("RGBA", size, (0, 0, 0, 0))
+    ImageDraw.Draw(img).rectangle(box, fill=color)
+    return img
+
+
+def painted(mask: Image.Image) -> np.ndarray:
+    arr = np.asarray(mask)
+    assert set(np.unique(arr)) <= {0, 255}
+    return arr == 255
+
+
+def value(*layers: Image.Image, background: Image.Image | None = None) -> dict:
+    bg = photo().convert("RGBA") if background is None else background
+    return {"background": bg, "layers": list(layers), "composite": bg}
+
+
+def test_background_is_rgb_and_missing_or_blank_canvas_means_no_image() -> None:
+    assert editor.background_image(None) is None
+    assert editor.background_image({"background": None, "layers": [], "composite": None}) is None
+    blank = Image.new("RGBA", (800, 800), (0, 0, 0, 0))  # the editor's empty canvas
+    assert editor.background_image(value(background=blank)) is None
+    img = editor.background_image(value())
+    assert img is not None and img.mode == "RGB" and img.size == (W, H)
+    assert np.array_equal(np.asarray(img), np.asarray(photo()))
+
+
+def test_mask_is_the_union_of_all_layers_aligned_to_the_photo() -> None:
+    mask = editor.painted_mask(value(layer((10, 10, 29, 19)), layer((60, 40, 79, 59))), (W, H))
+    arr = painted(mask)
+    assert mask.size == (W, H) and mask.mode == "L"
+    assert arr[10:20, 10:30].all() and arr[40:60, 60:80].all()
+    assert arr.sum() == 20 * 10 + 20 * 20  # nothing else
+
+
+def test_translucent_and_dark_brush_strokes_count_as_paint() -> None:
+    faint = layer((0, 0, 9, 9), color=(0, 0, 0, 40))  # black, 16 % opaque
+    arr = painted(editor.painted_mask(value(faint), (W, H)))
+    assert arr[:10, :10].all() and arr.sum() == 100
+
+
+def test_erased_layer_is_empty() -> None:
+    arr = painted(editor.painted_mask(value(Image.new("RGBA", (W, H), (255, 0, 0, 0))), (W, H)))
+    assert not arr.any()
+
+
+def test_layer_at_another_resolution_is_scaled_onto_the_photo() -> None:
+    # A layer at twice the photo's size (a browser canvas at 2x) lands on the same pixels.
+    big = layer((20, 20, 59, 39), size=(2 * W, 2 * H))
+    arr = painted(editor.painted_mask(value(big), (W, H)))
+    assert arr[10:20, 10:30].all() and arr.sum() == 20 * 10
+
+
+def test_opaque_layer_is_read_as_a_black_and_white_mask() -> None:
+    # What an API caller may send as a layer: white = repaint on opaque black.
+    bw = Image.new("RGBA", (W, H), (0, 0, 0, 255))
+    ImageDraw.Draw(bw).rectangle((5, 5, 14, 14), fill=(255, 255, 255, 255))
+    arr = painted(editor.painted_mask(value(bw), (W, H)))
+    assert arr[5:15, 5:15].all() and arr.sum() == 100
+
+
+def test_layers_may_arrive_as_file_paths_and_arrays(tmp_path) -> None:
+    path = tmp_path / "layer.png"
+    layer((0, 0, 9, 9)).save(path)
+    array = np.asarray(layer((100, 60, 109, 69)))
+    arr = painted(editor.painted_mask({"layers": [str(path), array]}, (W, H)))
+    assert arr[:10, :10].all() and arr[60:70, 100:110].all() and arr.sum() == 200
+
+
+def test_uploaded_mask_white_on_black_or_transparent_drawing() -> None:
+    bw = Image.new("L", (W, H), 0)
+    ImageDraw.Draw(bw).rectangle((0, 0, 9, 9), fill=255)
+    mask, notes = editor.uploaded_mask(bw, (W, H))
+    assert painted(mask).sum() == 100 and notes == []
+    drawing, _ = editor.uploaded_mask(layer((0, 0, 9, 9), color=(0, 0, 0, 255)), (W, H))
+    assert painted(drawing).sum() == 100
+
+
+def test_uploaded_mask_of_another_shape_is_stretched_with_a_note() -> None:
+    square = Image.new("L", (50, 50), 255)
+    mask, notes = editor.uploaded_mask(square, (W, H))
+    assert mask.size == (W, H) and painted(mask).all()
+    assert len(notes) == 1 and "50 x 50" in notes[0] and "stretched" in notes[0]
+    same_shape, notes = editor.uploaded_mask(Image.new("L", (2 * W, 2 * H), 255), (W, H))
+    assert notes == [] and same_shape.size == (W, H)
+
+
+def test_read_inputs_without_photo_says_so() -> None:
+    with pytest.raises(InputImageError) as info:
+        editor.read_inputs({"background": None, "layers": [layer((0, 0, 5, 5))],
+                            "composite": None})
+    assert info.value.message == editor.NO_IMAGE_MESSAGE
+
+
+def test_read_inputs_uses_painting_or_else_the_mask_file_with_a_note() -> None:
+    painting = value(layer((10, 10, 29, 19)))
+    got = editor.read_inputs(painting)
+    assert got.source == "painted" and painted(got.mask).sum() == 200 and got.notes == []
+
+    file_mask = Image.new("L", (W, H), 0)
+    ImageDraw.Draw(file_mask).rectangle((100, 60, 109, 69), fill=255)
+    got = editor.read_inputs(painting, file_mask)
+    assert got.source == "uploaded"
+    assert painted(got.mask)[60:70, 100:110].all() and painted(got.mask).sum() == 100
+    assert any("painted strokes are ignored" in note for note in got.notes)
+    # No painting, no note.
+    assert editor.read_inputs(value(), file_mask).notes == []
+
+
+def test_empty_painting_is_returned_for_the_caller_to_judge() -> None:
+    got = editor.read_inputs(value())
+    assert got.source == "painted" and not painted(got.mask).any()

@@ -1,0 +1,546 @@
+"""The studio's logic without a browser: settings, backends, the form, the mask tools,
+every failure's message, the history, and whole generations against the local server.
+
+Generations run the real handler (a generator, as gradio drives it) against a
+real ``inpaint.server`` on 127.0.0.1; the progress tracker and the request are
+stand-ins for gradio's.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw
+
+from inpaint import studio, ui_spec
+from inpaint.client import ProgressEvent
+from inpaint.errors import (
+    APIConnectionError,
+    AuthenticationError,
+    InputImageError,
+    InsufficientCreditsError,
+    JobCancelledError,
+    JobFailedError,
+    JobTimeoutError,
+    ParameterError,
+    RateLimitError,
+    ServerError,
+)
+from inpaint.masks import EMPTY_MASK_MESSAGE
+from inpaint.params import BY_NAME, PARAMS
+from inpaint.server import RunningServer, ServerConfig, serve_in_background
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+PHOTO = EXAMPLES / "coffee.png"  # 600 x 400
+OWN_KEY = "own-key-" + "7" * 20
+
+
+# -- helpers ------------------------------------------------------------------------
+class Request:
+    """What the handlers read from gradio's request: the session."""
+
+    def __init__(self, session_hash: str = "session-1") -> None:
+        self.session_hash = session_hash
+
+
+class Progress:
+    """Records what the handler reports, like gradio's tracker would show it."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[float, str]] = []
+
+    def __call__(self, fraction: float, desc: str = "") -> None:
+        self.calls.append((fraction, desc))
+
+
+def outputs(values: tuple[Any, ...]) -> dict[str, Any]:
+    assert len(values) == len(studio.GENERATE_OUTPUTS)
+    return dict(zip(studio.GENERATE_OUTPUTS, values, strict=True))
+
+
+def skipped(value: Any) -> bool:
+    return isinstance(value, dict) and value.get("__type__") == "update" and len(value) == 1
+
+
+def mask_file(tmp_path: Path, box: tuple[int, int, int, int] = (200, 100, 400, 250)) -> str:
+    mask = Image.new("L", (600, 400), 0)
+    ImageDraw.Draw(mask).rectangle(box, fill=255)
+    path = tmp_path / "mask.png"
+    mask.save(path)
+    return str(path)
+
+
+def run(gen: Iterator[tuple[Any, ...]]) -> tuple[list[dict[str, Any]], gr.Error | None]:
+    """Drive a handler to its end; returns every yield and the gr.Error it ended with."""
+    seen = []
+    try:
+        for value in gen:
+            seen.append(outputs(value))
+    except gr.Error as exc:
+        return seen, exc
+    return seen, None
+
+
+@pytest.fixture
+def servers() -> Iterator[Callable[..., RunningServer]]:
+    started: list[RunningServer] = []
+
+    def start(**config: Any) -> RunningServer:
+        server = serve_in_background(ServerConfig(**config))
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.stop()
+
+
+@pytest.fixture
+def make_studio(tmp_path: Path, servers: Callable[..., RunningServer]
+                ) -> Callable[..., studio.Studio]:
+    """An offline studio whose local server is started with ``server_config``."""
+
+    def make(server_config: dict[str, Any] | None = None, **settings: Any) -> studio.Studio:
+        config = server_config or {}
+        backend_settings = studio.Settings(**settings)
+        backend = studio.Backend(backend_settings, server_factory=lambda: servers(**config))
+        return studio.Studio(backend_settings, backend=backend,
+                             store=studio.OutputStore(tmp_path / "out"))
+
+    return make
+
+
+def generate(app: studio.Studio, tmp_path: Path, *, prompt: str = "a glass of juice",
+             session_key: str | None = None, progress: Progress | None = None,
+             request: Request | None = None, **form: Any) -> Iterator[tuple[Any, ...]]:
+    return app.generate(str(PHOTO), mask_file(tmp_path), prompt=prompt,
+                        session_key=session_key, progress=progress or Progress(),
+                        request=request or Request(), **form)
+
+
+# -- settings and backends ------------------------------------------------------------
+def test_settings_defaults_and_environment() -> None:
+    default = studio.Settings.from_env({})
+    assert default.api_key == "" and default.concurrency_limit == 5
+    custom = studio.Settings.from_env({"MODELSLAB_API_KEY": " k-123 ",
+                                       "STUDIO_CONCURRENCY_LIMIT": "10",
+                                       "STUDIO_MAX_WAIT": "90",
+                                       "MODELSLAB_BASE_URL": "http://127.0.0.1:9/api"})
+    assert custom.api_key == "k-123" and custom.concurrency_limit == 10
+    assert custom.max_wait == 90 and custom.base_url == "http://127.0.0.1:9/api"
+    assert "k-123" not in repr(custom)
+    assert default.launch_options() == {"server_name": None, "server_port": None}
+    served = studio.Settings.from_env({"GRADIO_SERVER_NAME": "0.0.0.0",
+                                       "GRADIO_SERVER_PORT": "7861"})
+    assert served.launch_options() == {"server_name": "0.0.0.0", "server_port": 7861}
+
+
+@pytest.mark.parametrize("name,value", [("STUDIO_CONCURRENCY_LIMIT", "0"),
+                                        ("STUDIO_CONCURRENCY_LIMIT", "2.5"),
+                                        ("STUDIO_MAX_WAIT", "soon"),
+                                        ("STUDIO_OFFLINE_LATENCY", "-1"),
+                                        ("GRADIO_SERVER_PORT", "http")])
+def test_bad_settings_stop_start_up_naming_the_variable(name: str, value: str) -> None:
+    with pytest.raises(studio.SettingsError, match=name):
+        studio.Settings.from_env({name: value})
+
+
+def test_backend_modes_and_banners() -> None:
+    offline = studio.Backend(studio.Settings())
+    assert offline.mode == studio.MODE_OFFLINE
+    banner = offline.banner()
+    for words in ("Offline demo mode", "classical", "ignores the prompt", "MODELSLAB_API_KEY"):
+        assert words in banner
+    assert offline.mode_for(" ") == studio.MODE_OFFLINE
+    assert offline.mode_for(OWN_KEY) == studio.MODE_OWN_KEY
+    own = offline.banner(OWN_KEY)
+    assert "your own key" in own and OWN_KEY not in own
+
+    paid = studio.Backend(studio.Settings(api_key="server-key-1"))
+    assert paid.mode == studio.MODE_MODELSLAB
+    assert "modelslab.com/api" in paid.banner() and "server-key-1" not in paid.banner()
+    assert paid.start() is None  # no local server with a key
+
+
+def test_own_key_goes_to_modelslab_even_in_offline_mode() -> None:
+    backend = studio.Backend(studio.Settings(base_url="http://127.0.0.1:9/api"),
+                             server_factory=lambda: pytest.fail("no local server for own keys"))
+    client = backend.client(OWN_KEY)
+    assert client.base_url == "http://127.0.0.1:9/api" and client.has_key
+    assert OWN_KEY not in repr(client)
+
+
+# -- the widgets come from PARAMS ---------------------------------------------------------
+@pytest.mark.parametrize("name", ui_spec.SLIDERS)
+def test_sliders_use_the_documented_ranges(name: str) -> None:
+    p = BY_NAME[name]
+    kwargs = ui_spec.kwargs_for(name)
+    assert (kwargs["minimum"], kwargs["maximum"], kwargs["value"]) == (p.minimum, p.maximum,
+                                                                      p.default)
+    assert kwargs["label"] == p.label and kwargs["info"] == p.help
+
+
+def test_specific_widgets() -> None:
+    assert ui_spec.slider_kwargs("width")["step"] == 8
+    assert ui_spec.slider_kwargs("width")["maximum"] == 1024
+    guidance = ui_spec.slider_kwargs("guidance_scale")
+    assert (guidance["minimum"], guidance["maximum"], guidance["step"]) == (1, 5, 1)
+    strength = ui_spec.slider_kwargs("strength")
+    assert (strength["minimum"], strength["maximum"]) == (0.0, 1.0)
+    assert ui_spec.slider_kwargs("samples")["maximum"] == 4
+    seed = ui_spec.number_kwargs("seed")
+    assert seed["value"] == -1 and seed["precision"] == 0 and seed["minimum"] == -1
+    assert ui_spec.checkbox_kwargs("safety_checker")["value"] is False
+    assert ui_spec.checkbox_kwargs("instant_response")["value"] is False
+    every = {n for group in (ui_spec.SLIDERS, ui_spec.CHECKBOXES, ui_spec.NUMBERS,
+                             ui_spec.TEXTS) for n in group}
+    assert every == {p.name for p in PARAMS}  # every API parameter has a widget
+    with pytest.raises(ValueError):
+        ui_spec.slider_kwargs("prompt")
+
+
+# -- the form -----------------------------------------------------------------------------
+def test_form_coerces_widget_values() -> None:
+    form = studio.Form.from_ui({"prompt": "x", "samples": 2.0, "seed": -1, "width": 640.0,
+                                "auto_size": False, "track_id": 7.0, "safety_checker": True,
+                                "grow_px": -3.0})
+    assert form.samples == 2 and isinstance(form.samples, int)
+    assert form.seed is None and form.size() == (640, 512)
+    kwargs = form.client_kwargs()
+    assert kwargs["safety_checker"] == "yes" and kwargs["track_id"] == 7
+    assert kwargs["seed"] is None and kwargs["negative_prompt"] is None
+    assert studio.Form.from_ui({"seed": "", "auto_size": True}).size() == (None, None)
+    assert studio.Form.from_ui({"seed": 42.0}).seed == 42
+    with pytest.raises(ParameterError):
+        studio.Form.from_ui({"transport": "carrier pigeon"})
+    with pytest.raises(ParameterError, match="Samples"):
+        studio.Form.from_ui({"samples": 1.5})
+
+
+# -- the exact image and mask -------------------------------------------------------------
+def test_prepare_fits_the_size_and_applies_the_tools_in_order(tmp_path: Path) -> None:
+    big = Image.open(PHOTO).resize((2000, 1000))
+    mask = Image.new("L", (2000, 1000), 0)
+    ImageDraw.Draw(mask).rectangle((800, 400, 1199, 599), fill=255)
+    prepared = studio.prepare_inputs(big, mask, studio.Form())
+    assert (prepared.width, prepared.height) == (1024, 512) == prepared.image.size
+    base = np.asarray(prepared.mask) == 255
+    assert abs(base.mean() - 0.04) < 0.005 and not prepared.soft
+
+    grown = studio.prepare_inputs(big, mask, studio.Form(grow_px=10))
+    shrunk = studio.prepare_inputs(big, mask, studio.Form(grow_px=-10))
+    assert (np.asarray(grown.mask) == 255).sum() > base.sum() > (np.asarray(shrunk.mask)
+                                                                 == 255).sum()
+    inverted = studio.prepare_inputs(big, mask, studio.Form(invert_mask=True))
+    assert np.array_equal(np.asarray(inverted.mask) == 255, ~base)
+
+    feathered = studio.prepare_inputs(big, mask, studio.Form(feather_px=8))
+    soft = np.asarray(feathered.mask)
+    assert feathered.soft and ((soft > 0) & (soft < 255)).any()
+    assert (soft[base] == 255).all()  # the painted core is still fully repainted
+
+    fixed = studio.prepare_inputs(big, mask, studio.Form(auto_size=False, width=512,
+                                                         height=256))
+    assert fixed.image.size == fixed.mask.size == (512, 256)
+
+
+def test_prepare_refuses_what_would_repaint_nothing() -> None:
+    photo = Image.open(PHOTO)
+    black = Image.new("L", photo.size, 0)
+    with pytest.raises(InputImageError, match="all black"):
+        studio.prepare_inputs(photo, black, studio.Form())
+    with pytest.raises(InputImageError) as info:
+        studio.prepare_inputs(photo, black, studio.Form(), source="painted")
+    assert info.value.message == EMPTY_MASK_MESSAGE
+    white = Image.new("L", photo.size, 255)
+    with pytest.raises(InputImageError, match="everything was painted"):
+        studio.prepare_inputs(photo, white, studio.Form(invert_mask=True))
+    dot = Image.new("L", photo.size, 0)
+    ImageDraw.Draw(dot).rectangle((10, 10, 13, 13), fill=255)
+    with pytest.raises(InputImageError, match="After shrinking by 5 px"):
+        studio.prepare_inputs(photo, dot, studio.Form(grow_px=-5))
+    with pytest.raises(InputImageError, match="No image"):
+        studio.prepare_inputs(None, dot, studio.Form())
+
+
+def test_preview_shows_the_sent_mask_over_the_sent_image() -> None:
+    app = studio.Studio(studio.Settings())
+    photo = Image.open(PHOTO).convert("RGBA")
+    layer = Image.new("RGBA", photo.size, (0, 0, 0, 0))
+    ImageDraw.Draw(layer).rectangle((0, 0, 59, 39), fill=(255, 45, 111, 153))
+    value = {"background": photo, "layers": [layer], "composite": photo}
+    image, caption = app.preview(value, None, True, 512, 512, False, 0, 0)
+    assert image.size == (600, 400)
+    assert "600 × 400" in caption and "1.0%" in caption and "painted strokes" in caption
+    tinted = np.asarray(image, np.int16) - np.asarray(photo.convert("RGB"), np.int16)
+    assert np.abs(tinted[:40, :60]).mean() > 20 and np.abs(tinted[100:, 100:]).max() == 0
+
+    empty = {"background": photo, "layers": [], "composite": photo}
+    image, caption = app.preview(empty, None, True, 512, 512, False, 0, 0)
+    assert caption == EMPTY_MASK_MESSAGE and image.size == (600, 400)
+    assert app.preview(None, None, True, 512, 512, False, 0, 0)[0] is None
+    # While a just-uploaded photo is not readable yet, the preview is left alone.
+    assert all(skipped(v) for v in app.preview_after_upload(None, None, True, 512, 512,
+                                                            False, 0, 0))
+
+
+# -- messages -----------------------------------------------------------------------------
+@pytest.mark.parametrize("exc,words", [
+    (AuthenticationError("The API key was refused (HTTP 401): invalid"), "Wrong API key"),
+    (InsufficientCreditsError("Not enough credits"), "No credits left"),
+    (RateLimitError("The queue is full", retry_after=11.2), "Try again in about 12 s"),
+    (RateLimitError("The queue is full"), "Rate limited"),
+    (APIConnectionError("Cannot reach modelslab.com."), "Server unreachable"),
+    (ServerError("The server failed (HTTP 503)"), "failed on its side"),
+    (JobFailedError("Job 9 failed: out of memory", job_id=9), "The job failed"),
+    (JobTimeoutError("Job 9 is still running", job_id=9), "job 9 is not finished yet"),
+    (JobCancelledError("stopped", job_id=9), "keeps running"),
+    (JobCancelledError("stopped"), "nothing was charged"),
+    (ParameterError("seed must be a whole number", field="seed"), "Seed must be"),
+    (ParameterError("num_inference_steps must be at most 100", field="num_inference_steps"),
+     "Steps must be at most 100"),
+    (ParameterError("must not be empty", field="prompt"), "Prompt: must not be empty"),
+    (KeyError("secret internals"), "Something unexpected went wrong (KeyError)"),
+])
+def test_every_failure_is_one_plain_message(exc: Exception, words: str) -> None:
+    message = studio.describe_error(exc)
+    assert words in message
+    assert "Traceback" not in message and "secret internals" not in message
+
+
+# -- history ------------------------------------------------------------------------------
+def test_history_upserts_and_completes_pending_jobs() -> None:
+    form = studio.Form(prompt="a red scarf", seed=None)
+    pending = studio.history_entry(form, status="pending", backend="offline", job_id=12,
+                                   entry_id="e1")
+    items = studio.record_history([], pending)
+    items = studio.record_history(items, pending)  # the same entry twice: still one
+    assert len(items) == 1 and items[0]["status"] == "pending"
+    done = studio.history_entry(studio.Form(), status="done", backend="offline", job_id=12,
+                                seed=99)
+    done.update(update_job=True, params=None, when="later")
+    items = studio.record_history(items, done)
+    assert len(items) == 1
+    assert items[0]["status"] == "done" and items[0]["seed"] == 99
+    assert items[0]["params"]["prompt"] == "a red scarf"  # the form is kept
+    assert items[0]["when"] == pending["when"] and "update_job" not in items[0]
+    many = items
+    for i in range(studio.HISTORY_LIMIT + 5):
+        many = studio.record_history(many, studio.history_entry(form, status="done",
+                                                                backend="offline", job_id=i))
+    assert len(many) == studio.HISTORY_LIMIT and many[0]["job_id"] == studio.HISTORY_LIMIT + 4
+    assert studio.history_rows([])[0][2] == "No generations yet"
+
+
+def test_restore_refills_the_form_with_the_seed_used() -> None:
+    form = studio.Form(prompt="a red scarf", samples=3, strength=0.4, seed=None,
+                       feather_px=6)
+    entry = studio.history_entry(form, status="done", backend="offline", job_id=5, seed=1234)
+    pending = studio.history_entry(form, status="pending", backend="offline", job_id=6)
+
+    class Select:
+        def __init__(self, row: int) -> None:
+            self.index = [row, 2]
+
+    values = studio.Studio.restore([pending, entry], Select(1))
+    restored = dict(zip(studio.FORM_FIELDS, values, strict=False))
+    assert restored["prompt"] == "a red scarf" and restored["samples"] == 3
+    assert restored["strength"] == 0.4 and restored["feather_px"] == 6
+    assert restored["seed"] == 1234
+    assert skipped(values[len(studio.FORM_FIELDS)])  # not pending: fetch id untouched
+    values = studio.Studio.restore([pending, entry], Select(0))
+    assert values[len(studio.FORM_FIELDS)] == "6" and values[-2]["visible"] is True
+    assert dict(zip(studio.FORM_FIELDS, values, strict=False))["seed"] == -1
+
+
+# -- whole generations against the local server ----------------------------------------
+def test_generation_reports_stages_and_returns_everything(make_studio, tmp_path) -> None:
+    app = make_studio()
+    progress = Progress()
+    seen, error = run(generate(app, tmp_path, progress=progress, seed=77, samples=2))
+    assert error is None
+    final = seen[-1]
+    assert final["status"].startswith("✓ Done: 2 images")
+    downloads = final["downloads"]["value"]
+    assert len(final["gallery"]) == 2 and len(downloads) == 2
+    assert final["downloads"]["visible"] is True
+    for path in downloads:
+        assert Image.open(path).format == "PNG" and Image.open(path).size == (600, 400)
+    before, after = final["before_after"]
+    assert Image.open(before).size == Image.open(after).size
+    assert "`77`" in final["run_info"] and "Job id" in final["run_info"]
+    assert "total" in final["run_info"]
+    assert final["info"]["request"]["seed"] == 77 and "key" not in final["info"]["request"]
+    entry = final["new_entry"]
+    assert entry["status"] == "done" and entry["seed"] == 77 and entry["size"] == [600, 400]
+    assert entry["params"]["prompt"] == "a glass of juice"
+    stages = " ".join(desc for _, desc in progress.calls)
+    for stage in ("Preparing", "Uploading", "Downloading"):
+        assert stage in stage and stage in stages
+    fractions = [f for f, _ in progress.calls]
+    assert fractions == sorted(fractions)  # the bar only moves forward
+    # The pending entry came first, with the same id, so a closed tab keeps the job.
+    pending = [s["new_entry"] for s in seen[:-1] if not skipped(s["new_entry"])]
+    assert pending and pending[0]["status"] == "pending" and pending[0]["id"] == entry["id"]
+
+
+def test_offline_generation_changes_only_the_masked_area(make_studio, tmp_path) -> None:
+    app = make_studio()
+    seen, error = run(generate(app, tmp_path, strength=1.0))
+    assert error is None
+    result = np.asarray(Image.open(seen[-1]["downloads"]["value"][0]).convert("RGB"), np.int16)
+    photo = np.asarray(Image.open(PHOTO).convert("RGB"), np.int16)
+    diff = np.abs(result - photo).max(axis=2)
+    inside = np.zeros(diff.shape, bool)
+    inside[100:251, 200:401] = True
+    assert diff[inside].mean() > 10 and diff[~inside].max() == 0
+
+
+def test_input_problems_end_with_a_plain_error_and_no_job(make_studio, tmp_path) -> None:
+    app = make_studio()
+    seen, error = run(generate(app, tmp_path, prompt="  "))
+    assert error is not None and "Empty prompt" in error.message
+    assert seen[-1]["status"].startswith("⚠ Empty prompt") and skipped(seen[-1]["new_entry"])
+    black = tmp_path / "black.png"
+    Image.new("L", (600, 400), 0).save(black)
+    seen, error = run(app.generate(str(PHOTO), str(black), prompt="x", progress=Progress(),
+                                   request=Request()))
+    assert "all black" in error.message
+    seen, error = run(app.generate(None, str(black), prompt="x", progress=Progress(),
+                                   request=Request()))
+    assert "No image" in error.message
+
+
+def test_capture_freezes_the_editor_and_names_what_is_missing(make_studio) -> None:
+    app = make_studio()
+    photo = Image.open(PHOTO).convert("RGBA")
+    layer = Image.new("RGBA", photo.size, (0, 0, 0, 0))
+    value = {"background": photo, "layers": [layer], "composite": photo}
+    with pytest.raises(gr.Error) as info:
+        list(app.capture(value, None))
+    assert info.value.message == EMPTY_MASK_MESSAGE
+    ImageDraw.Draw(layer).rectangle((0, 0, 9, 9), fill=(255, 0, 0, 153))
+    image, mask, status, _tab = list(app.capture(value, None))[-1]
+    assert Image.open(image).size == Image.open(mask).size == (600, 400)
+    assert (np.asarray(Image.open(mask)) == 255).sum() == 100
+    with pytest.raises(gr.Error, match="No image"):
+        list(app.capture(None, None))
+
+
+def test_timeout_keeps_the_job_and_fetch_collects_it(make_studio, tmp_path) -> None:
+    app = make_studio({"latency": 2.5, "sync_threshold": 0.0}, max_wait=0.5)
+    with pytest.warns(UserWarning, match="Still running"):  # gradio's warning toast
+        seen, error = run(generate(app, tmp_path))
+    assert error is None  # not a failure: the job is alive, and kept
+    final = seen[-1]
+    assert "Still running after the wait limit" in final["status"]
+    assert "Fetch result" in final["status"]
+    job = final["fetch_job_id"]
+    assert job and final["fetch_row"]["visible"] is True
+    assert final["new_entry"]["status"] == "pending" and str(final["new_entry"]["job_id"]) == job
+    assert job in final["status"]
+
+    app.settings = studio.Settings(max_wait=30)
+    fetched, error = run(app.fetch(job, progress=Progress(), request=Request()))
+    assert error is None
+    done = fetched[-1]
+    assert done["status"].startswith("✓ Done") and len(done["downloads"]["value"]) == 1
+    assert "fetched in" in done["run_info"]
+    before, after = done["before_after"]  # the input this server sent is remembered
+    assert before != after and Image.open(before).size == Image.open(after).size
+    assert done["new_entry"]["update_job"] is True and done["new_entry"]["status"] == "done"
+    history = studio.record_history([final["new_entry"]], done["new_entry"])
+    assert len(history) == 1 and history[0]["status"] == "done"
+    assert history[0]["params"]["prompt"] == "a glass of juice"
+
+
+def test_cancel_stops_waiting_but_keeps_the_job(make_studio, tmp_path) -> None:
+    app = make_studio({"latency": 3.0, "sync_threshold": 0.0})
+    request = Request("tab-a")
+    gen = generate(app, tmp_path, request=request)
+    first = outputs(next(gen))  # the job exists: its id is reported at once
+    assert first["new_entry"]["status"] == "pending"
+    assert app.cancel(Request("tab-b")) == "Nothing is running."  # another tab: untouched
+    assert app.cancel(request).startswith("Stopping")
+    seen, error = run(gen)
+    assert error is None  # cancelling is not a failure
+    final = seen[-1]
+    assert "Stopped waiting for job" in final["status"]
+    assert final["new_entry"]["status"] == "pending"
+    assert final["fetch_job_id"] == str(first["new_entry"]["job_id"])
+    # The job kept running; "Fetch result" collects it.
+    fetched, error = run(app.fetch(final["fetch_job_id"], progress=Progress(),
+                                   request=request))
+    assert error is None and fetched[-1]["status"].startswith("✓ Done")
+
+
+def test_failed_job_is_recorded_as_failed(make_studio, tmp_path) -> None:
+    app = make_studio({"fail_marker": "EXPLODE", "sync_threshold": 0.0, "latency": 0.5})
+    seen, error = run(generate(app, tmp_path, prompt="please EXPLODE"))
+    assert error is not None and "The job failed" in error.message
+    assert seen[-1]["new_entry"]["status"] == "failed"
+
+
+def test_wrong_own_key_is_a_plain_message_without_the_key(servers, tmp_path) -> None:
+    real = servers(keys=frozenset({"the-right-key-000"}))
+    settings = studio.Settings(base_url=real.base_url)
+    app = studio.Studio(settings, backend=studio.Backend(settings, server_factory=lambda: None),
+                        store=studio.OutputStore(tmp_path / "out"))
+    seen, error = run(generate(app, tmp_path, session_key=OWN_KEY))
+    assert error is not None and "Wrong API key" in error.message
+    assert all(OWN_KEY not in str(s) for s in seen) and OWN_KEY not in error.message
+
+
+def test_own_key_is_used_and_never_recorded(servers, tmp_path) -> None:
+    real = servers(keys=frozenset({OWN_KEY}))
+    settings = studio.Settings(base_url=real.base_url)
+    app = studio.Studio(settings, backend=studio.Backend(settings, server_factory=lambda: None),
+                        store=studio.OutputStore(tmp_path / "out"))
+    seen, error = run(generate(app, tmp_path, session_key=OWN_KEY))
+    assert error is None
+    final = seen[-1]
+    assert final["new_entry"]["backend"] == studio.MODE_OWN_KEY
+    assert OWN_KEY not in repr(seen)
+
+
+def test_unreachable_server_says_so(tmp_path) -> None:
+    settings = studio.Settings(api_key="k-1", base_url="http://127.0.0.1:9/api")
+    app = studio.Studio(settings, store=studio.OutputStore(tmp_path / "out"))
+    seen, error = run(generate(app, tmp_path))
+    assert error is not None and "Server unreachable" in error.message
+
+
+def test_progress_text_counts_down_the_queue() -> None:
+    fraction, text = studio.progress_text(ProgressEvent("queued", "Queued as job 4", eta=11.2,
+                                                        job_id=4, fraction=0.5))
+    assert text == "Queued as job 4 · about 12 s left" and 0.2 < fraction < 0.9
+    _, text = studio.progress_text(ProgressEvent("queued", "Queued as job 4", eta=0.2))
+    assert text.endswith("finishing…")
+    assert studio.progress_text(ProgressEvent("done", "Done", fraction=1.0))[0] == 1.0
+
+
+def test_cancel_board_is_per_session() -> None:
+    board = studio.CancelBoard()
+    a, b = board.begin("a"), board.begin("b")
+    assert board.cancel("a") and a.is_set() and not b.is_set()
+    board.end("a", a)
+    assert not board.cancel("a")
+    stale = threading.Event()
+    board.end("b", stale)  # ending someone else's wait does nothing
+    assert board.cancel("b") and b.is_set()
+
+
+def test_examples_have_their_files() -> None:
+    rows = studio.load_examples()
+    assert len(rows) == 3
+    for image, mask, prompt, _negative in rows:
+        assert Path(image).is_file() and Path(mask).is_file() and prompt
+        assert Image.open(image).size == Image.open(mask).size
+        coverage = (np.asarray(Image.open(mask).convert("L")) > 127).mean()
+        assert 0.01 < coverage < 0.5
