@@ -44,9 +44,18 @@ PREVIEW_ON_POINTER_UP_JS = """
   }, true);
 }
 """
-# Resolves after ``ms``: an uploaded photo reaches the editor's canvas a moment
-# after the upload event, and reading the editor earlier gives an empty value.
-WAIT_JS = "() => new Promise((done) => setTimeout(() => done([]), {ms}))"
+
+
+def refresh_preview_js(*delays_ms: int) -> str:
+    """Press "Refresh preview" after each delay: a photo just put into the editor
+    reaches its canvas a moment later (reading it earlier gives an empty editor).
+    Every refresh goes through that one button, so refreshes never overtake
+    one another."""
+    delays = ", ".join(str(ms) for ms in delays_ms)
+    return (f"() => {{ for (const ms of [{delays}]) setTimeout(() => "
+            "document.getElementById('refresh-preview')?.click(), ms); return []; }")
+
+
 IMAGE_TO_EDITOR_JS = "(image) => image ? {background: image, layers: [], composite: image} : null"
 
 # Stored in the visitor's browser (localStorage). Fixed, so the history
@@ -65,12 +74,11 @@ def build(app: studio.Studio) -> gr.Blocks:
         gr.Markdown("# Inpainting studio\nPaint over what should change, describe it, "
                     "press **Generate**.")
         banner = gr.Markdown(app.banner(), elem_id="banner")
-        with gr.Row():
-            key_box = gr.Textbox(
-                label="Your ModelsLab API key (optional)", type="password",
-                placeholder="Paste a key to use your own account, for this tab only",
-                info="Kept for this browser tab only; never stored, logged or shared.",
-                elem_id="session-key", scale=3)
+        key_box = gr.Textbox(
+            label="Your ModelsLab API key (optional)", type="password",
+            placeholder="Paste a key to use your own account, for this tab only",
+            info="Kept for this browser tab only; never stored, logged or shared.",
+            elem_id="session-key")
         ui["session_key"] = gr.State("")
 
         with gr.Row(equal_height=False):
@@ -206,7 +214,7 @@ def build(app: studio.Studio) -> gr.Blocks:
         # in the browser (COPY_JS) reads it exactly once per use. The editor also
         # has no change/input listener, which would switch it to a racy mode
         # where a just-uploaded photo can arrive empty; the preview is refreshed
-        # on pointer-up instead (PREVIEW_ON_POINTER_UP_JS).
+        # on pointer-up instead (PREVIEW_ON_POINTER_UP_JS, refresh_preview_js).
         for name in ("preview_snapshot", "generate_snapshot"):
             ui[name] = gr.ImageEditor(type="pil", image_mode="RGBA", format="png",
                                       visible=False)
@@ -238,26 +246,22 @@ def build(app: studio.Studio) -> gr.Blocks:
         key_box.input(app.set_session_key, key_box, [ui["session_key"], banner],
                       queue=False, **private)
 
-        def then_preview(trigger: Any, fn: Any = app.preview) -> None:
-            trigger.then(None, ui["image_editor"], ui["preview_snapshot"], js=COPY_JS,
-                         **private,
-                         ).then(fn, pick(studio.PREVIEW_INPUTS),
-                                pick(studio.PREVIEW_OUTPUTS), show_progress="hidden",
-                                trigger_mode="always_last", concurrency_id="preview",
-                                concurrency_limit=4, **private)
-
-        then_preview(gr.on(
-            [ui["image_editor"].clear, refresh_btn.click, mask_tab.select,
-             *(ui[name].change for name in studio.PREVIEW_SETTINGS)],
-            None, None, None, js="() => []", **private))
-        for ms in (700, 2500):  # soon, and again in case the photo had not landed yet
-            then_preview(ui["image_editor"].upload(None, None, None, js=WAIT_JS.format(ms=ms),
-                                                   **private), app.preview_after_upload)
-        then_preview(examples.load_input_event.then(
-            None, ui["example_image"], ui["image_editor"], js=IMAGE_TO_EDITOR_JS, **private))
+        gr.on([refresh_btn.click, mask_tab.select,
+               *(ui[name].change for name in studio.PREVIEW_SETTINGS)],
+              None, ui["image_editor"], ui["preview_snapshot"], js=COPY_JS, **private,
+              ).then(app.refresh_preview, pick(studio.PREVIEW_INPUTS),
+                     pick(studio.PREVIEW_OUTPUTS), show_progress="hidden",
+                     trigger_mode="always_last", concurrency_id="preview",
+                     concurrency_limit=4, **private)
+        ui["image_editor"].clear(app.cleared, None, pick(studio.PREVIEW_OUTPUTS),
+                                 queue=False, **private)
+        ui["image_editor"].upload(None, js=refresh_preview_js(700, 2500), **private)
+        examples.load_input_event.then(
+            None, ui["example_image"], ui["image_editor"], js=IMAGE_TO_EDITOR_JS, **private,
+        ).then(None, js=refresh_preview_js(300, 1500), **private)
         ui["auto_size"].change(app.size_controls, ui["auto_size"], [ui["width"], ui["height"]],
                                queue=False, **private)
-        generate_event = generate_btn.click(
+        generate_btn.click(
             None, ui["image_editor"], ui["generate_snapshot"], js=COPY_JS, **private,
         ).then(
             app.capture, pick(studio.CAPTURE_INPUTS), pick(studio.CAPTURE_OUTPUTS),
@@ -268,11 +272,10 @@ def build(app: studio.Studio) -> gr.Blocks:
             show_progress_on=[ui["before_after"]],
             api_description="Inpaint the white area of the mask in the image. image and mask "
                             "are image files; the other parameters are optional.")
-        fetch_event = fetch_btn.click(
+        fetch_btn.click(
             app.fetch, pick(studio.FETCH_INPUTS), pick(studio.GENERATE_OUTPUTS),
             api_name="fetch_result", concurrency_id="modelslab", concurrency_limit=limit,
             show_progress_on=[ui["before_after"]])
-        del generate_event, fetch_event  # Cancel stops the wait itself; see Studio.cancel
         cancel_btn.click(app.cancel, None, ui["status"], queue=False, **private)
         ui["new_entry"].change(app.add_to_history, [history, ui["new_entry"]],
                                [history, history_table], **private)
@@ -283,11 +286,12 @@ def build(app: studio.Studio) -> gr.Blocks:
         clear_history_btn.click(app.clear_history, None, [history, history_table], **private)
         ui["gallery"].select(app.select_result, ui["last_run"],
                              [ui["before_after"], ui["last_run"]], **private)
-        then_preview(use_btn.click(
+        use_btn.click(
             app.use_as_input, ui["last_run"],
             [ui["example_image"], ui["mask_file"], ui["status"], right_tabs], **private,
         ).success(None, ui["example_image"], ui["image_editor"], js=IMAGE_TO_EDITOR_JS,
-                  **private))
+                  **private,
+                  ).then(None, js=refresh_preview_js(300, 1500), **private)
         reuse_seed_btn.click(app.reuse_seed, ui["last_seed"], ui["seed"], **private)
     return demo
 

@@ -383,6 +383,7 @@ def _flag(value: Any, default: bool) -> bool:
     return bool(value)
 
 
+NO_PHOTO_CAPTION = "Upload a photo, then paint the area to repaint."
 ALL_BLACK_MESSAGE = "The mask is all black: nothing would be repainted (white = repaint)."
 EMPTY_PROMPT_MESSAGE = "Empty prompt: describe what should appear in the painted area."
 
@@ -624,21 +625,34 @@ def progress_text(event: ProgressEvent) -> tuple[float, str]:
 
 
 class CancelBoard:
-    """Per-session "stop waiting" flags, shared between the Generate and Cancel events.
+    """Per-session "stop" flags, shared between the Generate and Cancel events.
 
     The flag is keyed by the page's session hash, so one visitor's Cancel never
-    stops another's wait. The job itself is not cancelled (the API has no such
-    call); the client just stops polling and the job id is kept.
+    stops another's wait. It exists from the moment Generate is pressed
+    (``arm``), so a Cancel while the request still waits in gradio's queue
+    stops it before anything is sent. A running job itself cannot be
+    cancelled (the API has no such call): the client stops waiting and the
+    job id is kept.
     """
 
     def __init__(self) -> None:
         self._events: dict[str, threading.Event] = {}
         self._lock = threading.Lock()
 
-    def begin(self, session: str) -> threading.Event:
+    def arm(self, session: str) -> threading.Event:
+        """A new flag for a request that is about to be queued."""
         with self._lock:
             event = threading.Event()
             self._events[session] = event
+            return event
+
+    def begin(self, session: str, *, fresh: bool = False) -> threading.Event:
+        """The flag for a request that starts now: the armed one unless ``fresh``."""
+        with self._lock:
+            event = None if fresh else self._events.get(session)
+            if event is None:
+                event = threading.Event()
+                self._events[session] = event
             return event
 
     def end(self, session: str, event: threading.Event) -> None:
@@ -766,7 +780,7 @@ class Studio:
                                  "invert_mask": invert_mask, "grow_px": grow_px,
                                  "feather_px": feather_px})
             if editor.background_image(image_editor) is None:
-                return None, "Upload a photo, then paint the area to repaint."
+                return None, NO_PHOTO_CAPTION
             inputs = editor.read_inputs(image_editor, mask_file)
             prepared = prepare_inputs(inputs.image, inputs.mask, form, source=inputs.source,
                                       notes=inputs.notes)
@@ -779,22 +793,28 @@ class Studio:
             return None, describe_error(RuntimeError())
         return masks.overlay(prepared.image, prepared.mask), preview_caption(prepared)
 
-    def preview_after_upload(self, image_editor: dict[str, Any] | None, *settings: Any
-                             ) -> tuple[Any, Any]:
-        """``preview``, but silent while a just-uploaded photo is not yet readable.
+    def refresh_preview(self, image_editor: dict[str, Any] | None, *settings: Any
+                        ) -> tuple[Any, Any]:
+        """``preview`` as the page uses it: silent while the editor reads empty.
 
-        The browser needs a moment to put an uploaded photo on the editor's
-        canvas; reading it earlier gives an empty editor, which must not
-        replace the preview with "upload a photo".
+        Right after an upload (or an example or a result put into the editor)
+        the photo needs a moment to reach the canvas, and reading it earlier
+        gives an empty editor, which must not replace the preview with "upload
+        a photo". A cleared editor is handled by ``cleared``.
         """
         if editor.background_image(image_editor) is None:
             return gr.skip(), gr.skip()
         return self.preview(image_editor, *settings)
 
+    @staticmethod
+    def cleared() -> tuple[None, str]:
+        """The editor was emptied: so is the preview."""
+        return None, NO_PHOTO_CAPTION
+
     # -- generate -------------------------------------------------------------
     def capture(self, image_editor: dict[str, Any] | None, mask_file: Any,
-                invert_mask: bool = False, prompt: str | None = "x"
-                ) -> Iterator[tuple[Any, Any, str, Any]]:
+                invert_mask: bool = False, prompt: str | None = "x",
+                request: gr.Request = None) -> Iterator[tuple[Any, Any, str, Any]]:
         """Freeze the editor into an image file and a mask file for ``generate``.
 
         The page runs this quick step first and then ``generate`` on the two
@@ -817,6 +837,7 @@ class Studio:
             yield gr.skip(), gr.skip(), f"⚠ {message}", gr.skip()
             raise _error(message) from None
         image, mask = self.store.save_inputs(inputs.image, inputs.mask)
+        self.board.arm(_session_of(request))  # Cancel works from now on, even while queued
         # The result area is where the progress of the generation is shown.
         yield image, mask, "Sending…", gr.Tabs(selected=RESULT_TAB)
 
@@ -886,7 +907,7 @@ class Studio:
             yield self._status_only(f"⚠ {message}")
             raise _error(message)
         session = _session_of(request)
-        stop = self.board.begin(session)
+        stop = self.board.begin(session, fresh=True)
         started = time.monotonic()
         try:
             try:
@@ -913,7 +934,8 @@ class Studio:
     def cancel(self, request: gr.Request = None) -> str:
         """Stop waiting for this session's job (the job id is kept)."""
         if self.board.cancel(_session_of(request)):
-            return "Stopping… the job id will be kept so you can fetch the result later."
+            return ("Stopping… if the job was already sent, its id is kept so you can fetch "
+                    "the result later.")
         return "Nothing is running."
 
     def _run_job(self, call: Callable[..., InpaintResult], client: ModelsLabClient,
@@ -931,6 +953,8 @@ class Studio:
 
         def worker() -> None:
             try:
+                if stop.is_set():  # cancelled while waiting in gradio's queue
+                    raise JobCancelledError("Cancelled before the job was sent.")
                 events.put(("result", call(lambda e: events.put(("progress", e)), stop.is_set)))
             except BaseException as exc:  # handed over to the event thread
                 events.put(("error", exc))

@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -29,6 +30,7 @@ from PIL import Image
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from inpaint.masks import EMPTY_MASK_MESSAGE
+from inpaint.studio import OFFLINE_KEY
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
@@ -98,10 +100,22 @@ def apps() -> Iterator[dict[str, str]]:
     started = {"app": App("app"),
                "slow": App("slow-app", STUDIO_OFFLINE_LATENCY="6", STUDIO_MAX_WAIT="1")}
     try:
-        yield {name: app.wait_until_ready() for name, app in started.items()}
+        urls = {name: app.wait_until_ready() for name, app in started.items()}
+        yield {**urls, "slow-log": started["slow"].log.name}
     finally:
         for app in started.values():
             app.stop()
+
+
+def wait_until_job_is_done(app_log: str, job_id: str, timeout: float = 30) -> None:
+    """Poll the slow app's local server (its address is in the app's log) for the job."""
+    found = re.search(r"local server at (\S+/api)", Path(app_log).read_text())
+    assert found, "the app did not say where its local server is"
+    url = f"{found.group(1)}/v6/image_editing/fetch/{job_id}"
+    deadline = time.monotonic() + timeout
+    while requests.post(url, json={"key": OFFLINE_KEY}, timeout=5).json()["status"] != "success":
+        assert time.monotonic() < deadline, f"job {job_id} did not finish"
+        time.sleep(0.2)  # polling interval, not synchronisation
 
 
 @pytest.fixture(scope="module")
@@ -374,6 +388,7 @@ def test_job_past_the_wait_limit_is_kept_and_fetched_later(browser: Browser,
         expect(page.locator("#history")).to_contain_text("pending")
         shot(page, "07-job-past-wait-limit")
 
+        wait_until_job_is_done(apps["slow-log"], job_id)
         page.locator("#fetch").click()
         expect(status).to_contain_text("Done", timeout=30_000)
         expect(page.locator("#history")).to_contain_text("done")

@@ -286,8 +286,9 @@ def test_preview_shows_the_sent_mask_over_the_sent_image() -> None:
     assert caption == EMPTY_MASK_MESSAGE and image.size == (600, 400)
     assert app.preview(None, None, True, 512, 512, False, 0, 0)[0] is None
     # While a just-uploaded photo is not readable yet, the preview is left alone.
-    assert all(skipped(v) for v in app.preview_after_upload(None, None, True, 512, 512,
-                                                            False, 0, 0))
+    assert all(skipped(v) for v in app.refresh_preview(None, None, True, 512, 512, False, 0, 0))
+    assert "1.0%" in app.refresh_preview(value, None, True, 512, 512, False, 0, 0)[1]
+    assert studio.Studio.cleared() == (None, studio.NO_PHOTO_CAPTION)
 
 
 # -- messages -----------------------------------------------------------------------------
@@ -523,6 +524,27 @@ def test_progress_text_counts_down_the_queue() -> None:
     _, text = studio.progress_text(ProgressEvent("queued", "Queued as job 4", eta=0.2))
     assert text.endswith("finishing…")
     assert studio.progress_text(ProgressEvent("done", "Done", fraction=1.0))[0] == 1.0
+
+
+def test_cancel_while_queued_stops_before_anything_is_sent(make_studio, tmp_path) -> None:
+    app = make_studio()
+    photo = Image.open(PHOTO).convert("RGBA")
+    layer = Image.new("RGBA", photo.size, (0, 0, 0, 0))
+    ImageDraw.Draw(layer).rectangle((0, 0, 99, 99), fill=(255, 0, 0, 153))
+    request = Request("tab-q")
+    image, mask, _status, _tab = list(app.capture(
+        {"background": photo, "layers": [layer], "composite": photo}, None,
+        request=request))[-1]
+    assert app.cancel(request).startswith("Stopping")  # still waiting in gradio's queue
+    seen, error = run(app.generate(image, mask, prompt="x", progress=Progress(),
+                                   request=request))
+    assert error is None
+    assert "nothing was charged" in seen[-1]["status"]
+    assert all(skipped(s["new_entry"]) for s in seen)  # no job, nothing to keep
+    # The next request starts clean.
+    seen, error = run(app.generate(image, mask, prompt="x", progress=Progress(),
+                                   request=request))
+    assert error is None and seen[-1]["status"].startswith("✓ Done")
 
 
 def test_cancel_board_is_per_session() -> None:
