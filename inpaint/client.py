@@ -193,6 +193,8 @@ class ModelsLabClient:
             img_bytes, img_mime = imgs.encode_for_upload(img)
             mask_bytes = imgs.encode_mask(msk)
             if transport == "upload":
+                if cancel is not None and cancel():
+                    raise JobCancelledError("Cancelled before anything was sent.")
                 notify("uploading", "Uploading the image and mask")
                 init_ref = self.upload(img_bytes, img_mime, cancel=cancel)
                 mask_ref = self.upload(mask_bytes, "image/png", cancel=cancel)
@@ -201,6 +203,8 @@ class ModelsLabClient:
                 mask_ref = imgs.to_data_uri(mask_bytes, "image/png")
         payload = build_payload(values)
         payload.update(init_image=init_ref, mask_image=mask_ref)
+        if cancel is not None and cancel():
+            raise JobCancelledError("Cancelled before the job was sent: nothing was charged.")
         notify("submitting", "Sending the job")
         response = self.submit(payload, cancel=cancel)
         final = self.wait(response, progress=progress, cancel=cancel)

@@ -279,3 +279,10 @@ def test_key_never_in_repr_or_logs(fs, caplog):
     assert KEY not in repr(client)
     assert KEY not in caplog.text
     assert KEY not in str(info.value)
+
+
+def test_cancel_before_submit_sends_nothing(fs):
+    fs.script("/api/v6/image_editing/inpaint", success(fs))
+    with pytest.raises(JobCancelledError, match="before"):
+        run(client_for(fs), cancel=lambda: True)
+    assert not fs.requests_to("/api/v6/image_editing")
