@@ -43,7 +43,6 @@ log = logging.getLogger("inpaint.client")
 DEFAULT_BASE_URL = "https://modelslab.com/api"
 DOWNLOAD_LIMIT_BYTES = 40 * 1024 * 1024
 Transport = Literal["upload", "base64", "url"]
-STAGES = ("preparing", "uploading", "submitting", "queued", "downloading", "done")
 
 
 @dataclass(frozen=True)

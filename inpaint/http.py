@@ -20,10 +20,10 @@ import email.utils
 import json
 import logging
 import random
-import threading
 import time
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -166,7 +166,6 @@ class HttpSession:
         self._session.mount("https://", adapter)
         self._session.headers.setdefault("User-Agent", "inpaint-studio/1.0 (+python-requests)")
         self._sleep = sleep or time.sleep
-        self._lock = threading.Lock()
 
     def close(self) -> None:
         self._session.close()
@@ -321,13 +320,8 @@ class _NotYetThere(Exception):
 
 
 def _host(url: str) -> str:
-    from urllib.parse import urlsplit
-
-    parts = urlsplit(url)
-    return parts.netloc or url[:40]
+    return urlsplit(url).netloc or url[:40]
 
 
 def _path(url: str) -> str:
-    from urllib.parse import urlsplit
-
     return urlsplit(url).path
