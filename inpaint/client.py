@@ -16,13 +16,14 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from PIL import Image, ImageOps
 
 from . import images as imgs
-from . import masks
+from . import masks, metadata, region
 from .errors import (
     APIConnectionError,
     DownloadError,
@@ -36,7 +37,7 @@ from .errors import (
     ServerError,
 )
 from .http import HttpSession, Scrubber, classify_error_status, error_message
-from .params import BY_NAME, build_payload
+from .params import BY_NAME, MAX_SIDE, build_payload, check_options
 
 log = logging.getLogger("inpaint.client")
 
@@ -69,6 +70,26 @@ class InpaintResult:
     request: dict[str, Any] = field(default_factory=dict)
     status: str = "success"
     nsfw_content_detected: bool | None = None
+    parameters: dict[str, Any] = field(default_factory=dict)
+    job_ids: list[int | str] = field(default_factory=list)
+    regions: list[tuple[int, int, int, int]] = field(default_factory=list)
+
+    def save(self, path: str | os.PathLike) -> list[Path]:
+        """Write every image as PNG with its parameters in text chunks.
+
+        One image goes to ``path`` itself; several go to ``name-1.png``,
+        ``name-2.png``, ... beside it. Returns the paths written.
+        """
+        target = Path(path)
+        if target.suffix.lower() != ".png":
+            target = target.with_suffix(".png")
+        written = []
+        for number, image in enumerate(self.images, 1):
+            out = target if len(self.images) == 1 else target.with_name(
+                f"{target.stem}-{number}.png")
+            params = {**self.parameters, "sample": number if len(self.images) > 1 else None}
+            written.append(metadata.save_png(image, out, params))
+        return written
 
 
 ProgressCallback = Callable[[ProgressEvent], None]
@@ -161,17 +182,31 @@ class ModelsLabClient:
         base64_output: bool = False,
         cancel: CancelHook | None = None,
         mask_is_final: bool = False,
+        crop_to_mask: bool = False,
+        mask_padding: int = 32,
+        paste_back: bool = True,
+        feather: int = 8,
     ) -> InpaintResult:
-        """Prepare, send, wait for and download one inpainting job.
+        """Prepare, send, wait for and download one inpainting edit.
 
         Every parameter is validated before anything is sent. ``mask_is_final``
         sends a soft (e.g. feathered) mask as it is instead of binarising it.
+
+        ``crop_to_mask`` sends only the area around the painted parts (widened
+        by ``mask_padding`` px; far-apart parts become separate jobs, see
+        ``inpaint.region``) and puts the results back into the full photo.
+        ``paste_back`` (the default) returns images at the original's size in
+        which every pixel farther than ``feather`` px from the mask is the
+        original's own; without it, whole-picture results come back as the
+        API made them.
         """
         notify = _notifier(progress)
         if transport not in ("upload", "base64", "url"):
             raise ParameterError(
                 f'transport must be one of "upload", "base64", "url" (got {transport!r})',
                 field="transport")
+        options = check_options({"crop_to_mask": crop_to_mask, "mask_padding": mask_padding,
+                                 "paste_back": paste_back, "feather": feather})
         self._require_key()
         values = {
             "prompt": prompt, "negative_prompt": negative_prompt or None,
@@ -183,12 +218,50 @@ class ModelsLabClient:
             "width": width, "height": height,
         }
         build_payload(values)  # fail fast on parameters, before any image work
+        if transport == "url" and options["crop_to_mask"]:
+            raise ParameterError('crop_to_mask needs the image itself: use transport "upload" '
+                                 'or "base64"', field="crop_to_mask")
         notify("preparing", "Preparing the image and mask")
-        if transport == "url":
-            init_ref, mask_ref = self._as_urls(image, mask)
+        original = full_mask = None
+        if options["crop_to_mask"]:
+            original, full_mask = self._full_inputs(image, mask, mask_is_final)
+            limit = (int(width or MAX_SIDE), int(height or MAX_SIDE))
+            regions = region.plan_regions(full_mask, padding=options["mask_padding"],
+                                          feather=options["feather"], limit=limit)
+            sends: list[tuple[Any, Any, region.Region | None]] = [
+                (*region.cut(original, full_mask, r, soft=mask_is_final), r) for r in regions]
+        elif transport == "url":
+            sends = [(*self._as_urls(image, mask), None)]
         else:
-            img, msk, values["width"], values["height"] = self.prepare(
-                image, mask, width, height, mask_is_final=mask_is_final)
+            img, msk, _, _ = self.prepare(image, mask, width, height,
+                                          mask_is_final=mask_is_final)
+            sends = [(img, msk, None)]
+
+        parts: list[InpaintResult] = []
+        for index, (img, msk, _) in enumerate(sends):
+            if len(sends) > 1:
+                notify("region", f"Region {index + 1} of {len(sends)}",
+                       fraction=index / len(sends))
+            if parts and values["seed"] is None and parts[0].seed is not None:
+                values["seed"] = parts[0].seed  # one seed for every region: reproducible
+            parts.append(self._one_job(img, msk, values, transport, notify, progress, cancel))
+
+        if options["paste_back"] and original is None:
+            original, full_mask = self._full_inputs(image, mask, mask_is_final)
+        result = _combine(parts, [w for _, _, w in sends], original, full_mask, options)
+        result.parameters = _parameters(values, options, result, parts, self.base_url)
+        notify("done", "Done", fraction=1.0, job_id=result.id)
+        return result
+
+    def _one_job(self, img: Any, msk: Any, values: dict[str, Any], transport: Transport,
+                 notify: Callable[..., None], progress: ProgressCallback | None,
+                 cancel: CancelHook | None) -> InpaintResult:
+        """Encode, send, wait for and download one request (one region)."""
+        values = dict(values)
+        if transport == "url":
+            init_ref, mask_ref = img, msk
+        else:
+            values["width"], values["height"] = img.size
             img_bytes, img_mime = imgs.encode_for_upload(img)
             mask_bytes = imgs.encode_mask(msk)
             if transport == "upload":
@@ -207,10 +280,23 @@ class ModelsLabClient:
         notify("submitting", "Sending the job")
         response = self.submit(payload, cancel=cancel)
         final = self.wait(response, progress=progress, cancel=cancel)
-        result = self._result_from(final, request=shorten_data_uris(payload),
-                                   progress=progress, cancel=cancel)
-        notify("done", "Done", fraction=1.0, job_id=result.id)
-        return result
+        return self._result_from(final, request=shorten_data_uris(payload),
+                                 progress=progress, cancel=cancel)
+
+    def _full_inputs(self, image: Any, mask: Any, soft: bool
+                     ) -> tuple[Image.Image, Image.Image]:
+        """The photo upright at its own full size, and the mask aligned to it."""
+        original = imgs.to_rgb(imgs.load_image(image, what="image", fetch=self._fetch_input))
+        raw_mask = imgs.load_image(mask, what="mask", fetch=self._fetch_input)
+        raw_mask = ImageOps.exif_transpose(raw_mask) or raw_mask
+        if soft:
+            full = raw_mask.convert("L")
+            if full.size != original.size:
+                full = full.resize(original.size, Image.Resampling.BILINEAR)
+        else:
+            full = masks.to_binary_mask(raw_mask, original.size)
+        masks.require_painted(full)
+        return original, full
 
     def fetch_result(
         self,
@@ -228,6 +314,12 @@ class ModelsLabClient:
         final = self.wait(response, progress=progress, cancel=cancel, max_wait=max_wait)
         final.setdefault("id", job_id)
         result = self._result_from(final, request={}, progress=progress, cancel=cancel)
+        # What the API echoes back is all that is known of a job fetched by id.
+        result.parameters = {name: result.meta.get(name) for name in metadata.RECORDED
+                             if name in result.meta}
+        result.parameters.update(seed=result.seed, request_id=str(result.id),
+                                 backend=urlsplit(self.base_url).netloc)
+        result.job_ids = [result.id] if result.id is not None else []
         _notifier(progress)("done", "Done", fraction=1.0, job_id=result.id)
         return result
 
@@ -478,6 +570,64 @@ class ModelsLabClient:
 
 
 # -- helpers --------------------------------------------------------------
+def _combine(parts: list[InpaintResult], where: list[region.Region | None],
+             original: Image.Image | None, full_mask: Image.Image | None,
+             options: dict[str, Any]) -> InpaintResult:
+    """One result from the jobs of an edit: pasted into the original where asked."""
+    first = parts[0]
+    count = max(len(p.images) for p in parts)
+    images = []
+    for i in range(count):
+        if original is None:  # whole picture, no paste-back: the API's own image
+            images.append(first.images[min(i, len(first.images) - 1)])
+            continue
+        canvas = original
+        for part, spot in zip(parts, where, strict=True):
+            sample = part.images[min(i, len(part.images) - 1)]
+            box = spot.box if spot is not None else None
+            if options["paste_back"]:
+                canvas = region.paste_back(canvas, sample, full_mask, box=box,
+                                           feather=options["feather"])
+            else:
+                canvas = region.paste_whole(canvas, sample, box)
+        images.append(canvas)
+    gen = [p.generation_time for p in parts if p.generation_time is not None]
+    return InpaintResult(
+        images=images, id=first.id, seed=first.seed,
+        generation_time=sum(gen) if gen else None, meta=first.meta,
+        output_urls=[u for p in parts for u in p.output_urls], request=first.request,
+        nsfw_content_detected=any(bool(p.nsfw_content_detected) for p in parts) or None,
+        job_ids=[p.id for p in parts if p.id is not None],
+        regions=[w.box.as_tuple() for w in where if w is not None],
+    )
+
+
+def _parameters(values: dict[str, Any], options: dict[str, Any], result: InpaintResult,
+                parts: list[InpaintResult], base_url: str) -> dict[str, Any]:
+    """What a saved image records so that the edit can be repeated."""
+    sent = parts[0].request
+    masked = options["crop_to_mask"]
+    size = result.images[0].size if result.images else None
+    return {
+        "prompt": values["prompt"], "negative_prompt": values["negative_prompt"],
+        "seed": result.seed if result.seed is not None else values["seed"],
+        "num_inference_steps": values["num_inference_steps"],
+        "guidance_scale": values["guidance_scale"], "strength": values["strength"],
+        "samples": values["samples"], "safety_checker": BY_NAME["safety_checker"].to_wire(
+            values["safety_checker"]),
+        "width": sent.get("width", values["width"]), "height": sent.get("height",
+                                                                        values["height"]),
+        "mode": "masked" if masked else "whole",
+        "mask_padding": options["mask_padding"] if masked else None,
+        "feather": options["feather"] if options["paste_back"] else None,
+        "paste_back": options["paste_back"],
+        "output_size": list(size) if size else None,
+        "regions": [list(b) for b in result.regions] or None,
+        "request_id": ",".join(str(i) for i in result.job_ids) or None,
+        "backend": urlsplit(base_url).netloc,
+    }
+
+
 def normalise_base_url(url: str) -> str:
     """``.../api``, ``.../api/`` and a bare host all become ``.../api``."""
     url = url.strip().rstrip("/")

@@ -23,7 +23,7 @@ from typing import Any, Literal
 
 from .errors import ParameterError
 
-Kind = Literal["text", "int", "float", "enum", "flag", "url"]
+Kind = Literal["text", "int", "float", "enum", "flag", "url", "bool"]
 
 
 @dataclass(frozen=True)
@@ -53,6 +53,8 @@ class Param:
             return "one of " + ", ".join(f'"{c}"' for c in self.choices)
         if self.kind == "url":
             return "an http(s) URL"
+        if self.kind == "bool":
+            return "true or false"
         return "text"
 
     def _fail(self, value: Any) -> ParameterError:
@@ -98,6 +100,12 @@ class Param:
         if self.kind == "url":
             if isinstance(value, str) and value.startswith(("http://", "https://")):
                 return value
+            raise self._fail(value)
+        if self.kind == "bool":
+            if isinstance(value, bool):
+                return value
+            if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+                return value.strip().lower() == "true"
             raise self._fail(value)
         raise AssertionError(self.kind)
 
@@ -195,6 +203,26 @@ PARAMS: tuple[Param, ...] = (
 
 BY_NAME: dict[str, Param] = {p.name: p for p in PARAMS}
 
+# Options of this tool, not of the API: how the photo is cut and put back
+# together around the request. They never travel in the JSON body, but they
+# are validated, shown as controls and offered as command-line flags from
+# here, like the API's own parameters.
+OPTIONS: tuple[Param, ...] = (
+    Param("crop_to_mask", "bool", False, "Only the masked area",
+          "Send only the area around the mask (at up to 1024 x 1024) instead of the whole "
+          "picture, so small edits on large photos keep their detail."),
+    Param("mask_padding", "int", 32, "Padding around the mask, px",
+          "Context kept around each painted area in \"only masked\" mode, in pixels of the "
+          "original photo.", minimum=0, maximum=512, step=8),
+    Param("paste_back", "bool", True, "Paste back over the original",
+          "Keep every pixel outside the mask (widened by the feather) exactly as in the "
+          "original, at the original's full size."),
+    Param("feather", "int", 8, "Blend width, px",
+          "Width of the smooth blend outside the mask edge when pasting back, in pixels of "
+          "the original photo.", minimum=0, maximum=128, step=1),
+)
+OPTIONS_BY_NAME: dict[str, Param] = {p.name: p for p in OPTIONS}
+
 MAX_SIDE = 1024
 UPLOAD_LIMIT_BYTES = 5 * 1024 * 1024
 
@@ -214,6 +242,14 @@ def normalise_seed(seed: Any) -> Any:
         except ValueError:
             raise BY_NAME["seed"]._fail(seed) from None
     return seed
+
+
+def check_options(values: dict[str, Any]) -> dict[str, Any]:
+    """Validate the tool's own options (``OPTIONS``); defaults fill the gaps."""
+    unknown = sorted(set(values) - set(OPTIONS_BY_NAME))
+    if unknown:
+        raise ParameterError(f"unknown option(s): {', '.join(unknown)}")
+    return {p.name: p.to_wire(values.get(p.name, p.default)) for p in OPTIONS}
 
 
 def build_payload(values: dict[str, Any]) -> dict[str, Any]:

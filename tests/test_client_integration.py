@@ -94,8 +94,13 @@ def test_same_seed_same_images_and_samples_differ(server, photo, mask):
 
 def test_explicit_size_is_honoured(server, photo, mask):
     client = ModelsLabClient(api_key=KEY, base_url=server.base_url)
-    result = client.inpaint(photo, mask, prompt="x", width=512, height=256, transport="base64")
-    assert result.images[0].size == (512, 256)
+    raw = client.inpaint(photo, mask, prompt="x", width=512, height=256, transport="base64",
+                         paste_back=False)
+    assert raw.images[0].size == (512, 256)
+    # Pasted back (the default), the same request comes back at the photo's own size.
+    pasted = client.inpaint(photo, mask, prompt="x", width=512, height=256, transport="base64")
+    assert pasted.request["width"] == 512 and pasted.request["height"] == 256
+    assert pasted.images[0].size == photo.size
 
 
 def test_processing_then_fetch(make_server, photo, mask):
