@@ -121,12 +121,21 @@ def build(app: studio.Studio) -> gr.Blocks:
                             refresh_btn = gr.Button("Refresh preview", size="sm", scale=0,
                                                     min_width=140, elem_id="refresh-preview")
                         with gr.Row():
+                            ui["crop_to_mask"] = gr.Radio(
+                                list(studio.AREAS), value=studio.AREA_WHOLE,
+                                label="Inpaint area",
+                                info=ui_spec.param("crop_to_mask").help, elem_id="area")
+                            ui["mask_padding"] = gr.Slider(
+                                **ui_spec.slider_kwargs("mask_padding"), elem_id="padding")
+                        with gr.Row():
                             ui["grow_px"] = gr.Slider(
                                 -studio.MASK_TOOL_LIMIT, studio.MASK_TOOL_LIMIT, value=0, step=1,
-                                label="Grow (+) or shrink (-), px", elem_id="grow")
-                            ui["feather_px"] = gr.Slider(
-                                0, studio.MASK_TOOL_LIMIT, value=0, step=1,
-                                label="Feather, px", elem_id="feather")
+                                label="Grow (+) or shrink (-), px of the photo",
+                                elem_id="grow")
+                            ui["feather_px"] = gr.Slider(**ui_spec.slider_kwargs("feather"),
+                                                         elem_id="feather")
+                        ui["paste_back"] = gr.Checkbox(**ui_spec.checkbox_kwargs("paste_back"),
+                                                       elem_id="paste-back")
                         ui["invert_mask"] = gr.Checkbox(
                             label="Invert (repaint everything except the painted area)",
                             value=False, elem_id="invert")
@@ -193,6 +202,22 @@ def build(app: studio.Studio) -> gr.Blocks:
                         **ui_spec.checkbox_kwargs("instant_response"))
                     ui["webhook"] = gr.Textbox(**ui_spec.text_kwargs("webhook"))
                     ui["track_id"] = gr.Number(**ui_spec.number_kwargs("track_id"))
+                with gr.Accordion("Reproduce", open=False, elem_id="reproduce"):
+                    load_params_file = gr.File(
+                        label="Load parameters from image (a PNG saved by this studio)",
+                        file_types=[".png"], type="filepath", elem_id="load-params",
+                        height=120)
+                    with gr.Tabs():
+                        with gr.Tab("Python"):
+                            python_code = gr.Code(language="python", interactive=False,
+                                                  label="This request with the library "
+                                                        "(key from MODELSLAB_API_KEY)",
+                                                  elem_id="code-python")
+                        with gr.Tab("curl"):
+                            curl_code = gr.Code(language="shell", interactive=False,
+                                                label="This request with curl "
+                                                      "(key from $MODELSLAB_API_KEY)",
+                                                elem_id="code-curl")
 
         with gr.Accordion("History (kept in this browser)", open=True):
             history_table = gr.Dataframe(
@@ -293,6 +318,13 @@ def build(app: studio.Studio) -> gr.Blocks:
                   **private,
                   ).then(None, js=refresh_preview_js(300, 1500), **private)
         reuse_seed_btn.click(app.reuse_seed, ui["last_seed"], ui["seed"], **private)
+        load_params_file.upload(app.load_parameters, [load_params_file, *pick(studio.FORM_FIELDS)],
+                                [*pick(studio.FORM_FIELDS), ui["status"]], **private)
+        gr.on([demo.load, *(ui[name].change for name in studio.FORM_FIELDS),
+               ui["session_key"].change],
+              app.code_for, [*pick(studio.FORM_FIELDS), ui["session_key"]],
+              [python_code, curl_code], trigger_mode="always_last", show_progress="hidden",
+              **private)
     return demo
 
 

@@ -636,6 +636,17 @@ def normalise_base_url(url: str) -> str:
     return url
 
 
+def send_size(size: tuple[int, int], width: int | None = None, height: int | None = None
+              ) -> tuple[int, int]:
+    """The size a whole picture of ``size`` is sent at: the one asked for, or fitted.
+
+    Both given: exactly that. One given: the other follows the photo's aspect
+    (multiples of 8, within the API's maximum). Neither: the photo fitted
+    within 1024 x 1024 in multiples of 8.
+    """
+    return _target_size(size, width, height)
+
+
 def _target_size(size: tuple[int, int], width: int | None, height: int | None
                  ) -> tuple[int, int]:
     if width and height:

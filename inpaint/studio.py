@@ -32,11 +32,11 @@ from pathlib import Path
 from typing import Any
 
 import gradio as gr
-from PIL import Image
+from PIL import Image, ImageDraw
 
-from . import editor, masks
+from . import editor, masks, metadata, region
 from . import images as imgs
-from .client import DEFAULT_BASE_URL, InpaintResult, ModelsLabClient, ProgressEvent
+from .client import DEFAULT_BASE_URL, InpaintResult, ModelsLabClient, ProgressEvent, send_size
 from .errors import (
     APIConnectionError,
     APITimeoutError,
@@ -57,7 +57,7 @@ from .errors import (
     ServerError,
 )
 from .http import Scrubber
-from .params import BY_NAME, normalise_seed
+from .params import BY_NAME, MAX_SIDE, OPTIONS_BY_NAME, check_options, normalise_seed
 from .ui_spec import RANDOM_SEED
 
 log = logging.getLogger("inpaint.studio")
@@ -76,6 +76,9 @@ DEFAULT_MAX_WAIT = 600.0
 OFFLINE_KEY = "offline-demo"  # the local server accepts any non-empty key
 HISTORY_LIMIT = 50
 TRANSPORTS = ("upload", "base64")
+AREA_WHOLE = "Whole picture"
+AREA_MASKED = "Only masked"
+AREAS = (AREA_WHOLE, AREA_MASKED)
 MASK_TOOL_LIMIT = 64  # grow/shrink/feather sliders, in pixels of the image sent
 
 
@@ -145,6 +148,9 @@ def _env_number(env: dict[str, str], name: str, default: float, *, minimum: floa
 MODE_OFFLINE = "offline"
 MODE_MODELSLAB = "modelslab"
 MODE_OWN_KEY = "own-key"
+# How a saved PNG names where it was made (never with a key).
+BACKEND_LABELS = {MODE_OFFLINE: "offline (local classical fill, prompt ignored)",
+                  MODE_MODELSLAB: "ModelsLab", MODE_OWN_KEY: "ModelsLab"}
 
 
 class Backend:
@@ -210,6 +216,12 @@ class Backend:
         return ModelsLabClient(api_key=OFFLINE_KEY, base_url=self.start(), timeout=timeout,
                                max_wait=self.settings.max_wait)
 
+    def base_url_for(self, session_key: str | None = None) -> str:
+        """The API base URL a session's requests go to (starts the local server if needed)."""
+        if (session_key or "").strip() or self.mode == MODE_MODELSLAB:
+            return self.modelslab_url
+        return str(self.start())
+
     def scrubber(self, session_key: str | None = None) -> Scrubber:
         """Removes both keys a message could conceivably contain."""
         return Scrubber(self.settings.api_key, (session_key or "").strip())
@@ -254,12 +266,12 @@ FORM_FIELDS = (
     "prompt", "negative_prompt", "auto_size", "width", "height", "samples",
     "num_inference_steps", "guidance_scale", "strength", "safety_checker", "seed",
     "transport", "base64_output", "instant_response", "webhook", "track_id",
-    "invert_mask", "grow_px", "feather_px",
+    "invert_mask", "grow_px", "feather_px", "crop_to_mask", "mask_padding", "paste_back",
 )
 # The mask preview reads the editor through a hidden copy (app.py explains
 # why); these are the settings whose changes refresh it.
 PREVIEW_SETTINGS = ("mask_file", "auto_size", "width", "height", "invert_mask", "grow_px",
-                    "feather_px")
+                    "feather_px", "crop_to_mask", "mask_padding", "paste_back")
 PREVIEW_INPUTS = ("preview_snapshot", *PREVIEW_SETTINGS)
 PREVIEW_OUTPUTS = ("mask_preview", "mask_caption")
 CAPTURE_INPUTS = ("generate_snapshot", "mask_file", "invert_mask", "prompt")
@@ -296,7 +308,10 @@ class Form:
     track_id: int | None = None
     invert_mask: bool = False
     grow_px: int = 0
-    feather_px: int = 0
+    feather_px: int = int(OPTIONS_BY_NAME["feather"].default)
+    crop_to_mask: bool = bool(OPTIONS_BY_NAME["crop_to_mask"].default)
+    mask_padding: int = int(OPTIONS_BY_NAME["mask_padding"].default)
+    paste_back: bool = bool(OPTIONS_BY_NAME["paste_back"].default)
 
     @classmethod
     def from_ui(cls, values: dict[str, Any]) -> Form:
@@ -321,8 +336,19 @@ class Form:
         form.track_id = _whole_or_none(d["track_id"], "track_id")
         form.invert_mask = _flag(d["invert_mask"], False)
         form.grow_px = _whole(d["grow_px"], "grow_px", 0)
-        form.feather_px = _whole(d["feather_px"], "feather_px", 0)
+        form.feather_px = _whole(d["feather_px"], "feather_px", form.feather_px)
+        area = d["crop_to_mask"]
+        form.crop_to_mask = (area == AREA_MASKED) if isinstance(area, str) and area in AREAS \
+            else _flag(area, form.crop_to_mask)
+        form.mask_padding = _whole(d["mask_padding"], "mask_padding", form.mask_padding)
+        form.paste_back = _flag(d["paste_back"], form.paste_back)
+        check_options(form.options())  # the documented ranges, named in the message
         return form
+
+    def options(self) -> dict[str, Any]:
+        """The region and paste-back options, by their names in ``OPTIONS``."""
+        return {"crop_to_mask": self.crop_to_mask, "mask_padding": self.mask_padding,
+                "paste_back": self.paste_back, "feather": self.feather_px}
 
     def size(self) -> tuple[int | None, int | None]:
         return (None, None) if self.auto_size else (self.width, self.height)
@@ -345,11 +371,47 @@ class Form:
             "track_id": self.track_id,
         }
 
+    def request_values(self) -> dict[str, Any]:
+        """The request as ``inpaint.codegen`` shows it: API fields, options, transport."""
+        kwargs = self.client_kwargs()
+        width, height = self.size()
+        values = {name: kwargs[name] for name in kwargs if name in BY_NAME}
+        values.update(width=width, height=height, base64=self.base64_output,
+                      transport=self.transport, **self.options())
+        return values
+
     def as_ui(self) -> dict[str, Any]:
         """Values to put back into the widgets (seed -1 for random)."""
         out = asdict(self)
         out["seed"] = RANDOM_SEED if self.seed is None else self.seed
+        out["crop_to_mask"] = AREA_MASKED if self.crop_to_mask else AREA_WHOLE
         return out
+
+    @classmethod
+    def from_parameters(cls, params: dict[str, Any], base: Form | None = None) -> Form:
+        """A form refilled from the parameters a saved PNG carries (``inpaint.metadata``).
+
+        Fields the file does not record keep ``base``'s values; the size is
+        restored into the width/height sliders without changing "auto".
+        """
+        form = Form(**asdict(base)) if base is not None else cls()
+        plain = {"prompt": str, "negative_prompt": str, "num_inference_steps": int,
+                 "guidance_scale": int, "samples": int, "strength": float, "width": int,
+                 "height": int, "mask_padding": int}
+        for name, kind in plain.items():
+            if params.get(name) is not None:
+                setattr(form, name, kind(params[name]))
+        if params.get("seed") is not None:
+            form.seed = int(params["seed"])
+        if params.get("safety_checker") is not None:
+            form.safety_checker = _flag(params["safety_checker"], form.safety_checker)
+        if params.get("mode") in ("masked", "whole"):
+            form.crop_to_mask = params["mode"] == "masked"
+        if params.get("paste_back") is not None:
+            form.paste_back = _flag(params["paste_back"], form.paste_back)
+        if params.get("feather") is not None:
+            form.feather_px = int(params["feather"])
+        return form
 
 
 def _whole(value: Any, name: str, default: int) -> int:
@@ -371,7 +433,8 @@ def _whole_or_none(value: Any, name: str) -> int | None:
 
 
 def _field_error(name: str, value: Any) -> ParameterError:
-    label = BY_NAME[name].label if name in BY_NAME else name.replace("_", " ")
+    spec = BY_NAME.get(name) or OPTIONS_BY_NAME.get(name)
+    label = spec.label if spec is not None else name.replace("_", " ")
     return ParameterError(f"{label} must be a whole number (got {value!r})", field=name)
 
 
@@ -391,7 +454,11 @@ EMPTY_PROMPT_MESSAGE = "Empty prompt: describe what should appear in the painted
 # -- the exact inputs ---------------------------------------------------------
 @dataclass
 class Prepared:
-    """The image and mask exactly as they will be sent, and how they came about."""
+    """The photo and mask at full size, and how they will be sent.
+
+    ``width``/``height`` is the size of the (first) request; in "only masked"
+    mode ``regions`` are the boxes cut out of the photo, one request each.
+    """
 
     image: Image.Image
     mask: Image.Image
@@ -400,6 +467,9 @@ class Prepared:
     soft: bool
     notes: list[str]
     source: str
+    regions: list[region.Region] = field(default_factory=list)
+    crop: bool = False
+    paste_back: bool = True
 
     @property
     def coverage(self) -> float:
@@ -407,15 +477,15 @@ class Prepared:
 
 
 def prepare_inputs(image: Any, mask: Any, form: Form, *, source: str = "uploaded",
-                   notes: list[str] | None = None,
-                   preparer: ModelsLabClient | None = None) -> Prepared:
-    """Image + mask + mask tools -> the image and mask the client will send.
+                   notes: list[str] | None = None) -> Prepared:
+    """Image + mask + mask tools -> the full-size photo and mask the client is given.
 
     ``image`` and ``mask`` are anything ``inpaint.images`` reads (a path from
     the API, PIL images from the editor). The mask tools work in pixels of the
-    image that is sent, in a fixed order (invert, grow or shrink, feather), so
-    the preview and the request match exactly. Sizing is the client's own
-    (``prepare``), not a second copy of it.
+    photo, in a fixed order (invert, grow or shrink, then feather when the
+    mask is sent soft), and the sizes and regions are the client's own rules
+    (``send_size``, ``region.plan_regions``), so the preview and the request
+    match exactly.
     """
     if image is None:
         raise InputImageError(editor.NO_IMAGE_MESSAGE, field="init_image")
@@ -433,32 +503,67 @@ def prepare_inputs(image: Any, mask: Any, form: Form, *, source: str = "uploaded
         if masks.is_empty(mask):
             raise InputImageError("The inverted mask is empty: everything was painted, so "
                                   "inverting leaves nothing to repaint.", field="mask_image")
-    width, height = form.size()
-    own = preparer is None
-    preparer = preparer or ModelsLabClient(api_key="", base_url=DEFAULT_BASE_URL)
-    try:
-        picture, mask, w, h = preparer.prepare(picture, mask, width, height)
-    finally:
-        if own:
-            preparer.close()
     if form.grow_px:
         mask = masks.grow(mask, form.grow_px)
         if masks.is_empty(mask):
             raise InputImageError(f"After shrinking by {-form.grow_px} px nothing is left to "
                                   "repaint: shrink less or paint a larger area.",
                                   field="mask_image")
-    soft = form.feather_px > 0
+    width, height = form.size()
+    regions: list[region.Region] = []
+    if form.crop_to_mask:
+        limit = (width or MAX_SIDE, height or MAX_SIDE)
+        regions = region.plan_regions(mask, padding=form.mask_padding,
+                                      feather=form.feather_px if form.paste_back else 0,
+                                      limit=limit)
+        w, h = regions[0].send_size
+    else:
+        w, h = send_size(picture.size, width, height)
+    # With paste-back the feather is the blend band; without it, the mask is sent soft.
+    soft = form.feather_px > 0 and not form.paste_back
     if soft:
         mask = masks.feather(mask, form.feather_px)
-    return Prepared(picture, mask, w, h, soft, notes, source)
+    return Prepared(picture, mask, w, h, soft, notes, source, regions, form.crop_to_mask,
+                    form.paste_back)
+
+
+PREVIEW_SIDE = 1024  # the preview is drawn at most this large, whatever the photo
+
+
+def preview_image(prepared: Prepared) -> Image.Image:
+    """The mask tinted over the photo, with the boxes that "only masked" mode sends."""
+    scale = min(1.0, PREVIEW_SIDE / max(prepared.image.size))
+    size = (max(1, round(prepared.image.width * scale)),
+            max(1, round(prepared.image.height * scale)))
+    photo = prepared.image if scale == 1 else prepared.image.resize(size,
+                                                                    Image.Resampling.BILINEAR)
+    mask = prepared.mask if scale == 1 else prepared.mask.resize(size, Image.Resampling.BOX)
+    shown = masks.overlay(photo, mask)
+    if prepared.regions:
+        draw = ImageDraw.Draw(shown)
+        for r in prepared.regions:
+            box = [round(v * scale) for v in r.box.as_tuple()]
+            draw.rectangle((box[0], box[1], box[2] - 1, box[3] - 1), outline=(255, 214, 0),
+                           width=max(2, round(3 * max(size) / 1024)))
+    return shown
 
 
 def preview_caption(prepared: Prepared) -> str:
-    """One line under the preview: what is sent, how much of it is repainted."""
+    """What is sent, how much of it is repainted, and what comes back."""
     source = "uploaded mask file" if prepared.source == "uploaded" else "painted strokes"
     soft = ", feathered edge" if prepared.soft else ""
-    text = (f"Sent at **{prepared.width} × {prepared.height}** px · "
-            f"**{prepared.coverage:.1%}** repainted (from the {source}{soft}).")
+    full = f"{prepared.image.width} × {prepared.image.height}"
+    if prepared.crop:
+        sizes = ", ".join(f"{r.send_size[0]} × {r.send_size[1]}" for r in prepared.regions)
+        count = len(prepared.regions)
+        text = (f"Only masked: **{count} region{'s' if count != 1 else ''}** (yellow) sent at "
+                f"**{sizes}** px")
+    else:
+        text = f"Sent at **{prepared.width} × {prepared.height}** px"
+    text += f" · **{prepared.coverage:.1%}** repainted (from the {source}{soft})."
+    if prepared.paste_back or prepared.crop:
+        text += f" Result at full size, **{full}** px"
+        text += (", unpainted pixels kept exactly." if prepared.paste_back else ".")
     for note in prepared.notes:
         text += f"\n\n⚠ {note}"
     return text
@@ -685,7 +790,13 @@ class OutputStore:
         self._lock = threading.Lock()
 
     def save_run(self, before: Image.Image | None, images: list[Image.Image], job_id: Any,
-                 seed: int | None) -> tuple[str | None, list[str]]:
+                 seed: int | None, parameters: dict[str, Any] | None = None
+                 ) -> tuple[str | None, list[str]]:
+        """Each result as a PNG carrying ``parameters`` (never the key), and the input.
+
+        The input is saved at the results' size so the before/after slider
+        compares like with like.
+        """
         self.prune()
         run = self.root / uuid.uuid4().hex[:10]
         run.mkdir()
@@ -694,18 +805,21 @@ class OutputStore:
         paths = []
         for i, img in enumerate(images, 1):
             path = run / f"{stem}-{i}.png"
-            img.save(path, format="PNG")
+            sample = {"sample": i} if len(images) > 1 else {}
+            metadata.save_png(img, path, {**(parameters or {}), **sample})
             paths.append(str(path))
         before_path = None
         if before is not None:
+            if images and before.size != images[0].size:
+                before = before.resize(images[0].size, Image.Resampling.LANCZOS)
             before_path = str(run / "input.png")
-            before.save(before_path, format="PNG")
+            before.save(before_path, format="PNG", compress_level=1)
         return before_path, paths
 
     def remember_input(self, job_id: Any, image: Image.Image) -> None:
         """Keep the image a job was sent, so a result fetched later can be compared."""
         path = self.root / f"job-input-{_safe_name(job_id)}.png"
-        image.save(path, format="PNG")
+        image.save(path, format="PNG", compress_level=1)
         with self._lock:
             self._inputs[str(job_id)] = str(path)
             while len(self._inputs) > 256:
@@ -773,12 +887,15 @@ class Studio:
     # -- mask preview ---------------------------------------------------------
     def preview(self, image_editor: dict[str, Any] | None, mask_file: Any, auto_size: bool,
                 width: float, height: float, invert_mask: bool, grow_px: float,
-                feather_px: float) -> tuple[Image.Image | None, str]:
-        """The exact mask that would be sent, tinted over the image that would be sent."""
+                feather_px: float, crop_to_mask: Any = AREA_WHOLE,
+                mask_padding: float | None = None, paste_back: bool | None = None
+                ) -> tuple[Image.Image | None, str]:
+        """The exact mask that would be sent, tinted over the photo, and what is sent."""
         try:
             form = Form.from_ui({"auto_size": auto_size, "width": width, "height": height,
                                  "invert_mask": invert_mask, "grow_px": grow_px,
-                                 "feather_px": feather_px})
+                                 "feather_px": feather_px, "crop_to_mask": crop_to_mask,
+                                 "mask_padding": mask_padding, "paste_back": paste_back})
             if editor.background_image(image_editor) is None:
                 return None, NO_PHOTO_CAPTION
             inputs = editor.read_inputs(image_editor, mask_file)
@@ -791,7 +908,7 @@ class Studio:
         except Exception:  # the preview must never break the page
             log.exception("mask preview failed")
             return None, describe_error(RuntimeError())
-        return masks.overlay(prepared.image, prepared.mask), preview_caption(prepared)
+        return preview_image(prepared), preview_caption(prepared)
 
     def refresh_preview(self, image_editor: dict[str, Any] | None, *settings: Any
                         ) -> tuple[Any, Any]:
@@ -851,6 +968,8 @@ class Studio:
                  instant_response: bool | None = None, webhook: str | None = None,
                  track_id: float | None = None, invert_mask: bool | None = None,
                  grow_px: float | None = None, feather_px: float | None = None,
+                 crop_to_mask: str | bool | None = None, mask_padding: float | None = None,
+                 paste_back: bool | None = None,
                  session_key: str | None = None, progress: gr.Progress = _PROGRESS,
                  request: gr.Request = None) -> Iterator[tuple[Any, ...]]:
         """Inpaint the white area of ``mask`` in ``image``; yields the page's outputs.
@@ -883,9 +1002,13 @@ class Studio:
 
             def call(on_progress: Callable[[ProgressEvent], None],
                      cancel: Callable[[], bool]) -> InpaintResult:
-                return client.inpaint(prepared.image, prepared.mask, width=prepared.width,
-                                      height=prepared.height, mask_is_final=prepared.soft,
+                width, height = form.size()
+                return client.inpaint(prepared.image, prepared.mask, width=width,
+                                      height=height, mask_is_final=prepared.soft,
                                       progress=on_progress, cancel=cancel,
+                                      crop_to_mask=form.crop_to_mask,
+                                      mask_padding=form.mask_padding,
+                                      paste_back=form.paste_back, feather=form.feather_px,
                                       **form.client_kwargs())
 
             yield from self._run_job(call, client, progress, stop, scrub, started, form=form,
@@ -1058,7 +1181,9 @@ class Studio:
     def _success(self, result: InpaintResult, form: Form | None, mode: str,
                  before: Image.Image | None, size: tuple[int, int] | None, elapsed: float,
                  entry_id: str, *, fetched: bool, scrub: Scrubber) -> tuple[Any, ...]:
-        before_path, paths = self.store.save_run(before, result.images, result.id, result.seed)
+        parameters = {**result.parameters, "backend": BACKEND_LABELS.get(mode, mode)}
+        before_path, paths = self.store.save_run(before, result.images, result.id, result.seed,
+                                                 parameters)
         if before_path is None:  # a fetched job: the image it was sent, if this server saw it
             before_path = self.store.input_for(f"{mode}-{result.id}")
         out_size = result.images[0].size if result.images else size
@@ -1091,6 +1216,54 @@ class Studio:
             fetch_job_id="", fetch_row=gr.update(visible=False), last_run=last_run,
             last_seed=result.seed, new_entry=entry, right_tabs=gr.Tabs(selected=RESULT_TAB),
         )
+
+    # -- reproducing ------------------------------------------------------------
+    def load_parameters(self, file: Any, *current: Any) -> tuple[Any, ...]:
+        """Refill the form from a PNG this tool saved; outputs ``FORM_FIELDS`` then status.
+
+        Fields the file does not record keep their current values.
+        """
+        skip = tuple(gr.skip() for _ in FORM_FIELDS)
+        path = getattr(file, "name", file)
+        if not path:
+            return (*skip, gr.skip())
+        try:
+            params = metadata.read_parameters(path)
+            base = Form.from_ui(dict(zip(FORM_FIELDS, current, strict=False)))
+            form = Form.from_parameters(params, base)
+        except (ModelsLabError, OSError, ValueError, TypeError) as exc:
+            message = describe_error(exc) if isinstance(exc, ModelsLabError) else (
+                "Could not read parameters from that file: choose a PNG saved by this tool.")
+            gr.Warning(html.escape(message, quote=False))
+            return (*skip, f"⚠ {message}")
+        ui = form.as_ui()
+        job = params.get("request_id")
+        seed = params.get("seed")
+        details = [f"job {job}"] if job else []
+        details += [f"seed {seed}"] if seed is not None else []
+        status = (f"↩ Loaded the parameters of {Path(str(path)).name}"
+                  + (f" ({', '.join(details)})" if details else "") + ".")
+        return (*(ui[name] for name in FORM_FIELDS), status)
+
+    def code_for(self, *values: Any) -> tuple[str, str]:
+        """The current request as a Python snippet and a curl script (key from the env).
+
+        ``values`` are ``FORM_FIELDS`` followed by the session key, which is
+        only used to know which API the code should talk to.
+        """
+        fields = dict(zip(FORM_FIELDS, values, strict=False))
+        session_key = values[len(FORM_FIELDS)] if len(values) > len(FORM_FIELDS) else None
+        try:
+            form = Form.from_ui(fields)
+        except ModelsLabError as exc:
+            note = f"# Fix the form first: {describe_error(exc)}"
+            return note, note
+        from . import codegen  # only the code panel needs it (and it arrives later)
+
+        base_url = self.backend.base_url_for(session_key)
+        request = form.request_values()
+        return (codegen.python_snippet(request, base_url=base_url),
+                codegen.curl_script(request, base_url=base_url))
 
     # -- results --------------------------------------------------------------
     def select_result(self, last_run: dict[str, Any] | None,

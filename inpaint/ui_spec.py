@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .params import BY_NAME, Param
+from .params import BY_NAME, OPTIONS_BY_NAME, Param
 
 # Which widget each parameter becomes. Parameters left out (prompt,
 # negative_prompt) are free text; seed and track_id are open-ended numbers.
@@ -25,8 +25,8 @@ RANDOM_SEED = -1
 
 
 def param(name: str) -> Param:
-    """The specification entry for ``name`` (KeyError for unknown names)."""
-    return BY_NAME[name]
+    """The specification entry for ``name``: an API parameter or one of the tool's options."""
+    return BY_NAME[name] if name in BY_NAME else OPTIONS_BY_NAME[name]
 
 
 def slider_kwargs(name: str) -> dict[str, Any]:
@@ -48,6 +48,8 @@ def slider_kwargs(name: str) -> dict[str, Any]:
 def checkbox_kwargs(name: str) -> dict[str, Any]:
     """``gr.Checkbox`` keywords for a yes/no flag: ticked means its first choice."""
     p = param(name)
+    if p.kind == "bool":
+        return {"value": bool(p.default), "label": p.label, "info": p.help}
     if p.kind != "flag":
         raise ValueError(f"{name} is not a yes/no flag")
     return {"value": p.default == p.choices[0], "label": p.label, "info": p.help}

@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
-from inpaint import studio, ui_spec
+from inpaint import masks, metadata, studio, ui_spec
 from inpaint.client import ProgressEvent
 from inpaint.errors import (
     APIConnectionError,
@@ -229,7 +229,10 @@ def test_prepare_fits_the_size_and_applies_the_tools_in_order(tmp_path: Path) ->
     mask = Image.new("L", (2000, 1000), 0)
     ImageDraw.Draw(mask).rectangle((800, 400, 1199, 599), fill=255)
     prepared = studio.prepare_inputs(big, mask, studio.Form())
-    assert (prepared.width, prepared.height) == (1024, 512) == prepared.image.size
+    # The photo and mask stay full size (results are pasted back into them);
+    # the request's size is the photo fitted within 1024.
+    assert (prepared.width, prepared.height) == (1024, 512)
+    assert prepared.image.size == prepared.mask.size == (2000, 1000)
     base = np.asarray(prepared.mask) == 255
     assert abs(base.mean() - 0.04) < 0.005 and not prepared.soft
 
@@ -240,14 +243,45 @@ def test_prepare_fits_the_size_and_applies_the_tools_in_order(tmp_path: Path) ->
     inverted = studio.prepare_inputs(big, mask, studio.Form(invert_mask=True))
     assert np.array_equal(np.asarray(inverted.mask) == 255, ~base)
 
-    feathered = studio.prepare_inputs(big, mask, studio.Form(feather_px=8))
+    # With paste-back the feather is the blend band and the mask is sent hard...
+    blended = studio.prepare_inputs(big, mask, studio.Form(feather_px=8))
+    assert not blended.soft and np.array_equal(np.asarray(blended.mask) == 255, base)
+    # ...without it, the feather softens the mask that is sent.
+    feathered = studio.prepare_inputs(big, mask, studio.Form(feather_px=8, paste_back=False))
     soft = np.asarray(feathered.mask)
     assert feathered.soft and ((soft > 0) & (soft < 255)).any()
     assert (soft[base] == 255).all()  # the painted core is still fully repainted
 
     fixed = studio.prepare_inputs(big, mask, studio.Form(auto_size=False, width=512,
                                                          height=256))
-    assert fixed.image.size == fixed.mask.size == (512, 256)
+    assert (fixed.width, fixed.height) == (512, 256)
+
+
+def test_only_masked_mode_plans_regions_and_the_preview_shows_them() -> None:
+    big = Image.open(PHOTO).convert("RGB").resize((3000, 2000))
+    mask = Image.new("L", big.size, 0)
+    ImageDraw.Draw(mask).rectangle((100, 100, 300, 250), fill=255)
+    ImageDraw.Draw(mask).rectangle((2500, 1600, 2700, 1800), fill=255)
+    form = studio.Form(crop_to_mask=True, mask_padding=40)
+    prepared = studio.prepare_inputs(big, mask, form)
+    assert prepared.crop and len(prepared.regions) == 2
+    caption = studio.preview_caption(prepared)
+    assert "Only masked" in caption and "2 regions" in caption and "3000 × 2000" in caption
+    shown = studio.preview_image(prepared)
+    assert max(shown.size) == studio.PREVIEW_SIDE  # a big photo is previewed scaled down
+    pixels = np.asarray(shown)
+    assert ((pixels == (255, 214, 0)).all(axis=2)).sum() > 100  # the yellow region boxes
+    whole = studio.preview_caption(studio.prepare_inputs(big, mask, studio.Form()))
+    assert "Sent at **1024 × 680**" in whole and "full size, **3000 × 2000**" in whole
+
+
+def test_form_reads_the_area_choice_and_checks_option_ranges() -> None:
+    assert studio.Form.from_ui({"crop_to_mask": studio.AREA_MASKED}).crop_to_mask is True
+    assert studio.Form.from_ui({"crop_to_mask": studio.AREA_WHOLE}).crop_to_mask is False
+    assert studio.Form.from_ui({"crop_to_mask": True}).crop_to_mask is True
+    with pytest.raises(ParameterError, match="mask_padding must be a whole number from 0"):
+        studio.Form.from_ui({"mask_padding": 900})
+    assert studio.Form(crop_to_mask=True).as_ui()["crop_to_mask"] == studio.AREA_MASKED
 
 
 def test_prepare_refuses_what_would_repaint_nothing() -> None:
@@ -566,3 +600,49 @@ def test_examples_have_their_files() -> None:
         assert Image.open(image).size == Image.open(mask).size
         coverage = (np.asarray(Image.open(mask).convert("L")) > 127).mean()
         assert 0.01 < coverage < 0.5
+
+
+# -- full resolution and reproducing ------------------------------------------------------
+def test_only_masked_generation_returns_full_size_pngs_carrying_their_parameters(
+        make_studio, tmp_path) -> None:
+    app = make_studio()
+    photo = tmp_path / "big.png"
+    Image.open(PHOTO).convert("RGB").resize((2400, 1600)).save(photo)
+    mask = tmp_path / "big_mask.png"
+    drawn = Image.new("L", (2400, 1600), 0)
+    ImageDraw.Draw(drawn).ellipse((1000, 600, 1300, 900), fill=255)
+    drawn.save(mask)
+    seen, error = run(app.generate(str(photo), str(mask), prompt="a red scarf", seed=5,
+                                   crop_to_mask=studio.AREA_MASKED, mask_padding=40,
+                                   strength=1.0, progress=Progress(), request=Request()))
+    assert error is None, error
+    [path] = seen[-1]["downloads"]["value"]
+    out = Image.open(path)
+    assert out.size == (2400, 1600)
+    params = metadata.read_parameters(path)
+    assert params["prompt"] == "a red scarf" and params["seed"] == 5
+    assert params["mode"] == "masked" and params["mask_padding"] == 40
+    assert params["backend"].startswith("offline") and params["request_id"]
+    keep = np.asarray(masks.grow(drawn, params["feather"] + 1)) == 0
+    assert (np.asarray(out.convert("RGB"))[keep] == np.asarray(Image.open(photo))[keep]).all()
+    before, after = seen[-1]["before_after"]
+    assert Image.open(before).size == (2400, 1600)
+
+    # Loading that PNG refills the form with what produced it.
+    current = studio.Form().as_ui()
+    values = app.load_parameters(path, *(current[name] for name in studio.FORM_FIELDS))
+    loaded = dict(zip(studio.FORM_FIELDS, values, strict=False))
+    assert loaded["prompt"] == "a red scarf" and loaded["seed"] == 5
+    assert loaded["crop_to_mask"] == studio.AREA_MASKED and loaded["mask_padding"] == 40
+    assert loaded["strength"] == 1.0
+    assert values[-1].startswith("↩ Loaded the parameters") and "seed 5" in values[-1]
+
+
+def test_loading_parameters_from_a_plain_png_says_why_and_changes_nothing(tmp_path) -> None:
+    app = studio.Studio(studio.Settings())
+    plain = tmp_path / "holiday.png"
+    Image.new("RGB", (10, 10)).save(plain)
+    current = studio.Form(prompt="keep me").as_ui()
+    values = app.load_parameters(str(plain), *(current[n] for n in studio.FORM_FIELDS))
+    assert all(skipped(v) for v in values[:-1])
+    assert "carries no inpainting parameters" in values[-1]
