@@ -244,7 +244,17 @@ class ModelsLabClient:
                        fraction=index / len(sends))
             if parts and values["seed"] is None and parts[0].seed is not None:
                 values["seed"] = parts[0].seed  # one seed for every region: reproducible
-            parts.append(self._one_job(img, msk, values, transport, notify, progress, cancel))
+            try:
+                parts.append(self._one_job(img, msk, values, transport, notify, progress,
+                                           cancel))
+            except ModelsLabError as exc:
+                if parts:  # earlier regions were paid for: say where their results are
+                    done = ", ".join(str(p.id) for p in parts)
+                    exc.message += (f" (Region {index + 1} of {len(sends)}; the earlier "
+                                    f"region{'s' if len(parts) > 1 else ''} finished as "
+                                    f"job{'s' if len(parts) > 1 else ''} {done}.)")
+                    exc.args = (exc.message,)
+                raise
 
         if options["paste_back"] and original is None:
             original, full_mask = self._full_inputs(image, mask, mask_is_final)

@@ -29,6 +29,7 @@ from gradio_client import Client, handle_file
 from PIL import Image
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
+from inpaint import metadata
 from inpaint.masks import EMPTY_MASK_MESSAGE
 from inpaint.studio import OFFLINE_KEY
 
@@ -216,10 +217,11 @@ def longest_run(flags: np.ndarray) -> tuple[int, int]:
     return best
 
 
-def paint_stroke(page: Page, points: list[tuple[float, float]]) -> list[tuple[float, float]]:
+def paint_stroke(page: Page, points: list[tuple[float, float]], photo: Path = PHOTO
+                 ) -> list[tuple[float, float]]:
     """Drag the mouse through ``points`` (fractions of the photo); returns photo pixels."""
     left, top, width, height = image_rect_on_screen(page)
-    with Image.open(PHOTO) as im:
+    with Image.open(photo) as im:
         img_w, img_h = im.size
     screen = [(left + fx * width, top + fy * height) for fx, fy in points]
     page.mouse.move(*screen[0])
@@ -324,6 +326,52 @@ def test_paint_stroke_and_generate_repaints_only_the_stroke(page: Page) -> None:
     preview = page.locator("#mask-preview img")
     shown = fetch_image(page, preview.get_attribute("src") or "")
     assert np.abs(np.asarray(shown, np.int16) - np.asarray(result, np.int16)).max() <= 2
+
+
+def test_only_masked_full_resolution_then_reproduce_from_the_png(
+        page: Page, tmp_path: Path) -> None:
+    big = tmp_path / "big-coffee.png"
+    Image.open(PHOTO).convert("RGB").resize((2400, 1600), Image.Resampling.BICUBIC).save(big)
+    upload_photo(page, big)
+    page.locator("#area").get_by_text("Only masked").click()
+    stroke = paint_stroke(page, [(0.42, 0.45), (0.55, 0.50)], photo=big)
+    caption = page.locator("#mask-caption")
+    expect(caption).to_contain_text("Only masked: 1 region")
+    expect(caption).to_contain_text("full size, 2400 × 1600")
+    prompt = "a glass of orange juice, 'quoted' & $HOME"
+    page.locator("#prompt textarea").fill(prompt)
+    page.locator("#generate").click()
+    expect(page.locator("#status")).to_contain_text("Done", timeout=60_000)
+    shot(page, "09-only-masked-result")
+
+    link = page.locator("#downloads a").first
+    response = page.request.get(link.get_attribute("href") or "")
+    assert response.ok
+    saved = tmp_path / "downloaded.png"
+    saved.write_bytes(response.body())
+    result = Image.open(saved).convert("RGB")
+    assert result.size == (2400, 1600)
+    params = metadata.read_parameters(saved)
+    assert params["prompt"] == prompt and params["mode"] == "masked"
+    diff = np.abs(np.asarray(result, np.int16)
+                  - np.asarray(Image.open(big).convert("RGB"), np.int16)).max(axis=2)
+    far = ~line_mask(stroke, result.size, radius=250)
+    assert diff[far].max() == 0, "pixels far from the stroke are not the original's"
+    assert diff[line_mask(stroke, result.size, radius=8)].mean() > 10
+
+    # The code panel shows this request, reading the key from the environment.
+    page.locator("#reproduce").get_by_text("Reproduce").first.click()
+    code = page.locator("#code-python")
+    expect(code).to_contain_text("crop_to_mask=True")
+    expect(code).to_contain_text("MODELSLAB_API_KEY")
+    # Loading the PNG back refills a changed form.
+    page.locator("#prompt textarea").fill("something else")
+    page.locator("#area").get_by_text("Whole picture").click()
+    page.locator("#load-params input[type=file]").set_input_files(str(saved))
+    expect(page.locator("#status")).to_contain_text("Loaded the parameters")
+    expect(page.locator("#prompt textarea")).to_have_value(prompt)
+    expect(page.locator("#area input[value='Only masked']")).to_be_checked()
+    shot(page, "10-parameters-loaded")
 
 
 def test_every_missing_input_gets_a_plain_message(page: Page) -> None:

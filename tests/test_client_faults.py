@@ -286,3 +286,18 @@ def test_cancel_before_submit_sends_nothing(fs):
     with pytest.raises(JobCancelledError, match="before"):
         run(client_for(fs), cancel=lambda: True)
     assert not fs.requests_to("/api/v6/image_editing")
+
+
+def test_a_later_region_still_running_names_the_jobs_already_done(fs):
+    # Two painted spots far apart in a large photo: two regions, two jobs.
+    img = np.full((2000, 3000, 3), 90, np.uint8)
+    mask = np.zeros((2000, 3000), np.uint8)
+    mask[100:150, 100:150] = 255
+    mask[1800:1850, 2800:2850] = 255
+    fs.script("/api/v6/image_editing/inpaint", success(fs), processing(fs, eta=30))
+    fs.script("/api/v6/image_editing/fetch/77", Canned(200, {"status": "processing", "id": 77}))
+    client = ModelsLabClient(api_key=KEY, base_url=fs.base_url, timeout=5, max_wait=0.6)
+    with pytest.raises(JobTimeoutError) as info:
+        client.inpaint(img, mask, prompt="x", transport="base64", crop_to_mask=True)
+    assert info.value.job_id == 77
+    assert "Region 2 of 2" in str(info.value) and "job 42" in str(info.value)
