@@ -1,0 +1,128 @@
+"""What the studio's buttons do, kept apart from the page that shows them.
+
+``app.py`` only builds components and connects them to the methods of
+``Studio``; everything that decides something lives here, where it can be
+tested without a browser: which backend a session talks to, how the editor's
+value becomes the exact image and mask that are sent, how progress is
+reported, how every failure becomes one plain sentence, and what a history
+entry records (never the key).
+
+The event handlers take and return plain values in the order named by
+``GENERATE_INPUTS`` / ``GENERATE_OUTPUTS`` etc., so the page and this package
+agree on wiring by name rather than by position.
+
+Modules: ``settings`` (environment), ``backend`` (which API, the local server),
+``form`` (fields and their checks), ``prepare`` (the exact inputs and their
+preview), ``messages`` (plain sentences), ``history``, ``progress`` (and
+cancelling), ``store`` (files on disk), ``handlers`` (``Studio``), ``examples``.
+"""
+
+from __future__ import annotations
+
+from .backend import BACKEND_LABELS, MODE_MODELSLAB, MODE_OFFLINE, MODE_OWN_KEY, Backend
+from .examples import EXAMPLE_INPUTS, EXAMPLES_DIR, load_examples
+from .form import (
+    AREA_MASKED,
+    AREA_WHOLE,
+    AREAS,
+    CAPTURE_INPUTS,
+    CAPTURE_OUTPUTS,
+    FETCH_INPUTS,
+    FORM_FIELDS,
+    GENERATE_INPUTS,
+    GENERATE_OUTPUTS,
+    MASK_TAB,
+    MASK_TOOL_LIMIT,
+    PREVIEW_INPUTS,
+    PREVIEW_OUTPUTS,
+    PREVIEW_SETTINGS,
+    RESULT_TAB,
+    TRANSPORTS,
+    Form,
+)
+from .handlers import Studio, run_info_text
+from .history import HISTORY_HEADERS, HISTORY_LIMIT, history_entry, history_rows, record_history
+from .messages import (
+    ALL_BLACK_MESSAGE,
+    EMPTY_PROMPT_MESSAGE,
+    NO_PHOTO_CAPTION,
+    describe_error,
+)
+from .prepare import (
+    PREVIEW_SIDE,
+    Prepared,
+    prepare_inputs,
+    preview_caption,
+    preview_image,
+)
+from .progress import CancelBoard, progress_text
+from .settings import (
+    DEFAULT_CONCURRENCY,
+    DEFAULT_MAX_WAIT,
+    ENV_API_KEY,
+    ENV_BASE_URL,
+    ENV_CONCURRENCY,
+    ENV_MAX_WAIT,
+    ENV_OFFLINE_LATENCY,
+    OFFLINE_KEY,
+    Settings,
+    SettingsError,
+)
+from .store import OutputStore
+
+__all__ = [
+    "ALL_BLACK_MESSAGE",
+    "AREAS",
+    "AREA_MASKED",
+    "AREA_WHOLE",
+    "BACKEND_LABELS",
+    "Backend",
+    "CAPTURE_INPUTS",
+    "CAPTURE_OUTPUTS",
+    "CancelBoard",
+    "DEFAULT_CONCURRENCY",
+    "DEFAULT_MAX_WAIT",
+    "EMPTY_PROMPT_MESSAGE",
+    "ENV_API_KEY",
+    "ENV_BASE_URL",
+    "ENV_CONCURRENCY",
+    "ENV_MAX_WAIT",
+    "ENV_OFFLINE_LATENCY",
+    "EXAMPLES_DIR",
+    "EXAMPLE_INPUTS",
+    "FETCH_INPUTS",
+    "FORM_FIELDS",
+    "Form",
+    "GENERATE_INPUTS",
+    "GENERATE_OUTPUTS",
+    "HISTORY_HEADERS",
+    "HISTORY_LIMIT",
+    "MASK_TAB",
+    "MASK_TOOL_LIMIT",
+    "MODE_MODELSLAB",
+    "MODE_OFFLINE",
+    "MODE_OWN_KEY",
+    "NO_PHOTO_CAPTION",
+    "OFFLINE_KEY",
+    "OutputStore",
+    "PREVIEW_INPUTS",
+    "PREVIEW_OUTPUTS",
+    "PREVIEW_SETTINGS",
+    "PREVIEW_SIDE",
+    "Prepared",
+    "RESULT_TAB",
+    "Settings",
+    "SettingsError",
+    "Studio",
+    "TRANSPORTS",
+    "describe_error",
+    "history_entry",
+    "history_rows",
+    "load_examples",
+    "prepare_inputs",
+    "preview_caption",
+    "preview_image",
+    "progress_text",
+    "record_history",
+    "run_info_text",
+]

@@ -1,0 +1,130 @@
+"""Where a session's requests go: ModelsLab, a visitor's own key, or the local server."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from ..client import DEFAULT_BASE_URL, ModelsLabClient
+from ..http import Scrubber
+from .settings import OFFLINE_KEY, Settings
+
+log = logging.getLogger("inpaint.studio")
+
+# -- backends -----------------------------------------------------------------
+MODE_OFFLINE = "offline"
+MODE_MODELSLAB = "modelslab"
+MODE_OWN_KEY = "own-key"
+# How a saved PNG names where it was made (never with a key).
+BACKEND_LABELS = {MODE_OFFLINE: "offline (local classical fill, prompt ignored)",
+                  MODE_MODELSLAB: "ModelsLab", MODE_OWN_KEY: "ModelsLab"}
+
+
+class Backend:
+    """Where a session's requests go, and the local server when there is no key.
+
+    Without ``MODELSLAB_API_KEY`` the project's own ModelsLab-compatible server
+    is started once, on a free loopback port, so the whole flow works at once.
+    A visitor's own key (kept by the page in per-session state and passed in
+    per call) always goes to ModelsLab, for that call only.
+    """
+
+    def __init__(self, settings: Settings,
+                 server_factory: Callable[[], Any] | None = None) -> None:
+        self.settings = settings
+        self._server_factory = server_factory or self._default_server
+        self._server: Any = None
+        self._lock = threading.Lock()
+
+    @property
+    def mode(self) -> str:
+        return MODE_MODELSLAB if self.settings.api_key else MODE_OFFLINE
+
+    @property
+    def modelslab_url(self) -> str:
+        return self.settings.base_url or DEFAULT_BASE_URL
+
+    def _default_server(self) -> Any:
+        from .server import ServerConfig, serve_in_background
+
+        config = ServerConfig(latency=self.settings.offline_latency)
+        return serve_in_background(config=config, host="127.0.0.1", port=0)
+
+    def start(self) -> str | None:
+        """Start the local server if this is offline mode; returns its base URL."""
+        if self.mode != MODE_OFFLINE:
+            return None
+        with self._lock:
+            if self._server is None:
+                self._server = self._server_factory()
+                log.info("offline mode: local ModelsLab-compatible server at %s",
+                         self._server.base_url)
+            return str(self._server.base_url)
+
+    def stop(self) -> None:
+        with self._lock:
+            if self._server is not None:
+                self._server.stop()
+                self._server = None
+
+    def mode_for(self, session_key: str | None) -> str:
+        return MODE_OWN_KEY if (session_key or "").strip() else self.mode
+
+    def client(self, session_key: str | None = None) -> ModelsLabClient:
+        """A client for one call: the visitor's key, else the server's, else offline."""
+        own = (session_key or "").strip()
+        timeout = 60.0
+        if own:
+            return ModelsLabClient(api_key=own, base_url=self.modelslab_url, timeout=timeout,
+                                   max_wait=self.settings.max_wait)
+        if self.mode == MODE_MODELSLAB:
+            return ModelsLabClient(api_key=self.settings.api_key, base_url=self.modelslab_url,
+                                   timeout=timeout, max_wait=self.settings.max_wait)
+        return ModelsLabClient(api_key=OFFLINE_KEY, base_url=self.start(), timeout=timeout,
+                               max_wait=self.settings.max_wait)
+
+    def base_url_for(self, session_key: str | None = None) -> str:
+        """The API base URL a session's requests go to (starts the local server if needed)."""
+        if (session_key or "").strip() or self.mode == MODE_MODELSLAB:
+            return self.modelslab_url
+        return str(self.start())
+
+    def scrubber(self, session_key: str | None = None) -> Scrubber:
+        """Removes both keys a message could conceivably contain."""
+        return Scrubber(self.settings.api_key, (session_key or "").strip())
+
+    def banner(self, session_key: str | None = None) -> str:
+        """The notice at the top of the page: which backend, and what that means."""
+        mode = self.mode_for(session_key)
+        if mode == MODE_OWN_KEY:
+            return (
+                "**ModelsLab, with your own key.** Requests go to "
+                f"`{_host(self.modelslab_url)}` and use your account's credits. The key is kept "
+                "for this browser tab only: it is not stored, logged or shared, and it is "
+                "forgotten when you close or reload the page. Clear the field to switch back."
+            )
+        if mode == MODE_MODELSLAB:
+            return (
+                f"**ModelsLab** (`{_host(self.modelslab_url)}`), with the key configured on "
+                "this server. Each generation uses credits. You can paste your own key "
+                "below to use your account instead, for this tab only."
+            )
+        return (
+            "**Offline demo mode.** No `MODELSLAB_API_KEY` is set, so this studio uses the "
+            "project's local ModelsLab-compatible server. Its fill is **classical** (OpenCV "
+            "inpainting from the surrounding pixels): it **ignores the prompt** and cannot "
+            "draw new objects. To use ModelsLab's models, set `MODELSLAB_API_KEY` in the "
+            "environment or a `.env` file (on a Hugging Face Space: a secret) and restart, "
+            "or paste your own key below for this tab only."
+        )
+
+
+def _host(url: str) -> str:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    return parts.netloc + parts.path
+
+

@@ -1,0 +1,28 @@
+"""The examples shown under the editor."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+# -- examples -------------------------------------------------------------------
+EXAMPLES_DIR = Path(__file__).resolve().parents[2] / "examples"
+EXAMPLE_INPUTS = ("example_image", "mask_file", "prompt", "negative_prompt")
+
+
+def load_examples(folder: str | os.PathLike = EXAMPLES_DIR) -> list[list[str]]:
+    """Rows for ``gr.Examples`` from ``examples.json``: photo, prepared mask, prompts.
+
+    A missing file is a packaging mistake worth failing on at start-up, not a
+    broken example discovered by a visitor.
+    """
+    folder = Path(folder)
+    rows = []
+    for item in json.loads((folder / "examples.json").read_text(encoding="utf-8")):
+        image, mask = folder / item["image"], folder / item["mask"]
+        for path in (image, mask):
+            if not path.is_file():
+                raise FileNotFoundError(f"example file missing: {path}")
+        rows.append([str(image), str(mask), item["prompt"], item.get("negative_prompt", "")])
+    return rows

@@ -1,0 +1,207 @@
+"""The generation form: its fields in the page's order, checked and normalised."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from ..errors import ParameterError
+from ..params import BY_NAME, OPTIONS_BY_NAME, check_options, normalise_seed
+from ..ui_spec import RANDOM_SEED
+
+TRANSPORTS = ("upload", "base64")
+AREA_WHOLE = "Whole picture"
+AREA_MASKED = "Only masked"
+AREAS = (AREA_WHOLE, AREA_MASKED)
+MASK_TOOL_LIMIT = 64  # the grow/shrink slider, in pixels of the photo
+
+
+# -- form values --------------------------------------------------------------
+# The generation form, in the order the page passes it. History entries store
+# exactly these (so "restore" refills exactly these); the key is not one.
+FORM_FIELDS = (
+    "prompt", "negative_prompt", "auto_size", "width", "height", "samples",
+    "num_inference_steps", "guidance_scale", "strength", "safety_checker", "seed",
+    "transport", "base64_output", "instant_response", "webhook", "track_id",
+    "invert_mask", "grow_px", "feather_px", "crop_to_mask", "mask_padding", "paste_back",
+)
+# The mask preview reads the editor through a hidden copy (app.py explains
+# why); these are the settings whose changes refresh it.
+PREVIEW_SETTINGS = ("mask_file", "auto_size", "width", "height", "invert_mask", "grow_px",
+                    "feather_px", "crop_to_mask", "mask_padding", "paste_back")
+PREVIEW_INPUTS = ("preview_snapshot", *PREVIEW_SETTINGS)
+PREVIEW_OUTPUTS = ("mask_preview", "mask_caption")
+CAPTURE_INPUTS = ("generate_snapshot", "mask_file", "invert_mask", "prompt")
+CAPTURE_OUTPUTS = ("input_image", "input_mask", "status", "right_tabs")
+GENERATE_INPUTS = ("input_image", "input_mask", *FORM_FIELDS, "session_key")
+FETCH_INPUTS = ("fetch_job_id", "session_key")
+GENERATE_OUTPUTS = (
+    "gallery", "before_after", "downloads", "run_info", "info", "status",
+    "fetch_job_id", "fetch_row", "last_run", "last_seed", "new_entry", "right_tabs",
+)
+RESULT_TAB = "result"
+MASK_TAB = "mask"
+
+
+@dataclass
+class Form:
+    """The generation form's values, checked and normalised for the client."""
+
+    prompt: str = ""
+    negative_prompt: str = ""
+    auto_size: bool = True
+    width: int = int(BY_NAME["width"].default)
+    height: int = int(BY_NAME["height"].default)
+    samples: int = int(BY_NAME["samples"].default)
+    num_inference_steps: int = int(BY_NAME["num_inference_steps"].default)
+    guidance_scale: int = int(BY_NAME["guidance_scale"].default)
+    strength: float = float(BY_NAME["strength"].default)
+    safety_checker: bool = BY_NAME["safety_checker"].default == "yes"
+    seed: int | None = None
+    transport: str = "upload"
+    base64_output: bool = False
+    instant_response: bool = False
+    webhook: str = ""
+    track_id: int | None = None
+    invert_mask: bool = False
+    grow_px: int = 0
+    feather_px: int = int(OPTIONS_BY_NAME["feather"].default)
+    crop_to_mask: bool = bool(OPTIONS_BY_NAME["crop_to_mask"].default)
+    mask_padding: int = int(OPTIONS_BY_NAME["mask_padding"].default)
+    paste_back: bool = bool(OPTIONS_BY_NAME["paste_back"].default)
+
+    @classmethod
+    def from_ui(cls, values: dict[str, Any]) -> Form:
+        """Coerce what the widgets hand over (floats from sliders, None from blanks)."""
+        d = {name: values.get(name) for name in FORM_FIELDS}
+        form = cls()
+        form.prompt = str(d["prompt"] or "")
+        form.negative_prompt = str(d["negative_prompt"] or "")
+        form.auto_size = bool(d["auto_size"]) if d["auto_size"] is not None else True
+        for name in ("width", "height", "samples", "num_inference_steps", "guidance_scale"):
+            setattr(form, name, _whole(d[name], name, getattr(form, name)))
+        form.strength = float(d["strength"]) if d["strength"] is not None else form.strength
+        form.safety_checker = _flag(d["safety_checker"], form.safety_checker)
+        form.seed = normalise_seed(_whole_or_none(d["seed"], "seed"))
+        form.transport = str(d["transport"] or "upload")
+        if form.transport not in TRANSPORTS:
+            raise ParameterError(f"Transport must be one of {', '.join(TRANSPORTS)}",
+                                 field="transport")
+        form.base64_output = _flag(d["base64_output"], False)
+        form.instant_response = _flag(d["instant_response"], False)
+        form.webhook = str(d["webhook"] or "").strip()
+        form.track_id = _whole_or_none(d["track_id"], "track_id")
+        form.invert_mask = _flag(d["invert_mask"], False)
+        form.grow_px = _whole(d["grow_px"], "grow_px", 0)
+        form.feather_px = _whole(d["feather_px"], "feather_px", form.feather_px)
+        area = d["crop_to_mask"]
+        form.crop_to_mask = (area == AREA_MASKED) if isinstance(area, str) and area in AREAS \
+            else _flag(area, form.crop_to_mask)
+        form.mask_padding = _whole(d["mask_padding"], "mask_padding", form.mask_padding)
+        form.paste_back = _flag(d["paste_back"], form.paste_back)
+        check_options(form.options())  # the documented ranges, named in the message
+        return form
+
+    def options(self) -> dict[str, Any]:
+        """The region and paste-back options, by their names in ``OPTIONS``."""
+        return {"crop_to_mask": self.crop_to_mask, "mask_padding": self.mask_padding,
+                "paste_back": self.paste_back, "feather": self.feather_px}
+
+    def size(self) -> tuple[int | None, int | None]:
+        return (None, None) if self.auto_size else (self.width, self.height)
+
+    def client_kwargs(self) -> dict[str, Any]:
+        """Keyword arguments for ``ModelsLabClient.inpaint`` (images and hooks aside)."""
+        return {
+            "prompt": self.prompt,
+            "negative_prompt": self.negative_prompt or None,
+            "samples": self.samples,
+            "num_inference_steps": self.num_inference_steps,
+            "safety_checker": "yes" if self.safety_checker else "no",
+            "guidance_scale": self.guidance_scale,
+            "strength": self.strength,
+            "seed": self.seed,
+            "transport": self.transport,
+            "base64_output": self.base64_output,
+            "instant_response": self.instant_response,
+            "webhook": self.webhook or None,
+            "track_id": self.track_id,
+        }
+
+    def request_values(self) -> dict[str, Any]:
+        """The request as ``inpaint.codegen`` shows it: API fields, options, transport."""
+        kwargs = self.client_kwargs()
+        width, height = self.size()
+        values = {name: kwargs[name] for name in kwargs if name in BY_NAME}
+        values.update(width=width, height=height, base64=self.base64_output,
+                      transport=self.transport, **self.options())
+        return values
+
+    def as_ui(self) -> dict[str, Any]:
+        """Values to put back into the widgets (seed -1 for random)."""
+        out = asdict(self)
+        out["seed"] = RANDOM_SEED if self.seed is None else self.seed
+        out["crop_to_mask"] = AREA_MASKED if self.crop_to_mask else AREA_WHOLE
+        return out
+
+    @classmethod
+    def from_parameters(cls, params: dict[str, Any], base: Form | None = None) -> Form:
+        """A form refilled from the parameters a saved PNG carries (``inpaint.metadata``).
+
+        Fields the file does not record keep ``base``'s values; the size is
+        restored into the width/height sliders without changing "auto".
+        """
+        form = Form(**asdict(base)) if base is not None else cls()
+        plain = {"prompt": str, "negative_prompt": str, "num_inference_steps": int,
+                 "guidance_scale": int, "samples": int, "strength": float, "width": int,
+                 "height": int, "mask_padding": int}
+        for name, kind in plain.items():
+            if params.get(name) is not None:
+                setattr(form, name, kind(params[name]))
+        if params.get("seed") is not None:
+            form.seed = int(params["seed"])
+        if params.get("safety_checker") is not None:
+            form.safety_checker = _flag(params["safety_checker"], form.safety_checker)
+        if params.get("mode") in ("masked", "whole"):
+            form.crop_to_mask = params["mode"] == "masked"
+        if params.get("paste_back") is not None:
+            form.paste_back = _flag(params["paste_back"], form.paste_back)
+        if params.get("feather") is not None:
+            form.feather_px = int(params["feather"])
+        return form
+
+
+def _whole(value: Any, name: str, default: int) -> int:
+    if value is None or value == "":
+        return default
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise _field_error(name, value) from None
+    if not number.is_integer():
+        raise _field_error(name, value)
+    return int(number)
+
+
+def _whole_or_none(value: Any, name: str) -> int | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    return _whole(value, name, 0)
+
+
+def _field_error(name: str, value: Any) -> ParameterError:
+    spec = BY_NAME.get(name) or OPTIONS_BY_NAME.get(name)
+    label = spec.label if spec is not None else name.replace("_", " ")
+    return ParameterError(f"{label} must be a whole number (got {value!r})", field=name)
+
+
+def _flag(value: Any, default: bool) -> bool:
+    if value is None:
+        return default
+    if isinstance(value, str):
+        return value.strip().lower() in ("yes", "true", "1", "on")
+    return bool(value)
+
+
+
+

@@ -1,0 +1,136 @@
+"""From the editor's photo and mask to exactly what the client is given, and its preview."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from PIL import Image, ImageDraw
+
+from .. import editor, masks, region
+from .. import images as imgs
+from ..client import send_size
+from ..errors import InputImageError
+from ..params import MAX_SIDE
+from .form import Form
+from .messages import ALL_BLACK_MESSAGE
+
+
+# -- the exact inputs ---------------------------------------------------------
+@dataclass
+class Prepared:
+    """The photo and mask at full size, and how they will be sent.
+
+    ``width``/``height`` is the size of the (first) request; in "only masked"
+    mode ``regions`` are the boxes cut out of the photo, one request each.
+    """
+
+    image: Image.Image
+    mask: Image.Image
+    width: int
+    height: int
+    soft: bool
+    notes: list[str]
+    source: str
+    regions: list[region.Region] = field(default_factory=list)
+    crop: bool = False
+    paste_back: bool = True
+
+    @property
+    def coverage(self) -> float:
+        return masks.coverage(self.mask)
+
+
+def prepare_inputs(image: Any, mask: Any, form: Form, *, source: str = "uploaded",
+                   notes: list[str] | None = None) -> Prepared:
+    """Image + mask + mask tools -> the full-size photo and mask the client is given.
+
+    ``image`` and ``mask`` are anything ``inpaint.images`` reads (a path from
+    the API, PIL images from the editor). The mask tools work in pixels of the
+    photo, in a fixed order (invert, grow or shrink, then feather when the
+    mask is sent soft), and the sizes and regions are the client's own rules
+    (``send_size``, ``region.plan_regions``), so the preview and the request
+    match exactly.
+    """
+    if image is None:
+        raise InputImageError(editor.NO_IMAGE_MESSAGE, field="init_image")
+    picture = imgs.to_rgb(imgs.load_image(image, what="image"))
+    if mask is None:
+        raise InputImageError(masks.EMPTY_MASK_MESSAGE, field="mask_image")
+    mask, mask_notes = editor.uploaded_mask(mask, picture.size)
+    notes = [*(notes or []), *mask_notes]
+    if masks.is_empty(mask) and not form.invert_mask:
+        if source == "uploaded":
+            raise InputImageError(ALL_BLACK_MESSAGE, field="mask_image")
+        raise InputImageError(masks.EMPTY_MASK_MESSAGE, field="mask_image")
+    if form.invert_mask:
+        mask = masks.invert(mask)
+        if masks.is_empty(mask):
+            raise InputImageError("The inverted mask is empty: everything was painted, so "
+                                  "inverting leaves nothing to repaint.", field="mask_image")
+    if form.grow_px:
+        mask = masks.grow(mask, form.grow_px)
+        if masks.is_empty(mask):
+            raise InputImageError(f"After shrinking by {-form.grow_px} px nothing is left to "
+                                  "repaint: shrink less or paint a larger area.",
+                                  field="mask_image")
+    width, height = form.size()
+    regions: list[region.Region] = []
+    if form.crop_to_mask:
+        limit = (width or MAX_SIDE, height or MAX_SIDE)
+        regions = region.plan_regions(mask, padding=form.mask_padding,
+                                      feather=form.feather_px if form.paste_back else 0,
+                                      limit=limit)
+        w, h = regions[0].send_size
+    else:
+        w, h = send_size(picture.size, width, height)
+    # With paste-back the feather is the blend band; without it, the mask is sent soft.
+    soft = form.feather_px > 0 and not form.paste_back
+    if soft:
+        mask = masks.feather(mask, form.feather_px)
+    return Prepared(picture, mask, w, h, soft, notes, source, regions, form.crop_to_mask,
+                    form.paste_back)
+
+
+PREVIEW_SIDE = 1024  # the preview is drawn at most this large, whatever the photo
+
+
+def preview_image(prepared: Prepared) -> Image.Image:
+    """The mask tinted over the photo, with the boxes that "only masked" mode sends."""
+    scale = min(1.0, PREVIEW_SIDE / max(prepared.image.size))
+    size = (max(1, round(prepared.image.width * scale)),
+            max(1, round(prepared.image.height * scale)))
+    photo = prepared.image if scale == 1 else prepared.image.resize(size,
+                                                                    Image.Resampling.BILINEAR)
+    mask = prepared.mask if scale == 1 else prepared.mask.resize(size, Image.Resampling.BOX)
+    shown = masks.overlay(photo, mask)
+    if prepared.regions:
+        draw = ImageDraw.Draw(shown)
+        for r in prepared.regions:
+            box = [round(v * scale) for v in r.box.as_tuple()]
+            draw.rectangle((box[0], box[1], box[2] - 1, box[3] - 1), outline=(255, 214, 0),
+                           width=max(2, round(3 * max(size) / 1024)))
+    return shown
+
+
+def preview_caption(prepared: Prepared) -> str:
+    """What is sent, how much of it is repainted, and what comes back."""
+    source = "uploaded mask file" if prepared.source == "uploaded" else "painted strokes"
+    soft = ", feathered edge" if prepared.soft else ""
+    full = f"{prepared.image.width} × {prepared.image.height}"
+    if prepared.crop:
+        sizes = ", ".join(f"{r.send_size[0]} × {r.send_size[1]}" for r in prepared.regions)
+        count = len(prepared.regions)
+        text = (f"Only masked: **{count} region{'s' if count != 1 else ''}** (yellow) sent at "
+                f"**{sizes}** px")
+    else:
+        text = f"Sent at **{prepared.width} × {prepared.height}** px"
+    text += f" · **{prepared.coverage:.1%}** repainted (from the {source}{soft})."
+    if prepared.paste_back or prepared.crop:
+        text += f" Result at full size, **{full}** px"
+        text += (", unpainted pixels kept exactly." if prepared.paste_back else ".")
+    for note in prepared.notes:
+        text += f"\n\n⚠ {note}"
+    return text
+
+

@@ -1,0 +1,74 @@
+"""Progress wording and per-session cancelling."""
+
+from __future__ import annotations
+
+import math
+import threading
+
+from ..client import ProgressEvent
+
+# -- progress and cancelling ----------------------------------------------------
+STAGE_SPAN = {  # where each stage sits on the bar
+    "preparing": (0.0, 0.05), "uploading": (0.05, 0.15), "submitting": (0.15, 0.2),
+    "queued": (0.2, 0.9), "downloading": (0.9, 0.98), "done": (1.0, 1.0),
+}
+
+
+def progress_text(event: ProgressEvent) -> tuple[float, str]:
+    """(bar fraction, plain description) for one client progress event."""
+    low, high = STAGE_SPAN.get(event.stage, (0.0, 1.0))
+    fraction = low if event.fraction is None else low + (high - low) * event.fraction
+    text = event.message
+    if event.stage == "queued":
+        if event.eta is not None and event.eta >= 1:
+            text = f"{event.message} · about {math.ceil(event.eta)} s left"
+        else:
+            text = f"{event.message} · finishing…"
+    return min(1.0, max(0.0, fraction)), text
+
+
+class CancelBoard:
+    """Per-session "stop" flags, shared between the Generate and Cancel events.
+
+    The flag is keyed by the page's session hash, so one visitor's Cancel never
+    stops another's wait. It exists from the moment Generate is pressed
+    (``arm``), so a Cancel while the request still waits in gradio's queue
+    stops it before anything is sent. A running job itself cannot be
+    cancelled (the API has no such call): the client stops waiting and the
+    job id is kept.
+    """
+
+    def __init__(self) -> None:
+        self._events: dict[str, threading.Event] = {}
+        self._lock = threading.Lock()
+
+    def arm(self, session: str) -> threading.Event:
+        """A new flag for a request that is about to be queued."""
+        with self._lock:
+            event = threading.Event()
+            self._events[session] = event
+            return event
+
+    def begin(self, session: str, *, fresh: bool = False) -> threading.Event:
+        """The flag for a request that starts now: the armed one unless ``fresh``."""
+        with self._lock:
+            event = None if fresh else self._events.get(session)
+            if event is None:
+                event = threading.Event()
+                self._events[session] = event
+            return event
+
+    def end(self, session: str, event: threading.Event) -> None:
+        with self._lock:
+            if self._events.get(session) is event:
+                del self._events[session]
+
+    def cancel(self, session: str) -> bool:
+        with self._lock:
+            event = self._events.get(session)
+        if event is None:
+            return False
+        event.set()
+        return True
+
+

@@ -1,0 +1,85 @@
+"""Start-up settings read from the environment, checked once."""
+
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import dataclass, field
+from typing import Any
+
+# -- configuration ------------------------------------------------------------
+ENV_API_KEY = "MODELSLAB_API_KEY"
+ENV_BASE_URL = "MODELSLAB_BASE_URL"
+ENV_CONCURRENCY = "STUDIO_CONCURRENCY_LIMIT"
+ENV_MAX_WAIT = "STUDIO_MAX_WAIT"
+ENV_OFFLINE_LATENCY = "STUDIO_OFFLINE_LATENCY"
+ENV_SERVER_NAME = "GRADIO_SERVER_NAME"
+ENV_SERVER_PORT = "GRADIO_SERVER_PORT"
+
+DEFAULT_CONCURRENCY = 5  # the smallest ModelsLab plan's queue limit
+DEFAULT_MAX_WAIT = 600.0
+OFFLINE_KEY = "offline-demo"  # the local server accepts any non-empty key
+
+
+class SettingsError(ValueError):
+    """A start-up setting is unusable; the message names the variable."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the studio reads from the environment, read once at start-up."""
+
+    api_key: str = field(default="", repr=False)
+    base_url: str | None = None
+    concurrency_limit: int = DEFAULT_CONCURRENCY
+    max_wait: float = DEFAULT_MAX_WAIT
+    offline_latency: float = 0.0
+    server_name: str | None = None
+    server_port: int | None = None
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
+        """Read the variables listed in ``.env.example``; bad values stop start-up plainly."""
+        env = dict(os.environ if env is None else env)
+        return cls(
+            api_key=(env.get(ENV_API_KEY) or "").strip(),
+            base_url=(env.get(ENV_BASE_URL) or "").strip() or None,
+            concurrency_limit=int(_env_number(env, ENV_CONCURRENCY, DEFAULT_CONCURRENCY,
+                                              minimum=1, whole=True)),
+            max_wait=_env_number(env, ENV_MAX_WAIT, DEFAULT_MAX_WAIT, minimum=1),
+            offline_latency=_env_number(env, ENV_OFFLINE_LATENCY, 0.0, minimum=0),
+            # Gradio reads these two when it is imported, before .env is loaded,
+            # so the studio passes them to launch() itself.
+            server_name=(env.get(ENV_SERVER_NAME) or "").strip() or None,
+            server_port=_port(env),
+        )
+
+    def launch_options(self) -> dict[str, Any]:
+        """``server_name``/``server_port`` for ``launch()``; None keeps gradio's default."""
+        return {"server_name": self.server_name, "server_port": self.server_port}
+
+
+def _port(env: dict[str, str]) -> int | None:
+    raw = (env.get(ENV_SERVER_PORT) or "").strip()
+    if not raw:
+        return None
+    if not raw.isdigit() or not 0 < int(raw) < 65536:
+        raise SettingsError(f"{ENV_SERVER_PORT} must be a port number (got {raw!r})")
+    return int(raw)
+
+
+def _env_number(env: dict[str, str], name: str, default: float, *, minimum: float,
+                whole: bool = False) -> float:
+    raw = (env.get(name) or "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a number (got {raw!r})") from None
+    if math.isnan(value) or value < minimum or (whole and not value.is_integer()):
+        kind = "a whole number" if whole else "a number"
+        raise SettingsError(f"{name} must be {kind} of at least {minimum:g} (got {raw!r})")
+    return value
+
+
