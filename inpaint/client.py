@@ -594,12 +594,9 @@ def _combine(parts: list[InpaintResult], where: list[region.Region | None],
         canvas = original
         for part, spot in zip(parts, where, strict=True):
             sample = part.images[min(i, len(part.images) - 1)]
-            box = spot.box if spot is not None else None
-            if options["paste_back"]:
-                canvas = region.paste_back(canvas, sample, full_mask, box=box,
-                                           feather=options["feather"])
-            else:
-                canvas = region.paste_whole(canvas, sample, box)
+            canvas = region.place(canvas, sample, full_mask,
+                                  box=spot.box if spot is not None else None,
+                                  blend=options["paste_back"], feather=options["feather"])
         images.append(canvas)
     gen = [p.generation_time for p in parts if p.generation_time is not None]
     return InpaintResult(

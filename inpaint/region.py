@@ -279,6 +279,19 @@ def paste_back(
     return out
 
 
+def place(original: Image.Image, result: Image.Image, mask: Image.Image | None, *,
+          box: Box | None = None, blend: bool = True, feather: int = 8) -> Image.Image:
+    """A result put back where it was cut from: blended under the mask (``blend``, i.e.
+    paste-back), or over the whole box. Whole-picture results without paste-back
+    are returned as the API made them.
+    """
+    if blend and mask is not None:
+        return paste_back(original, result, mask, box=box, feather=feather)
+    if box is None:
+        return result
+    return paste_whole(original, result, box)
+
+
 def paste_whole(original: Image.Image, result: Image.Image, box: Box) -> Image.Image:
     """``result`` scaled into ``box`` of ``original`` with no blending (paste-back off)."""
     out = original.convert("RGB").copy()

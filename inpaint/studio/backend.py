@@ -47,7 +47,7 @@ class Backend:
         return self.settings.base_url or DEFAULT_BASE_URL
 
     def _default_server(self) -> Any:
-        from .server import ServerConfig, serve_in_background
+        from ..server import ServerConfig, serve_in_background
 
         config = ServerConfig(latency=self.settings.offline_latency)
         return serve_in_background(config=config, host="127.0.0.1", port=0)

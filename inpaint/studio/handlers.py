@@ -456,7 +456,7 @@ class Studio:
         except ModelsLabError as exc:
             note = f"# Fix the form first: {describe_error(exc)}"
             return note, note
-        from . import codegen  # only the code panel needs it (and it arrives later)
+        from .. import codegen  # only the code panel needs it
 
         base_url = self.backend.base_url_for(session_key)
         request = form.request_values()
