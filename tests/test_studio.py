@@ -646,3 +646,28 @@ def test_loading_parameters_from_a_plain_png_says_why_and_changes_nothing(tmp_pa
     values = app.load_parameters(str(plain), *(current[n] for n in studio.FORM_FIELDS))
     assert all(skipped(v) for v in values[:-1])
     assert "carries no inpainting parameters" in values[-1]
+
+
+def test_a_job_fetched_later_is_pasted_back_into_the_full_size_photo(make_studio,
+                                                                     tmp_path) -> None:
+    app = make_studio({"latency": 2.0, "sync_threshold": 0.0}, max_wait=0.3)
+    photo = tmp_path / "wide.png"
+    Image.open(PHOTO).convert("RGB").resize((1800, 1200)).save(photo)
+    drawn = Image.new("L", (1800, 1200), 0)
+    ImageDraw.Draw(drawn).rectangle((700, 400, 1000, 700), fill=255)
+    drawn.save(tmp_path / "wide_mask.png")
+    with pytest.warns(UserWarning, match="Still running"):
+        seen, _ = run(app.generate(str(photo), str(tmp_path / "wide_mask.png"), prompt="x",
+                                   strength=1.0, progress=Progress(), request=Request()))
+    job = seen[-1]["fetch_job_id"]
+    assert job
+    app.settings = studio.Settings(max_wait=30)
+    fetched, error = run(app.fetch(job, progress=Progress(), request=Request()))
+    assert error is None
+    [path] = fetched[-1]["downloads"]["value"]
+    out = np.asarray(Image.open(path).convert("RGB"))
+    assert out.shape == (1200, 1800, 3)  # not the 1024 x 680 the API returned
+    keep = np.asarray(masks.grow(drawn, studio.Form().feather_px + 1)) == 0
+    assert (out[keep] == np.asarray(Image.open(photo))[keep]).all()
+    before, _ = fetched[-1]["before_after"]
+    assert Image.open(before).size == (1800, 1200)

@@ -44,10 +44,10 @@ from .messages import (
     _error,
     describe_error,
 )
-from .prepare import prepare_inputs, preview_caption, preview_image
+from .prepare import Prepared, prepare_inputs, preview_caption, preview_image
 from .progress import CancelBoard, progress_text
 from .settings import Settings
-from .store import OutputStore
+from .store import OutputStore, Placement
 
 log = logging.getLogger("inpaint.studio")
 
@@ -211,7 +211,8 @@ class Studio:
 
             yield from self._run_job(call, client, progress, stop, scrub, started, form=form,
                                      mode=mode, before=prepared.image,
-                                     size=(prepared.width, prepared.height))
+                                     size=(prepared.width, prepared.height),
+                                     prepared=prepared)
         finally:
             self.board.end(session, stop)
 
@@ -241,14 +242,21 @@ class Studio:
                 raise _error(message) from None
             progress(0.0, desc=f"Checking job {job_id}")
 
+            mode = self.backend.mode_for(session_key)
+            placement = self.store.placement_for(f"{mode}-{job_id}")
+
             def call(on_progress: Callable[[ProgressEvent], None],
                      cancel: Callable[[], bool]) -> InpaintResult:
-                return client.fetch_result(job_id, progress=on_progress, cancel=cancel,
-                                           max_wait=self.settings.max_wait)
+                result = client.fetch_result(job_id, progress=on_progress, cancel=cancel,
+                                             max_wait=self.settings.max_wait)
+                if placement is not None:  # sent from here: put back like any result
+                    result.images = placement.put_back(result.images)
+                    result.parameters.update(paste_back=placement.paste_back,
+                                             output_size=list(result.images[0].size))
+                return result
 
             yield from self._run_job(call, client, progress, stop, scrub, started, form=None,
-                                     mode=self.backend.mode_for(session_key), before=None,
-                                     size=None, fetched_job=job_id)
+                                     mode=mode, before=None, size=None, fetched_job=job_id)
         finally:
             self.board.end(session, stop)
 
@@ -262,7 +270,7 @@ class Studio:
     def _run_job(self, call: Callable[..., InpaintResult], client: ModelsLabClient,
                  progress: Any, stop: threading.Event, scrub: Scrubber, started: float, *,
                  form: Form | None, mode: str, before: Image.Image | None,
-                 size: tuple[int, int] | None,
+                 size: tuple[int, int] | None, prepared: Prepared | None = None,
                  fetched_job: str | None = None) -> Iterator[tuple[Any, ...]]:
         """Run the blocking client call in a worker, relaying progress from this thread.
 
@@ -282,6 +290,8 @@ class Studio:
 
         entry_id = uuid.uuid4().hex[:12]
         job_seen: Any = fetched_job
+        jobs: list[Any] = []  # in the order sent: one per region in "only masked" mode
+        files: tuple[str, str] | None = None
         thread = threading.Thread(target=worker, name="inpaint-job", daemon=True)
         thread.start()
         try:
@@ -290,10 +300,15 @@ class Studio:
                 if kind == "progress":
                     fraction, text = progress_text(payload)
                     progress(fraction, desc=scrub(text))
+                    if (payload.job_id is not None and payload.job_id not in jobs
+                            and prepared is not None and form is not None):
+                        jobs.append(payload.job_id)
+                        files = files or self.store.save_job_inputs(prepared.image,
+                                                                    prepared.mask)
+                        self.store.remember_job(f"{mode}-{payload.job_id}",
+                                                _placement(prepared, form, files, len(jobs) - 1))
                     if payload.job_id is not None and job_seen is None and form is not None:
                         job_seen = payload.job_id
-                        if before is not None:
-                            self.store.remember_input(f"{mode}-{job_seen}", before)
                         entry = history_entry(form, status="pending", backend=mode,
                                               job_id=job_seen, size=size, entry_id=entry_id,
                                               message="Waiting for the result")
@@ -546,6 +561,15 @@ class Studio:
             gr.update(visible=True) if pending else gr.skip(),
             status,
         )
+
+
+def _placement(prepared: Prepared, form: Form, files: tuple[str, str], index: int
+               ) -> Placement:
+    """Where the ``index``-th job of a generation goes back (its region, or the whole)."""
+    boxes = [r.box.as_tuple() for r in prepared.regions]
+    return Placement(image=files[0], mask=files[1],
+                     box=boxes[min(index, len(boxes) - 1)] if boxes else None,
+                     paste_back=form.paste_back, feather=form.feather_px)
 
 
 def _session_of(request: Any) -> str:

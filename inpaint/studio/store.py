@@ -8,15 +8,38 @@ import tempfile
 import threading
 import time
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from PIL import Image
 
-from .. import metadata
+from .. import metadata, region
 
 
 # -- results on disk ------------------------------------------------------------
+@dataclass(frozen=True)
+class Placement:
+    """Where a job's result belongs: the photo it was cut from, the mask, the box.
+
+    ``box`` is the region in "only masked" mode (None: the whole picture).
+    """
+
+    image: str
+    mask: str
+    box: tuple[int, int, int, int] | None
+    paste_back: bool
+    feather: int
+
+    def put_back(self, results: list[Image.Image]) -> list[Image.Image]:
+        """The results of a job fetched later, pasted into the photo like any other."""
+        with Image.open(self.image) as photo, Image.open(self.mask) as mask:
+            original, full_mask = photo.convert("RGB"), mask.convert("L")
+        box = region.Box(*self.box) if self.box else None
+        return [region.place(original, img, full_mask, box=box, blend=self.paste_back,
+                             feather=self.feather) for img in results]
+
+
 class OutputStore:
     """Full-resolution PNGs of recent results, for the gallery and the downloads.
 
@@ -28,7 +51,7 @@ class OutputStore:
         self.root = Path(root or Path(tempfile.gettempdir()) / "inpaint-studio")
         self.root.mkdir(parents=True, exist_ok=True)
         self.max_age = max_age
-        self._inputs: dict[str, str] = {}
+        self._jobs: dict[str, Placement] = {}
         self._lock = threading.Lock()
 
     def save_run(self, before: Image.Image | None, images: list[Image.Image], job_id: Any,
@@ -58,19 +81,32 @@ class OutputStore:
             before.save(before_path, format="PNG", compress_level=1)
         return before_path, paths
 
-    def remember_input(self, job_id: Any, image: Image.Image) -> None:
-        """Keep the image a job was sent, so a result fetched later can be compared."""
-        path = self.root / f"job-input-{_safe_name(job_id)}.png"
-        image.save(path, format="PNG", compress_level=1)
+    def remember_job(self, key: str, placement: Placement) -> None:
+        """Keep where a job's result belongs, so a result fetched later is put back too."""
         with self._lock:
-            self._inputs[str(job_id)] = str(path)
-            while len(self._inputs) > 256:
-                self._inputs.pop(next(iter(self._inputs)))
+            self._jobs[str(key)] = placement
+            while len(self._jobs) > 256:
+                self._jobs.pop(next(iter(self._jobs)))
 
-    def input_for(self, job_id: Any) -> str | None:
+    def placement_for(self, key: Any) -> Placement | None:
         with self._lock:
-            path = self._inputs.get(str(job_id))
-        return path if path and Path(path).is_file() else None
+            placement = self._jobs.get(str(key))
+        if placement is None or not Path(placement.image).is_file():
+            return None
+        return placement
+
+    def input_for(self, key: Any) -> str | None:
+        """The photo a job was cut from, for the before/after of a fetched result."""
+        placement = self.placement_for(key)
+        return placement.image if placement else None
+
+    def save_job_inputs(self, image: Image.Image, mask: Image.Image) -> tuple[str, str]:
+        """The full-size photo and mask of a sent job (fast PNG: they are working files)."""
+        run = self.root / ("job-" + uuid.uuid4().hex[:10])
+        run.mkdir()
+        image.save(run / "image.png", format="PNG", compress_level=1)
+        mask.save(run / "mask.png", format="PNG", compress_level=1)
+        return str(run / "image.png"), str(run / "mask.png")
 
     def save_inputs(self, image: Image.Image, mask: Image.Image) -> tuple[str, str]:
         """The editor's photo and mask as lossless PNG files."""
