@@ -370,6 +370,9 @@ def _report(ctx: Context, exc: BaseException, job_id: Any, out_path: Path | str,
                   "fetched later; run again with a larger --max-wait", file=err)
         elif code != EXIT_API:
             print(f"fetch it later with: {fetch_command(ctx, job_id, out_path)}", file=err)
+            if ctx.args.fetch is None:
+                print("note: a fetched job is saved as the API returned it (at the size it was "
+                      "sent, without paste-back or region mode)", file=err)
     err.flush()
     return code
 
@@ -486,16 +489,17 @@ def main(argv: list[str] | None = None, *, stdout: TextIO | None = None,
 
     load_dotenv(find_dotenv(usecwd=True))
     needed = not folder or any(p.mask is not None for p in pairs)
+    backend: Backend | None = None
     try:
-        backend = Backend(args, err) if needed else None
-    except NoKeyError as exc:
-        print(f"error: {exc}", file=err)
-        return EXIT_AUTH
-    except (OSError, RuntimeError) as exc:
-        print(f"error: the local server could not start: {exc}", file=err)
-        return EXIT_API
-    try:
-        with Interrupt(err) as interrupt:
+        with Interrupt(err) as interrupt:  # installed first: Ctrl-C at any point is handled
+            try:
+                backend = Backend(args, err) if needed else None
+            except NoKeyError as exc:
+                print(f"error: {exc}", file=err)
+                return EXIT_AUTH
+            except (OSError, RuntimeError) as exc:
+                print(f"error: the local server could not start: {exc}", file=err)
+                return EXIT_API
             ctx = Context(args, backend, interrupt, out, err)
             if args.fetch is not None:
                 return run_fetch(ctx, args.fetch, Path(args.out))

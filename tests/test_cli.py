@@ -7,6 +7,7 @@ real HTTP. A few cheap in-process tests cover the parser built from the spec.
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import shlex
@@ -21,6 +22,7 @@ from PIL import Image
 
 from inpaint import cli
 from inpaint.batch import find_mask, plan
+from inpaint.client import ProgressEvent
 from inpaint.errors import (
     APIConnectionError,
     AuthenticationError,
@@ -38,6 +40,7 @@ from inpaint.errors import (
 )
 from inpaint.metadata import read_parameters
 from inpaint.params import OPTIONS, PARAMS
+from inpaint.progressbar import ProgressBar
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
@@ -106,6 +109,36 @@ def test_parser_flags_come_from_the_spec():
     with pytest.raises(ParameterError, match="mask_padding"):
         cli.request_from(cli.build_parser().parse_args(["--prompt", "p", "--mask-padding",
                                                         "9999"]))
+
+
+def test_progress_is_one_rewritten_line_on_a_terminal_and_one_line_per_stage_otherwise():
+    events = [ProgressEvent("preparing", "Preparing"), ProgressEvent("uploading", "Uploading"),
+              *[ProgressEvent("queued", "Queued as job 9", eta=4 - i, job_id=9, fraction=i / 4)
+                for i in range(4)],
+              ProgressEvent("downloading", "Downloading 1 image"), ProgressEvent("done", "Done")]
+    plain = io.StringIO()
+    bar = ProgressBar(plain, tty=False, label="[1/2] a.png")
+    for event in events:
+        bar(event)
+    bar.close()
+    assert plain.getvalue().splitlines() == [
+        "[1/2] a.png: Preparing", "[1/2] a.png: Uploading", "[1/2] a.png: Queued as job 9",
+        "[1/2] a.png: Downloading 1 image", "[1/2] a.png: Done"]
+    assert bar.job_id == 9
+    term = io.StringIO()
+    bar = ProgressBar(term, tty=True)
+    for event in events:
+        bar(event)
+    bar.close()
+    text = term.getvalue()
+    assert text.count("\r") == len(events) and text.endswith("\n") and text.count("\n") == 1
+    assert "about 2 s left" in text and "[" + "#" * 24 + "] 100% Done" in text
+    quiet = io.StringIO()
+    bar = ProgressBar(quiet, enabled=False)
+    for event in events:
+        bar(event)
+    bar.close()
+    assert quiet.getvalue() == "" and bar.job_id == 9  # still known for Ctrl-C
 
 
 @pytest.mark.parametrize(("exc", "code"), [
@@ -226,6 +259,8 @@ def test_pending_job_exits_5_with_its_id_and_the_fetch_command(make_server, tmp_
     assert fetched.stdout == "late.png\n"
     saved = read_parameters(tmp_path / "late.png")
     assert saved["request_id"] == job_id and saved["prompt"] == "later" and saved["seed"] == 5
+    # As documented: a fetched job is the API's own image, at the size it was sent.
+    assert Image.open(tmp_path / "late.png").size == (saved["width"], saved["height"])
 
 
 def test_ctrl_c_while_queued_exits_130_and_keeps_the_job_id(make_server, tmp_path):
