@@ -1,0 +1,344 @@
+"""The command line, run as a real subprocess against real local servers.
+
+Each run goes through ``python -m inpaint`` exactly as a user types it; the
+server side is the session's local server (or one made for the test) over
+real HTTP. A few cheap in-process tests cover the parser built from the spec.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import shlex
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from inpaint import cli
+from inpaint.batch import find_mask, plan
+from inpaint.client import ProgressEvent
+from inpaint.errors import (
+    APIConnectionError,
+    AuthenticationError,
+    BadRequestError,
+    DownloadError,
+    InputImageError,
+    InsufficientCreditsError,
+    JobCancelledError,
+    JobFailedError,
+    JobTimeoutError,
+    ParameterError,
+    PermissionDeniedError,
+    RateLimitError,
+    ServerError,
+)
+from inpaint.metadata import read_parameters
+from inpaint.params import OPTIONS, PARAMS
+from inpaint.progressbar import ProgressBar
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples"
+KEY = "cli-sentinel-key-5b7e1c"
+
+
+def env_for(key: str | None = KEY) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MODELSLAB_")}
+    env["PYTHONPATH"] = str(ROOT)
+    env.pop("PYTHONSTARTUP", None)
+    if key is not None:
+        env["MODELSLAB_API_KEY"] = key
+    return env
+
+
+def run_cli(cwd: Path, *args: object, key: str | None = KEY,
+            timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    """``python -m inpaint ARGS`` in ``cwd``; asserts the key never shows."""
+    proc = subprocess.run([sys.executable, "-m", "inpaint", *map(str, args)], cwd=cwd,
+                          env=env_for(key), capture_output=True, text=True, timeout=timeout)
+    if key:
+        assert key not in proc.stdout and key not in proc.stderr
+    assert "Traceback" not in proc.stderr, proc.stderr
+    return proc
+
+
+def photo(tmp_path: Path, name: str = "chelsea") -> tuple[Path, Path]:
+    return EXAMPLES / f"{name}.png", EXAMPLES / f"{name}_mask.png"
+
+
+# -- help and the parser built from the specification ---------------------------------
+def test_help_lists_every_parameter_with_its_documented_range(tmp_path):
+    proc = run_cli(tmp_path, "--help")
+    assert proc.returncode == 0
+    text = " ".join(proc.stdout.split())  # argparse wraps lines
+    for param in PARAMS + OPTIONS:
+        assert cli.flag_name(param) in text
+        if param.kind in ("int", "float", "enum", "flag"):
+            rng = param.range_text()
+            assert rng[0].upper() + rng[1:] in text, param.name
+    assert "A whole number from 1 to 5; default 5" in text  # guidance_scale
+    for code, _ in cli.EXIT_CODES:
+        assert re.search(rf"^\s+{code}\s", proc.stdout, re.M), code
+
+
+def test_parser_flags_come_from_the_spec():
+    actions = {a.dest: a for a in cli.build_parser()._actions}
+    for param in PARAMS + OPTIONS:
+        action = actions[param.name]
+        assert action.default is None  # unset flags leave the library's defaults alone
+        if param.kind == "flag":
+            assert tuple(action.choices) == param.choices
+    args = cli.build_parser().parse_args(
+        ["--prompt", "p", "--steps", "12", "--guidance", "3", "--seed", "-1",
+         "--safety-checker", "--base64-output", "--no-paste-back", "--feather", "4",
+         "--transport", "base64"])
+    kwargs = cli.request_from(args).kwargs
+    assert kwargs["num_inference_steps"] == 12 and kwargs["guidance_scale"] == 3
+    assert "seed" not in kwargs  # -1 = random
+    assert kwargs["safety_checker"] == "yes" and kwargs["base64_output"] is True
+    assert kwargs["paste_back"] is False and kwargs["feather"] == 4
+    assert kwargs["crop_to_mask"] is False and kwargs["mask_padding"] == 32
+    assert kwargs["transport"] == "base64"
+    with pytest.raises(ParameterError, match="strength must be a number from 0 to 1"):
+        cli.request_from(cli.build_parser().parse_args(["--prompt", "p", "--strength", "2"]))
+    with pytest.raises(ParameterError, match="mask_padding"):
+        cli.request_from(cli.build_parser().parse_args(["--prompt", "p", "--mask-padding",
+                                                        "9999"]))
+
+
+def test_progress_is_one_rewritten_line_on_a_terminal_and_one_line_per_stage_otherwise():
+    events = [ProgressEvent("preparing", "Preparing"), ProgressEvent("uploading", "Uploading"),
+              *[ProgressEvent("queued", "Queued as job 9", eta=4 - i, job_id=9, fraction=i / 4)
+                for i in range(4)],
+              ProgressEvent("downloading", "Downloading 1 image"), ProgressEvent("done", "Done")]
+    plain = io.StringIO()
+    bar = ProgressBar(plain, tty=False, label="[1/2] a.png")
+    for event in events:
+        bar(event)
+    bar.close()
+    assert plain.getvalue().splitlines() == [
+        "[1/2] a.png: Preparing", "[1/2] a.png: Uploading", "[1/2] a.png: Queued as job 9",
+        "[1/2] a.png: Downloading 1 image", "[1/2] a.png: Done"]
+    assert bar.job_id == 9
+    term = io.StringIO()
+    bar = ProgressBar(term, tty=True)
+    for event in events:
+        bar(event)
+    bar.close()
+    text = term.getvalue()
+    assert text.count("\r") == len(events) and text.endswith("\n") and text.count("\n") == 1
+    assert "about 2 s left" in text and "[" + "#" * 24 + "] 100% Done" in text
+    quiet = io.StringIO()
+    bar = ProgressBar(quiet, enabled=False)
+    for event in events:
+        bar(event)
+    bar.close()
+    assert quiet.getvalue() == "" and bar.job_id == 9  # still known for Ctrl-C
+
+
+@pytest.mark.parametrize(("exc", "code"), [
+    (ParameterError("x"), 2), (InputImageError("x"), 2), (BadRequestError("x"), 2),
+    (AuthenticationError("x"), 3), (InsufficientCreditsError("x"), 3),
+    (PermissionDeniedError("x"), 3), (RateLimitError("x"), 4), (ServerError("x"), 4),
+    (APIConnectionError("x"), 4), (DownloadError("x"), 4), (JobFailedError("x", job_id=1), 4),
+    (JobTimeoutError("x", job_id=1), 5), (JobCancelledError("x"), 130),
+    (KeyboardInterrupt(), 130),
+])
+def test_exit_codes_follow_the_exception_classes(exc, code):
+    assert cli.exit_code_for(exc) == code
+
+
+def test_folder_pairing_rules(tmp_path):
+    photos, masks = tmp_path / "p", tmp_path / "m"
+    photos.mkdir()
+    masks.mkdir()
+    for name in ("a.png", "b.JPG", "c.webp", "d.png", "d.jpg", "notes.txt"):
+        (photos / name).write_bytes(b"x")
+    for name in ("a.bmp", "b_mask.png", "c-mask.jpeg", "d.png"):
+        (masks / name).write_bytes(b"x")
+    pairs = plan(photos, masks, tmp_path / "out")
+    assert [(p.image.name, p.mask.name if p.mask else None, p.out.name) for p in pairs] == [
+        ("a.png", "a.bmp", "a.png"), ("b.JPG", "b_mask.png", "b.png"),
+        ("c.webp", "c-mask.jpeg", "c.png"), ("d.jpg", "d.png", "d.png"),
+        ("d.png", "d.png", "d-png.png")]
+    # Photos and masks side by side: masks are not photos, and a photo is not its own mask.
+    side = plan(EXAMPLES, EXAMPLES, tmp_path / "out")
+    assert [(p.image.name, p.mask.name) for p in side] == [
+        ("astronaut.png", "astronaut_mask.png"), ("chelsea.png", "chelsea_mask.png"),
+        ("coffee.png", "coffee_mask.png")]
+    assert find_mask(photos / "notes.txt", photos) is None
+
+
+# -- real runs --------------------------------------------------------------------------
+def test_one_photo_writes_pngs_that_carry_the_parameters(server, tmp_path):
+    image, mask = photo(tmp_path)
+    proc = run_cli(tmp_path, "--image", image, "--mask", mask, "--prompt", "a red scarf 🧣",
+                   "--negative", "blur", "--samples", 2, "--seed", 1234, "--steps", 20,
+                   "--strength", 0.9, "--guidance-scale", 3, "--out", "out/result.png",
+                   "--base-url", server.base_url)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.splitlines() == ["out/result-1.png", "out/result-2.png"]
+    assert "Uploading the image and mask" in proc.stderr  # progress, one line per stage
+    for number, line in enumerate(proc.stdout.splitlines(), 1):
+        saved = read_parameters(tmp_path / line)
+        assert saved["prompt"] == "a red scarf 🧣" and saved["negative_prompt"] == "blur"
+        assert saved["seed"] == 1234 and saved["num_inference_steps"] == 20
+        assert saved["strength"] == 0.9 and saved["guidance_scale"] == 3
+        assert saved["samples"] == 2 and saved["sample"] == number
+        assert saved["mode"] == "whole" and saved["paste_back"] is True
+        assert Image.open(tmp_path / line).size == Image.open(image).size
+    quiet = run_cli(tmp_path, "--image", image, "--mask", mask, "--prompt", "x", "-q",
+                    "--out", "q.png", "--base-url", server.base_url, "--transport", "base64")
+    assert quiet.returncode == 0 and quiet.stdout == "q.png\n" and quiet.stderr == ""
+
+
+def test_bad_parameter_is_one_line_and_exit_2(server, tmp_path):
+    image, mask = photo(tmp_path)
+    proc = run_cli(tmp_path, "--image", image, "--mask", mask, "--prompt", "x",
+                   "--guidance-scale", 7, "--out", "r.png", "--base-url", server.base_url)
+    assert proc.returncode == 2
+    assert proc.stderr == "error: guidance_scale must be a whole number from 1 to 5 (got 7)\n"
+    assert proc.stdout == "" and not (tmp_path / "r.png").exists()
+    typo = run_cli(tmp_path, "--image", image, "--mask", mask, "--prompt", "x",
+                   "--steps", "many", "--out", "r.png", "--base-url", server.base_url)
+    assert typo.returncode == 2 and "num_inference_steps must be a whole number" in typo.stderr
+    no_prompt = run_cli(tmp_path, "--image", image, "--mask", mask, "--out", "r.png",
+                        "--base-url", server.base_url)
+    assert no_prompt.returncode == 2 and "error: prompt is required" in no_prompt.stderr
+
+
+def test_missing_image_and_empty_mask_exit_2(server, tmp_path):
+    image, mask = photo(tmp_path)
+    proc = run_cli(tmp_path, "--image", "nope.jpg", "--mask", mask, "--prompt", "x",
+                   "--out", "r.png", "--base-url", server.base_url)
+    assert proc.returncode == 2 and proc.stderr == "error: image not found: nope.jpg\n"
+    Image.new("L", Image.open(image).size, 0).save(tmp_path / "empty.png")
+    proc = run_cli(tmp_path, "--image", image, "--mask", "empty.png", "--prompt", "x",
+                   "--out", "r.png", "--base-url", server.base_url)
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.splitlines()[-1].startswith("error: ")
+    assert "paint" in proc.stderr.splitlines()[-1]
+    assert proc.stdout == "" and not (tmp_path / "r.png").exists()
+
+
+def test_wrong_key_exits_3_and_never_shows_the_key(make_server, tmp_path):
+    running = make_server(keys=frozenset({"the-right-key"}))
+    image, mask = photo(tmp_path)
+    proc = run_cli(tmp_path, "--image", image, "--mask", mask, "--prompt", "x",
+                   "--out", "r.png", "--base-url", running.base_url)
+    assert proc.returncode == 3
+    assert "error: " in proc.stderr and "key" in proc.stderr.lower()
+    assert "the-right-key" not in proc.stderr  # run_cli checks the sentinel key too
+    ok = run_cli(tmp_path, "--image", image, "--mask", mask, "--prompt", "x",
+                 "--out", "r.png", "--base-url", running.base_url, key="the-right-key")
+    assert ok.returncode == 0 and ok.stdout == "r.png\n"
+    assert "the-right-key" not in ok.stdout + ok.stderr
+
+
+def test_pending_job_exits_5_with_its_id_and_the_fetch_command(make_server, tmp_path):
+    running = make_server(latency=2.0, sync_threshold=0.0)
+    image, mask = photo(tmp_path)
+    proc = run_cli(tmp_path, "--image", image, "--mask", mask, "--prompt", "later",
+                   "--seed", 5, "--out", "late.png", "--max-wait", 0.5,
+                   "--base-url", running.base_url)
+    assert proc.returncode == 5, proc.stderr
+    job_id = re.search(r"^job id: (\d+)$", proc.stderr, re.M).group(1)
+    command = re.search(r"^fetch it later with: (.+)$", proc.stderr, re.M).group(1)
+    words = shlex.split(command)
+    assert words[:3] == ["python", "-m", "inpaint"]
+    assert words[3:] == ["--fetch", job_id, "--out", "late.png", "--base-url",
+                         running.base_url]
+    assert not (tmp_path / "late.png").exists()
+    fetched = run_cli(tmp_path, *words[3:])
+    assert fetched.returncode == 0, fetched.stderr
+    assert fetched.stdout == "late.png\n"
+    saved = read_parameters(tmp_path / "late.png")
+    assert saved["request_id"] == job_id and saved["prompt"] == "later" and saved["seed"] == 5
+    # As documented: a fetched job is the API's own image, at the size it was sent.
+    assert Image.open(tmp_path / "late.png").size == (saved["width"], saved["height"])
+
+
+def test_ctrl_c_while_queued_exits_130_and_keeps_the_job_id(make_server, tmp_path):
+    running = make_server(latency=30.0, sync_threshold=0.0)
+    image, mask = photo(tmp_path)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "inpaint", "--image", str(image), "--mask", str(mask),
+         "--prompt", "x", "--out", "r.png", "--base-url", running.base_url],
+        cwd=tmp_path, env=env_for(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        seen = []
+        for line in proc.stderr:  # non-TTY progress: one line per stage
+            seen.append(line)
+            if line.startswith("Queued as job"):
+                break
+        assert seen and seen[-1].startswith("Queued as job"), seen
+        proc.send_signal(signal.SIGINT)
+        rest = proc.stderr.read()
+        assert proc.wait(timeout=30) == 130
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    job_id = seen[-1].split()[-1]
+    assert f"job id: {job_id}" in rest
+    assert f"--fetch {job_id} --out r.png" in rest
+    assert KEY not in rest and proc.stdout.read() == ""
+
+
+def test_folder_mode_processes_the_others_when_a_mask_is_missing(server, tmp_path):
+    photos, masks = tmp_path / "photos", tmp_path / "masks"
+    photos.mkdir()
+    masks.mkdir()
+    Image.open(EXAMPLES / "chelsea.png").save(photos / "cat.png")
+    Image.open(EXAMPLES / "coffee.png").convert("RGB").save(photos / "cup.jpg")
+    Image.open(EXAMPLES / "astronaut.png").save(photos / "lonely.png")
+    Image.open(EXAMPLES / "chelsea_mask.png").save(masks / "cat.png")
+    Image.open(EXAMPLES / "coffee_mask.png").save(masks / "cup_mask.png")
+    proc = run_cli(tmp_path, "--image", "photos", "--mask", "masks", "--prompt", "x",
+                   "--seed", 3, "--out", "results", "--base-url", server.base_url)
+    assert proc.returncode == 2  # a photo was skipped
+    assert proc.stdout.splitlines() == ["results/cat.png", "results/cup.png"]
+    assert "skipped lonely.png: no mask" in proc.stderr
+    assert "3 photos: 2 written, 1 skipped, 0 failed, 0 pending" in proc.stderr
+    assert sorted(p.name for p in (tmp_path / "results").iterdir()) == ["cat.png", "cup.png"]
+    assert read_parameters(tmp_path / "results/cup.png")["seed"] == 3
+    assert Image.open(tmp_path / "results/cup.png").size == Image.open(photos / "cup.jpg").size
+
+
+def test_crop_to_mask_on_a_big_photo_keeps_its_size_and_pixels(server, tmp_path):
+    big = Image.open(EXAMPLES / "chelsea.png").convert("RGB").resize((2400, 1600))
+    big.save(tmp_path / "big.png")
+    mask = Image.new("L", big.size, 0)
+    mask.paste(255, (1000, 700, 1200, 860))
+    mask.save(tmp_path / "big_mask.png")
+    proc = run_cli(tmp_path, "--image", "big.png", "--mask", "big_mask.png", "--prompt", "x",
+                   "--crop-to-mask", "--mask-padding", 64, "--feather", 4, "--out", "out.png",
+                   "--base-url", server.base_url)
+    assert proc.returncode == 0, proc.stderr
+    result = Image.open(tmp_path / "out.png")
+    assert result.size == (2400, 1600)
+    saved = read_parameters(tmp_path / "out.png")
+    assert saved["mode"] == "masked" and saved["mask_padding"] == 64
+    assert saved["output_size"] == [2400, 1600] and len(saved["regions"]) == 1
+    before, after = np.asarray(big), np.asarray(result.convert("RGB"))
+    far = np.ones(before.shape[:2], bool)
+    far[700 - 8:860 + 8, 1000 - 8:1200 + 8] = False
+    assert np.array_equal(before[far], after[far])  # untouched outside mask + feather
+    assert not np.array_equal(before[700:860, 1000:1200], after[700:860, 1000:1200])
+
+
+def test_without_a_key_the_offline_engine_runs_and_says_so(tmp_path):
+    image, mask = photo(tmp_path, "coffee")
+    proc = run_cli(tmp_path, "--image", image, "--mask", mask, "--prompt", "x",
+                   "--out", "o.png", key=None)
+    assert proc.returncode == 0, proc.stderr
+    assert "classical fill that ignores the prompt" in proc.stderr
+    assert proc.stdout == "o.png\n" and read_parameters(tmp_path / "o.png")["prompt"] == "x"
+    no_key = run_cli(tmp_path, "--fetch", "12", "--out", "o.png", "--base-url",
+                     "http://127.0.0.1:9/api", key=None)
+    assert no_key.returncode == 3 and "MODELSLAB_API_KEY" in no_key.stderr

@@ -1,0 +1,168 @@
+""""Copy as code": the generated Python and curl are executed, not just read.
+
+The snippet runs in a fresh interpreter and the curl script in bash, both
+against the local server over real HTTP, in a folder holding photo.png and
+mask.png, with the key only in the environment. A hostile prompt must arrive
+at the server byte for byte and must not run anything on the way.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import requests
+from PIL import Image
+
+from inpaint import codegen
+from inpaint.metadata import read_parameters
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples"
+KEY = "codegen-sentinel-key-93d1"
+
+
+def hostile_prompt(folder: Path) -> str:
+    """Quotes of both kinds, a newline, emoji, ``$``, ``$(...)`` and backticks."""
+    return (f"a \"red\" scarf's edge $HOME $(touch {folder}/pwned-dollar) "
+            f"`touch {folder}/pwned-tick` '; touch {folder}/pwned-quote; '\n"
+            "second line 🧣 \\n %s {}")
+
+
+def workdir(tmp_path: Path) -> Path:
+    shutil.copy(EXAMPLES / "chelsea.png", tmp_path / "photo.png")
+    shutil.copy(EXAMPLES / "chelsea_mask.png", tmp_path / "mask.png")
+    return tmp_path
+
+
+def env() -> dict[str, str]:
+    out = {k: v for k, v in os.environ.items() if not k.startswith("MODELSLAB_")}
+    out.update(MODELSLAB_API_KEY=KEY, PYTHONPATH=str(ROOT))
+    return out
+
+
+def no_pwned(folder: Path) -> None:
+    assert sorted(p.name for p in folder.iterdir() if p.name.startswith("pwned")) == []
+
+
+def fetch_meta(server, job_id: str) -> dict:
+    answer = requests.post(f"{server.base_url}/v6/image_editing/fetch/{job_id}",
+                           json={"key": KEY}, timeout=10).json()
+    assert answer["status"] == "success", answer
+    return answer["meta"]
+
+
+# -- pure functions ----------------------------------------------------------------------
+def test_only_non_default_values_and_no_unknown_keys():
+    values = {"prompt": "x", "samples": 1, "seed": -1, "width": None, "height": "",
+              "safety_checker": "no", "instant_response": False, "base64": "false",
+              "transport": "upload", "crop_to_mask": False, "mask_padding": 32,
+              "paste_back": True, "feather": 8, "key": KEY, "api_key": KEY, "history": [1]}
+    assert codegen.library_kwargs(values) == {"prompt": "x"}
+    snippet = codegen.python_snippet(values, base_url="https://modelslab.com/api/")
+    assert "ModelsLabClient()" in snippet and KEY not in snippet
+    script = codegen.curl_script(values)
+    assert KEY not in script and "BASE=https://modelslab.com/api\n" in script
+    changed = codegen.library_kwargs({"prompt": "x", "seed": "42", "safety_checker": True,
+                                      "base64": "true", "guidance_scale": 3.0,
+                                      "crop_to_mask": "true", "feather": 0,
+                                      "transport": "base64"})
+    assert changed == {"prompt": "x", "guidance_scale": 3, "safety_checker": "yes",
+                       "seed": 42, "base64_output": True, "transport": "base64",
+                       "crop_to_mask": True, "feather": 0}
+    assert codegen.api_fields({"prompt": "x", "seed": 42, "instant_response": True}) == {
+        "prompt": "x", "samples": 1, "num_inference_steps": 30, "safety_checker": "no",
+        "guidance_scale": 5, "strength": 0.7, "seed": 42, "instant_response": "true",
+        "base64": "false"}
+
+
+def test_a_value_that_does_not_validate_is_kept_so_running_it_fails_loudly():
+    assert codegen.library_kwargs({"prompt": "x", "guidance_scale": 7})["guidance_scale"] == 7
+    assert '"guidance_scale": 7' in codegen.curl_script({"prompt": "x", "guidance_scale": 7})
+
+
+def test_markers_inside_values_are_not_substituted():
+    script = codegen.curl_script({"prompt": "__PARAMS__ __BASE__"}, base_url="http://h/__MASK__",
+                                 image="my photo __IMAGE__.png")
+    assert "BASE=http://h/__MASK__\n" in script
+    assert "IMAGE='my photo __IMAGE__.png'\n" in script
+    assert '"prompt": "__PARAMS__ __BASE__"' in script
+
+
+# -- executed -----------------------------------------------------------------------------
+def test_python_snippet_runs_and_saves_the_parameters(server, tmp_path):
+    folder = workdir(tmp_path)
+    prompt = hostile_prompt(folder)
+    values = {"prompt": prompt, "negative_prompt": "it's `blurry`", "seed": 77, "samples": 2,
+              "strength": 0.8, "num_inference_steps": 12, "crop_to_mask": True,
+              "mask_padding": 48, "feather": 4, "transport": "base64", "key": KEY}
+    snippet = codegen.python_snippet(values, base_url=server.base_url)
+    assert KEY not in snippet
+    (folder / "snippet.py").write_text(snippet, encoding="utf-8")
+    proc = subprocess.run([sys.executable, "snippet.py"], cwd=folder, env=env(),
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert KEY not in proc.stdout + proc.stderr
+    assert proc.stdout.splitlines() == ["result-1.png", "result-2.png"]
+    saved = read_parameters(folder / "result-1.png")
+    assert saved["prompt"] == prompt and saved["negative_prompt"] == "it's `blurry`"
+    assert saved["seed"] == 77 and saved["samples"] == 2 and saved["strength"] == 0.8
+    assert saved["num_inference_steps"] == 12 and saved["mode"] == "masked"
+    assert saved["mask_padding"] == 48 and saved["feather"] == 4
+    assert Image.open(folder / "result-2.png").size == Image.open(folder / "photo.png").size
+    assert fetch_meta(server, saved["request_id"])["prompt"] == prompt
+    no_pwned(folder)
+
+
+@pytest.mark.parametrize("instant", ["false", "true"])
+def test_curl_script_runs_against_the_api(server, tmp_path, instant):
+    assert shutil.which("curl"), "scripts/test installs curl"
+    folder = workdir(tmp_path)
+    prompt = hostile_prompt(folder)
+    values = {"prompt": prompt, "seed": 5, "strength": 0.9, "instant_response": instant,
+              "crop_to_mask": True, "api_key": KEY}
+    script = codegen.curl_script(values, base_url=server.base_url)
+    assert KEY not in script and "crop_to_mask" in script  # the note about library features
+    (folder / "inpaint.sh").write_text(script, encoding="utf-8")
+    proc = subprocess.run(["bash", "inpaint.sh"], cwd=folder, env=env(),
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert KEY not in proc.stdout + proc.stderr
+    found = re.search(r"^job id: (\d+) \((\w+)\)$", proc.stderr, re.M)
+    assert found and found[2] == ("processing" if instant == "true" else "success")
+    urls = proc.stdout.splitlines()
+    assert len(urls) == 1 and urls[0].startswith(server.root_url)
+    image = Image.open(io.BytesIO(requests.get(urls[0], timeout=10).content))
+    assert image.format == "PNG" and image.size[0] > 0
+    meta = fetch_meta(server, found[1])
+    assert meta["prompt"] == prompt and meta["seed"] == 5 and meta["strength"] == 0.9
+    no_pwned(folder)
+
+
+def test_curl_script_saves_base64_outputs_and_stops_on_errors(make_server, tmp_path):
+    folder = workdir(tmp_path)
+    script = codegen.curl_script({"prompt": "x", "base64": "true"}, base_url=server_url(
+        make_server()))
+    (folder / "b64.sh").write_text(script, encoding="utf-8")
+    proc = subprocess.run(["bash", "b64.sh"], cwd=folder, env=env(), capture_output=True,
+                          text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == "result-1.png\n"
+    assert Image.open(folder / "result-1.png").format == "PNG"
+    locked = make_server(keys=frozenset({"another-key"}))
+    (folder / "denied.sh").write_text(codegen.curl_script({"prompt": "x"},
+                                                          base_url=server_url(locked)))
+    denied = subprocess.run(["bash", "denied.sh"], cwd=folder, env=env(), capture_output=True,
+                            text=True, timeout=60)
+    assert denied.returncode != 0 and "error: Invalid API key" in denied.stderr
+    assert KEY not in denied.stdout + denied.stderr and denied.stdout == ""
+
+
+def server_url(running) -> str:
+    return running.base_url
