@@ -333,7 +333,7 @@ def test_only_masked_full_resolution_then_reproduce_from_the_png(
     big = tmp_path / "big-coffee.png"
     Image.open(PHOTO).convert("RGB").resize((2400, 1600), Image.Resampling.BICUBIC).save(big)
     upload_photo(page, big)
-    page.locator("#area").get_by_text("Only masked").click()
+    page.locator("#area").get_by_text("Only masked", exact=True).click()
     stroke = paint_stroke(page, [(0.42, 0.45), (0.55, 0.50)], photo=big)
     caption = page.locator("#mask-caption")
     expect(caption).to_contain_text("Only masked: 1 region")
@@ -366,7 +366,8 @@ def test_only_masked_full_resolution_then_reproduce_from_the_png(
     expect(code).to_contain_text("MODELSLAB_API_KEY")
     # Loading the PNG back refills a changed form.
     page.locator("#prompt textarea").fill("something else")
-    page.locator("#area").get_by_text("Whole picture").click()
+    page.get_by_role("tab", name="Mask").click()
+    page.locator("#area").get_by_text("Whole picture", exact=True).click()
     page.locator("#load-params input[type=file]").set_input_files(str(saved))
     expect(page.locator("#status")).to_contain_text("Loaded the parameters")
     expect(page.locator("#prompt textarea")).to_have_value(prompt)

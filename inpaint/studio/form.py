@@ -148,13 +148,14 @@ class Form:
     def from_parameters(cls, params: dict[str, Any], base: Form | None = None) -> Form:
         """A form refilled from the parameters a saved PNG carries (``inpaint.metadata``).
 
-        Fields the file does not record keep ``base``'s values; the size is
-        restored into the width/height sliders without changing "auto".
+        Fields the file does not record keep ``base``'s values; a whole-picture
+        size is restored into the width/height sliders without changing "auto".
         """
         form = Form(**asdict(base)) if base is not None else cls()
         plain = {"prompt": str, "negative_prompt": str, "num_inference_steps": int,
-                 "guidance_scale": int, "samples": int, "strength": float, "width": int,
-                 "height": int, "mask_padding": int}
+                 "guidance_scale": int, "samples": int, "strength": float, "mask_padding": int}
+        if params.get("mode") != "masked":  # a region's size says nothing about the sliders
+            plain.update(width=int, height=int)
         for name, kind in plain.items():
             if params.get(name) is not None:
                 setattr(form, name, kind(params[name]))

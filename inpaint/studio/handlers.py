@@ -15,7 +15,7 @@ from typing import Any
 import gradio as gr
 from PIL import Image
 
-from .. import editor, masks, metadata
+from .. import codegen, editor, masks, metadata
 from ..client import InpaintResult, ModelsLabClient, ProgressEvent
 from ..errors import (
     InputImageError,
@@ -471,8 +471,6 @@ class Studio:
         except ModelsLabError as exc:
             note = f"# Fix the form first: {describe_error(exc)}"
             return note, note
-        from .. import codegen  # only the code panel needs it
-
         base_url = self.backend.base_url_for(session_key)
         request = form.request_values()
         return (codegen.python_snippet(request, base_url=base_url),
