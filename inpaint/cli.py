@@ -467,7 +467,12 @@ def main(argv: list[str] | None = None, *, stdout: TextIO | None = None,
          stderr: TextIO | None = None) -> int:
     """Run the command line; returns the exit code (see ``EXIT_CODES``)."""
     out, err = stdout or sys.stdout, stderr or sys.stderr
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not any((args.image, args.mask, args.out, args.fetch)):
+        parser.print_usage(err)
+        print(f"error: nothing to do: see {PROG} --help", file=err)
+        return EXIT_USAGE
     try:
         _check_args(args)
         request = request_from(args) if args.fetch is None else Request({})
