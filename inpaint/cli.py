@@ -469,7 +469,7 @@ def run_folder(ctx: Context, request: Request, pairs: list[batch.Pair]) -> int:
         summary += f", {not_run} not run"
     if not ctx.args.quiet or any(codes):
         print(f"{total} photo{'s' if total != 1 else ''}: {summary}", file=ctx.err, flush=True)
-    if EXIT_INTERRUPTED in codes:
+    if EXIT_INTERRUPTED in codes or (not_run and ctx.interrupt()):
         return EXIT_INTERRUPTED
     return max(codes, default=EXIT_OK)
 
