@@ -5,7 +5,8 @@
 >>> result = client.inpaint("photo.png", "mask.png", prompt="a red scarf")
 >>> result.images[0].save("out.png")
 
-The local ModelsLab-compatible server lives in ``inpaint.server``.
+The local ModelsLab-compatible server lives in ``inpaint.server``; the command
+line is ``python -m inpaint --help`` (``inpaint.cli``).
 """
 
 from .client import InpaintResult, ModelsLabClient, ProgressEvent

@@ -359,7 +359,12 @@ def _report(ctx: Context, exc: BaseException, job_id: Any, out_path: Path | str,
     code = exit_code_for(exc)
     prefix = f"{label}: " if label else ""
     err = ctx.err
-    message = str(exc) if not isinstance(exc, KeyboardInterrupt) else "interrupted"
+    if isinstance(exc, KeyboardInterrupt):
+        message = "interrupted"
+    elif isinstance(exc, (ModelsLabError, UsageError, NoKeyError)):
+        message = str(exc)
+    else:
+        message = f"unexpected {type(exc).__name__}: {exc} (please report this)"
     print(f"error: {prefix}{message}", file=err)
     if isinstance(exc, JobError) and exc.job_id is not None:
         job_id = exc.job_id
@@ -404,6 +409,9 @@ def run_one(ctx: Context, request: Request, image: Any, mask: Any, out_path: Pat
     except (ModelsLabError, KeyboardInterrupt) as exc:
         bar.close()
         return _report(ctx, exc, bar.job_id, out_path, label)
+    except Exception as exc:  # a bug, not bad input: still one line and the job id
+        bar.close()
+        return _report(ctx, exc, bar.job_id, out_path, label)
     bar.close()
     return _save(ctx, result, out_path, label)
 
@@ -414,7 +422,10 @@ def run_fetch(ctx: Context, job_id: str, out_path: Path) -> int:
     try:
         assert ctx.backend is not None
         result = ctx.backend.client.fetch_result(job_id, progress=bar, cancel=ctx.interrupt)
-    except (ModelsLabError, KeyboardInterrupt) as exc:
+    except Exception as exc:  # library errors, and bugs: one line and the job id
+        bar.close()
+        return _report(ctx, exc, job_id, out_path, "")
+    except KeyboardInterrupt as exc:
         bar.close()
         return _report(ctx, exc, job_id, out_path, "")
     bar.close()
@@ -458,7 +469,7 @@ def run_folder(ctx: Context, request: Request, pairs: list[batch.Pair]) -> int:
         summary += f", {not_run} not run"
     if not ctx.args.quiet or any(codes):
         print(f"{total} photo{'s' if total != 1 else ''}: {summary}", file=ctx.err, flush=True)
-    if EXIT_INTERRUPTED in codes:
+    if EXIT_INTERRUPTED in codes or (not_run and ctx.interrupt()):
         return EXIT_INTERRUPTED
     return max(codes, default=EXIT_OK)
 
@@ -467,7 +478,12 @@ def main(argv: list[str] | None = None, *, stdout: TextIO | None = None,
          stderr: TextIO | None = None) -> int:
     """Run the command line; returns the exit code (see ``EXIT_CODES``)."""
     out, err = stdout or sys.stdout, stderr or sys.stderr
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not any((args.image, args.mask, args.out, args.fetch)):
+        parser.print_usage(err)
+        print(f"error: nothing to do: see {PROG} --help", file=err)
+        return EXIT_USAGE
     try:
         _check_args(args)
         request = request_from(args) if args.fetch is None else Request({})

@@ -11,6 +11,10 @@ Two pure functions, for the studio's export buttons:
   POST ``inpaint``, poll ``fetch/{id}``, print the output URLs). It needs bash,
   curl, base64 and python3 (to read the JSON answers).
 
+* ``cli_command(values, base_url=None, image="photo.png", mask="mask.png",
+  out="result.png") -> str``: the same request as a ``python -m inpaint``
+  command line (non-default flags only).
+
 ``values`` holds the request as the studio has it: ``PARAMS`` names
 (``prompt``, ``seed``, ...; wire forms such as ``"yes"``/``"true"`` or Python
 ones such as ``True`` both work, seed -1 or blank means random), ``OPTIONS``
@@ -20,10 +24,11 @@ with the library's own message rather than silently using something else.
 ``base_url`` None (or the public API) leaves the choice to
 ``MODELSLAB_BASE_URL``.
 
-Neither output ever contains the API key: both read ``MODELSLAB_API_KEY``
+None of the outputs ever contains the API key: they read ``MODELSLAB_API_KEY``
 when run. Every user string is quoted for its language (``repr`` for Python,
-JSON inside ``shlex.quote`` for bash), so a prompt with quotes, newlines,
-``$(...)`` or backticks is sent exactly as typed and never executed.
+JSON inside ``shlex.quote`` for bash, ``shlex.quote`` for the command line),
+so a prompt with quotes, newlines, ``$(...)`` or backticks is sent exactly as
+typed and never executed.
 """
 
 from __future__ import annotations
@@ -125,6 +130,39 @@ def python_snippet(values: Mapping[str, Any], *, base_url: str | None = None,
         "",
     ]
     return "\n".join(lines)
+
+
+def cli_command(values: Mapping[str, Any], *, base_url: str | None = None,
+                image: str = "photo.png", mask: str = "mask.png",
+                out: str = "result.png") -> str:
+    """This request as a ``python -m inpaint`` command (see ``inpaint.cli``)."""
+    from .cli import flag_name  # the CLI's own spelling of each flag
+
+    words = ["python", "-m", "inpaint", f"--image={image}", f"--mask={mask}"]
+    for param in PARAMS:
+        value = _wire(param, values.get(param.name, "" if param.required else None))
+        if param.required or value != _default(param):
+            # --flag=value: a value starting with "-" must not look like an option.
+            words.append(f"{flag_name(param)}={value}")
+    for option in OPTIONS:
+        raw = values.get(option.name)
+        try:
+            value = option.from_wire(raw)
+        except ParameterError:
+            value = raw
+        if value == option.default:
+            continue
+        if option.kind == "bool" and isinstance(value, bool):
+            words.append(flag_name(option) if value else "--no-" + flag_name(option)[2:])
+        else:
+            words.append(f"{flag_name(option)}={value}")
+    if (values.get("transport") or "upload") == "base64":
+        words.append("--transport=base64")
+    base = _explicit_base(base_url)
+    if base:
+        words.append(f"--base-url={base}")
+    words.append(f"--out={out}")
+    return shlex.join(words)
 
 
 _CURL_TEMPLATE = r"""#!/usr/bin/env bash

@@ -172,6 +172,8 @@ def test_folder_pairing_rules(tmp_path):
         ("astronaut.png", "astronaut_mask.png"), ("chelsea.png", "chelsea_mask.png"),
         ("coffee.png", "coffee_mask.png")]
     assert find_mask(photos / "notes.txt", photos) is None
+    one = plan(photos, masks / "a.bmp", tmp_path / "out")  # one mask for every photo
+    assert len(one) == 5 and {p.mask for p in one} == {masks / "a.bmp"}
 
 
 # -- real runs --------------------------------------------------------------------------
@@ -299,12 +301,15 @@ def test_folder_mode_processes_the_others_when_a_mask_is_missing(server, tmp_pat
     Image.open(EXAMPLES / "astronaut.png").save(photos / "lonely.png")
     Image.open(EXAMPLES / "chelsea_mask.png").save(masks / "cat.png")
     Image.open(EXAMPLES / "coffee_mask.png").save(masks / "cup_mask.png")
+    Image.open(EXAMPLES / "chelsea.png").save(photos / "blank.png")
+    Image.new("L", (451, 300), 0).save(masks / "blank-mask.png")  # nothing painted: fails
     proc = run_cli(tmp_path, "--image", "photos", "--mask", "masks", "--prompt", "x",
                    "--seed", 3, "--out", "results", "--base-url", server.base_url)
-    assert proc.returncode == 2  # a photo was skipped
+    assert proc.returncode == 2  # a photo was skipped and one refused
     assert proc.stdout.splitlines() == ["results/cat.png", "results/cup.png"]
     assert "skipped lonely.png: no mask" in proc.stderr
-    assert "3 photos: 2 written, 1 skipped, 0 failed, 0 pending" in proc.stderr
+    assert re.search(r"^error: \[1/4\] blank.png: .*paint", proc.stderr, re.M), proc.stderr
+    assert "4 photos: 2 written, 1 skipped, 1 failed, 0 pending" in proc.stderr
     assert sorted(p.name for p in (tmp_path / "results").iterdir()) == ["cat.png", "cup.png"]
     assert read_parameters(tmp_path / "results/cup.png")["seed"] == 3
     assert Image.open(tmp_path / "results/cup.png").size == Image.open(photos / "cup.jpg").size

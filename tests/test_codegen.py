@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -166,3 +167,27 @@ def test_curl_script_saves_base64_outputs_and_stops_on_errors(make_server, tmp_p
 
 def server_url(running) -> str:
     return running.base_url
+
+
+def test_cli_command_runs_with_a_hostile_prompt(server, tmp_path):
+    folder = workdir(tmp_path)
+    prompt = "-starts with a dash " + hostile_prompt(folder)
+    values = {"prompt": prompt, "seed": 11, "safety_checker": True, "samples": 1,
+              "paste_back": False, "transport": "base64", "key": KEY}
+    command = codegen.cli_command(values, base_url=server.base_url, out="cli.png")
+    assert KEY not in command and "--no-paste-back" in command
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    wrapper = bin_dir / "python"  # "python" as in the README: this venv's interpreter
+    wrapper.write_text(f"#!/bin/sh\nexec {shlex.quote(sys.executable)} \"$@\"\n")
+    wrapper.chmod(0o755)
+    run_env = env()
+    run_env["PATH"] = f"{bin_dir}{os.pathsep}{run_env.get('PATH', '')}"
+    proc = subprocess.run(["bash", "-c", command], cwd=folder, env=run_env,
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == "cli.png\n" and KEY not in proc.stderr
+    saved = read_parameters(folder / "cli.png")
+    assert saved["prompt"] == prompt and saved["seed"] == 11
+    assert saved["safety_checker"] == "yes" and saved["paste_back"] is False
+    no_pwned(folder)
