@@ -175,6 +175,10 @@ def build_parser() -> argparse.ArgumentParser:
     files.add_argument("--out", metavar="PATH",
                        help="the PNG to write (several samples: NAME-1.png, NAME-2.png...), "
                             "or a folder")
+    files.add_argument("--region", metavar="L,T,R,B", type=_box,
+                       help="with --fetch, --image and --mask: the box of the photo an "
+                            "\"only masked\" job was cut from (printed when it was left "
+                            "pending), so its result is put back there")
     files.add_argument("--fetch", metavar="JOB_ID",
                        help="collect a job that was still running (see exit code 5) and write "
                             "it to --out")
@@ -226,6 +230,14 @@ def request_from(args: argparse.Namespace) -> Request:
     return Request(kwargs)
 
 
+def _box(text: str) -> tuple[int, int, int, int]:
+    parts = text.replace(" ", "").split(",")
+    if len(parts) != 4 or not all(p.isdigit() for p in parts):
+        raise argparse.ArgumentTypeError(f"expected four whole numbers L,T,R,B (got {text!r})")
+    left, top, right, bottom = (int(p) for p in parts)
+    return left, top, right, bottom
+
+
 def _is_url(text: str) -> bool:
     return text.lower().startswith(("http://", "https://"))
 
@@ -237,9 +249,18 @@ def _check_args(args: argparse.Namespace) -> None:
         raise UsageError("--offline and --base-url exclude each other")
     if not args.out:
         raise UsageError("--out is required: the PNG (or folder) to write")
+    if args.region is not None and args.fetch is None:
+        raise UsageError("--region goes with --fetch (it says where a region job belongs)")
     if args.fetch is not None:
-        if args.image or args.mask:
-            raise UsageError("--fetch collects an existing job: leave out --image and --mask")
+        if bool(args.image) != bool(args.mask):
+            raise UsageError("--fetch takes both --image and --mask (to put the result back "
+                             "into the photo) or neither")
+        if args.region is not None and not args.image:
+            raise UsageError("--region needs --image and --mask: it is a box of that photo")
+        for what in ("image", "mask"):
+            value = getattr(args, what)
+            if value and not _is_url(value) and not Path(value).is_file():
+                raise UsageError(f"{what} not found: {value}")
         if not JOB_ID.match(args.fetch):
             raise UsageError(f"--fetch needs a job id such as 1234 (got {args.fetch!r})")
         if args.offline:
@@ -333,8 +354,19 @@ class Context:
     err: TextIO
 
 
-def fetch_command(ctx: Context, job_id: Any, out_path: Path | str) -> str:
+def fetch_command(ctx: Context, job_id: Any, out_path: Path | str,
+                  inputs: tuple[Any, Any] | None = None,
+                  region: tuple[int, int, int, int] | None = None) -> str:
+    """The command that collects ``job_id`` later and puts it back into its photo."""
     words = ["python", "-m", "inpaint", "--fetch", str(job_id), "--out", str(out_path)]
+    if inputs is not None and inputs[0] is not None and inputs[1] is not None:
+        words += ["--image", str(inputs[0]), "--mask", str(inputs[1])]
+        if region is not None:
+            words += ["--region", ",".join(str(v) for v in region)]
+        if ctx.args.paste_back is False:
+            words.append("--no-paste-back")
+        if ctx.args.feather is not None:
+            words += ["--feather", str(ctx.args.feather)]
     if ctx.args.base_url:
         words += ["--base-url", ctx.args.base_url]
     return shlex.join(words)
@@ -355,7 +387,7 @@ def exit_code_for(exc: BaseException) -> int:
 
 
 def _report(ctx: Context, exc: BaseException, job_id: Any, out_path: Path | str,
-            label: str) -> int:
+            label: str, inputs: tuple[Any, Any] | None = None) -> int:
     code = exit_code_for(exc)
     prefix = f"{label}: " if label else ""
     err = ctx.err
@@ -374,10 +406,9 @@ def _report(ctx: Context, exc: BaseException, job_id: Any, out_path: Path | str,
             print("note: the offline server stops with this command, so this job cannot be "
                   "fetched later; run again with a larger --max-wait", file=err)
         elif code != EXIT_API:
-            print(f"fetch it later with: {fetch_command(ctx, job_id, out_path)}", file=err)
-            if ctx.args.fetch is None:
-                print("note: a fetched job is saved as the API returned it (at the size it was "
-                      "sent, without paste-back or region mode)", file=err)
+            region = getattr(exc, "region", None)
+            print(f"fetch it later with: {fetch_command(ctx, job_id, out_path, inputs, region)}",
+                  file=err)
     err.flush()
     return code
 
@@ -408,10 +439,10 @@ def run_one(ctx: Context, request: Request, image: Any, mask: Any, out_path: Pat
                                             **request.kwargs)
     except (ModelsLabError, KeyboardInterrupt) as exc:
         bar.close()
-        return _report(ctx, exc, bar.job_id, out_path, label)
+        return _report(ctx, exc, bar.job_id, out_path, label, (image, mask))
     except Exception as exc:  # a bug, not bad input: still one line and the job id
         bar.close()
-        return _report(ctx, exc, bar.job_id, out_path, label)
+        return _report(ctx, exc, bar.job_id, out_path, label, (image, mask))
     bar.close()
     return _save(ctx, result, out_path, label)
 
@@ -421,7 +452,16 @@ def run_fetch(ctx: Context, job_id: str, out_path: Path) -> int:
     bar.job_id = job_id
     try:
         assert ctx.backend is not None
-        result = ctx.backend.client.fetch_result(job_id, progress=bar, cancel=ctx.interrupt)
+        args = ctx.args
+        placing: dict[str, Any] = {}
+        if args.image:  # put the result back into the photo it was made from
+            placing = {"image": args.image, "mask": args.mask, "box": args.region}
+            if args.paste_back is not None:
+                placing["paste_back"] = args.paste_back
+            if args.feather is not None:
+                placing["feather"] = args.feather
+        result = ctx.backend.client.fetch_result(job_id, progress=bar, cancel=ctx.interrupt,
+                                                 **placing)
     except Exception as exc:  # library errors, and bugs: one line and the job id
         bar.close()
         return _report(ctx, exc, job_id, out_path, "")

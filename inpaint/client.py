@@ -29,6 +29,7 @@ from .errors import (
     DownloadError,
     InputImageError,
     JobCancelledError,
+    JobError,
     JobFailedError,
     JobTimeoutError,
     MalformedResponseError,
@@ -238,7 +239,7 @@ class ModelsLabClient:
             sends = [(img, msk, None)]
 
         parts: list[InpaintResult] = []
-        for index, (img, msk, _) in enumerate(sends):
+        for index, (img, msk, where) in enumerate(sends):
             if len(sends) > 1:
                 notify("region", f"Region {index + 1} of {len(sends)}",
                        fraction=index / len(sends))
@@ -248,6 +249,8 @@ class ModelsLabClient:
                 parts.append(self._one_job(img, msk, values, transport, notify, progress,
                                            cancel))
             except ModelsLabError as exc:
+                if isinstance(exc, JobError) and where is not None:
+                    exc.region = where.box.as_tuple()
                 if parts:  # earlier regions were paid for: say where their results are
                     done = ", ".join(str(p.id) for p in parts)
                     exc.message += (f" (Region {index + 1} of {len(sends)}; the earlier "
@@ -315,9 +318,25 @@ class ModelsLabClient:
         progress: ProgressCallback | None = None,
         cancel: CancelHook | None = None,
         max_wait: float | None = None,
+        image: Any = None,
+        mask: Any = None,
+        box: tuple[int, int, int, int] | None = None,
+        paste_back: bool = True,
+        feather: int = 8,
     ) -> InpaintResult:
-        """Collect an existing job by id: wait while it runs, then download it."""
+        """Collect an existing job by id: wait while it runs, then download it.
+
+        Without ``image`` and ``mask`` the images are the API's own. With them
+        (the photo and mask the job was made from), the result is put back
+        into the photo as ``inpaint`` would have: into ``box`` for a job of
+        "only masked" mode (``JobError.region`` of the error that left it
+        pending), with paste-back and ``feather`` as given.
+        """
         self._require_key()
+        options = check_options({"paste_back": paste_back, "feather": feather})
+        if (image is None) != (mask is None):
+            raise ParameterError("fetch_result needs both image and mask to put the result "
+                                 "back, or neither", field="image" if image is None else "mask")
         response = self.fetch(job_id)
         response.setdefault("id", job_id)
         response.setdefault("fetch_result", self.endpoint(f"fetch/{job_id}"))
@@ -330,6 +349,20 @@ class ModelsLabClient:
         result.parameters.update(seed=result.seed, request_id=str(result.id),
                                  backend=urlsplit(self.base_url).netloc)
         result.job_ids = [result.id] if result.id is not None else []
+        if image is not None:
+            original, full_mask = self._full_inputs(image, mask, soft=False)
+            where = region.Box(*(int(v) for v in box)) if box else None
+            if where is not None and not (0 <= where.left < where.right <= original.width
+                                          and 0 <= where.top < where.bottom <= original.height):
+                raise ParameterError(f"box {tuple(box)} is not inside the "
+                                     f"{original.width} x {original.height} photo", field="box")
+            result.images = [region.place(original, img, full_mask, box=where,
+                                          blend=options["paste_back"],
+                                          feather=options["feather"])
+                             for img in result.images]
+            result.regions = [where.as_tuple()] if where else []
+            result.parameters.update(paste_back=options["paste_back"],
+                                     output_size=list(result.images[0].size))
         _notifier(progress)("done", "Done", fraction=1.0, job_id=result.id)
         return result
 

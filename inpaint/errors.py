@@ -108,6 +108,9 @@ class JobError(ModelsLabError):
         self.job_id = job_id
         self.fetch_url = fetch_url
         self.future_links = list(future_links or [])
+        # In "only masked" mode: the box of the photo this job was cut from, so
+        # that ``fetch_result(..., box=...)`` can put its result back.
+        self.region: tuple[int, int, int, int] | None = None
 
 
 class JobFailedError(JobError):

@@ -121,7 +121,7 @@ def error_for_status(status: int, body: Any, headers: Any) -> ModelsLabError:
         return BadRequestError(f"The request was refused: {message}", status_code=status, body=body)
     if status == 401:
         return AuthenticationError(
-            f"The API key was refused (HTTP 401): {message}. Check MODELSLAB_API_KEY.",
+            f"The API key was refused (HTTP 401): {message.rstrip('.')}. Check MODELSLAB_API_KEY.",
             status_code=status, body=body)
     if status == 402:
         return InsufficientCreditsError(

@@ -253,16 +253,47 @@ def test_pending_job_exits_5_with_its_id_and_the_fetch_command(make_server, tmp_
     command = re.search(r"^fetch it later with: (.+)$", proc.stderr, re.M).group(1)
     words = shlex.split(command)
     assert words[:3] == ["python", "-m", "inpaint"]
-    assert words[3:] == ["--fetch", job_id, "--out", "late.png", "--base-url",
-                         running.base_url]
+    assert words[3:] == ["--fetch", job_id, "--out", "late.png", "--image", str(image),
+                         "--mask", str(mask), "--base-url", running.base_url]
     assert not (tmp_path / "late.png").exists()
     fetched = run_cli(tmp_path, *words[3:])
     assert fetched.returncode == 0, fetched.stderr
     assert fetched.stdout == "late.png\n"
     saved = read_parameters(tmp_path / "late.png")
     assert saved["request_id"] == job_id and saved["prompt"] == "later" and saved["seed"] == 5
-    # As documented: a fetched job is the API's own image, at the size it was sent.
-    assert Image.open(tmp_path / "late.png").size == (saved["width"], saved["height"])
+    # Put back into the photo it was made from, as the first command would have written it.
+    original = Image.open(image).convert("RGB")
+    out = Image.open(tmp_path / "late.png").convert("RGB")
+    assert out.size == original.size and saved["paste_back"] is True
+    # Without --image/--mask, the API's own image at the size it was sent.
+    raw = run_cli(tmp_path, "--fetch", job_id, "--out", "raw.png", "--base-url",
+                  running.base_url)
+    assert raw.returncode == 0, raw.stderr
+    assert Image.open(tmp_path / "raw.png").size == (saved["width"], saved["height"])
+
+
+def test_a_pending_region_job_is_fetched_back_into_its_region(make_server, tmp_path):
+    running = make_server(latency=2.0, sync_threshold=0.0)
+    big = tmp_path / "big.png"
+    Image.open(EXAMPLES / "coffee.png").convert("RGB").resize((2400, 1600)).save(big)
+    drawn = Image.new("L", (2400, 1600), 0)
+    drawn.paste(255, (1000, 600, 1300, 900))
+    drawn.save(tmp_path / "big_mask.png")
+    proc = run_cli(tmp_path, "--image", big, "--mask", tmp_path / "big_mask.png", "--prompt",
+                   "x", "--strength", 1, "--crop-to-mask", "--out", "r.png", "--max-wait", 0.3,
+                   "--base-url", running.base_url)
+    assert proc.returncode == 5, proc.stderr
+    words = shlex.split(re.search(r"^fetch it later with: (.+)$", proc.stderr, re.M).group(1))
+    assert "--region" in words
+    fetched = run_cli(tmp_path, *words[3:])
+    assert fetched.returncode == 0, fetched.stderr
+    out = np.asarray(Image.open(tmp_path / "r.png").convert("RGB"))
+    keep = np.ones((1600, 2400), bool)
+    keep[600 - 10:900 + 10, 1000 - 10:1300 + 10] = False  # the mask and its blend band
+    assert out.shape == (1600, 2400, 3)
+    assert (out[keep] == np.asarray(Image.open(big))[keep]).all()
+    assert np.abs(out[650:850, 1050:1250].astype(int)
+                  - np.asarray(Image.open(big))[650:850, 1050:1250]).mean() > 3
 
 
 def test_ctrl_c_while_queued_exits_130_and_keeps_the_job_id(make_server, tmp_path):
