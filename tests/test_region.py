@@ -7,7 +7,7 @@ import pytest
 from PIL import Image, ImageDraw
 
 from inpaint import ModelsLabClient, masks, metadata, region
-from inpaint.errors import ParameterError
+from inpaint.errors import JobTimeoutError, ParameterError
 from inpaint.region import Box
 
 from .conftest import EXAMPLES
@@ -233,3 +233,25 @@ def test_read_parameters_explains_a_png_without_them(tmp_path):
     text.write_text("hello")
     with pytest.raises(Exception, match="not an image"):
         metadata.read_parameters(text)
+
+
+def test_fetch_result_puts_a_pending_region_job_back_where_it_belongs(make_server, big_photo):
+    srv = make_server(latency=1.0, sync_threshold=0.0)
+    mask = blob_mask(big_photo.size, (1800, 1200, 2300, 1600))
+    client = ModelsLabClient(api_key=KEY, base_url=srv.base_url, max_wait=0.2)
+    with pytest.raises(JobTimeoutError) as info:
+        client.inpaint(big_photo, mask, prompt="x", strength=1.0, transport="base64",
+                       crop_to_mask=True)
+    box = info.value.region
+    assert box is not None and box[2] - box[0] < 4032
+    later = ModelsLabClient(api_key=KEY, base_url=srv.base_url, max_wait=30)
+    raw = later.fetch_result(info.value.job_id)
+    assert max(raw.images[0].size) <= 1024
+    placed = later.fetch_result(info.value.job_id, image=big_photo, mask=mask, box=box)
+    out = np.asarray(placed.images[0])
+    keep = outside_band(mask, 8)
+    assert out.shape == (3024, 4032, 3) and (out[keep] == np.asarray(big_photo)[keep]).all()
+    with pytest.raises(ParameterError, match="not inside"):
+        later.fetch_result(info.value.job_id, image=big_photo, mask=mask, box=(0, 0, 5000, 10))
+    with pytest.raises(ParameterError, match="both image and mask"):
+        later.fetch_result(info.value.job_id, image=big_photo)
