@@ -15,7 +15,7 @@ from typing import Any
 import gradio as gr
 from dotenv import load_dotenv
 
-from inpaint import studio, ui_spec
+from inpaint import plain_inputs, studio, ui_spec
 
 CSS = """
 #banner { padding: 10px 14px; border-radius: 8px; border: 1px solid var(--border-color-primary);
@@ -267,6 +267,7 @@ def build(app: studio.Studio) -> gr.Blocks:
             return [ui[name] for name in names]
 
         # -- wiring ------------------------------------------------------------
+        plain_inputs.guard(ui.values())  # API callers bypass the sliders: plain refusals
         private: dict[str, Any] = {"api_visibility": "private"}
         key_box.input(app.set_session_key, key_box, [ui["session_key"], banner],
                       queue=False, **private)

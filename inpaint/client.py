@@ -567,7 +567,11 @@ class ModelsLabClient:
         n = len(outputs or future)
         _notifier(progress)("downloading", f"Downloading {n} image{'s' if n != 1 else ''}",
                             job_id=answer.get("id"))
-        images = self.download(outputs, future_links=future, cancel=cancel)
+        try:
+            images = self.download(outputs, future_links=future, cancel=cancel)
+        except DownloadError as exc:  # the job exists: keep its id for a later fetch
+            exc.job_id = exc.job_id if exc.job_id is not None else answer.get("id")
+            raise
         meta = self._scrub(answer.get("meta") or {})
         if not isinstance(meta, dict):
             meta = {}

@@ -126,7 +126,15 @@ class JobCancelledError(JobError):
 
 
 class DownloadError(ModelsLabError):
-    """An output image could not be downloaded or decoded."""
+    """An output image could not be downloaded or decoded.
+
+    The job itself finished, so ``job_id`` (when known) lets the result be
+    fetched again later, e.g. once a future link exists.
+    """
+
+    def __init__(self, message: str, *, job_id: int | str | None = None, **kw: Any) -> None:
+        super().__init__(message, **kw)
+        self.job_id = job_id
 
 
 __all__ = [

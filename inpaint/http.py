@@ -7,6 +7,8 @@ failure becomes, and that the API key never leaks into a message or log.
 Retry policy, by cause:
 
 * connection refused / reset before an answer: retried (nothing reached the API);
+* a connection broken *while* the answer arrives: retried only when idempotent
+  (the request arrived, so an ``inpaint`` job may exist);
 * HTTP 5xx and 429: retried with jittered exponential backoff, honouring
   ``retry_after`` in the body and the ``Retry-After`` header;
 * a read timeout on a request that may have started a paid job (``inpaint``)
@@ -46,6 +48,7 @@ from .errors import (
 log = logging.getLogger("inpaint.http")
 
 MAX_BACKOFF = 30.0
+MB = 1024 * 1024  # sizes in messages are in the units the limits are set in
 # Beyond this a 429 is reported to the caller instead of waited out silently.
 MAX_RATE_LIMIT_WAIT = 60.0
 
@@ -203,7 +206,8 @@ class HttpSession:
             try:
                 return self._post_once(url, body, idempotent=idempotent)
             except (ServerError, APIConnectionError, RateLimitError) as exc:
-                retryable = not isinstance(exc, APITimeoutError) or idempotent
+                reached = isinstance(exc, APITimeoutError) or getattr(exc, "answer_started", False)
+                retryable = idempotent or not reached  # never pay twice for one job
                 if isinstance(exc, RateLimitError) and (exc.retry_after or 0) > MAX_RATE_LIMIT_WAIT:
                     retryable = False
                 if not retryable or attempt == self.max_retries:
@@ -227,6 +231,15 @@ class HttpSession:
             raise APIConnectionError(
                 f"Cannot reach the server at {_host(url)}. Is it running, and is the address right?"
             ) from None
+        except (requests.exceptions.ChunkedEncodingError,
+                requests.exceptions.ContentDecodingError):
+            # The answer had started, so the request arrived: a job may exist.
+            broken = APIConnectionError(
+                f"The connection to {_host(url)} broke while it was answering."
+                + ("" if idempotent else " The job may still have started; check your "
+                   "history before sending it again."))
+            broken.answer_started = True
+            raise broken from None
         except requests.RequestException:
             raise APIConnectionError(f"The request to {_host(url)} failed.") from None
         body_json = self._decode(resp)
@@ -298,15 +311,15 @@ class HttpSession:
                 declared = resp.headers.get("Content-Length")
                 if declared and declared.isdigit() and int(declared) > limit:
                     raise DownloadError(
-                        f"A result file is too large ({int(declared) / 1e6:.0f} MB; "
-                        f"limit {limit / 1e6:.0f} MB).")
+                        f"A result file is too large ({int(declared) / MB:.0f} MB; "
+                        f"limit {limit / MB:.0f} MB).")
                 chunks: list[bytes] = []
                 size = 0
                 for chunk in resp.iter_content(64 * 1024):
                     size += len(chunk)
                     if size > limit:
                         raise DownloadError(
-                            f"A result file is larger than the {limit / 1e6:.0f} MB limit.")
+                            f"A result file is larger than the {limit / MB:.0f} MB limit.")
                     chunks.append(chunk)
                 return b"".join(chunks)
         except requests.Timeout:

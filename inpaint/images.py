@@ -98,7 +98,15 @@ def open_image_bytes(data: bytes, *, what: str = "image") -> Image.Image:
         raise InputImageError(
             f"the {what} is too large to process safely (its header claims too many pixels)"
         ) from None
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+    except OSError as exc:
+        if "truncated" in str(exc) or "broken" in str(exc).lower():
+            raise InputImageError(
+                f"the {what} file is damaged or incomplete (truncated); save or upload it again"
+            ) from None
+        raise InputImageError(
+            f"the {what} is not an image this tool can read (use PNG, JPEG or WebP)"
+        ) from None
+    except (UnidentifiedImageError, SyntaxError, ValueError):
         raise InputImageError(
             f"the {what} is not an image this tool can read (use PNG, JPEG or WebP)"
         ) from None

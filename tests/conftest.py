@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import io
+import shutil
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -16,8 +17,10 @@ from typing import Any
 import pytest
 import requests
 from PIL import Image, ImageDraw
+from playwright.sync_api import Browser, sync_playwright
 
 from inpaint.server import RunningServer, ServerConfig, serve_in_background
+from tests.app_process import App
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
@@ -132,3 +135,32 @@ def fetch_until_done(url: str, key: str, timeout: float = 20.0) -> dict[str, Any
         return None if body["status"] == "processing" else body
 
     return poll(check, timeout=timeout)
+
+
+# -- the studio as a subprocess -------------------------------------------------------
+@pytest.fixture(scope="session")
+def offline_app() -> Iterator[App]:
+    """``python app.py`` in offline mode, shared by every module that needs the page or
+    its API (started once: each start costs seconds)."""
+    app = App("app")
+    try:
+        app.wait_until_ready()
+        yield app
+    finally:
+        app.stop()
+
+
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run"]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """Debian's Chromium (Playwright cannot download browsers here), one per module: the
+    sync API's event loop must not outlive the module that needs it."""
+    executable = shutil.which("chromium")
+    assert executable, "Debian's chromium must be installed (apt-get install chromium)"
+    with sync_playwright() as pw:
+        instance = pw.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        yield instance
+        instance.close()

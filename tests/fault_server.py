@@ -8,6 +8,7 @@ what the client sent and when, over real HTTP on 127.0.0.1.
 from __future__ import annotations
 
 import json
+import socket
 import threading
 import time
 from dataclasses import dataclass, field
@@ -22,6 +23,12 @@ class Canned:
     headers: dict[str, str] = field(default_factory=dict)
     content_type: str | None = None
     delay: float = 0.0  # seconds before answering (to provoke client timeouts)
+    # Send only this many bytes of the body, then drop the connection (the headers
+    # promise the whole body): a connection broken mid-response.
+    drop_after: int | None = None
+    # Stream this many bytes (a PNG signature, then zeros) with no Content-Length:
+    # an output "file" far larger than any image, whose size is not announced.
+    stream: int | None = None
 
 
 @dataclass
@@ -36,6 +43,7 @@ class FaultServer:
     def __init__(self) -> None:
         self.scripts: dict[str, list[Canned]] = {}
         self.seen: list[Seen] = []
+        self.streamed: list[int] = []  # bytes written by each ``stream`` answer
         self._lock = threading.Lock()
         owner = self
 
@@ -53,6 +61,9 @@ class FaultServer:
                 canned = owner._next(self.command, self.path, body)
                 if canned.delay:
                     time.sleep(canned.delay)
+                if canned.stream is not None:
+                    self._stream(canned)
+                    return
                 payload = canned.body
                 ctype = canned.content_type
                 if isinstance(payload, (dict, list)):
@@ -69,7 +80,30 @@ class FaultServer:
                 for k, v in canned.headers.items():
                     self.send_header(k, v)
                 self.end_headers()
+                if canned.drop_after is not None:
+                    self.wfile.write(payload[:canned.drop_after])
+                    self.wfile.flush()
+                    self.connection.shutdown(socket.SHUT_RDWR)
+                    self.close_connection = True
+                    return
                 self.wfile.write(payload)
+
+            def _stream(self, canned: Canned) -> None:
+                self.send_response(canned.status)
+                self.send_header("Content-Type", canned.content_type or "image/png")
+                self.send_header("Connection", "close")
+                self.end_headers()
+                chunk = b"\0" * (1 << 20)
+                sent = 0
+                try:
+                    self.wfile.write(b"\x89PNG\r\n\x1a\n")
+                    while sent < (canned.stream or 0):
+                        self.wfile.write(chunk)
+                        sent += len(chunk)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client stopped reading: what a size cap should do
+                owner.streamed.append(sent)
+                self.close_connection = True
 
             do_GET = _serve
             do_POST = _serve

@@ -12,12 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import io
-import os
 import re
-import shutil
-import socket
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -27,15 +22,14 @@ import pytest
 import requests
 from gradio_client import Client, handle_file
 from PIL import Image
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from inpaint import metadata
 from inpaint.masks import EMPTY_MASK_MESSAGE
 from inpaint.studio import OFFLINE_KEY
+from tests.app_process import ARTIFACTS, ROOT, App
 
-ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
-ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--no-first-run"]
 VIEWPORT = {"width": 1400, "height": 1000}
@@ -45,67 +39,19 @@ PHOTO = EXAMPLES / "coffee.png"  # 600 x 400
 expect.set_options(timeout=15_000)
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class App:
-    """``python app.py`` in offline mode on a free port, as a person starts it."""
-
-    def __init__(self, name: str, **extra_env: str) -> None:
-        ARTIFACTS.mkdir(exist_ok=True)
-        port = free_port()
-        env = {k: v for k, v in os.environ.items()
-               if not k.startswith(("MODELSLAB_", "STUDIO_"))}
-        # Empty, not absent: a developer's .env must not switch the tests to the paid API.
-        env.update(MODELSLAB_API_KEY="", GRADIO_SERVER_NAME="127.0.0.1",
-                   GRADIO_SERVER_PORT=str(port), GRADIO_ANALYTICS_ENABLED="False", **extra_env)
-        self.log = open(ARTIFACTS / f"{name}.log", "w")  # noqa: SIM115 - closed in stop()
-        self.proc = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env,
-                                     stdout=self.log, stderr=subprocess.STDOUT)
-        self.url = f"http://127.0.0.1:{port}/"
-
-    def wait_until_ready(self, timeout: float = 90) -> str:
-        deadline = time.monotonic() + timeout
-        while True:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"app.py exited with {self.proc.returncode}; "
-                                   f"see {self.log.name}")
-            try:
-                if requests.get(self.url, timeout=2).status_code == 200:
-                    return self.url
-            except requests.RequestException:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"app.py did not answer within {timeout} s")
-            time.sleep(0.2)  # polling interval, not synchronisation
-
-    def stop(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-        self.log.close()
-
-
 @pytest.fixture(scope="module")
-def apps() -> Iterator[dict[str, str]]:
-    """The normal app, and one whose jobs outlast the wait limit; started together.
+def apps(offline_app: App) -> Iterator[dict[str, str]]:
+    """The normal (shared) app, and one whose jobs outlast the wait limit.
 
     In the slow one every job takes 6 s but the studio waits only 1 s after
     the submission, so the job id must survive and be fetched later.
     """
-    started = {"app": App("app"),
-               "slow": App("slow-app", STUDIO_OFFLINE_LATENCY="6", STUDIO_MAX_WAIT="1")}
+    slow = App("slow-app", STUDIO_OFFLINE_LATENCY="6", STUDIO_MAX_WAIT="1")
     try:
-        urls = {name: app.wait_until_ready() for name, app in started.items()}
-        yield {**urls, "slow-log": started["slow"].log.name}
+        yield {"app": offline_app.wait_until_ready(), "slow": slow.wait_until_ready(),
+               "slow-log": slow.log.name}
     finally:
-        for app in started.values():
-            app.stop()
+        slow.stop()
 
 
 def wait_until_job_is_done(app_log: str, job_id: str, timeout: float = 30) -> None:
@@ -122,16 +68,6 @@ def wait_until_job_is_done(app_log: str, job_id: str, timeout: float = 30) -> No
 @pytest.fixture(scope="module")
 def app_url(apps: dict[str, str]) -> str:
     return apps["app"]
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    executable = shutil.which("chromium")
-    assert executable, "Debian's chromium must be installed (apt-get install chromium)"
-    with sync_playwright() as pw:
-        instance = pw.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        yield instance
-        instance.close()
 
 
 @contextlib.contextmanager

@@ -126,8 +126,13 @@ def mask_for_engine(mask: Image.Image) -> Image.Image:
     mask = ImageOps.exif_transpose(mask) or mask
     layered = mask.mode in _LAYER_MODES or (mask.mode == "P" and "transparency" in mask.info)
     if layered or mask.mode.startswith("I;16") or mask.mode in ("I", "F"):
-        return to_binary_mask(mask)
-    return mask.convert("L")
+        mask = to_binary_mask(mask)
+    else:
+        mask = mask.convert("L")
+    if mask.getextrema()[1] == 0:  # the client refuses this too: nothing would change
+        raise ApiError(400, "mask_image is all black: nothing would be repainted "
+                            "(white = repaint)")
+    return mask
 
 
 def output_size(width: int | None, height: int | None,
