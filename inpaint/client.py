@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from PIL import Image, ImageOps
+from PIL import Image
 
 from . import images as imgs
 from . import masks
@@ -247,9 +247,12 @@ class ModelsLabClient:
         1024 x 1024 (aspect kept, multiples of 8). The mask is aligned to the
         image first, so a mask drawn at another resolution still lines up.
         """
-        img = imgs.to_rgb(imgs.load_image(image, what="image", fetch=self._fetch_input))
-        raw_mask = imgs.load_image(mask, what="mask", fetch=self._fetch_input)
-        raw_mask = ImageOps.exif_transpose(raw_mask) or raw_mask
+        # The whole picture is sent downscaled, so a JPEG may be decoded at a
+        # reduced DCT scale (never smaller than the size sent).
+        img = imgs.to_rgb(imgs.load_image(
+            image, what="image", fetch=self._fetch_input,
+            reduce_for=lambda size: _target_size(size, width, height)))
+        raw_mask = imgs.upright(imgs.load_image(mask, what="mask", fetch=self._fetch_input))
         w, h = _target_size(img.size, width, height)
         img = imgs.resize_to(img, (w, h))
         if mask_is_final:
