@@ -37,6 +37,7 @@ from .errors import (
 )
 from .http import HttpSession, Scrubber, classify_error_status, error_message
 from .params import BY_NAME, build_payload
+from .polling import PollSchedule
 
 log = logging.getLogger("inpaint.client")
 
@@ -313,8 +314,9 @@ class ModelsLabClient:
     ) -> dict[str, Any]:
         """Poll until a ``processing`` answer becomes ``success``.
 
-        The first poll lands at the announced ``eta``; later ones back off
-        gently (x1.5, at most 15 s apart). The wait is bounded by
+        Polls follow ``polling.PollSchedule``: just before the announced
+        ``eta``, twice a second around it, then every 7 % of the time waited
+        (0.5 to 15 s apart). The wait is bounded by
         ``max_wait``; when it runs out, or ``cancel`` says so, the raised
         ``JobError`` carries the id and fetch URL so the paid job is not lost.
         """
@@ -330,9 +332,8 @@ class ModelsLabClient:
         started = time.monotonic()
         deadline = started + limit
         eta = _as_seconds(response.get("eta"))
-        delay = eta if eta is not None else 2.0
-        delay = min(max(delay, 0.5), limit)
-        interval = 1.0
+        schedule = PollSchedule(eta)
+        delay = min(schedule.first_delay(), limit)
         expected_done = started + (eta or 0)
 
         def lost(cls: type, message: str) -> Exception:
@@ -382,8 +383,7 @@ class ModelsLabClient:
                 raise lost(JobTimeoutError,
                            f"Job {job_id} is still running after {limit:g} s. It may still "
                            f"finish: fetch it later with its id.")
-            delay = interval
-            interval = min(interval * 1.5, 15.0)
+            delay = schedule.next_delay(time.monotonic() - started)
 
     def download(
         self,
