@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from PIL import Image, ImageOps
+from PIL import Image
 
 from . import images as imgs
 from . import masks, metadata, region
@@ -39,6 +39,7 @@ from .errors import (
 )
 from .http import HttpSession, Scrubber, classify_error_status, error_message
 from .params import BY_NAME, MAX_SIDE, build_payload, check_options
+from .polling import PollSchedule
 
 log = logging.getLogger("inpaint.client")
 
@@ -301,7 +302,7 @@ class ModelsLabClient:
         """The photo upright at its own full size, and the mask aligned to it."""
         original = imgs.to_rgb(imgs.load_image(image, what="image", fetch=self._fetch_input))
         raw_mask = imgs.load_image(mask, what="mask", fetch=self._fetch_input)
-        raw_mask = ImageOps.exif_transpose(raw_mask) or raw_mask
+        raw_mask = imgs.upright(raw_mask)
         if soft:
             full = raw_mask.convert("L")
             if full.size != original.size:
@@ -382,9 +383,12 @@ class ModelsLabClient:
         1024 x 1024 (aspect kept, multiples of 8). The mask is aligned to the
         image first, so a mask drawn at another resolution still lines up.
         """
-        img = imgs.to_rgb(imgs.load_image(image, what="image", fetch=self._fetch_input))
-        raw_mask = imgs.load_image(mask, what="mask", fetch=self._fetch_input)
-        raw_mask = ImageOps.exif_transpose(raw_mask) or raw_mask
+        # The whole picture is sent downscaled, so a JPEG may be decoded at a
+        # reduced DCT scale (never smaller than the size sent).
+        img = imgs.to_rgb(imgs.load_image(
+            image, what="image", fetch=self._fetch_input,
+            reduce_for=lambda size: _target_size(size, width, height)))
+        raw_mask = imgs.upright(imgs.load_image(mask, what="mask", fetch=self._fetch_input))
         w, h = _target_size(img.size, width, height)
         img = imgs.resize_to(img, (w, h))
         if mask_is_final:
@@ -445,8 +449,9 @@ class ModelsLabClient:
     ) -> dict[str, Any]:
         """Poll until a ``processing`` answer becomes ``success``.
 
-        The first poll lands at the announced ``eta``; later ones back off
-        gently (x1.5, at most 15 s apart). The wait is bounded by
+        Polls follow ``polling.PollSchedule``: just before the announced
+        ``eta``, twice a second around it, then every 7 % of the time waited
+        (0.5 to 15 s apart). The wait is bounded by
         ``max_wait``; when it runs out, or ``cancel`` says so, the raised
         ``JobError`` carries the id and fetch URL so the paid job is not lost.
         """
@@ -462,9 +467,8 @@ class ModelsLabClient:
         started = time.monotonic()
         deadline = started + limit
         eta = _as_seconds(response.get("eta"))
-        delay = eta if eta is not None else 2.0
-        delay = min(max(delay, 0.5), limit)
-        interval = 1.0
+        schedule = PollSchedule(eta)
+        delay = min(schedule.first_delay(), limit)
         expected_done = started + (eta or 0)
 
         def lost(cls: type, message: str) -> Exception:
@@ -514,8 +518,7 @@ class ModelsLabClient:
                 raise lost(JobTimeoutError,
                            f"Job {job_id} is still running after {limit:g} s. It may still "
                            f"finish: fetch it later with its id.")
-            delay = interval
-            interval = min(interval * 1.5, 15.0)
+            delay = schedule.next_delay(time.monotonic() - started)
 
     def download(
         self,

@@ -24,26 +24,33 @@ def to_binary_mask(mask: Image.Image, size: tuple[int, int] | None = None,
     background, opaque strokes of any colour). Otherwise brightness decides,
     with anti-aliased grey edges at or above ``threshold`` counting as paint.
     """
+    # Nearest-neighbour sampling commutes with a per-pixel threshold, so the
+    # source is sampled down first: a 12-megapixel layer costs what the
+    # (at most 1-megapixel) output costs, with identical pixels.
+    size = tuple(size) if size is not None else None
     if mask.mode in ("RGBA", "LA", "PA", "RGBa", "La") or (
         mask.mode == "P" and "transparency" in mask.info
     ):
-        rgba = mask.convert("RGBA")
-        alpha = np.asarray(rgba.getchannel("A"))
-        if alpha.min() < 255:
+        rgba = mask if mask.mode in ("RGBA", "LA") else mask.convert("RGBA")
+        alpha = rgba.getchannel("A")
+        if alpha.getextrema()[0] < 255:
             # Strokes painted in black on a transparent layer are still paint.
-            values = alpha
+            values = np.asarray(_sample(alpha, size))
         else:
-            values = np.asarray(rgba.convert("L"))
+            values = np.asarray(_sample(rgba, size).convert("L"))
     elif mask.mode.startswith("I;16") or mask.mode in ("I", "F"):
-        arr = np.asarray(mask, dtype=np.float64)
+        arr = np.asarray(mask, dtype=np.float64)  # rare modes: scaled at full size
         top = 65535.0 if arr.max(initial=0) > 255 else 255.0
-        values = (arr / top * 255.0).astype(np.uint8)
+        values = np.asarray(_sample(Image.fromarray((arr / top * 255.0).astype(np.uint8)), size))
     else:
-        values = np.asarray(mask.convert("L"))
-    binary = Image.fromarray(np.where(values >= threshold, 255, 0).astype(np.uint8), "L")
-    if size is not None and binary.size != tuple(size):
-        binary = binary.resize(tuple(size), Image.Resampling.NEAREST)
-    return binary
+        values = np.asarray(_sample(mask, size).convert("L"))
+    return Image.fromarray(np.where(values >= threshold, 255, 0).astype(np.uint8), "L")
+
+
+def _sample(img: Image.Image, size: tuple[int, int] | None) -> Image.Image:
+    if size is None or img.size == size:
+        return img
+    return img.resize(size, Image.Resampling.NEAREST)
 
 
 def coverage(mask: Image.Image) -> float:

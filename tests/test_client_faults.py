@@ -161,7 +161,7 @@ def processing(fs: FaultServer, eta: int = 1) -> Canned:
 
 
 def test_processing_then_fetch_first_poll_near_eta(fs):
-    fs.script("/api/v6/image_editing/inpaint", processing(fs, eta=1))
+    fs.script("/api/v6/image_editing/inpaint", processing(fs, eta=3))
     fs.script("/api/v6/image_editing/fetch/77",
               Canned(200, {"status": "processing", "output": "", "message": "wait"}),
               success(fs))
@@ -170,7 +170,10 @@ def test_processing_then_fetch_first_poll_near_eta(fs):
     submit = fs.requests_to("/api/v6/image_editing/inpaint")[0]
     polls = fs.requests_to("/api/v6/image_editing/fetch/77")
     assert len(polls) == 2
-    assert 0.9 <= polls[0].at - submit.at < 2.5
+    # An integer eta is rounded up: the first poll lands 0.6 s before it, the
+    # next half a second later (inpaint/polling.py).
+    assert 2.3 <= polls[0].at - submit.at < 3.0
+    assert 0.4 <= polls[1].at - polls[0].at < 1.2
     assert polls[0].body == {"key": KEY}
     stages = [e.stage for e in events]
     assert stages[0] == "preparing" and stages[-1] == "done"

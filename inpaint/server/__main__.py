@@ -38,6 +38,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--workers", type=int, default=2, help="jobs generated at once (default 2)")
     parser.add_argument("--storage-dir", default=None,
                         help="keep outputs and uploads here (default: a temporary directory)")
+    parser.add_argument("--eta-factor", type=float, default=1.0,
+                        help="benchmark aid: report every eta times this factor "
+                             "(0.5 = underestimate by half; default 1)")
     parser.add_argument("--fail-marker", default=None,
                         help="test aid: jobs whose prompt contains this text fail")
     parser.add_argument("--log-level", default="warning",
@@ -57,6 +60,7 @@ def main(argv: list[str] | None = None) -> int:
             workers=args.workers,
             storage_dir=args.storage_dir,
             fail_marker=args.fail_marker,
+            eta_factor=args.eta_factor,
         )
     except (TypeError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)

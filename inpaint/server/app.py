@@ -127,7 +127,7 @@ def create_app(config: ServerConfig | None = None) -> FastAPI:
     storage = Storage(config.storage_dir, ttl=config.file_ttl)
     jobs = JobManager(workers=config.workers, queue_limit=config.queue_limit,
                       latency=config.latency, webhook_timeout=config.webhook_timeout,
-                      retention=config.file_ttl)
+                      retention=config.file_ttl, eta_factor=config.eta_factor)
     upload_ids = itertools.count(1)
     upload_lock = threading.Lock()
 

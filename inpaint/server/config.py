@@ -31,6 +31,9 @@ class ServerConfig:
     max_fetch_bytes: largest image accepted from a URL.
     webhook_timeout: seconds allowed for one webhook POST.
     file_ttl: seconds before produced and uploaded files expire (0 = never).
+    eta_factor: a benchmark aid; every reported ``eta`` is the server's honest
+        estimate times this factor (0.5 = the eta underestimates the real time
+        by half), so clients can be measured against a wrong estimate.
     fail_marker: a test aid; jobs whose prompt contains it fail with a simulated
         error (so clients can exercise their failure paths). None disables it.
     """
@@ -46,6 +49,7 @@ class ServerConfig:
     webhook_timeout: float = 5.0
     file_ttl: float = 24 * 3600.0
     fail_marker: str | None = None
+    eta_factor: float = 1.0
 
     def __post_init__(self) -> None:
         keys = self.keys
@@ -64,6 +68,8 @@ class ServerConfig:
             raise ValueError("workers must be at least 1")
         if self.fetch_timeout <= 0 or self.webhook_timeout <= 0:
             raise ValueError("timeouts must be positive")
+        if not self.eta_factor > 0:
+            raise ValueError("eta_factor must be positive")
         if self.fail_marker == "":
             object.__setattr__(self, "fail_marker", None)
 

@@ -103,12 +103,14 @@ class Reservation:
 
 class JobManager:
     def __init__(self, *, workers: int, queue_limit: int, latency: float,
-                 webhook_timeout: float = 5.0, retention: float = 24 * 3600.0) -> None:
+                 webhook_timeout: float = 5.0, retention: float = 24 * 3600.0,
+                 eta_factor: float = 1.0) -> None:
         self.workers = workers
         self.queue_limit = queue_limit
         self.latency = latency
         self.webhook_timeout = webhook_timeout
         self.retention = retention
+        self.eta_factor = eta_factor
         self._lock = threading.Lock()
         self._jobs: dict[int, Job] = {}
         self._active: dict[str, int] = {}
@@ -228,12 +230,12 @@ class JobManager:
         return job if job is not None and job.owner == owner else None
 
     def eta(self, job: Job) -> int:
-        """Whole seconds (at least 1) until ``job`` should be done."""
+        """Whole seconds (at least 1) until ``job`` should be done (times ``eta_factor``)."""
         with self._lock:
             finish = self._schedule_locked().get(job.id)
         if finish is None:
             return 1
-        return max(1, math.ceil(finish - time.monotonic()))
+        return max(1, math.ceil((finish - time.monotonic()) * self.eta_factor))
 
     def active_count(self, owner: str) -> int:
         with self._lock:
