@@ -112,6 +112,14 @@ class Settings:
             server_port=_port(env),
         )
 
+    @property
+    def event_limit(self) -> int:
+        """Generations the page runs at once: twice the API's queue limit, so that
+        as many are prepared (or finished) while the others' jobs run, and the
+        API's queue never idles while the studio does its own work. Jobs
+        themselves stay within the limit (``Backend.job_slots``)."""
+        return 2 * self.concurrency_limit
+
     def launch_options(self) -> dict[str, Any]:
         """``server_name``/``server_port`` for ``launch()``; None keeps gradio's default."""
         return {"server_name": self.server_name, "server_port": self.server_port}
@@ -162,6 +170,9 @@ class Backend:
         self._server_factory = server_factory or self._default_server
         self._server: Any = None
         self._lock = threading.Lock()
+        # At most ``concurrency_limit`` jobs submitted and not yet collected,
+        # across every visitor: the API's queue limit is never exceeded.
+        self.job_slots = threading.BoundedSemaphore(settings.concurrency_limit)
 
     @property
     def mode(self) -> str:
@@ -203,12 +214,14 @@ class Backend:
         timeout = 60.0
         if own:
             return ModelsLabClient(api_key=own, base_url=self.modelslab_url, timeout=timeout,
-                                   max_wait=self.settings.max_wait)
+                                   max_wait=self.settings.max_wait,
+                                   job_slots=self.job_slots)
         if self.mode == MODE_MODELSLAB:
             return ModelsLabClient(api_key=self.settings.api_key, base_url=self.modelslab_url,
-                                   timeout=timeout, max_wait=self.settings.max_wait)
+                                   timeout=timeout, max_wait=self.settings.max_wait,
+                                   job_slots=self.job_slots)
         return ModelsLabClient(api_key=OFFLINE_KEY, base_url=self.start(), timeout=timeout,
-                               max_wait=self.settings.max_wait)
+                               max_wait=self.settings.max_wait, job_slots=self.job_slots)
 
     def scrubber(self, session_key: str | None = None) -> Scrubber:
         """Removes both keys a message could conceivably contain."""
@@ -694,18 +707,18 @@ class OutputStore:
         paths = []
         for i, img in enumerate(images, 1):
             path = run / f"{stem}-{i}.png"
-            img.save(path, format="PNG")
+            imgs.save_png(img, path)
             paths.append(str(path))
         before_path = None
         if before is not None:
             before_path = str(run / "input.png")
-            before.save(before_path, format="PNG")
+            imgs.save_png(before, before_path)
         return before_path, paths
 
     def remember_input(self, job_id: Any, image: Image.Image) -> None:
         """Keep the image a job was sent, so a result fetched later can be compared."""
         path = self.root / f"job-input-{_safe_name(job_id)}.png"
-        image.save(path, format="PNG")
+        imgs.save_png(image, path)
         with self._lock:
             self._inputs[str(job_id)] = str(path)
             while len(self._inputs) > 256:
@@ -721,8 +734,8 @@ class OutputStore:
         self.prune()
         run = self.root / ("in-" + uuid.uuid4().hex[:10])
         run.mkdir()
-        image.save(run / "image.png", format="PNG")
-        mask.save(run / "mask.png", format="PNG")
+        imgs.save_png(image, run / "image.png")
+        imgs.save_png(mask, run / "mask.png")
         return str(run / "image.png"), str(run / "mask.png")
 
     def prune(self) -> None:
