@@ -67,7 +67,7 @@ HISTORY_SECRET = "inpaint-studio-history-v1"
 def build(app: studio.Studio) -> gr.Blocks:
     """The page. ``ui`` maps the names ``inpaint.studio`` uses to components."""
     ui: dict[str, Any] = {}
-    limit = app.settings.concurrency_limit
+    limit = app.settings.event_limit
 
     with gr.Blocks(title="Inpainting studio", analytics_enabled=False,
                    delete_cache=(3600, 6 * 3600)) as demo:

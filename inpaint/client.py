@@ -13,8 +13,9 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -129,6 +130,7 @@ class ModelsLabClient:
         *,
         max_retries: int = 3,
         download_limit: int = DOWNLOAD_LIMIT_BYTES,
+        job_slots: threading.Semaphore | None = None,
     ) -> None:
         key = api_key if api_key is not None else os.environ.get("MODELSLAB_API_KEY", "")
         self._key = (key or "").strip()
@@ -137,6 +139,10 @@ class ModelsLabClient:
         self.timeout = float(timeout)
         self.max_wait = float(max_wait)
         self.download_limit = download_limit
+        # Shared by clients of one key: held from submit until the job is
+        # collected, so preparing and downloading never count against the
+        # API's queue limit (the studio passes one; see Backend).
+        self.job_slots = job_slots
         self._scrub = Scrubber(self._key)
         self._http = HttpSession(timeout=self.timeout, max_retries=max_retries, scrub=self._scrub)
 
@@ -291,9 +297,10 @@ class ModelsLabClient:
         payload.update(init_image=init_ref, mask_image=mask_ref)
         if cancel is not None and cancel():
             raise JobCancelledError("Cancelled before the job was sent: nothing was charged.")
-        notify("submitting", "Sending the job")
-        response = self.submit(payload, cancel=cancel)
-        final = self.wait(response, progress=progress, cancel=cancel)
+        with self._job_slot(notify, cancel):
+            notify("submitting", "Sending the job")
+            response = self.submit(payload, cancel=cancel)
+            final = self.wait(response, progress=progress, cancel=cancel)
         return self._result_from(final, request=shorten_data_uris(payload),
                                  progress=progress, cancel=cancel)
 
@@ -559,6 +566,24 @@ class ModelsLabClient:
             return list(pool.map(one, outputs))
 
     # -- internals ----------------------------------------------------------
+    @contextmanager
+    def _job_slot(self, notify: Callable[..., None],
+                  cancel: CancelHook | None) -> Iterator[None]:
+        slots = self.job_slots
+        if slots is None:
+            yield
+            return
+        if not slots.acquire(blocking=False):
+            notify("submitting", "Waiting for a free place in the API queue")
+            while not slots.acquire(timeout=0.2):
+                if cancel is not None and cancel():
+                    raise JobCancelledError(
+                        "Cancelled before the job was sent: nothing was charged.")
+        try:
+            yield
+        finally:
+            slots.release()
+
     def _result_from(self, answer: dict[str, Any], *, request: dict[str, Any],
                      progress: ProgressCallback | None,
                      cancel: CancelHook | None) -> InpaintResult:

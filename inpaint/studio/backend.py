@@ -37,6 +37,9 @@ class Backend:
         self._server_factory = server_factory or self._default_server
         self._server: Any = None
         self._lock = threading.Lock()
+        # At most ``concurrency_limit`` jobs submitted and not yet collected,
+        # across every visitor: the API's queue limit is never exceeded.
+        self.job_slots = threading.BoundedSemaphore(settings.concurrency_limit)
 
     @property
     def mode(self) -> str:
@@ -78,12 +81,14 @@ class Backend:
         timeout = 60.0
         if own:
             return ModelsLabClient(api_key=own, base_url=self.modelslab_url, timeout=timeout,
-                                   max_wait=self.settings.max_wait)
+                                   max_wait=self.settings.max_wait,
+                                   job_slots=self.job_slots)
         if self.mode == MODE_MODELSLAB:
             return ModelsLabClient(api_key=self.settings.api_key, base_url=self.modelslab_url,
-                                   timeout=timeout, max_wait=self.settings.max_wait)
+                                   timeout=timeout, max_wait=self.settings.max_wait,
+                                   job_slots=self.job_slots)
         return ModelsLabClient(api_key=OFFLINE_KEY, base_url=self.start(), timeout=timeout,
-                               max_wait=self.settings.max_wait)
+                               max_wait=self.settings.max_wait, job_slots=self.job_slots)
 
     def base_url_for(self, session_key: str | None = None) -> str:
         """The API base URL a session's requests go to (starts the local server if needed)."""

@@ -54,6 +54,14 @@ class Settings:
             server_port=_port(env),
         )
 
+    @property
+    def event_limit(self) -> int:
+        """Generations the page runs at once: twice the API's queue limit, so that
+        as many are prepared (or finished) while the others' jobs run, and the
+        API's queue never idles while the studio does its own work. Jobs
+        themselves stay within the limit (``Backend.job_slots``)."""
+        return 2 * self.concurrency_limit
+
     def launch_options(self) -> dict[str, Any]:
         """``server_name``/``server_port`` for ``launch()``; None keeps gradio's default."""
         return {"server_name": self.server_name, "server_port": self.server_port}

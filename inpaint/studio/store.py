@@ -14,6 +14,7 @@ from typing import Any
 
 from PIL import Image
 
+from .. import images as imgs
 from .. import metadata, region
 
 
@@ -78,7 +79,7 @@ class OutputStore:
             if images and before.size != images[0].size:
                 before = before.resize(images[0].size, Image.Resampling.LANCZOS)
             before_path = str(run / "input.png")
-            before.save(before_path, format="PNG", compress_level=1)
+            imgs.save_png(before, before_path)
         return before_path, paths
 
     def remember_job(self, key: str, placement: Placement) -> None:
@@ -104,8 +105,8 @@ class OutputStore:
         """The full-size photo and mask of a sent job (fast PNG: they are working files)."""
         run = self.root / ("job-" + uuid.uuid4().hex[:10])
         run.mkdir()
-        image.save(run / "image.png", format="PNG", compress_level=1)
-        mask.save(run / "mask.png", format="PNG", compress_level=1)
+        imgs.save_png(image, run / "image.png")
+        imgs.save_png(mask, run / "mask.png")
         return str(run / "image.png"), str(run / "mask.png")
 
     def save_inputs(self, image: Image.Image, mask: Image.Image) -> tuple[str, str]:
@@ -113,8 +114,8 @@ class OutputStore:
         self.prune()
         run = self.root / ("in-" + uuid.uuid4().hex[:10])
         run.mkdir()
-        image.save(run / "image.png", format="PNG")
-        mask.save(run / "mask.png", format="PNG")
+        imgs.save_png(image, run / "image.png")
+        imgs.save_png(mask, run / "mask.png")
         return str(run / "image.png"), str(run / "mask.png")
 
     def prune(self) -> None:
