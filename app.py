@@ -269,7 +269,9 @@ def build(app: studio.Studio) -> gr.Blocks:
         # -- wiring ------------------------------------------------------------
         plain_inputs.guard(ui.values())  # API callers bypass the sliders: plain refusals
         private: dict[str, Any] = {"api_visibility": "private"}
-        key_box.input(app.set_session_key, key_box, [ui["session_key"], banner],
+        # .change, not .input: gradio 6.31 fires no input event for a pasted value,
+        # and pasting is how a key arrives (the tab then kept using the server's key).
+        key_box.change(app.set_session_key, key_box, [ui["session_key"], banner],
                       queue=False, **private)
 
         gr.on([refresh_btn.click, mask_tab.select,

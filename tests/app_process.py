@@ -38,8 +38,9 @@ class App:
         env = {k: v for k, v in os.environ.items()
                if not k.startswith(("MODELSLAB_", "STUDIO_"))}
         # Empty, not absent: a developer's .env must not switch the tests to the paid API.
-        env.update(MODELSLAB_API_KEY="", GRADIO_SERVER_NAME="127.0.0.1",
-                   GRADIO_SERVER_PORT=str(port), GRADIO_ANALYTICS_ENABLED="False", **extra_env)
+        env.update({"MODELSLAB_API_KEY": "", "GRADIO_SERVER_NAME": "127.0.0.1",
+                    "GRADIO_SERVER_PORT": str(port), "GRADIO_ANALYTICS_ENABLED": "False",
+                    **extra_env})
         self.log_path = ARTIFACTS / f"{name}.log"
         self.log = open(self.log_path, "w")  # noqa: SIM115 - closed in stop()
         self.proc = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env,

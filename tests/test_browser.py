@@ -208,7 +208,7 @@ def test_start_page_banner_controls_and_own_key(page: Page) -> None:
     page.get_by_text("API Recorder").first.click()
     secret = "sk-test-" + "9" * 24
     page.locator("#session-key input").fill(secret)
-    expect(page.locator("#banner")).to_contain_text("your own key")
+    expect(page.locator("#banner")).to_contain_text("with your own key")
     page.locator("#generate").click()  # no photo: refused before any request
     expect(page.locator("#status")).to_contain_text("No image")
     page.get_by_text("Recording API Calls").click()
