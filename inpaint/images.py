@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageOps
 
 from .errors import InputImageError
 from .params import MAX_SIDE, UPLOAD_LIMIT_BYTES
@@ -120,7 +120,7 @@ def open_image_bytes(data: bytes, *, what: str = "image",
         raise InputImageError(
             f"the {what} is too large to process safely (its header claims too many pixels)"
         ) from None
-    except OSError as exc:
+    except OSError as exc:  # UnidentifiedImageError included
         if "truncated" in str(exc) or "broken" in str(exc).lower():
             raise InputImageError(
                 f"the {what} file is damaged or incomplete (truncated); save or upload it again"
@@ -128,7 +128,7 @@ def open_image_bytes(data: bytes, *, what: str = "image",
         raise InputImageError(
             f"the {what} is not an image this tool can read (use PNG, JPEG or WebP)"
         ) from None
-    except (UnidentifiedImageError, SyntaxError, ValueError):
+    except (SyntaxError, ValueError):
         raise InputImageError(
             f"the {what} is not an image this tool can read (use PNG, JPEG or WebP)"
         ) from None

@@ -21,7 +21,7 @@ import requests
 from gradio_client import Client, handle_file
 from PIL import Image
 
-from inpaint import InputImageError, ModelsLabClient, ParameterError
+from inpaint import InputImageError, ModelsLabClient, ParameterError, plain_inputs
 from inpaint import images as imgs
 from inpaint.server import RunningServer
 from tests.app_process import App
@@ -175,3 +175,16 @@ def test_exif_mask_stays_where_the_user_painted(library: ModelsLabClient,
     near = np.asarray(box_mask(box=(BOX[0] - 3, BOX[1] - 3, BOX[2] + 3, BOX[3] + 3))) > 0
     assert diff[inside].mean() > 20
     assert diff[~near].max() <= 2
+
+
+@pytest.mark.parametrize("value,problem", [
+    (3, None), (None, None), (1.0, None), (7, "from 1 to 5 (got 7)"), (0, "(got 0)"),
+    ("abc", "(got 'abc')"), (True, "(got True)"), (float("nan"), "(got nan)"),
+])
+def test_gradio_refusals_name_the_field_and_range(value: Any, problem: str | None) -> None:
+    found = plain_inputs.number_problem("Guidance scale", value, 1, 5)
+    if problem is None:
+        assert found is None
+    else:
+        assert found and found.startswith("Guidance scale must be a number from 1 to 5")
+        assert problem in found

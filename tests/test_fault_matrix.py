@@ -235,6 +235,8 @@ def run_studio(fs: FaultServer, tmp_path: Path) -> tuple[list[dict[str, Any]], g
     return seen, None
 
 
+# A job past the wait limit is a gr.Warning, which warns when no page is attached.
+@pytest.mark.filterwarnings("ignore:Still running after the wait limit:UserWarning")
 @pytest.mark.parametrize("scenario", SCENARIOS, ids=[s.name for s in SCENARIOS])
 def test_studio(scenario: Scenario, fs: FaultServer, tmp_path: Path) -> None:
     scenario.script(fs)

@@ -66,7 +66,10 @@ def serve_in_background(config: ServerConfig | None = None, host: str = "127.0.0
     """Start a server on a daemon thread and return once it accepts connections."""
     config = config or ServerConfig()
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
+    # IPPROTO_TCP explicitly: asyncio only sets TCP_NODELAY on accepted sockets whose
+    # proto says TCP; with proto 0 every reused keep-alive request waited ~40 ms
+    # (Nagle against delayed ACKs).
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         # Accepted connections inherit this. Without it a JSON answer (headers
