@@ -46,6 +46,10 @@ from .errors import (
 )
 
 log = logging.getLogger("inpaint.http")
+# Said when a request that may have created a paid job got no usable answer:
+# the job has no id here, so only the account's own records can tell.
+MAY_HAVE_STARTED = ("The job may still have started: look for it in your ModelsLab "
+                    "account's request history before sending it again.")
 
 MAX_BACKOFF = 30.0
 MB = 1024 * 1024  # sizes in messages are in the units the limits are set in
@@ -225,7 +229,7 @@ class HttpSession:
             # ``from None``: requests' own messages can quote the URL and body.
             raise APITimeoutError(
                 f"No answer from {_host(url)} within {self.timeout:g} s."
-                + ("" if idempotent else " The job may still have started; check your history."),
+                + ("" if idempotent else f" {MAY_HAVE_STARTED}"),
             ) from None
         except requests.ConnectionError:
             raise APIConnectionError(
@@ -236,8 +240,7 @@ class HttpSession:
             # The answer had started, so the request arrived: a job may exist.
             broken = APIConnectionError(
                 f"The connection to {_host(url)} broke while it was answering."
-                + ("" if idempotent else " The job may still have started; check your "
-                   "history before sending it again."))
+                + ("" if idempotent else f" {MAY_HAVE_STARTED}"))
             broken.answer_started = True
             raise broken from None
         except requests.RequestException:
