@@ -65,6 +65,8 @@ class Scrubber:
 
     def __call__(self, text: Any) -> Any:
         if isinstance(text, str):
+            if _is_image_data(text):  # base64 images are data, and a short key could match
+                return text
             for secret in self._secrets:
                 text = text.replace(secret, "***")
             return text
@@ -73,6 +75,13 @@ class Scrubber:
         if isinstance(text, list):
             return [self(v) for v in text]
         return text
+
+
+def _is_image_data(text: str) -> bool:
+    """A data URI, or a long run of base64 with no spaces: an image, not a message."""
+    if text[:5].lower() == "data:":
+        return True
+    return len(text) > 4096 and " " not in text[:4096]
 
 
 def parse_retry_after(value: Any) -> float | None:

@@ -304,3 +304,14 @@ def test_a_later_region_still_running_names_the_jobs_already_done(fs):
         client.inpaint(img, mask, prompt="x", transport="base64", crop_to_mask=True)
     assert info.value.job_id == 77
     assert "Region 2 of 2" in str(info.value) and "job 42" in str(info.value)
+
+
+def test_the_scrubber_removes_keys_from_messages_but_leaves_image_data_whole():
+    from inpaint.http import Scrubber
+
+    scrub = Scrubber("k1")
+    data = "data:image/png;base64," + "k1" * 50
+    blob = "Ak1" * 3000  # bare base64 output
+    answer = scrub({"message": "bad key k1 given", "output": [data, blob], "key": "k1"})
+    assert answer["message"] == "bad key *** given" and answer["key"] == "***"
+    assert answer["output"] == [data, blob]
