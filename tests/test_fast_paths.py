@@ -78,3 +78,26 @@ def test_a_full_job_slot_holds_the_submission_and_cancel_sends_nothing():
         slots.release()
         result = client.inpaint(photo, mask, prompt="x", transport="base64")
         assert result.images and slots.acquire(blocking=False)  # the slot was given back
+
+
+def test_eta_factor_scales_the_reported_eta():
+    photo = Image.new("RGB", (64, 64), "gray")
+    mask = Image.new("L", (64, 64), 0)
+    mask.paste(255, (16, 16, 48, 48))
+    etas = {}
+    for factor in (1.0, 0.5):
+        config = ServerConfig(latency=6.0, sync_threshold=0.0, eta_factor=factor)
+        with serve_in_background(config) as server:
+            client = ModelsLabClient(api_key="k-test-123456", base_url=server.base_url)
+            payload = {"prompt": "x", "width": 64, "height": 64,
+                       "init_image": imgs.to_data_uri(imgs.encode_png(photo)),
+                       "mask_image": imgs.to_data_uri(imgs.encode_mask(mask))}
+            answer = client.submit(payload)
+            assert answer["status"] == "processing"
+            etas[factor] = answer["eta"]
+    assert etas[1.0] >= 6 and etas[0.5] <= 4
+
+
+def test_eta_factor_must_be_positive():
+    with pytest.raises(ValueError, match="eta_factor"):
+        ServerConfig(eta_factor=0)
