@@ -58,6 +58,7 @@ from .errors import (
 )
 from .http import Scrubber
 from .params import BY_NAME, normalise_seed
+from .slots import JobSlots
 from .ui_spec import RANDOM_SEED
 
 log = logging.getLogger("inpaint.studio")
@@ -172,7 +173,7 @@ class Backend:
         self._lock = threading.Lock()
         # At most ``concurrency_limit`` jobs submitted and not yet collected,
         # across every visitor: the API's queue limit is never exceeded.
-        self.job_slots = threading.BoundedSemaphore(settings.concurrency_limit)
+        self.job_slots = JobSlots(settings.concurrency_limit)
 
     @property
     def mode(self) -> str:
