@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -13,6 +14,36 @@ from pathlib import Path
 import requests
 
 from benchmarks.common import ROOT
+
+
+class ServerProcess:
+    """``python -m inpaint.server`` in its own process (its own GIL, like a remote API)."""
+
+    def __init__(self, *args: str, keys: str = "") -> None:
+        env = dict(os.environ, INPAINT_SERVER_KEYS=keys)
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "inpaint.server", "--port", "0", *args], cwd=ROOT, env=env,
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        assert self.proc.stdout is not None
+        line = self.proc.stdout.readline()  # the server prints its URL once it listens
+        found = re.search(r"(http://\S+/api)", line)
+        if not found:
+            self.stop()
+            raise RuntimeError(f"the local server did not start: {line.strip()!r}")
+        self.base_url = found.group(1)
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+
+    def __enter__(self) -> ServerProcess:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
 
 
 def free_port() -> int:

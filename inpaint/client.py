@@ -41,6 +41,7 @@ from .errors import (
 from .http import HttpSession, Scrubber, classify_error_status, error_message
 from .params import BY_NAME, MAX_SIDE, build_payload, check_options
 from .polling import PollSchedule
+from .slots import JobSlots
 
 log = logging.getLogger("inpaint.client")
 
@@ -130,7 +131,7 @@ class ModelsLabClient:
         *,
         max_retries: int = 3,
         download_limit: int = DOWNLOAD_LIMIT_BYTES,
-        job_slots: threading.Semaphore | None = None,
+        job_slots: JobSlots | None = None,
     ) -> None:
         key = api_key if api_key is not None else os.environ.get("MODELSLAB_API_KEY", "")
         self._key = (key or "").strip()
@@ -573,12 +574,10 @@ class ModelsLabClient:
         if slots is None:
             yield
             return
-        if not slots.acquire(blocking=False):
+        if not slots.try_acquire():
             notify("submitting", "Waiting for a free place in the API queue")
-            while not slots.acquire(timeout=0.2):
-                if cancel is not None and cancel():
-                    raise JobCancelledError(
-                        "Cancelled before the job was sent: nothing was charged.")
+            if not slots.acquire(cancel):
+                raise JobCancelledError("Cancelled before the job was sent: nothing was charged.")
         try:
             yield
         finally:

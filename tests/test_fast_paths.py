@@ -12,6 +12,7 @@ from PIL import Image
 from inpaint import JobCancelledError, ModelsLabClient
 from inpaint import images as imgs
 from inpaint.server import ServerConfig, serve_in_background
+from inpaint.slots import JobSlots
 from inpaint.studio import Settings
 
 
@@ -61,8 +62,8 @@ def test_the_studio_prepares_as_many_generations_as_its_queue_limit_allows_jobs(
 
 
 def test_a_full_job_slot_holds_the_submission_and_cancel_sends_nothing():
-    slots = threading.BoundedSemaphore(1)
-    slots.acquire()  # another generation holds the only slot
+    slots = JobSlots(1)
+    assert slots.try_acquire()  # another generation holds the only slot
     with serve_in_background(ServerConfig()) as server:
         client = ModelsLabClient(api_key="k-test-123456", base_url=server.base_url,
                                  job_slots=slots)
@@ -77,4 +78,63 @@ def test_a_full_job_slot_holds_the_submission_and_cancel_sends_nothing():
         assert server.app.state.jobs.next_id() == 1  # no job was ever created
         slots.release()
         result = client.inpaint(photo, mask, prompt="x", transport="base64")
-        assert result.images and slots.acquire(blocking=False)  # the slot was given back
+        assert result.images and slots.try_acquire()  # the slot was given back
+
+
+def test_eta_factor_scales_the_reported_eta():
+    photo = Image.new("RGB", (64, 64), "gray")
+    mask = Image.new("L", (64, 64), 0)
+    mask.paste(255, (16, 16, 48, 48))
+    etas = {}
+    for factor in (1.0, 0.5):
+        config = ServerConfig(latency=6.0, sync_threshold=0.0, eta_factor=factor)
+        with serve_in_background(config) as server:
+            client = ModelsLabClient(api_key="k-test-123456", base_url=server.base_url)
+            payload = {"prompt": "x", "width": 64, "height": 64,
+                       "init_image": imgs.to_data_uri(imgs.encode_png(photo)),
+                       "mask_image": imgs.to_data_uri(imgs.encode_mask(mask))}
+            answer = client.submit(payload)
+            assert answer["status"] == "processing"
+            etas[factor] = answer["eta"]
+    assert etas[1.0] >= 6 and etas[0.5] <= 4
+
+
+def test_eta_factor_must_be_positive():
+    with pytest.raises(ValueError, match="eta_factor"):
+        ServerConfig(eta_factor=0)
+
+
+def test_job_slots_serve_waiters_in_arrival_order():
+    slots = JobSlots(1)
+    assert slots.try_acquire()
+    order: list[int] = []
+    queued = threading.Semaphore(0)
+
+    def waiter(n: int) -> None:
+        queued.release()
+        assert slots.acquire()
+        order.append(n)
+        slots.release()
+
+    threads = []
+    for n in range(4):
+        thread = threading.Thread(target=waiter, args=(n,))
+        thread.start()
+        queued.acquire()
+        while len(slots._waiting) < n + 1:  # until this waiter is in line
+            threading.Event().wait(0.01)
+        threads.append(thread)
+    assert not slots.try_acquire()  # someone is waiting: no overtaking
+    slots.release()
+    for thread in threads:
+        thread.join(5)
+    assert order == [0, 1, 2, 3]
+    assert slots.free == 1
+
+
+def test_a_cancelled_waiter_leaves_the_line():
+    slots = JobSlots(1)
+    assert slots.try_acquire()
+    assert slots.acquire(cancel=lambda: True) is False
+    slots.release()
+    assert slots.try_acquire()

@@ -9,6 +9,7 @@ from typing import Any
 
 from ..client import DEFAULT_BASE_URL, ModelsLabClient
 from ..http import Scrubber
+from ..slots import JobSlots
 from .settings import OFFLINE_KEY, Settings
 
 log = logging.getLogger("inpaint.studio")
@@ -39,7 +40,7 @@ class Backend:
         self._lock = threading.Lock()
         # At most ``concurrency_limit`` jobs submitted and not yet collected,
         # across every visitor: the API's queue limit is never exceeded.
-        self.job_slots = threading.BoundedSemaphore(settings.concurrency_limit)
+        self.job_slots = JobSlots(settings.concurrency_limit)
 
     @property
     def mode(self) -> str:
