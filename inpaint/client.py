@@ -14,7 +14,7 @@ import os
 import threading
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -246,6 +246,12 @@ class ModelsLabClient:
                                           mask_is_final=mask_is_final)
             sends = [(img, msk, None)]
 
+        # The whole picture was sent from a reduced decode; the full-size photo that
+        # paste-back needs is read meanwhile, while the job is uploaded and queued.
+        full_size: Future[tuple[Image.Image, Image.Image]] | None = None
+        if options["paste_back"] and original is None:
+            full_size = _in_background(self._full_inputs, image, mask, mask_is_final)
+
         parts: list[InpaintResult] = []
         for index, (img, msk, where) in enumerate(sends):
             if len(sends) > 1:
@@ -267,8 +273,8 @@ class ModelsLabClient:
                     exc.args = (exc.message,)
                 raise
 
-        if options["paste_back"] and original is None:
-            original, full_mask = self._full_inputs(image, mask, mask_is_final)
+        if full_size is not None:
+            original, full_mask = full_size.result()
         result = _combine(parts, [w for _, _, w in sends], original, full_mask, options)
         result.parameters = _parameters(values, options, result, parts, self.base_url)
         notify("done", "Done", fraction=1.0, job_id=result.id)
@@ -644,6 +650,20 @@ class ModelsLabClient:
 
 
 # -- helpers --------------------------------------------------------------
+def _in_background(func: Callable[..., Any], *args: Any) -> Future[Any]:
+    """Run ``func`` on a daemon thread; its result (or exception) comes from the future."""
+    future: Future[Any] = Future()
+
+    def run() -> None:
+        try:
+            future.set_result(func(*args))
+        except BaseException as exc:  # handed to whoever asks for the result
+            future.set_exception(exc)
+
+    threading.Thread(target=run, name="inpaint-full-size", daemon=True).start()
+    return future
+
+
 def _combine(parts: list[InpaintResult], where: list[region.Region | None],
              original: Image.Image | None, full_mask: Image.Image | None,
              options: dict[str, Any]) -> InpaintResult:
