@@ -283,7 +283,7 @@ def build(app: studio.Studio) -> gr.Blocks:
                      concurrency_limit=4, **private)
         ui["image_editor"].clear(app.cleared, None, pick(studio.PREVIEW_OUTPUTS),
                                  queue=False, **private)
-        ui["image_editor"].upload(None, js=refresh_preview_js(700, 2500), **private)
+        ui["image_editor"].upload(None, js=refresh_preview_js(700, 2500, 6000), **private)
         examples.load_input_event.then(
             None, ui["example_image"], ui["image_editor"], js=IMAGE_TO_EDITOR_JS, **private,
         ).then(None, js=refresh_preview_js(300, 1500), **private)
