@@ -21,7 +21,7 @@ import numpy as np
 import pytest
 import requests
 from gradio_client import Client, handle_file
-from PIL import Image
+from PIL import Image, ImageFilter
 from playwright.sync_api import Browser, Page, expect
 
 from inpaint import metadata
@@ -421,6 +421,17 @@ def test_inpaint_endpoint_returns_an_inpainted_image(client: Client) -> None:
     # The same job again, by id, through the other public endpoint.
     again = client.predict(job_id=job_id, api_name="/fetch_result")
     assert Image.open(again[0][0]["image"]).size == photo.size
+    # Region mode through the API: only the area around the mask is sent, and the
+    # result is the whole photo, identical far from the mask.
+    masked = client.predict(image=handle_file(str(PHOTO)), mask=handle_file(str(MASK)),
+                            prompt="x", seed=7, crop_to_mask="Only masked", mask_padding=16,
+                            api_name="/inpaint")
+    region_result = Image.open(masked[0][0]["image"]).convert("RGB")
+    assert region_result.size == photo.size
+    far = np.asarray(Image.open(MASK).convert("L").filter(ImageFilter.MaxFilter(41))) == 0
+    assert (np.asarray(region_result)[far] == np.asarray(photo)[far]).all()
+    info = next(o for o in masked if isinstance(o, dict) and "request" in o)
+    assert info["request"]["width"] <= 1024
 
 
 def test_inpaint_endpoint_reports_plain_errors(client: Client) -> None:
