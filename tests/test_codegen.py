@@ -22,6 +22,7 @@ import requests
 from PIL import Image
 
 from inpaint import codegen
+from inpaint.client import DEFAULT_BASE_URL
 from inpaint.metadata import read_parameters
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -66,10 +67,10 @@ def test_only_non_default_values_and_no_unknown_keys():
               "transport": "upload", "crop_to_mask": False, "mask_padding": 32,
               "paste_back": True, "feather": 8, "key": KEY, "api_key": KEY, "history": [1]}
     assert codegen.library_kwargs(values) == {"prompt": "x"}
-    snippet = codegen.python_snippet(values, base_url="https://modelslab.com/api/")
+    snippet = codegen.python_snippet(values, base_url=DEFAULT_BASE_URL + "/")
     assert "ModelsLabClient()" in snippet and KEY not in snippet
     script = codegen.curl_script(values)
-    assert KEY not in script and "BASE=https://modelslab.com/api\n" in script
+    assert KEY not in script and f"BASE={DEFAULT_BASE_URL}\n" in script
     changed = codegen.library_kwargs({"prompt": "x", "seed": "42", "safety_checker": True,
                                       "base64": "true", "guidance_scale": 3.0,
                                       "crop_to_mask": "true", "feather": 0,

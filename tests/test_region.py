@@ -214,8 +214,8 @@ def test_saved_pngs_carry_the_parameters_and_never_the_key(server, tmp_path):
 
 def test_url_transport_cannot_crop(server):
     with client_for(server) as client, pytest.raises(ParameterError, match="crop_to_mask"):
-        client.inpaint("https://example.com/a.png", "https://example.com/m.png", prompt="x",
-                       transport="url", crop_to_mask=True)
+        client.inpaint(server.root_url + "/files/a.png", server.root_url + "/files/m.png",
+                       prompt="x", transport="url", crop_to_mask=True)
 
 
 def test_options_out_of_range_are_refused_before_sending(server):
