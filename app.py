@@ -218,6 +218,11 @@ def build(app: studio.Studio) -> gr.Blocks:
                                                 label="This request with curl "
                                                       "(key from $MODELSLAB_API_KEY)",
                                                 elem_id="code-curl")
+                        with gr.Tab("Command line"):
+                            cli_code = gr.Code(language="shell", interactive=False,
+                                               label="This request with python -m inpaint "
+                                                     "(key from MODELSLAB_API_KEY)",
+                                               elem_id="code-cli")
 
         with gr.Accordion("History (kept in this browser)", open=True):
             history_table = gr.Dataframe(
@@ -326,8 +331,8 @@ def build(app: studio.Studio) -> gr.Blocks:
         gr.on([demo.load, *(ui[name].change for name in studio.FORM_FIELDS),
                ui["session_key"].change],
               app.code_for, [*pick(studio.FORM_FIELDS), ui["session_key"]],
-              [python_code, curl_code], trigger_mode="always_last", show_progress="hidden",
-              **private)
+              [python_code, curl_code, cli_code], trigger_mode="always_last",
+              show_progress="hidden", **private)
     return demo
 
 

@@ -1,19 +1,15 @@
-"""Start ``python app.py`` as a person would, on a free port, for the studio benchmarks."""
+"""The local server and the studio as subprocesses, for the studio benchmarks."""
 
 from __future__ import annotations
 
 import os
 import re
-import socket
 import subprocess
 import sys
-import tempfile
-import time
 from pathlib import Path
 
-import requests
-
 from benchmarks.common import ROOT
+from tests.app_process import App
 
 
 class ServerProcess:
@@ -46,42 +42,15 @@ class ServerProcess:
         self.stop()
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class AppProcess:
-    """The studio in a subprocess; ``env`` adds to a clean environment (no .env keys)."""
+class AppProcess(App):
+    """The studio as the tests start it (a clean environment, no .env keys), plus the
+    figures a benchmark reads; its log is ``test-artifacts/bench-app.log``."""
 
     def __init__(self, *, prefix: tuple[str, ...] = (), **env_extra: str) -> None:
-        port = free_port()
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("MODELSLAB_", "STUDIO_"))}
-        # An empty key, not an absent one: a developer's .env must not switch to the paid API.
-        env.update({"MODELSLAB_API_KEY": "", "GRADIO_SERVER_NAME": "127.0.0.1",
-                    "GRADIO_SERVER_PORT": str(port), "GRADIO_ANALYTICS_ENABLED": "False",
-                    **env_extra})
-        self.log = tempfile.NamedTemporaryFile("w+", prefix="bench-app-", suffix=".log",  # noqa: SIM115
-                                               delete=False)
-        # ``prefix`` wraps the command, e.g. in a profiler (py-spy record ... --).
-        self.proc = subprocess.Popen([*prefix, sys.executable, "app.py"], cwd=ROOT, env=env,
-                                     stdout=self.log, stderr=subprocess.STDOUT)
-        self.url = f"http://127.0.0.1:{port}/"
+        super().__init__("bench-app", prefix=prefix, **env_extra)
 
     def wait_until_ready(self, timeout: float = 120) -> str:
-        deadline = time.monotonic() + timeout
-        while True:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"app.py exited ({self.proc.returncode}); see {self.log.name}")
-            try:
-                if requests.get(self.url, timeout=2).status_code == 200:
-                    return self.url
-            except requests.RequestException:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"app.py did not answer within {timeout} s")
-            time.sleep(0.2)  # polling for readiness; there is no event to wait on
+        return super().wait_until_ready(timeout)
 
     def peak_rss_mb(self) -> float:
         """The process's high-water resident memory (VmHWM), from /proc."""
@@ -90,15 +59,6 @@ class AppProcess:
             if line.startswith("VmHWM:"):
                 return int(line.split()[1]) / 1024
         return float("nan")
-
-    def stop(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-        self.log.close()
-        Path(self.log.name).unlink(missing_ok=True)
 
     def __enter__(self) -> AppProcess:
         return self

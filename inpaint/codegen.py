@@ -90,11 +90,7 @@ def library_kwargs(values: Mapping[str, Any]) -> dict[str, Any]:
     if transport != "upload":
         kwargs["transport"] = transport
     for option in OPTIONS:
-        raw = values.get(option.name)
-        try:
-            value = option.from_wire(raw)
-        except ParameterError:
-            value = raw
+        value = _wire(option, values.get(option.name))
         if value != option.default:
             kwargs[option.name] = value
     return kwargs
@@ -145,11 +141,7 @@ def cli_command(values: Mapping[str, Any], *, base_url: str | None = None,
             # --flag=value: a value starting with "-" must not look like an option.
             words.append(f"{flag_name(param)}={value}")
     for option in OPTIONS:
-        raw = values.get(option.name)
-        try:
-            value = option.from_wire(raw)
-        except ParameterError:
-            value = raw
+        value = _wire(option, values.get(option.name))
         if value == option.default:
             continue
         if option.kind == "bool" and isinstance(value, bool):

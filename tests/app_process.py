@@ -1,7 +1,8 @@
 """``python app.py`` as a subprocess on a free port, as a person starts it.
 
 Shared by the browser tests, the API-endpoint tests and the security tests
-(through fixtures in ``conftest.py``), so each kind of app is started once.
+(through fixtures in ``conftest.py``), so each kind of app is started once, and
+by the studio benchmarks (``benchmarks/appproc.py``).
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ class App:
     ``test-artifacts/<name>.log``.
     """
 
-    def __init__(self, name: str, **extra_env: str) -> None:
+    def __init__(self, name: str, *, prefix: tuple[str, ...] = (), **extra_env: str) -> None:
         ARTIFACTS.mkdir(exist_ok=True)
         port = free_port()
         env = {k: v for k, v in os.environ.items()
@@ -43,7 +44,8 @@ class App:
                     **extra_env})
         self.log_path = ARTIFACTS / f"{name}.log"
         self.log = open(self.log_path, "w")  # noqa: SIM115 - closed in stop()
-        self.proc = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env,
+        # ``prefix`` wraps the command, e.g. in a profiler (py-spy record ... --).
+        self.proc = subprocess.Popen([*prefix, sys.executable, "app.py"], cwd=ROOT, env=env,
                                      stdout=self.log, stderr=subprocess.STDOUT)
         self.url = f"http://127.0.0.1:{port}/"
 

@@ -684,11 +684,12 @@ def test_code_panel_shows_the_request_with_the_key_from_the_environment() -> Non
                         backend=studio.Backend(studio.Settings(), server_factory=lambda: None))
     form = studio.Form(prompt='a "red" scarf', seed=12, crop_to_mask=True, mask_padding=48)
     ui = form.as_ui()
-    python, curl = app.code_for(*(ui[name] for name in studio.FORM_FIELDS), OWN_KEY)
+    python, curl, command = app.code_for(*(ui[name] for name in studio.FORM_FIELDS), OWN_KEY)
     assert "crop_to_mask=True" in python and "mask_padding=48" in python
     assert "seed=12" in python and "MODELSLAB_API_KEY" in python
     assert "$MODELSLAB_API_KEY" in curl and '\\"red\\"' in curl
-    assert OWN_KEY not in python and OWN_KEY not in curl
+    assert "--crop-to-mask" in command and "--mask-padding=48" in command
+    assert OWN_KEY not in python + curl + command
     bad = dict(ui, samples=1.5)
-    note, _ = app.code_for(*(bad[name] for name in studio.FORM_FIELDS), "")
+    note, _, _ = app.code_for(*(bad[name] for name in studio.FORM_FIELDS), "")
     assert note.startswith("# Fix the form first")

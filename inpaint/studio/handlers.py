@@ -458,11 +458,12 @@ class Studio:
                   + (f" ({', '.join(details)})" if details else "") + ".")
         return (*(ui[name] for name in FORM_FIELDS), status)
 
-    def code_for(self, *values: Any) -> tuple[str, str]:
-        """The current request as a Python snippet and a curl script (key from the env).
+    def code_for(self, *values: Any) -> tuple[str, str, str]:
+        """The current request as Python, a curl script and a ``python -m inpaint`` command.
 
         ``values`` are ``FORM_FIELDS`` followed by the session key, which is
-        only used to know which API the code should talk to.
+        only used to know which API the code should talk to; every version
+        reads the key from ``MODELSLAB_API_KEY``.
         """
         fields = dict(zip(FORM_FIELDS, values, strict=False))
         session_key = values[len(FORM_FIELDS)] if len(values) > len(FORM_FIELDS) else None
@@ -470,11 +471,12 @@ class Studio:
             form = Form.from_ui(fields)
         except ModelsLabError as exc:
             note = f"# Fix the form first: {describe_error(exc)}"
-            return note, note
+            return note, note, note
         base_url = self.backend.base_url_for(session_key)
         request = form.request_values()
         return (codegen.python_snippet(request, base_url=base_url),
-                codegen.curl_script(request, base_url=base_url))
+                codegen.curl_script(request, base_url=base_url),
+                codegen.cli_command(request, base_url=base_url))
 
     # -- results --------------------------------------------------------------
     def select_result(self, last_run: dict[str, Any] | None,
