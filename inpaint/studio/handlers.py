@@ -210,9 +210,7 @@ class Studio:
                                       **form.client_kwargs())
 
             yield from self._run_job(call, client, progress, stop, scrub, started, form=form,
-                                     mode=mode, before=prepared.image,
-                                     size=(prepared.width, prepared.height),
-                                     prepared=prepared)
+                                     mode=mode, prepared=prepared)
         finally:
             self.board.end(session, stop)
 
@@ -256,7 +254,7 @@ class Studio:
                 return result
 
             yield from self._run_job(call, client, progress, stop, scrub, started, form=None,
-                                     mode=mode, before=None, size=None, fetched_job=job_id)
+                                     mode=mode, fetched_job=job_id)
         finally:
             self.board.end(session, stop)
 
@@ -269,15 +267,17 @@ class Studio:
 
     def _run_job(self, call: Callable[..., InpaintResult], client: ModelsLabClient,
                  progress: Any, stop: threading.Event, scrub: Scrubber, started: float, *,
-                 form: Form | None, mode: str, before: Image.Image | None,
-                 size: tuple[int, int] | None, prepared: Prepared | None = None,
+                 form: Form | None, mode: str, prepared: Prepared | None = None,
                  fetched_job: str | None = None) -> Iterator[tuple[Any, ...]]:
         """Run the blocking client call in a worker, relaying progress from this thread.
 
         Progress is reported here (not from the worker) because gradio's
         progress and the generator's yields belong to the event's thread; the
         first time a job id appears, a pending history entry is yielded.
+        ``prepared`` is what a generation sends (None for a fetch by id).
         """
+        before = prepared.image if prepared is not None else None
+        size = (prepared.width, prepared.height) if prepared is not None else None
         events: queue.Queue[tuple[str, Any]] = queue.Queue()
 
         def worker() -> None:
@@ -395,10 +395,14 @@ class Studio:
                  before: Image.Image | None, size: tuple[int, int] | None, elapsed: float,
                  entry_id: str, *, fetched: bool, scrub: Scrubber) -> tuple[Any, ...]:
         parameters = {**result.parameters, "backend": BACKEND_LABELS.get(mode, mode)}
+        # The photo a job was cut from is already on disk (for a later fetch): when
+        # the results have its size, the slider uses that file rather than a copy.
+        kept = self.store.input_for(f"{mode}-{result.id}")
+        if kept and before is not None and result.images and before.size == result.images[0].size:
+            before = None
         before_path, paths = self.store.save_run(before, result.images, result.id, result.seed,
                                                  parameters)
-        if before_path is None:  # a fetched job: the image it was sent, if this server saw it
-            before_path = self.store.input_for(f"{mode}-{result.id}")
+        before_path = before_path or kept
         out_size = result.images[0].size if result.images else size
         captions = [f"Sample {i}" + (f" · {img.size[0]}×{img.size[1]}")
                     for i, img in enumerate(result.images, 1)]
