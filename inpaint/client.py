@@ -401,9 +401,9 @@ class ModelsLabClient:
         # reduced DCT scale (never smaller than the size sent).
         img = imgs.to_rgb(imgs.load_image(
             image, what="image", fetch=self._fetch_input,
-            reduce_for=lambda size: _target_size(size, width, height)))
+            reduce_for=lambda size: send_size(size, width, height)))
         raw_mask = imgs.upright(imgs.load_image(mask, what="mask", fetch=self._fetch_input))
-        w, h = _target_size(img.size, width, height)
+        w, h = send_size(img.size, width, height)
         img = imgs.resize_to(img, (w, h))
         if mask_is_final:
             msk = raw_mask.convert("L")
@@ -735,11 +735,6 @@ def send_size(size: tuple[int, int], width: int | None = None, height: int | Non
     (multiples of 8, within the API's maximum). Neither: the photo fitted
     within 1024 x 1024 in multiples of 8.
     """
-    return _target_size(size, width, height)
-
-
-def _target_size(size: tuple[int, int], width: int | None, height: int | None
-                 ) -> tuple[int, int]:
     if width and height:
         return int(width), int(height)
     fw, fh = imgs.fit_size(*size)

@@ -277,10 +277,24 @@ def fit_size(
     Small images are not enlarged; each side is rounded down to the multiple
     (never below one multiple).
     """
-    scale = min(1.0, max_side / max(width, height))
-    w = max(multiple, int(width * scale) // multiple * multiple)
-    h = max(multiple, int(height * scale) // multiple * multiple)
-    return w, h
+    return fit_within((width, height), (max_side, max_side), multiple, enlarge=False)
+
+
+def fit_within(size: tuple[int, int], limit: tuple[int, int], multiple: int = 8, *,
+               enlarge: bool = True) -> tuple[int, int]:
+    """The largest size within ``limit`` with ``size``'s aspect, sides multiples of 8.
+
+    ``enlarge`` also scales small sizes up: "only masked" mode sends a small
+    painted area at the largest size the API allows, so the model works at its
+    resolution and the result is scaled down into place.
+    """
+    w, h = size
+    scale = min(limit[0] / w, limit[1] / h)
+    if not enlarge:
+        scale = min(1.0, scale)
+    sw = max(multiple, int(w * scale + 1e-9) // multiple * multiple)
+    sh = max(multiple, int(h * scale + 1e-9) // multiple * multiple)
+    return sw, sh
 
 
 def resize_to(img: Image.Image, size: tuple[int, int]) -> Image.Image:

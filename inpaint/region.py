@@ -22,6 +22,7 @@ import cv2
 import numpy as np
 from PIL import Image
 
+from . import images as imgs
 from .params import MAX_SIDE
 
 # A box longer than this many times its width gives a model a sliver with no
@@ -98,21 +99,6 @@ def painted_boxes(mask: Image.Image) -> list[Box]:
     return sorted(boxes, key=lambda b: -b.area)
 
 
-def fit_within(size: tuple[int, int], limit: tuple[int, int], multiple: int = 8
-               ) -> tuple[int, int]:
-    """The largest size within ``limit`` with ``size``'s aspect, sides multiples of 8.
-
-    Unlike ``images.fit_size`` this also enlarges: a small painted area is
-    sent at the largest size the API allows, so the model works at its
-    resolution and the result is scaled down into place.
-    """
-    w, h = size
-    scale = min(limit[0] / w, limit[1] / h)
-    sw = max(multiple, int(w * scale + 1e-9) // multiple * multiple)
-    sh = max(multiple, int(h * scale + 1e-9) // multiple * multiple)
-    return sw, sh
-
-
 def plan_regions(
     mask: Image.Image,
     *,
@@ -138,7 +124,7 @@ def plan_regions(
     regions = []
     for box in boxes:
         box = _limit_aspect(box, size)
-        send = fit_within(box.size, limit)
+        send = imgs.fit_within(box.size, limit)
         regions.append(Region(_match_aspect(box, send, size), send))
     return regions
 
