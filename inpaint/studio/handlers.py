@@ -204,10 +204,7 @@ class Studio:
                 return client.inpaint(prepared.image, prepared.mask, width=width,
                                       height=height, mask_is_final=prepared.soft,
                                       progress=on_progress, cancel=cancel,
-                                      crop_to_mask=form.crop_to_mask,
-                                      mask_padding=form.mask_padding,
-                                      paste_back=form.paste_back, feather=form.feather_px,
-                                      **form.client_kwargs())
+                                      **form.options(), **form.client_kwargs())
 
             yield from self._run_job(call, client, progress, stop, scrub, started, form=form,
                                      mode=mode, prepared=prepared)
