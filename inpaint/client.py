@@ -25,6 +25,8 @@ from PIL import Image
 
 from . import images as imgs
 from . import masks, metadata, region
+from .contract import DEFAULT_BASE_URL, normalise_base_url
+from .contract import endpoint as endpoint_url
 from .errors import (
     APIConnectionError,
     DownloadError,
@@ -45,7 +47,6 @@ from .slots import JobSlots
 
 log = logging.getLogger("inpaint.client")
 
-DEFAULT_BASE_URL = "https://modelslab.com/api"
 DOWNLOAD_LIMIT_BYTES = 40 * 1024 * 1024
 Transport = Literal["upload", "base64", "url"]
 
@@ -165,7 +166,7 @@ class ModelsLabClient:
         return bool(self._key)
 
     def endpoint(self, name: str) -> str:
-        return f"{self.base_url}/v6/image_editing/{name}"
+        return endpoint_url(self.base_url, name)
 
     # -- the whole flow -----------------------------------------------------
     def inpaint(
@@ -717,14 +718,6 @@ def _parameters(values: dict[str, Any], options: dict[str, Any], result: Inpaint
         "request_id": ",".join(str(i) for i in result.job_ids) or None,
         "backend": urlsplit(base_url).netloc,
     }
-
-
-def normalise_base_url(url: str) -> str:
-    """``.../api``, ``.../api/`` and a bare host all become ``.../api``."""
-    url = url.strip().rstrip("/")
-    if urlsplit(url).path in ("", "/"):
-        url += "/api"
-    return url
 
 
 def send_size(size: tuple[int, int], width: int | None = None, height: int | None = None

@@ -21,6 +21,9 @@ import math
 from dataclasses import dataclass
 from typing import Any, Literal
 
+# Re-exported for older imports; their home is ``contract``.
+from .contract import MAX_SIDE as MAX_SIDE
+from .contract import UPLOAD_LIMIT_BYTES as UPLOAD_LIMIT_BYTES
 from .errors import ParameterError
 
 Kind = Literal["text", "int", "float", "enum", "flag", "url", "bool"]
@@ -223,8 +226,6 @@ OPTIONS: tuple[Param, ...] = (
 )
 OPTIONS_BY_NAME: dict[str, Param] = {p.name: p for p in OPTIONS}
 
-MAX_SIDE = 1024
-UPLOAD_LIMIT_BYTES = 5 * 1024 * 1024
 
 
 def defaults() -> dict[str, Any]:
