@@ -10,12 +10,21 @@ from __future__ import annotations
 
 from typing import Any
 
+# Said when a request that may have created a paid job got no usable answer:
+# the job has no id here, so only the account's own records can tell.
+MAY_HAVE_STARTED = ("The job may still have started: look for it in your ModelsLab "
+                    "account's request history before sending it again.")
+
 
 class ModelsLabError(Exception):
     """Base of everything this library raises on purpose.
 
     ``status_code`` is the HTTP status when one was involved, ``body`` the
-    decoded JSON answer (key removed) when there was one.
+    decoded JSON answer (key removed) when there was one. ``may_have_started``
+    is True when a request that creates a paid job reached the API but its
+    answer was lost: the job may exist although no id came back, so the
+    caller must not simply send it again. ``str()`` then adds that advice to
+    ``message``.
     """
 
     def __init__(
@@ -24,13 +33,17 @@ class ModelsLabError(Exception):
         *,
         status_code: int | None = None,
         body: Any = None,
+        may_have_started: bool = False,
     ) -> None:
         super().__init__(message)
         self.message = message
         self.status_code = status_code
         self.body = body
+        self.may_have_started = may_have_started
 
     def __str__(self) -> str:
+        if self.may_have_started:
+            return f"{self.message} {MAY_HAVE_STARTED}"
         return self.message
 
     def __repr__(self) -> str:

@@ -46,10 +46,6 @@ from .errors import (
 )
 
 log = logging.getLogger("inpaint.http")
-# Said when a request that may have created a paid job got no usable answer:
-# the job has no id here, so only the account's own records can tell.
-MAY_HAVE_STARTED = ("The job may still have started: look for it in your ModelsLab "
-                    "account's request history before sending it again.")
 
 MAX_BACKOFF = 30.0
 MB = 1024 * 1024  # sizes in messages are in the units the limits are set in
@@ -219,8 +215,7 @@ class HttpSession:
             try:
                 return self._post_once(url, body, idempotent=idempotent)
             except (ServerError, APIConnectionError, RateLimitError) as exc:
-                reached = isinstance(exc, APITimeoutError) or getattr(exc, "answer_started", False)
-                retryable = idempotent or not reached  # never pay twice for one job
+                retryable = idempotent or not exc.may_have_started  # never pay twice
                 if isinstance(exc, RateLimitError) and (exc.retry_after or 0) > MAX_RATE_LIMIT_WAIT:
                     retryable = False
                 if not retryable or attempt == self.max_retries:
@@ -237,9 +232,8 @@ class HttpSession:
         except requests.Timeout:
             # ``from None``: requests' own messages can quote the URL and body.
             raise APITimeoutError(
-                f"No answer from {_host(url)} within {self.timeout:g} s."
-                + ("" if idempotent else f" {MAY_HAVE_STARTED}"),
-            ) from None
+                f"No answer from {_host(url)} within {self.timeout:g} s.",
+                may_have_started=not idempotent) from None
         except requests.ConnectionError:
             raise APIConnectionError(
                 f"Cannot reach the server at {_host(url)}. Is it running, and is the address right?"
@@ -247,11 +241,9 @@ class HttpSession:
         except (requests.exceptions.ChunkedEncodingError,
                 requests.exceptions.ContentDecodingError):
             # The answer had started, so the request arrived: a job may exist.
-            broken = APIConnectionError(
-                f"The connection to {_host(url)} broke while it was answering."
-                + ("" if idempotent else f" {MAY_HAVE_STARTED}"))
-            broken.answer_started = True
-            raise broken from None
+            raise APIConnectionError(
+                f"The connection to {_host(url)} broke while it was answering.",
+                may_have_started=not idempotent) from None
         except requests.RequestException:
             raise APIConnectionError(f"The request to {_host(url)} failed.") from None
         body_json = self._decode(resp)

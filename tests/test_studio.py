@@ -33,7 +33,6 @@ from inpaint.errors import (
     RateLimitError,
     ServerError,
 )
-from inpaint.http import MAY_HAVE_STARTED
 from inpaint.masks import EMPTY_MASK_MESSAGE
 from inpaint.params import BY_NAME, PARAMS
 from inpaint.server import RunningServer, ServerConfig, serve_in_background
@@ -335,9 +334,9 @@ def test_preview_shows_the_sent_mask_over_the_sent_image() -> None:
     (RateLimitError("The queue is full", retry_after=11.2), "Try again in about 12 s"),
     (RateLimitError("The queue is full"), "Rate limited"),
     (APIConnectionError("Cannot reach 127.0.0.1:9."), "Server unreachable"),
-    (APIConnectionError(f"The connection broke while it was answering. {MAY_HAVE_STARTED}"),
-     "cannot be fetched from here"),
-    (APITimeoutError(f"No answer within 60 s. {MAY_HAVE_STARTED}"), "request history"),
+    (APIConnectionError("The connection broke while it was answering.",
+                        may_have_started=True), "cannot be fetched from here"),
+    (APITimeoutError("No answer within 60 s.", may_have_started=True), "request history"),
     (ServerError("The server failed (HTTP 503)"), "failed on its side"),
     (JobFailedError("Job 9 failed: out of memory", job_id=9), "The job failed"),
     (JobTimeoutError("Job 9 is still running", job_id=9), "job 9 is not finished yet"),

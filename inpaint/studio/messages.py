@@ -25,7 +25,6 @@ from ..errors import (
     RateLimitError,
     ServerError,
 )
-from ..http import MAY_HAVE_STARTED
 from ..params import BY_NAME
 
 NO_PHOTO_CAPTION = "Upload a photo, then paint the area to repaint."
@@ -58,9 +57,9 @@ def describe_error(exc: BaseException) -> str:
         when = (f"in about {math.ceil(exc.retry_after)} s" if exc.retry_after is not None
                 else "in a minute")
         return (f"Rate limited: the account's queue is full. Try again {when}. ({msg})")
-    if isinstance(exc, (APITimeoutError, APIConnectionError)) and MAY_HAVE_STARTED in msg:
+    if isinstance(exc, ModelsLabError) and exc.may_have_started:
         # The request arrived but its answer was lost: no job id, so no "Fetch result".
-        return (f"The answer to the request was lost: {msg.replace(MAY_HAVE_STARTED, '')}"
+        return (f"The answer to the request was lost: {exc.message} "
                 "The job may still have started, but no job id came back, so it cannot be "
                 "fetched from here: look for it in your ModelsLab account's request history "
                 "before generating again.")
