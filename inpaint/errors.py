@@ -8,7 +8,11 @@ contain the API key.
 
 from __future__ import annotations
 
-from typing import Any
+import copy
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .job import Job
 
 # Said when a request that may have created a paid job got no usable answer:
 # the job has no id here, so only the account's own records can tell.
@@ -48,6 +52,23 @@ class ModelsLabError(Exception):
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.message!r}, status_code={self.status_code!r})"
+
+    def evolve(self, message: str | None = None, **attributes: Any) -> Any:
+        """A copy with a new message or attributes, to raise in this one's place.
+
+        Errors are complete when raised: a layer that knows more (which region
+        of an edit failed, which jobs were already done) raises an evolved copy
+        ``from`` the original instead of editing an exception in flight.
+        """
+        new = copy.copy(self)
+        if message is not None:
+            new.message = message
+            new.args = (message,)
+        for name, value in attributes.items():
+            if not hasattr(new, name):
+                raise AttributeError(f"{type(self).__name__} has no attribute {name!r}")
+            setattr(new, name, value)
+        return new
 
 
 class BadRequestError(ModelsLabError):
@@ -112,18 +133,25 @@ class JobError(ModelsLabError):
         self,
         message: str,
         *,
+        job: Job | None = None,
         job_id: int | str | None = None,
         fetch_url: str | None = None,
         future_links: list[str] | None = None,
+        region: tuple[int, int, int, int] | None = None,
+        completed_jobs: tuple[int | str, ...] = (),
         **kw: Any,
     ) -> None:
         super().__init__(message, **kw)
-        self.job_id = job_id
-        self.fetch_url = fetch_url
-        self.future_links = list(future_links or [])
+        self.job = job
+        self.job_id = job.id if job is not None and job_id is None else job_id
+        self.fetch_url = job.fetch_url if job is not None and fetch_url is None else fetch_url
+        links = job.future_links if job is not None and future_links is None else future_links
+        self.future_links = list(links or [])
         # In "only masked" mode: the box of the photo this job was cut from, so
         # that ``fetch_result(..., box=...)`` can put its result back.
-        self.region: tuple[int, int, int, int] | None = None
+        self.region = region
+        # Earlier regions of the same edit that did finish (and were paid for).
+        self.completed_jobs = tuple(completed_jobs)
 
 
 class JobFailedError(JobError):
@@ -145,9 +173,11 @@ class DownloadError(ModelsLabError):
     fetched again later, e.g. once a future link exists.
     """
 
-    def __init__(self, message: str, *, job_id: int | str | None = None, **kw: Any) -> None:
+    def __init__(self, message: str, *, job_id: int | str | None = None,
+                 job: Job | None = None, **kw: Any) -> None:
         super().__init__(message, **kw)
-        self.job_id = job_id
+        self.job = job
+        self.job_id = job.id if job is not None and job_id is None else job_id
 
 
 __all__ = [

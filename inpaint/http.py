@@ -13,7 +13,11 @@ Retry policy, by cause:
   ``retry_after`` in the body and the ``Retry-After`` header;
 * a read timeout on a request that may have started a paid job (``inpaint``)
   is *not* retried, to avoid paying twice; idempotent calls (fetch, downloads)
-  are retried.
+  are retried. A *connect* timeout is retried on every call: nothing reached
+  the API. The two have separate limits (``connect_timeout``, ``timeout``).
+
+The decision is carried by the error itself (``may_have_started``), so the
+caller reads a field instead of guessing from the class or the words.
 """
 
 from __future__ import annotations
@@ -164,12 +168,14 @@ class HttpSession:
         self,
         *,
         timeout: float = 30,
+        connect_timeout: float = 10,
         max_retries: int = 3,
         scrub: Scrubber | None = None,
         session: requests.Session | None = None,
         sleep: Callable[[float], None] | None = None,
     ) -> None:
         self.timeout = timeout
+        self.connect_timeout = connect_timeout
         self.max_retries = max_retries
         self.scrub = scrub or Scrubber()
         self._session = session or requests.Session()
@@ -226,9 +232,20 @@ class HttpSession:
                 self._wait(delay, cancel)
         raise last or ServerError("retries exhausted")  # pragma: no cover
 
+    @property
+    def timeouts(self) -> tuple[float, float]:
+        """(connect, read) for ``requests``: reaching the host and waiting for its answer."""
+        return self.connect_timeout, self.timeout
+
     def _post_once(self, url: str, body: dict[str, Any], *, idempotent: bool) -> dict[str, Any]:
         try:
-            resp = self._session.post(url, json=body, timeout=self.timeout)
+            resp = self._session.post(url, json=body, timeout=self.timeouts)
+        except requests.ConnectTimeout:
+            # Before ``Timeout``, which it subclasses: the connection never
+            # opened, so nothing reached the API and sending again is safe.
+            raise APITimeoutError(
+                f"Could not connect to {_host(url)} within {self.connect_timeout:g} s."
+            ) from None
         except requests.Timeout:
             # ``from None``: requests' own messages can quote the URL and body.
             raise APITimeoutError(
@@ -274,9 +291,8 @@ class HttpSession:
             "Is the base URL right?", status_code=resp.status_code)
 
     def _scrubbed(self, exc: ModelsLabError) -> ModelsLabError:
-        exc.message = self.scrub(exc.message)
-        exc.args = (exc.message,)
-        return exc
+        clean = self.scrub(exc.message)
+        return exc if clean == exc.message else exc.evolve(clean)
 
     # -- downloads ----------------------------------------------------------
     def get_bytes(self, url: str, *, limit: int, retry_404_until: float | None = None,
@@ -303,7 +319,7 @@ class HttpSession:
 
     def _get_once(self, url: str, limit: int) -> bytes:
         try:
-            with self._session.get(url, timeout=self.timeout, stream=True) as resp:
+            with self._session.get(url, timeout=self.timeouts, stream=True) as resp:
                 if resp.status_code == 404:
                     raise _NotYetThere()
                 if resp.status_code >= 500:
@@ -312,20 +328,16 @@ class HttpSession:
                     raise DownloadError(
                         f"Downloading a result failed (HTTP {resp.status_code}).",
                         status_code=resp.status_code)
-                declared = resp.headers.get("Content-Length")
-                if declared and declared.isdigit() and int(declared) > limit:
+                try:
+                    return read_capped(resp, limit)
+                except TooLarge as exc:
                     raise DownloadError(
-                        f"A result file is too large ({int(declared) / MB:.0f} MB; "
-                        f"limit {limit / MB:.0f} MB).")
-                chunks: list[bytes] = []
-                size = 0
-                for chunk in resp.iter_content(64 * 1024):
-                    size += len(chunk)
-                    if size > limit:
-                        raise DownloadError(
-                            f"A result file is larger than the {limit / MB:.0f} MB limit.")
-                    chunks.append(chunk)
-                return b"".join(chunks)
+                        f"A result file is too large ({exc.declared / MB:.0f} MB; "
+                        f"limit {limit / MB:.0f} MB)." if exc.declared else
+                        f"A result file is larger than the {limit / MB:.0f} MB limit."
+                    ) from None
+        except requests.ConnectTimeout:
+            raise APITimeoutError(f"Could not connect to {_host(url)} to download.") from None
         except requests.Timeout:
             raise APITimeoutError(f"Downloading from {_host(url)} timed out.") from None
         except requests.ConnectionError:
@@ -334,6 +346,34 @@ class HttpSession:
 
 class _NotYetThere(Exception):
     pass
+
+
+class TooLarge(Exception):
+    """A body over its size limit; ``declared`` is the announced size, 0 when unannounced."""
+
+    def __init__(self, declared: int = 0) -> None:
+        super().__init__(f"larger than allowed (declared {declared})")
+        self.declared = declared
+
+
+def read_capped(response: requests.Response, limit: int) -> bytes:
+    """A streamed body, refused (``TooLarge``) past ``limit`` bytes without reading it whole.
+
+    The announced length is checked first; the count while reading catches a
+    server that announces nothing or lies. Both the client's downloads and the
+    local server's image fetches read bodies this way.
+    """
+    declared = response.headers.get("Content-Length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise TooLarge(int(declared))
+    chunks: list[bytes] = []
+    size = 0
+    for chunk in response.iter_content(64 * 1024):
+        size += len(chunk)
+        if size > limit:
+            raise TooLarge()
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def _host(url: str) -> str:

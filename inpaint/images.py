@@ -22,8 +22,8 @@ from typing import Any
 import numpy as np
 from PIL import Image, ImageOps
 
+from .contract import MAX_SIDE, UPLOAD_LIMIT_BYTES
 from .errors import InputImageError
-from .params import MAX_SIDE, UPLOAD_LIMIT_BYTES
 
 # Anything larger than this is refused before its pixels are decoded: a small
 # PNG can claim gigapixels and exhaust memory (a "decompression bomb").
@@ -295,6 +295,29 @@ def fit_within(size: tuple[int, int], limit: tuple[int, int], multiple: int = 8,
     sw = max(multiple, int(w * scale + 1e-9) // multiple * multiple)
     sh = max(multiple, int(h * scale + 1e-9) // multiple * multiple)
     return sw, sh
+
+
+def output_size(size: tuple[int, int], width: int | None = None, height: int | None = None
+                ) -> tuple[int, int]:
+    """The size a job makes from an image of ``size``: the one asked for, or derived.
+
+    The one rule for both sides (the client sends at this size; the local
+    server answers a request that leaves width/height out with it). Both
+    given: exactly that. One given: the other follows the image's aspect,
+    rounded to a multiple of 8 within the API's maximum. Neither: the image
+    fitted within 1024 x 1024 in multiples of 8, never enlarged.
+    """
+    if width and height:
+        return int(width), int(height)
+    if width:
+        return int(width), _multiple_of_8(int(width) * size[1] / size[0])
+    if height:
+        return _multiple_of_8(int(height) * size[0] / size[1]), int(height)
+    return fit_size(*size)
+
+
+def _multiple_of_8(value: float) -> int:
+    return int(min(MAX_SIDE, max(8, round(value / 8) * 8)))
 
 
 def resize_to(img: Image.Image, size: tuple[int, int]) -> Image.Image:

@@ -223,6 +223,10 @@ OPTIONS: tuple[Param, ...] = (
     Param("feather", "int", 8, "Blend width, px",
           "Width of the smooth blend outside the mask edge when pasting back, in pixels of "
           "the original photo.", minimum=0, maximum=128, step=1),
+    Param("transport", "enum", "upload", "Transport",
+          "How the images travel: \"upload\" posts each to the API's temporary storage and "
+          "sends the URLs; \"base64\" sends them inline; \"url\" passes your own public "
+          "URLs through unchanged.", choices=("upload", "base64", "url"), advanced=True),
 )
 OPTIONS_BY_NAME: dict[str, Param] = {p.name: p for p in OPTIONS}
 

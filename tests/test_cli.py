@@ -21,8 +21,8 @@ import pytest
 from PIL import Image
 
 from inpaint import cli
-from inpaint.batch import find_mask, plan
-from inpaint.client import ProgressEvent
+from inpaint.cli.batch import find_mask, plan
+from inpaint.progress import ProgressEvent
 from inpaint.errors import (
     APIConnectionError,
     AuthenticationError,
@@ -40,7 +40,7 @@ from inpaint.errors import (
 )
 from inpaint.metadata import read_parameters
 from inpaint.params import OPTIONS, PARAMS
-from inpaint.progressbar import ProgressBar
+from inpaint.cli.progressbar import ProgressBar
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
@@ -97,13 +97,14 @@ def test_parser_flags_come_from_the_spec():
         ["--prompt", "p", "--steps", "12", "--guidance", "3", "--seed", "-1",
          "--safety-checker", "--base64-output", "--no-paste-back", "--feather", "4",
          "--transport", "base64"])
-    kwargs = cli.request_from(args).kwargs
-    assert kwargs["num_inference_steps"] == 12 and kwargs["guidance_scale"] == 3
-    assert "seed" not in kwargs  # -1 = random
-    assert kwargs["safety_checker"] == "yes" and kwargs["base64_output"] is True
-    assert kwargs["paste_back"] is False and kwargs["feather"] == 4
-    assert kwargs["crop_to_mask"] is False and kwargs["mask_padding"] == 32
-    assert kwargs["transport"] == "base64"
+    request = cli.request_from(args)
+    assert request.num_inference_steps == 12 and request.guidance_scale == 3
+    assert request.seed is None  # -1 = random
+    assert request.safety_checker is True and request.base64 is True
+    assert request.paste_back is False and request.feather == 4
+    assert request.crop_to_mask is False and request.mask_padding == 32
+    assert request.transport == "base64"
+    assert request.payload()["safety_checker"] == "yes" and "seed" not in request.payload()
     with pytest.raises(ParameterError, match="strength must be a number from 0 to 1"):
         cli.request_from(cli.build_parser().parse_args(["--prompt", "p", "--strength", "2"]))
     with pytest.raises(ParameterError, match="mask_padding"):

@@ -60,8 +60,8 @@ def test_inpaint_every_transport(server, photo, mask, transport):
     assert isinstance(result.id, int)
     assert result.generation_time is not None and result.generation_time >= 0
     assert result.meta["prompt"] == "an empty table"
-    assert "key" not in result.request
-    assert KEY not in repr(result.request) and KEY not in repr(result.meta)
+    assert "key" not in result.sent
+    assert KEY not in repr(result.sent) and KEY not in repr(result.meta)
 
 
 def test_url_transport_passes_urls_through(server, photo, mask):
@@ -72,7 +72,7 @@ def test_url_transport_passes_urls_through(server, photo, mask):
     mask_url = client.upload(imgs.encode_mask(mask))
     result = client.inpaint(init_url, mask_url, prompt="x", transport="url", width=600,
                             height=400)
-    assert result.request["init_image"] == init_url
+    assert result.sent["init_image"] == init_url
     assert_inpainted(result, photo, mask)
 
 
@@ -80,7 +80,7 @@ def test_base64_output_with_upload_transport(server, photo, mask):
     client = ModelsLabClient(api_key=KEY, base_url=server.base_url)
     result = client.inpaint(photo, mask, prompt="x", base64_output=True, samples=2, seed=9)
     assert len(result.images) == 2
-    assert result.request["base64"] == "true"
+    assert result.sent["base64"] == "true"
     assert_inpainted(result, photo, mask)
 
 
@@ -99,7 +99,7 @@ def test_explicit_size_is_honoured(server, photo, mask):
     assert raw.images[0].size == (512, 256)
     # Pasted back (the default), the same request comes back at the photo's own size.
     pasted = client.inpaint(photo, mask, prompt="x", width=512, height=256, transport="base64")
-    assert pasted.request["width"] == 512 and pasted.request["height"] == 256
+    assert pasted.sent["width"] == 512 and pasted.sent["height"] == 256
     assert pasted.images[0].size == photo.size
 
 

@@ -21,9 +21,10 @@ import pytest
 import requests
 from PIL import Image
 
-from inpaint import codegen
-from inpaint.client import DEFAULT_BASE_URL
+from inpaint import InpaintRequest, ParameterError
+from inpaint.contract import DEFAULT_BASE_URL
 from inpaint.metadata import read_parameters
+from inpaint.studio import codegen
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
@@ -61,37 +62,52 @@ def fetch_meta(server, job_id: str) -> dict:
 
 
 # -- pure functions ----------------------------------------------------------------------
-def test_only_non_default_values_and_no_unknown_keys():
-    values = {"prompt": "x", "samples": 1, "seed": -1, "width": None, "height": "",
-              "safety_checker": "no", "instant_response": False, "base64": "false",
-              "transport": "upload", "crop_to_mask": False, "mask_padding": 32,
-              "paste_back": True, "feather": 8, "key": KEY, "api_key": KEY, "history": [1]}
-    assert codegen.library_kwargs(values) == {"prompt": "x"}
-    snippet = codegen.python_snippet(values, base_url=DEFAULT_BASE_URL + "/")
+def test_only_non_default_values_and_never_a_key():
+    plain = InpaintRequest.from_values({
+        "prompt": "x", "samples": 1, "seed": -1, "width": None, "height": "",
+        "safety_checker": "no", "instant_response": False, "base64": "false",
+        "transport": "upload", "crop_to_mask": False, "mask_padding": 32, "paste_back": True,
+        "feather": 8})
+    assert plain.kwargs(changed_only=True) == {"prompt": "x"}
+    snippet = codegen.python_snippet(plain, base_url=DEFAULT_BASE_URL + "/")
     assert "ModelsLabClient()" in snippet and KEY not in snippet
-    script = codegen.curl_script(values)
+    script = codegen.curl_script(plain)
     assert KEY not in script and f"BASE={DEFAULT_BASE_URL}\n" in script
-    changed = codegen.library_kwargs({"prompt": "x", "seed": "42", "safety_checker": True,
-                                      "base64": "true", "guidance_scale": 3.0,
-                                      "crop_to_mask": "true", "feather": 0,
-                                      "transport": "base64"})
-    assert changed == {"prompt": "x", "guidance_scale": 3, "safety_checker": "yes",
-                       "seed": 42, "base64_output": True, "transport": "base64",
-                       "crop_to_mask": True, "feather": 0}
-    assert codegen.api_fields({"prompt": "x", "seed": 42, "instant_response": True}) == {
+    changed = InpaintRequest.from_values({
+        "prompt": "x", "seed": "42", "safety_checker": True, "base64": "true",
+        "guidance_scale": 3.0, "crop_to_mask": "true", "feather": 0, "transport": "base64"})
+    assert changed.kwargs(changed_only=True) == {
+        "prompt": "x", "guidance_scale": 3, "safety_checker": True, "seed": 42,
+        "base64_output": True, "transport": "base64", "crop_to_mask": True, "feather": 0}
+    assert InpaintRequest(prompt="x", seed=42, instant_response=True).payload() == {
         "prompt": "x", "samples": 1, "num_inference_steps": 30, "safety_checker": "no",
         "guidance_scale": 5, "strength": 0.7, "seed": 42, "instant_response": "true",
         "base64": "false"}
 
 
-def test_a_value_that_does_not_validate_is_kept_so_running_it_fails_loudly():
-    assert codegen.library_kwargs({"prompt": "x", "guidance_scale": 7})["guidance_scale"] == 7
-    assert '"guidance_scale": 7' in codegen.curl_script({"prompt": "x", "guidance_scale": 7})
+def test_a_request_cannot_carry_a_key_or_an_invalid_value():
+    """What code is generated from is a validated request: a bad value or a key never
+    reaches a snippet (the studio shows "fix the form first" instead)."""
+    for bad in ({"prompt": "x", "key": KEY}, {"prompt": "x", "api_key": KEY}):
+        with pytest.raises(ParameterError, match="unknown parameter"):
+            InpaintRequest.from_values(bad)
+    with pytest.raises(ParameterError, match="guidance_scale must be a whole number"):
+        InpaintRequest.from_values({"prompt": "x", "guidance_scale": 7})
+
+
+def test_offline_code_starts_the_bundled_server_itself():
+    request = InpaintRequest(prompt="x", seed=3)
+    snippet = codegen.python_snippet(request, base_url="http://127.0.0.1:45678/api",
+                                     offline=True)
+    assert "ModelsLabClient.offline()" in snippet and "45678" not in snippet
+    command = codegen.cli_command(request, base_url="http://127.0.0.1:45678/api",
+                                  offline=True)
+    assert "--offline" in command and "45678" not in command
 
 
 def test_markers_inside_values_are_not_substituted():
-    script = codegen.curl_script({"prompt": "__PARAMS__ __BASE__"}, base_url="http://h/__MASK__",
-                                 image="my photo __IMAGE__.png")
+    script = codegen.curl_script(InpaintRequest(prompt="__PARAMS__ __BASE__"),
+                                 base_url="http://h/__MASK__", image="my photo __IMAGE__.png")
     assert "BASE=http://h/__MASK__\n" in script
     assert "IMAGE='my photo __IMAGE__.png'\n" in script
     assert '"prompt": "__PARAMS__ __BASE__"' in script
@@ -101,10 +117,10 @@ def test_markers_inside_values_are_not_substituted():
 def test_python_snippet_runs_and_saves_the_parameters(server, tmp_path):
     folder = workdir(tmp_path)
     prompt = hostile_prompt(folder)
-    values = {"prompt": prompt, "negative_prompt": "it's `blurry`", "seed": 77, "samples": 2,
-              "strength": 0.8, "num_inference_steps": 12, "crop_to_mask": True,
-              "mask_padding": 48, "feather": 4, "transport": "base64", "key": KEY}
-    snippet = codegen.python_snippet(values, base_url=server.base_url)
+    request = InpaintRequest(prompt=prompt, negative_prompt="it's `blurry`", seed=77,
+                             samples=2, strength=0.8, num_inference_steps=12,
+                             crop_to_mask=True, mask_padding=48, feather=4, transport="base64")
+    snippet = codegen.python_snippet(request, base_url=server.base_url)
     assert KEY not in snippet
     (folder / "snippet.py").write_text(snippet, encoding="utf-8")
     proc = subprocess.run([sys.executable, "snippet.py"], cwd=folder, env=env(),
@@ -127,9 +143,9 @@ def test_curl_script_runs_against_the_api(server, tmp_path, instant):
     assert shutil.which("curl"), "scripts/test installs curl"
     folder = workdir(tmp_path)
     prompt = hostile_prompt(folder)
-    values = {"prompt": prompt, "seed": 5, "strength": 0.9, "instant_response": instant,
-              "crop_to_mask": True, "api_key": KEY}
-    script = codegen.curl_script(values, base_url=server.base_url)
+    request = InpaintRequest(prompt=prompt, seed=5, strength=0.9, instant_response=instant,
+                             crop_to_mask=True)
+    script = codegen.curl_script(request, base_url=server.base_url)
     assert KEY not in script and "crop_to_mask" in script  # the note about library features
     (folder / "inpaint.sh").write_text(script, encoding="utf-8")
     proc = subprocess.run(["bash", "inpaint.sh"], cwd=folder, env=env(),
@@ -149,7 +165,7 @@ def test_curl_script_runs_against_the_api(server, tmp_path, instant):
 
 def test_curl_script_saves_base64_outputs_and_stops_on_errors(make_server, tmp_path):
     folder = workdir(tmp_path)
-    script = codegen.curl_script({"prompt": "x", "base64": "true"}, base_url=server_url(
+    script = codegen.curl_script(InpaintRequest(prompt="x", base64=True), base_url=server_url(
         make_server()))
     (folder / "b64.sh").write_text(script, encoding="utf-8")
     proc = subprocess.run(["bash", "b64.sh"], cwd=folder, env=env(), capture_output=True,
@@ -158,7 +174,7 @@ def test_curl_script_saves_base64_outputs_and_stops_on_errors(make_server, tmp_p
     assert proc.stdout == "result-1.png\n"
     assert Image.open(folder / "result-1.png").format == "PNG"
     locked = make_server(keys=frozenset({"another-key"}))
-    (folder / "denied.sh").write_text(codegen.curl_script({"prompt": "x"},
+    (folder / "denied.sh").write_text(codegen.curl_script(InpaintRequest(prompt="x"),
                                                           base_url=server_url(locked)))
     denied = subprocess.run(["bash", "denied.sh"], cwd=folder, env=env(), capture_output=True,
                             text=True, timeout=60)
@@ -173,9 +189,9 @@ def server_url(running) -> str:
 def test_cli_command_runs_with_a_hostile_prompt(server, tmp_path):
     folder = workdir(tmp_path)
     prompt = "-starts with a dash " + hostile_prompt(folder)
-    values = {"prompt": prompt, "seed": 11, "safety_checker": True, "samples": 1,
-              "paste_back": False, "transport": "base64", "key": KEY}
-    command = codegen.cli_command(values, base_url=server.base_url, out="cli.png")
+    request = InpaintRequest(prompt=prompt, seed=11, safety_checker=True, samples=1,
+                             paste_back=False, transport="base64")
+    command = codegen.cli_command(request, base_url=server.base_url, out="cli.png")
     assert KEY not in command and "--no-paste-back" in command
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()

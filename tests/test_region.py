@@ -150,7 +150,7 @@ def test_full_resolution_edit_keeps_every_unpainted_pixel(server, big_photo, cro
     inside = np.asarray(mask) > 0
     assert np.abs(a[inside].astype(int) - b[inside]).mean() > 3
     if crop:  # only the area around the mask was sent, at the API's size
-        assert result.request["width"] <= 1024 and result.request["height"] <= 1024
+        assert result.sent["width"] <= 1024 and result.sent["height"] <= 1024
         assert len(result.regions) == 1 and result.parameters["mode"] == "masked"
     else:
         assert result.parameters["mode"] == "whole"

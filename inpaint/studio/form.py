@@ -7,6 +7,7 @@ from typing import Any
 
 from ..errors import ParameterError
 from ..params import BY_NAME, OPTIONS_BY_NAME, check_options, normalise_seed
+from ..request import InpaintRequest
 from ..ui_spec import RANDOM_SEED
 
 TRANSPORTS = ("upload", "base64")
@@ -127,6 +128,12 @@ class Form:
             "webhook": self.webhook or None,
             "track_id": self.track_id,
         }
+
+    def request(self) -> InpaintRequest:
+        """The typed request this form describes (validated: a bad value is refused)."""
+        width, height = self.size()
+        return InpaintRequest.from_values({
+            **self.client_kwargs(), "width": width, "height": height, **self.options()})
 
     def request_values(self) -> dict[str, Any]:
         """The request as ``inpaint.codegen`` shows it: API fields, options, transport."""

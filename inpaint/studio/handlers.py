@@ -15,7 +15,7 @@ from typing import Any
 import gradio as gr
 from PIL import Image
 
-from .. import codegen, editor, masks, metadata
+from .. import editor, masks, metadata
 from ..client import InpaintResult, ModelsLabClient, ProgressEvent
 from ..errors import (
     InputImageError,
@@ -27,6 +27,7 @@ from ..errors import (
     ParameterError,
 )
 from ..http import Scrubber
+from . import codegen
 from .backend import BACKEND_LABELS, Backend
 from .form import (
     AREA_WHOLE,
@@ -242,13 +243,9 @@ class Studio:
 
             def call(on_progress: Callable[[ProgressEvent], None],
                      cancel: Callable[[], bool]) -> InpaintResult:
-                result = client.fetch_result(job_id, progress=on_progress, cancel=cancel,
-                                             max_wait=self.settings.max_wait)
-                if placement is not None:  # sent from here: put back like any result
-                    result.images = placement.put_back(result.images)
-                    result.parameters.update(paste_back=placement.paste_back,
-                                             output_size=list(result.images[0].size))
-                return result
+                placing = placement.fetch_kwargs() if placement is not None else {}
+                return client.fetch_result(job_id, progress=on_progress, cancel=cancel,
+                                           max_wait=self.settings.max_wait, **placing)
 
             yield from self._run_job(call, client, progress, stop, scrub, started, form=None,
                                      mode=mode, fetched_job=job_id)
@@ -412,7 +409,7 @@ class Studio:
         info = {
             "job_id": result.id,
             "backend": mode,
-            "request": scrub(result.request) if result.request else "(fetched by job id)",
+            "request": scrub(result.sent) if result.sent else "(fetched by job id)",
             "response_meta": scrub(result.meta),
             "output_urls": scrub(result.output_urls),
         }
@@ -473,11 +470,16 @@ class Studio:
         except ModelsLabError as exc:
             note = f"# Fix the form first: {describe_error(exc)}"
             return note, note, note
+        try:
+            request = form.request()
+        except ModelsLabError as exc:
+            note = f"# Fix the form first: {describe_error(exc)}"
+            return note, note, note
         base_url = self.backend.base_url_for(session_key)
-        request = form.request_values()
-        return (codegen.python_snippet(request, base_url=base_url),
+        offline = self.backend.mode_for(session_key) == "offline"
+        return (codegen.python_snippet(request, base_url=base_url, offline=offline),
                 codegen.curl_script(request, base_url=base_url),
-                codegen.cli_command(request, base_url=base_url))
+                codegen.cli_command(request, base_url=base_url, offline=offline))
 
     # -- results --------------------------------------------------------------
     def select_result(self, last_run: dict[str, Any] | None,

@@ -15,7 +15,7 @@ from typing import Any
 from PIL import Image
 
 from .. import images as imgs
-from .. import metadata, region
+from .. import metadata
 
 
 # -- results on disk ------------------------------------------------------------
@@ -32,13 +32,11 @@ class Placement:
     paste_back: bool
     feather: int
 
-    def put_back(self, results: list[Image.Image]) -> list[Image.Image]:
-        """The results of a job fetched later, pasted into the photo like any other."""
-        with Image.open(self.image) as photo, Image.open(self.mask) as mask:
-            original, full_mask = photo.convert("RGB"), mask.convert("L")
-        box = region.Box(*self.box) if self.box else None
-        return [region.place(original, img, full_mask, box=box, blend=self.paste_back,
-                             feather=self.feather) for img in results]
+    def fetch_kwargs(self) -> dict[str, Any]:
+        """``ModelsLabClient.fetch_result`` keywords that put a job fetched later back into
+        its photo, by the library's one put-back rule."""
+        return {"image": self.image, "mask": self.mask, "box": self.box,
+                "paste_back": self.paste_back, "feather": self.feather}
 
 
 class OutputStore:

@@ -12,14 +12,8 @@ from __future__ import annotations
 import shutil
 from typing import TextIO
 
-from .client import ProgressEvent
+from ..progress import ProgressEvent, describe, overall_fraction
 
-# Rough share of the whole run at which each stage starts; the queued stage
-# fills the gap up to "downloading" with the client's own eta-based fraction.
-STAGE_START = {
-    "preparing": 0.02, "region": 0.05, "uploading": 0.08, "submitting": 0.15,
-    "queued": 0.2, "downloading": 0.92, "done": 1.0,
-}
 BAR_WIDTH = 24
 
 
@@ -57,10 +51,7 @@ class ProgressBar:
     # -- rendering ------------------------------------------------------------
     def _text(self, event: ProgressEvent, *, with_eta: bool = True) -> str:
         prefix = f"{self.label}: " if self.label else ""
-        text = f"{prefix}{event.message}"
-        if with_eta and event.eta is not None and event.stage == "queued":
-            text += f", about {event.eta:.0f} s left"
-        return text
+        return prefix + (describe(event) if with_eta else event.message)
 
     def _draw(self, event: ProgressEvent) -> None:
         share = overall_fraction(event)
@@ -77,11 +68,3 @@ class ProgressBar:
         self.stream.write(text + "\n")
         self.stream.flush()
 
-
-def overall_fraction(event: ProgressEvent) -> float:
-    """The event's place in the whole run, 0..1, for the bar."""
-    start = STAGE_START.get(event.stage, 0.0)
-    if event.stage == "queued" and event.fraction is not None:
-        end = STAGE_START["downloading"]
-        return start + (end - start) * max(0.0, min(1.0, event.fraction))
-    return start

@@ -1,0 +1,101 @@
+"""``python -m inpaint``: inpainting from the command line, one photo or a folder.
+
+Modules: ``parser`` (flags generated from the parameter specification, exit
+codes), ``args`` (checks before anything is sent, the ``InpaintRequest``),
+``runner`` (backend, Ctrl-C, one photo, a folder, a fetch), ``batch`` (folder
+mode's photo/mask pairing), ``progressbar`` (the stderr display).
+
+Without ``MODELSLAB_API_KEY`` (or with ``--offline``) the bundled local server
+runs inside this process, as in the studio's offline mode. stdout carries only
+the paths of the PNGs written, one per line.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TextIO
+
+from ..errors import ParameterError
+from . import batch
+from .args import UsageError, check_args, is_url, request_from
+from .parser import (
+    EXIT_API,
+    EXIT_AUTH,
+    EXIT_CODES,
+    EXIT_INTERRUPTED,
+    EXIT_USAGE,
+    PROG,
+    build_parser,
+    flag_name,
+)
+from .runner import (
+    Backend,
+    Context,
+    Interrupt,
+    NoKeyError,
+    exit_code_for,
+    run_fetch,
+    run_folder,
+    run_one,
+    single_output,
+)
+
+__all__ = ["EXIT_CODES", "build_parser", "exit_code_for", "flag_name", "main", "request_from"]
+
+
+def main(argv: list[str] | None = None, *, stdout: TextIO | None = None,
+         stderr: TextIO | None = None) -> int:
+    """Run the command line; returns the exit code (see ``EXIT_CODES``)."""
+    out, err = stdout or sys.stdout, stderr or sys.stderr
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not any((args.image, args.mask, args.out, args.fetch)):
+        parser.print_usage(err)
+        print(f"error: nothing to do: see {PROG} --help", file=err)
+        return EXIT_USAGE
+    try:
+        check_args(args)
+        request = request_from(args) if args.fetch is None else None
+        folder = args.fetch is None and not is_url(args.image) and Path(args.image).is_dir()
+        pairs: list[batch.Pair] = []
+        if folder:
+            pairs = batch.plan(Path(args.image), Path(args.mask), Path(args.out))
+            if not pairs:
+                raise UsageError(f"no photos (png, jpg, jpeg, webp) in {args.image}")
+        elif args.fetch is None and not is_url(args.mask) and Path(args.mask).is_dir():
+            found = batch.find_mask(Path(args.image), Path(args.mask))
+            if found is None:
+                raise UsageError(f"no mask for {args.image} in {args.mask}")
+            args.mask = str(found)
+    except (UsageError, ParameterError) as exc:
+        print(f"error: {exc}", file=err)
+        return EXIT_USAGE
+    from dotenv import find_dotenv, load_dotenv
+
+    load_dotenv(find_dotenv(usecwd=True))
+    needed = not folder or any(p.mask is not None for p in pairs)
+    backend: Backend | None = None
+    try:
+        with Interrupt(err) as interrupt:  # installed first: Ctrl-C at any point is handled
+            try:
+                backend = Backend(args, err) if needed else None
+            except NoKeyError as exc:
+                print(f"error: {exc}", file=err)
+                return EXIT_AUTH
+            except (OSError, RuntimeError) as exc:
+                print(f"error: the local server could not start: {exc}", file=err)
+                return EXIT_API
+            ctx = Context(args, backend, interrupt, out, err)
+            if args.fetch is not None:
+                return run_fetch(ctx, args.fetch, Path(args.out))
+            assert request is not None
+            if folder:
+                return run_folder(ctx, request, pairs)
+            return run_one(ctx, request, args.image, args.mask, single_output(args))
+    except KeyboardInterrupt:
+        print("error: interrupted", file=err)
+        return EXIT_INTERRUPTED
+    finally:
+        if backend is not None:
+            backend.close()

@@ -1,0 +1,220 @@
+"""The edit pipeline: inputs -> what to send -> jobs -> results put back into the photo.
+
+``ModelsLabClient.inpaint`` is this pipeline with the client's transport; the
+studio, the command line and ``fetch_result`` all end in ``put_back``, the one
+rule for putting a job's images back into the photo they were cut from.
+
+Steps:
+
+1. **prepare**: the photo and mask as they are sent. Whole-picture mode decodes
+   the photo at (about) the size sent; "only masked" mode reads it at full
+   size and cuts regions (``region.plan_regions``).
+2. **run**: one job per region (or one for the whole picture), each within a
+   job slot, all with one seed so the edit is reproducible.
+3. **put back**: each sample placed into the full-size photo (``region.place``).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future
+from dataclasses import dataclass
+from typing import Any
+
+from PIL import Image
+
+from . import images as imgs
+from . import masks
+from .contract import MAX_SIDE
+from .errors import JobCancelledError, JobError, ModelsLabError, ParameterError
+from .progress import CancelHook, ProgressCallback, notifier
+from .region import Box, Region, cut, place
+from .region import plan_regions as plan_boxes
+from .request import InpaintRequest
+
+
+@dataclass(frozen=True)
+class Send:
+    """One request's images (PIL images, or URLs for transport "url") and its region."""
+
+    image: Any
+    mask: Any
+    region: Region | None = None
+
+    @property
+    def box(self) -> Box | None:
+        return self.region.box if self.region is not None else None
+
+
+# -- sizes ----------------------------------------------------------------------------------
+def send_size(size: tuple[int, int], width: int | None = None, height: int | None = None
+              ) -> tuple[int, int]:
+    """The size a whole picture of ``size`` is sent at: the one asked for, or fitted.
+
+    Both given: exactly that. One given: the other follows the photo's aspect
+    (multiples of 8, within the API's maximum). Neither: the photo fitted
+    within 1024 x 1024 in multiples of 8. The local server applies the same
+    rule to a request that leaves them out (``images.output_size``).
+    """
+    return imgs.output_size(size, width, height)
+
+
+# -- reading the inputs ---------------------------------------------------------------------
+Fetch = Callable[[str], bytes]
+
+
+def full_inputs(image: Any, mask: Any, *, soft: bool, fetch: Fetch | None = None
+                ) -> tuple[Image.Image, Image.Image]:
+    """The photo upright at its own full size, and the mask aligned to it.
+
+    ``soft`` keeps a mask's greys (a feathered mask sent as it is); otherwise it
+    is binarised. An empty mask is refused with the plain "paint the area".
+    """
+    original = imgs.to_rgb(imgs.load_image(image, what="image", fetch=fetch))
+    raw_mask = imgs.upright(imgs.load_image(mask, what="mask", fetch=fetch))
+    if soft:
+        full = raw_mask.convert("L")
+        if full.size != original.size:
+            full = full.resize(original.size, Image.Resampling.BILINEAR)
+    else:
+        full = masks.to_binary_mask(raw_mask, original.size)
+    masks.require_painted(full)
+    return original, full
+
+
+def prepare_whole(image: Any, mask: Any, width: int | None = None, height: int | None = None,
+                  *, soft: bool = False, fetch: Fetch | None = None
+                  ) -> tuple[Image.Image, Image.Image]:
+    """The exact whole-picture image and mask that are sent, at the size sent.
+
+    A large JPEG is decoded at a reduced DCT scale (never below the size sent),
+    several times faster than decoding every pixel only to scale them away.
+    """
+    img = imgs.to_rgb(imgs.load_image(image, what="image", fetch=fetch,
+                                      reduce_for=lambda size: send_size(size, width, height)))
+    raw_mask = imgs.upright(imgs.load_image(mask, what="mask", fetch=fetch))
+    size = send_size(img.size, width, height)
+    img = imgs.resize_to(img, size)
+    if soft:
+        msk = raw_mask.convert("L")
+        if msk.size != size:
+            msk = msk.resize(size, Image.Resampling.BILINEAR)
+    else:
+        msk = masks.to_binary_mask(raw_mask, size)
+    masks.require_painted(msk)
+    return img, msk
+
+
+def plan_regions(original: Image.Image, full_mask: Image.Image, request: InpaintRequest, *,
+                 soft: bool = False) -> list[Send]:
+    """\"Only masked\" mode: one ``Send`` per region of the photo (see ``region``)."""
+    limit = (int(request.width or MAX_SIDE), int(request.height or MAX_SIDE))
+    regions = plan_boxes(full_mask, padding=request.mask_padding,
+                         feather=request.feather if request.paste_back else 0, limit=limit)
+    return [Send(*cut(original, full_mask, r, soft=soft), r) for r in regions]
+
+
+def url_send(image: Any, mask: Any) -> Send:
+    """Transport "url": the caller's own URLs, passed through unchanged."""
+    for name, value in (("image", image), ("mask", mask)):
+        if not imgs.is_url(value):
+            raise ParameterError(
+                f'transport="url" needs the {name} as an http(s) URL '
+                f'(use "upload" or "base64" for files and images)', field=name)
+    return Send(image, mask)
+
+
+def in_background(func: Callable[..., Any], *args: Any, **kwargs: Any) -> Future[Any]:
+    """Run ``func`` on a daemon thread; its result (or exception) comes from the future.
+
+    The full-size photo that paste-back needs is read this way while the job
+    is uploaded and queued.
+    """
+    future: Future[Any] = Future()
+
+    def run() -> None:
+        try:
+            future.set_result(func(*args, **kwargs))
+        except BaseException as exc:  # handed to whoever asks for the result
+            future.set_exception(exc)
+
+    threading.Thread(target=run, name="inpaint-full-size", daemon=True).start()
+    return future
+
+
+# -- running the jobs -----------------------------------------------------------------------
+RunOne = Callable[[Send, InpaintRequest], Any]
+
+
+def run_sends(sends: Sequence[Send], request: InpaintRequest, run_one: RunOne, *,
+              progress: ProgressCallback | None = None,
+              cancel: CancelHook | None = None) -> list[Any]:
+    """Run one job per ``Send`` in order; all share one seed (the first job's if random).
+
+    When a later region fails, the error raised says which region, carries its
+    box (to fetch it later) and names the jobs already finished (paid for).
+    """
+    notify = notifier(progress)
+    outputs: list[Any] = []
+    for index, send in enumerate(sends):
+        if len(sends) > 1:
+            notify("region", f"Region {index + 1} of {len(sends)}", fraction=index / len(sends))
+        if outputs and request.seed is None and outputs[0].seed is not None:
+            request = request.replace(seed=outputs[0].seed)  # one seed for every region
+        if cancel is not None and cancel() and index > 0:
+            raise JobCancelledError("Cancelled before the next region was sent: the earlier "
+                                    "ones finished.", completed_jobs=_ids(outputs))
+        try:
+            outputs.append(run_one(send, request))
+        except ModelsLabError as exc:
+            raise _in_context(exc, send, index, len(sends), outputs) from exc
+    return outputs
+
+
+def _ids(outputs: list[Any]) -> tuple[Any, ...]:
+    return tuple(o.id for o in outputs if o.id is not None)
+
+
+def _in_context(exc: ModelsLabError, send: Send, index: int, total: int,
+                done: list[Any]) -> ModelsLabError:
+    """The error of region ``index`` with what it needs to be collected later."""
+    changes: dict[str, Any] = {}
+    if isinstance(exc, JobError):
+        if send.box is not None:
+            changes["region"] = send.box.as_tuple()
+        changes["completed_jobs"] = _ids(done)
+    if not done:
+        return exc.evolve(**changes) if changes else exc
+    ids = ", ".join(str(i) for i in _ids(done))
+    plural = len(done) > 1
+    message = (f"{exc.message} (Region {index + 1} of {total}; the earlier "
+               f"region{'s' if plural else ''} finished as job{'s' if plural else ''} {ids}.)")
+    return exc.evolve(message, **changes)
+
+
+# -- putting back ---------------------------------------------------------------------------
+def put_back(original: Image.Image | None, mask: Image.Image | None,
+             samples: Sequence[Sequence[Image.Image]],
+             boxes: Sequence[Box | None], *, paste_back: bool, feather: int
+             ) -> list[Image.Image]:
+    """The finished images of an edit: each job's samples placed into the photo.
+
+    ``samples[j]`` are job ``j``'s images, ``boxes[j]`` where job ``j`` was cut
+    from (None: the whole picture). Sample ``i`` of the edit takes sample ``i``
+    of every job (the last one when a job returned fewer). Without the
+    original (whole picture, no paste-back) the API's images are returned.
+    """
+    count = max(len(s) for s in samples)
+    if original is None:
+        first = samples[0]
+        return [first[min(i, len(first) - 1)] for i in range(count)]
+    images = []
+    for i in range(count):
+        canvas = original
+        for job_samples, box in zip(samples, boxes, strict=True):
+            sample = job_samples[min(i, len(job_samples) - 1)]
+            canvas = place(canvas, sample, mask, box=box, blend=paste_back,
+                                  feather=feather)
+        images.append(canvas)
+    return images

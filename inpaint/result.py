@@ -1,0 +1,119 @@
+"""The outcome of an edit: its images, the jobs that made them, and its recipe.
+
+An ``InpaintResult`` is built once, complete, and not changed afterwards. What
+the API echoed (``meta``) and what was sent (``sent``) belong to its jobs;
+``parameters`` is what a saved PNG records so that the edit can be repeated.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from PIL import Image
+
+from . import metadata
+from .job import JobOutput
+from .request import InpaintRequest
+
+
+@dataclass(frozen=True)
+class InpaintResult:
+    """A finished edit. ``images`` have the photo's size when pasted back or cut by region."""
+
+    images: list[Image.Image]
+    jobs: tuple[JobOutput, ...]
+    parameters: dict[str, Any] = field(default_factory=dict)
+    request: InpaintRequest | None = None
+    regions: tuple[tuple[int, int, int, int], ...] = ()
+
+    # -- what the first job says (the only one, unless "only masked" split the edit) --
+    @property
+    def id(self) -> int | str | None:
+        return self.jobs[0].id if self.jobs else None
+
+    @property
+    def job_ids(self) -> list[int | str]:
+        return [job.id for job in self.jobs if job.id is not None]
+
+    @property
+    def seed(self) -> int | None:
+        return self.jobs[0].seed if self.jobs else None
+
+    @property
+    def generation_time(self) -> float | None:
+        times = [job.generation_time for job in self.jobs if job.generation_time is not None]
+        return sum(times) if times else None
+
+    @property
+    def meta(self) -> dict[str, Any]:
+        return self.jobs[0].meta if self.jobs else {}
+
+    @property
+    def sent(self) -> dict[str, Any]:
+        """What the first job's request carried (key removed, data URIs shortened)."""
+        return self.jobs[0].sent if self.jobs else {}
+
+    @property
+    def output_urls(self) -> list[str]:
+        return [url for job in self.jobs for url in job.output_urls]
+
+    @property
+    def nsfw_content_detected(self) -> bool | None:
+        return any(bool(job.nsfw_content_detected) for job in self.jobs) or None
+
+    @property
+    def status(self) -> str:
+        return "success"
+
+    def save(self, path: str | os.PathLike[str]) -> list[Path]:
+        """Write every image as PNG with its parameters in text chunks.
+
+        One image goes to ``path`` itself; several go to ``name-1.png``,
+        ``name-2.png``, ... beside it. Returns the paths written.
+        """
+        target = Path(path)
+        if target.suffix.lower() != ".png":
+            target = target.with_suffix(".png")
+        written = []
+        for number, image in enumerate(self.images, 1):
+            out = target if len(self.images) == 1 else target.with_name(
+                f"{target.stem}-{number}.png")
+            params = {**self.parameters, "sample": number if len(self.images) > 1 else None}
+            written.append(metadata.save_png(image, out, params))
+        return written
+
+
+def edit_parameters(request: InpaintRequest, jobs: Sequence[JobOutput],
+                    images: Sequence[Image.Image], regions: Sequence[tuple[int, ...]],
+                    base_url: str) -> dict[str, Any]:
+    """What a saved image of an edit records: the request, the seed used, the sizes."""
+    recorded = request.recorded()
+    sent = jobs[0].sent if jobs else {}
+    seed = jobs[0].seed if jobs and jobs[0].seed is not None else request.seed
+    recorded.update(
+        seed=seed, width=sent.get("width", request.width),
+        height=sent.get("height", request.height),
+        output_size=list(images[0].size) if images else None,
+        regions=[list(b) for b in regions] or None,
+        request_id=",".join(str(j.id) for j in jobs if j.id is not None) or None,
+        backend=urlsplit(base_url).netloc,
+    )
+    return recorded
+
+
+def fetched_parameters(job: JobOutput, base_url: str, *, placed: bool = False,
+                       paste_back: bool = True,
+                       images: Sequence[Image.Image] = ()) -> dict[str, Any]:
+    """What is known of a job fetched by id: what the API echoes, the seed, the id."""
+    recorded = {name: job.meta.get(name) for name in metadata.RECORDED if name in job.meta}
+    recorded.update(seed=job.seed, request_id=str(job.id),
+                    backend=urlsplit(base_url).netloc)
+    if placed:
+        recorded.update(paste_back=paste_back,
+                        output_size=list(images[0].size) if images else None)
+    return recorded
