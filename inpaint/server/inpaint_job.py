@@ -35,7 +35,7 @@ SEED_LIMIT = 2**32
 ENGINE_NOTE = "classical OpenCV inpainting; the prompt does not steer the fill"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class InpaintPlan:
     """A validated inpaint request with its inputs decoded and its choices made."""
 
@@ -50,7 +50,8 @@ class InpaintPlan:
     @classmethod
     def read(cls, body: dict[str, Any], params: dict[str, Any],
              config: ServerConfig) -> InpaintPlan:
-        """Decode or download both images (400 on failure) and settle size and seed."""
+        """Every slow or failing step (downloads, decoding) happens here, inside the
+        caller's queue reservation and before the job exists."""
         inline_ok = params["base64"] == "true"
 
         def image(field: str) -> Image.Image:
@@ -73,7 +74,7 @@ class InpaintPlan:
         return self.width * self.height * self.samples / 1e6
 
     def meta(self) -> dict[str, Any]:
-        """What every answer about the job echoes (the keys in this order)."""
+        """Built once: inpaint, fetch and the webhook all echo this same dict."""
         params = self.params
         return {
             "prompt": params["prompt"],
@@ -116,7 +117,7 @@ class InpaintPlan:
         )
 
     def work(self, storage: Storage, fail_marker: str | None) -> Callable[[Job], None]:
-        """What the pool runs: the engine, then each output written (atomically)."""
+        """A closure for the pool: ``JobManager`` knows no images, it calls ``work(job)``."""
         prompt = self.params["prompt"]
 
         def run(job: Job) -> None:
@@ -133,7 +134,7 @@ class InpaintPlan:
 
 def start_inpaint_job(state: ServerState, reservation: Reservation, body: dict[str, Any],
                       params: dict[str, Any], owner: str, root_url: str) -> Job:
-    """Read the request's images, then queue its job on ``reservation``'s slot."""
+    """The job takes an id only once its images are read (see the module docstring)."""
     plan = InpaintPlan.read(body, params, state.config)
     jobs = state.jobs
     job = plan.job(jobs.next_id(), owner, root_url, jobs.expected_seconds(plan.megapixels))
