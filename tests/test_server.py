@@ -105,6 +105,22 @@ def test_random_seed_is_reported_and_a_given_seed_reproduces(server, examples):
     assert not np.array_equal(np.asarray(open_png(images[0])), np.asarray(open_png(third)))
 
 
+def test_meta_echoes_the_request_as_understood_in_a_fixed_order(server, examples):
+    answer = post(server, "inpaint", body(examples, width=None, height=200, track_id=7)).json()
+    meta = answer["meta"]
+    assert list(meta) == [
+        "prompt", "negative_prompt", "init_image", "mask_image", "width", "height", "W", "H",
+        "samples", "num_inference_steps", "guidance_scale", "strength", "safety_checker",
+        "seed", "base64", "instant_response", "webhook", "track_id", "engine",
+        "engine_methods", "engine_note",
+    ]
+    assert meta["height"] == meta["H"] == 200 and meta["width"] == meta["W"]
+    assert meta["width"] % 8 == 0 and meta["track_id"] == 7 and meta["webhook"] is None
+    assert meta["base64"] == "false" and meta["instant_response"] == "false"
+    assert len(meta["engine_methods"]) == meta["samples"] == 1
+    assert "prompt does not steer" in meta["engine_note"]
+
+
 def test_base64_output_is_png_data_uris(server, examples):
     answer = post(server, "inpaint", body(examples, base64="true", samples=2)).json()
     assert answer["status"] == "success"

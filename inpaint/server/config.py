@@ -42,7 +42,7 @@ class ServerConfig:
     latency: float = 0.0
     queue_limit: int = 5
     sync_threshold: float = 3.0
-    storage_dir: str | os.PathLike | None = None
+    storage_dir: str | os.PathLike[str] | None = None
     workers: int = 2
     fetch_timeout: float = 15.0
     max_fetch_bytes: int = MAX_INPUT_BYTES

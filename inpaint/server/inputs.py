@@ -28,6 +28,7 @@ from typing import Any
 import requests
 from PIL import Image, ImageOps
 
+from ..contract import MAX_SIDE
 from ..errors import InputImageError
 from ..images import (
     decode_base64_payload,
@@ -38,7 +39,6 @@ from ..images import (
     open_image_bytes,
 )
 from ..masks import to_binary_mask
-from ..params import MAX_SIDE
 from .responses import ApiError
 
 FETCH_FAILED = "Unable to fetch image from provided URL"
@@ -138,13 +138,13 @@ def mask_for_engine(mask: Image.Image) -> Image.Image:
 def output_size(width: int | None, height: int | None,
                 init_size: tuple[int, int]) -> tuple[int, int]:
     init_w, init_h = init_size
-    if width is None and height is None:
-        return fit_size(init_w, init_h)
-    if width is None:
+    if width is not None and height is not None:
+        return int(width), int(height)
+    if height is not None:
         return _multiple_of_8(height * init_w / init_h), int(height)
-    if height is None:
+    if width is not None:
         return int(width), _multiple_of_8(width * init_h / init_w)
-    return int(width), int(height)
+    return fit_size(init_w, init_h)
 
 
 def _multiple_of_8(value: float) -> int:

@@ -182,9 +182,10 @@ class JobManager:
         else:
             self._learn(engine_seconds, job.megapixels)
             self._finish(job, "success")
-        if job.webhook and webhook_payload is not None and not self._stopping.is_set():
+        url = job.webhook
+        if url and webhook_payload is not None and not self._stopping.is_set():
             try:
-                self._hooks.submit(self._deliver, job, webhook_payload)
+                self._hooks.submit(self._deliver, job, url, webhook_payload)
             except RuntimeError:
                 job.webhook_status = "failed (server stopping)"
 
@@ -207,10 +208,11 @@ class JobManager:
             self._seconds_per_megapixel = 0.7 * self._seconds_per_megapixel + 0.3 * rate
 
     # -- webhooks -------------------------------------------------------------
-    def _deliver(self, job: Job, webhook_payload: Callable[[Job], dict[str, Any]]) -> None:
+    def _deliver(self, job: Job, url: str,
+                 webhook_payload: Callable[[Job], dict[str, Any]]) -> None:
         try:
             payload = webhook_payload(job)
-            response = requests.post(job.webhook, json=payload, timeout=self.webhook_timeout)
+            response = requests.post(url, json=payload, timeout=self.webhook_timeout)
         except requests.RequestException as exc:
             job.webhook_status = f"failed ({type(exc).__name__})"
         except Exception:

@@ -17,6 +17,7 @@ from typing import Any
 
 from fastapi.responses import JSONResponse
 
+from .. import contract
 from ..images import to_data_uri
 from .jobs import Job
 from .storage import GENERATIONS, Storage
@@ -49,7 +50,7 @@ def error_response(status_code: int, message: str, *, extra: dict[str, Any] | No
 
 
 def fetch_url(root_url: str, job_id: int) -> str:
-    return f"{root_url.rstrip('/')}/api/v6/image_editing/fetch/{job_id}"
+    return root_url.rstrip("/") + contract.server_path(f"{contract.FETCH}/{job_id}")
 
 
 def output_urls(job: Job, root_url: str) -> list[str]:
@@ -81,6 +82,11 @@ def success_body(job: Job, storage: Storage, root_url: str) -> dict[str, Any]:
         "tip": TIP,
         "meta": job.meta,
     }
+
+
+def finished_body(job: Job, storage: Storage, root_url: str) -> dict[str, Any]:
+    """A job that has ended, as inpaint and fetch both answer it."""
+    return success_body(job, storage, root_url) if job.status == "success" else failure_body(job)
 
 
 def processing_body(job: Job, root_url: str, eta: int) -> dict[str, Any]:

@@ -23,6 +23,8 @@ import threading
 import time
 from pathlib import Path
 
+# The URL path the files are served under (``routes.files`` mounts it).
+FILES_PATH = "/files"
 GENERATIONS = "generations"
 UPLOADS = "uploads"
 FOLDERS = (GENERATIONS, UPLOADS)
@@ -43,7 +45,8 @@ MEDIA_TYPES = {
 class Storage:
     """A folder of served files. Thread-safe; names are never reused."""
 
-    def __init__(self, root: str | os.PathLike | None = None, ttl: float = DEFAULT_TTL) -> None:
+    def __init__(self, root: str | os.PathLike[str] | None = None,
+                 ttl: float = DEFAULT_TTL) -> None:
         self._owned = root is None
         self.root = Path(tempfile.mkdtemp(prefix="inpaint-server-")) if root is None else Path(root)
         self.ttl = ttl
@@ -63,7 +66,7 @@ class Storage:
 
     @staticmethod
     def url(root_url: str, folder: str, name: str) -> str:
-        return f"{root_url.rstrip('/')}/files/{folder}/{name}"
+        return f"{root_url.rstrip('/')}{FILES_PATH}/{folder}/{name}"
 
     # -- writing ----------------------------------------------------------
     def write(self, folder: str, name: str, data: bytes) -> Path:
