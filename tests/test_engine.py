@@ -9,7 +9,7 @@ import pytest
 from PIL import Image, ImageDraw
 
 from inpaint.server.engine import inpaint_image, methods_for
-from inpaint.server.inputs import mask_for_engine, output_size
+from inpaint.server.inputs import mask_for_engine
 
 
 def scene(size: tuple[int, int] = (240, 160), seed: int = 0) -> Image.Image:
@@ -170,17 +170,3 @@ def test_opaque_mask_keeps_grey_edges():
     grey = Image.new("RGB", (10, 10), (0, 0, 0))
     grey.putpixel((5, 5), (128, 128, 128))
     assert np.asarray(mask_for_engine(grey))[5, 5] == 128
-
-
-@pytest.mark.parametrize(
-    ("width", "height", "init", "expected"),
-    [
-        (None, None, (451, 300), (448, 296)),
-        (None, None, (2048, 1024), (1024, 512)),
-        (512, None, (400, 200), (512, 256)),
-        (None, 300, (400, 200), (600, 300)),
-        (320, 200, (451, 300), (320, 200)),
-    ],
-)
-def test_output_size(width, height, init, expected):
-    assert output_size(width, height, init) == expected

@@ -149,3 +149,17 @@ def test_prepare_honours_one_given_side():
     mask = Image.new("L", (600, 400), 255)
     assert client.prepare(image, mask, width=300)[2:] == (300, 200)
     assert client.prepare(image, mask, width=512, height=512)[2:] == (512, 512)
+
+
+@pytest.mark.parametrize(
+    ("width", "height", "init", "expected"),
+    [
+        (None, None, (451, 300), (448, 296)),
+        (None, None, (2048, 1024), (1024, 512)),
+        (512, None, (400, 200), (512, 256)),
+        (None, 300, (400, 200), (600, 300)),
+        (320, 200, (451, 300), (320, 200)),
+    ],
+)
+def test_output_size_one_rule_for_client_and_server(width, height, init, expected):
+    assert imgs.output_size(init, width, height) == expected

@@ -25,7 +25,8 @@ from PIL import Image
 from ..images import encode_png, to_rgb
 from .config import ServerConfig
 from .engine import ENGINE_NAME, inpaint_image, methods_for
-from .inputs import describe_image_field, mask_for_engine, output_size, read_image_field
+from ..images import output_size
+from .inputs import describe_image_field, mask_for_engine, read_image_field
 from .jobs import Job, JobFailure, Reservation
 from .responses import webhook_body
 from .state import ServerState
@@ -61,7 +62,7 @@ class InpaintPlan:
 
         init = to_rgb(image("init_image"))
         mask = mask_for_engine(image("mask_image"))
-        width, height = output_size(params["width"], params["height"], init.size)
+        width, height = output_size(init.size, params["width"], params["height"])
         seed = params["seed"] if params["seed"] is not None else secrets.randbelow(SEED_LIMIT)
         return cls(body, params, init, mask, width, height, seed)
 

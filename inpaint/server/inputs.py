@@ -30,6 +30,7 @@ from PIL import Image, ImageOps
 
 from ..contract import MAX_SIDE
 from ..errors import InputImageError
+from ..http import TooLarge, read_capped
 from ..images import (
     decode_base64_payload,
     fit_size,
@@ -82,16 +83,11 @@ def download(url: str, field: str, *, timeout: float, max_bytes: int) -> bytes:
                 raise ApiError(
                     400, f"{FETCH_FAILED} ({field}: the server answered HTTP "
                          f"{response.status_code})")
-            declared = response.headers.get("Content-Length")
-            if declared and declared.isdigit() and int(declared) > max_bytes:
-                raise ApiError(400, f"{field} is too large (limit {max_bytes // 2**20} MB)")
-            chunks, size = [], 0
-            for chunk in response.iter_content(64 * 1024):
-                size += len(chunk)
-                if size > max_bytes:
-                    raise ApiError(400, f"{field} is too large (limit {max_bytes // 2**20} MB)")
-                chunks.append(chunk)
-            return b"".join(chunks)
+            try:
+                return read_capped(response, max_bytes)
+            except TooLarge:
+                raise ApiError(400, f"{field} is too large (limit {max_bytes // 2**20} MB)") \
+                    from None
     except requests.Timeout:
         raise ApiError(400, f"{FETCH_FAILED} ({field}: timed out)") from None
     except requests.RequestException:
@@ -133,22 +129,6 @@ def mask_for_engine(mask: Image.Image) -> Image.Image:
         raise ApiError(400, "mask_image is all black: nothing would be repainted "
                             "(white = repaint)")
     return mask
-
-
-def output_size(width: int | None, height: int | None,
-                init_size: tuple[int, int]) -> tuple[int, int]:
-    init_w, init_h = init_size
-    if width is not None and height is not None:
-        return int(width), int(height)
-    if height is not None:
-        return _multiple_of_8(height * init_w / init_h), int(height)
-    if width is not None:
-        return int(width), _multiple_of_8(width * init_h / init_w)
-    return fit_size(init_w, init_h)
-
-
-def _multiple_of_8(value: float) -> int:
-    return int(min(MAX_SIDE, max(8, round(value / 8) * 8)))
 
 
 def describe_image_field(value: Any) -> Any:
