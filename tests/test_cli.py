@@ -22,7 +22,7 @@ from PIL import Image
 
 from inpaint import cli
 from inpaint.cli.batch import find_mask, plan
-from inpaint.progress import ProgressEvent
+from inpaint.cli.progressbar import ProgressBar
 from inpaint.errors import (
     APIConnectionError,
     AuthenticationError,
@@ -40,7 +40,7 @@ from inpaint.errors import (
 )
 from inpaint.metadata import read_parameters
 from inpaint.params import OPTIONS, PARAMS
-from inpaint.cli.progressbar import ProgressBar
+from inpaint.progress import ProgressEvent
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"

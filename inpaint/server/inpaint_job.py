@@ -22,10 +22,9 @@ from typing import Any
 
 from PIL import Image
 
-from ..images import encode_png, to_rgb
+from ..images import encode_png, output_size, to_rgb
 from .config import ServerConfig
 from .engine import ENGINE_NAME, inpaint_image, methods_for
-from ..images import output_size
 from .inputs import describe_image_field, mask_for_engine, read_image_field
 from .jobs import Job, JobFailure, Reservation
 from .responses import webhook_body

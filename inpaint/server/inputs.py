@@ -28,12 +28,10 @@ from typing import Any
 import requests
 from PIL import Image, ImageOps
 
-from ..contract import MAX_SIDE
 from ..errors import InputImageError
 from ..http import TooLarge, read_capped
 from ..images import (
     decode_base64_payload,
-    fit_size,
     is_data_uri,
     is_url,
     looks_like_base64_text,
