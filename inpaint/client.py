@@ -15,9 +15,6 @@ Without a key, ``ModelsLabClient.offline()`` starts the bundled local server
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
-from concurrent.futures import Future
-from contextlib import contextmanager
 from typing import Any
 
 from PIL import Image
@@ -26,15 +23,15 @@ from . import images as imgs
 from . import pipeline, region
 from .contract import DEFAULT_BASE_URL, normalise_base_url
 from .contract import endpoint as endpoint_url
-from .errors import InputImageError, JobCancelledError, ModelsLabError
+from .errors import InputImageError, ModelsLabError
 from .errors import ParameterError as ParameterError  # re-exported for older imports
 from .http import HttpSession, Scrubber
 from .job import DOWNLOAD_LIMIT_BYTES, Job, JobOutput
-from .pipeline import Send
 from .progress import CancelHook, ProgressCallback, ProgressEvent, notifier
 from .request import InpaintRequest, Transport, normalise, spec
 from .result import InpaintResult, edit_parameters, fetched_parameters
 from .slots import JobSlots
+from .submission import Submitter
 from .transport import ApiTransport, shorten_data_uris
 
 __all__ = ["DEFAULT_BASE_URL", "InpaintResult", "ModelsLabClient", "ProgressEvent",
@@ -70,25 +67,22 @@ class ModelsLabClient:
         self.base_url = normalise_base_url(
             base_url or os.environ.get("MODELSLAB_BASE_URL") or DEFAULT_BASE_URL)
         self.timeout = float(timeout)
-        self.max_wait = float(max_wait)
-        self.download_limit = download_limit
-        # Shared by clients of one key: held from submit until the job is
-        # collected, so preparing and downloading never count against the
-        # API's queue limit (the studio passes one to every client).
-        self.job_slots = job_slots
+        # ``job_slots`` is shared by clients of one key: held from submit until
+        # the job is collected (the studio passes one to every client).
         scrub = Scrubber(self._key)
         http = HttpSession(timeout=self.timeout, connect_timeout=connect_timeout,
                            max_retries=max_retries, scrub=scrub)
         self.transport = ApiTransport(self._key, self.base_url, http, scrub)
+        self.submitter = Submitter(self.transport, job_slots=job_slots,
+                                   max_wait=float(max_wait), download_limit=download_limit)
         self._server: Any = None  # the bundled server, for clients made by offline()
 
     @classmethod
     def offline(cls, *, latency: float = 0.0, **kwargs: Any) -> ModelsLabClient:
         """A client of the bundled local server, started now and stopped by ``close()``.
 
-        No key and no network: the fill is classical and ignores the prompt
-        (see the README's "offline engine"), but every parameter, status and
-        error behaves as the API's.
+        No key and no network: the fill is classical and ignores the prompt, but
+        every parameter, status and error behaves as the API's.
         """
         from .offline import OFFLINE_KEY, start_local_server
 
@@ -98,8 +92,8 @@ class ModelsLabClient:
         return client
 
     def __repr__(self) -> str:
-        shown = "set" if self._key else "missing"
-        return f"ModelsLabClient(base_url={self.base_url!r}, api_key=<{shown}>)"
+        return f"ModelsLabClient(base_url={self.base_url!r}, api_key=<" \
+               f"{'set' if self._key else 'missing'}>)"
 
     def __enter__(self) -> ModelsLabClient:
         return self
@@ -112,6 +106,14 @@ class ModelsLabClient:
         if self._server is not None:
             self._server.stop()
             self._server = None
+
+    @property
+    def max_wait(self) -> float:
+        return self.submitter.max_wait
+
+    @property
+    def job_slots(self) -> JobSlots | None:
+        return self.submitter.job_slots
 
     @property
     def has_key(self) -> bool:
@@ -162,10 +164,10 @@ class ModelsLabClient:
         """
         request = InpaintRequest(
             prompt=prompt, negative_prompt=negative_prompt, width=width, height=height,
-            samples=samples, num_inference_steps=num_inference_steps,
-            safety_checker=safety_checker, guidance_scale=guidance_scale, strength=strength,
-            seed=seed, transport=transport, instant_response=instant_response,
-            base64=base64_output, webhook=webhook, track_id=track_id,
+            samples=samples, num_inference_steps=num_inference_steps, strength=strength,
+            safety_checker=normalise(spec("safety_checker"), safety_checker), seed=seed,
+            guidance_scale=guidance_scale, transport=transport, base64=base64_output,
+            instant_response=instant_response, webhook=webhook, track_id=track_id,
             crop_to_mask=crop_to_mask, mask_padding=mask_padding, paste_back=paste_back,
             feather=feather)
         return self.run(image, mask, request, mask_is_final=mask_is_final,
@@ -178,9 +180,10 @@ class ModelsLabClient:
         self.transport.require_key()
         notify = notifier(progress)
         notify("preparing", "Preparing the image and mask")
-        sends, original, full_mask, full_size = self._sends(image, mask, request, mask_is_final)
+        sends, original, full_mask, full_size = pipeline.plan_sends(
+            image, mask, request, soft=mask_is_final, fetch=self._fetch_input)
         outputs: list[JobOutput] = pipeline.run_sends(
-            sends, request, lambda send, req: self._one_job(send, req, progress, cancel),
+            sends, request, lambda send, req: self.submitter.run(send, req, progress, cancel),
             progress=progress, cancel=cancel)
         if full_size is not None:
             original, full_mask = full_size.result()
@@ -193,77 +196,6 @@ class ModelsLabClient:
             parameters=edit_parameters(request, outputs, images, regions, self.base_url))
         notify("done", "Done", fraction=1.0, job_id=result.id)
         return result
-
-    def _sends(self, image: Any, mask: Any, request: InpaintRequest, soft: bool
-               ) -> tuple[list[Send], Image.Image | None, Image.Image | None,
-                          Future[tuple[Image.Image, Image.Image]] | None]:
-        """What to send, and the full-size photo and mask when they are needed later."""
-        fetch = self._fetch_input
-        if request.crop_to_mask:
-            original, full_mask = pipeline.full_inputs(image, mask, soft=soft, fetch=fetch)
-            sends = pipeline.plan_regions(original, full_mask, request, soft=soft)
-            return sends, original, full_mask, None
-        if request.transport == "url":
-            sends = [pipeline.url_send(image, mask)]
-        else:
-            sends = [Send(*pipeline.prepare_whole(image, mask, request.width, request.height,
-                                                  soft=soft, fetch=fetch))]
-        # The whole picture was sent from a reduced decode; the full-size photo that
-        # paste-back needs is read meanwhile, while the job is uploaded and queued.
-        later = pipeline.in_background(pipeline.full_inputs, image, mask, soft=soft,
-                                       fetch=fetch) if request.paste_back else None
-        return sends, None, None, later
-
-    def _one_job(self, send: Send, request: InpaintRequest, progress: ProgressCallback | None,
-                 cancel: CancelHook | None) -> JobOutput:
-        """Encode, send, wait for and download one request (one region)."""
-        notify = notifier(progress)
-        init_ref, mask_ref, request = self._references(send, request, notify, cancel)
-        payload = {**request.payload(), "init_image": init_ref, "mask_image": mask_ref}
-        if cancel is not None and cancel():
-            raise JobCancelledError("Cancelled before the job was sent: nothing was charged.")
-        with self._job_slot(notify, cancel):
-            notify("submitting", "Sending the job")
-            job = self._job(self.transport.submit(payload, cancel=cancel),
-                            sent=shorten_data_uris(payload))
-            job.wait(progress=progress, cancel=cancel)
-        return job.output(cancel=cancel, progress=progress)
-
-    def _references(self, send: Send, request: InpaintRequest, notify: Any,
-                    cancel: CancelHook | None) -> tuple[str, str, InpaintRequest]:
-        """The strings that name the images in the payload, and the request sized to them."""
-        if request.transport == "url":
-            return send.image, send.mask, request
-        request = request.replace(width=send.image.width, height=send.image.height)
-        img_bytes, img_mime = imgs.encode_for_upload(send.image)
-        mask_bytes = imgs.encode_mask(send.mask)
-        if request.transport == "base64":
-            return (imgs.to_data_uri(img_bytes, img_mime),
-                    imgs.to_data_uri(mask_bytes, "image/png"), request)
-        if cancel is not None and cancel():
-            raise JobCancelledError("Cancelled before anything was sent.")
-        notify("uploading", "Uploading the image and mask")
-        return (self.transport.upload(img_bytes, img_mime, cancel=cancel),
-                self.transport.upload(mask_bytes, "image/png", cancel=cancel), request)
-
-    def _job(self, answer: dict[str, Any], sent: dict[str, Any] | None = None) -> Job:
-        return Job(self.transport, answer, sent=sent, max_wait=self.max_wait,
-                   download_limit=self.download_limit)
-
-    @contextmanager
-    def _job_slot(self, notify: Any, cancel: CancelHook | None) -> Iterator[None]:
-        slots = self.job_slots
-        if slots is None:
-            yield
-            return
-        if not slots.try_acquire():
-            notify("submitting", "Waiting for a free place in the API queue")
-            if not slots.acquire(cancel):
-                raise JobCancelledError("Cancelled before the job was sent: nothing was charged.")
-        try:
-            yield
-        finally:
-            slots.release()
 
     # -- collecting a job later ------------------------------------------------------------
     def fetch_result(
@@ -295,10 +227,11 @@ class ModelsLabClient:
                                  "back, or neither", field="image" if image is None else "mask")
         answer = {"id": job_id, "fetch_result": self.transport.fetch_url(job_id),
                   **self.transport.fetch(job_id)}
-        job = self._job(answer)
+        job = self.job(answer)
         job.wait(progress=progress, cancel=cancel, max_wait=max_wait)
         output = job.output(cancel=cancel, progress=progress)
-        images, regions = output.images, ()
+        images = output.images
+        regions: tuple[tuple[int, int, int, int], ...] = ()
         if image is not None:
             original, full_mask = pipeline.full_inputs(image, mask, soft=False,
                                                        fetch=self._fetch_input)
@@ -337,20 +270,20 @@ class ModelsLabClient:
         return self.transport.fetch(job_id)
 
     def job(self, answer: dict[str, Any]) -> Job:
-        """The ``Job`` of an ``inpaint`` answer (success or processing), to wait or download."""
-        return self._job(answer)
+        """The ``Job`` of an ``inpaint`` answer (success or processing): wait, download."""
+        return self.submitter.job(answer)
 
     def wait(self, response: dict[str, Any], *, progress: ProgressCallback | None = None,
              cancel: CancelHook | None = None, max_wait: float | None = None
              ) -> dict[str, Any]:
         """Poll a ``processing`` answer until it is ``success`` (see ``Job.wait``)."""
-        return self._job(response).wait(progress=progress, cancel=cancel, max_wait=max_wait)
+        return self.job(response).wait(progress=progress, cancel=cancel, max_wait=max_wait)
 
     def download(self, outputs: list[str], *, future_links: list[str] | None = None,
                  cancel: CancelHook | None = None) -> list[Image.Image]:
         """Decode every output concurrently, whatever shape it arrives in (``Job.download``)."""
         answer = {"status": "success", "output": outputs, "future_links": future_links or []}
-        return self._job(answer).download(cancel=cancel)
+        return self.job(answer).download(cancel=cancel)
 
     def _fetch_input(self, url: str) -> bytes:
         try:

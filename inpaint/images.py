@@ -157,7 +157,7 @@ def _draft(img: Image.Image, reduce_for: SizeHint) -> None:
     target = reduce_for(upright)
     if target[0] >= upright[0] and target[1] >= upright[1]:
         return
-    img.draft(None, tuple(target[::-1]) if rotated else tuple(target))
+    img.draft(None, (target[1], target[0]) if rotated else (target[0], target[1]))
 
 
 def exif_orientation(img: Image.Image) -> int:
@@ -214,7 +214,7 @@ def load_image(source: ImageSource, *, what: str = "image", fetch: Any = None,
         return array_to_image(source)
     if isinstance(source, (bytes, bytearray, memoryview)):
         return open_image_bytes(bytes(source), what=what, reduce_for=reduce_for)
-    if is_data_uri(source):
+    if isinstance(source, str) and is_data_uri(source):
         return open_image_bytes(decode_base64_payload(source), what=what, reduce_for=reduce_for)
     if is_url(source):
         if fetch is None:

@@ -27,13 +27,14 @@ def to_binary_mask(mask: Image.Image, size: tuple[int, int] | None = None,
     # Nearest-neighbour sampling commutes with a per-pixel threshold, so the
     # source is sampled down first: a 12-megapixel layer costs what the
     # (at most 1-megapixel) output costs, with identical pixels.
-    size = tuple(size) if size is not None else None
+    if size is not None:
+        size = (int(size[0]), int(size[1]))
     if mask.mode in ("RGBA", "LA", "PA", "RGBa", "La") or (
         mask.mode == "P" and "transparency" in mask.info
     ):
         rgba = mask if mask.mode in ("RGBA", "LA") else mask.convert("RGBA")
         alpha = rgba.getchannel("A")
-        if alpha.getextrema()[0] < 255:
+        if np.asarray(alpha).min() < 255:
             # Strokes painted in black on a transparent layer are still paint.
             values = np.asarray(_sample(alpha, size))
         else:

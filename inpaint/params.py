@@ -86,10 +86,10 @@ class Param:
         if self.kind == "float":
             if isinstance(value, bool) or not isinstance(value, (int, float)):
                 raise self._fail(value)
-            number = float(value)
-            if not self._in_range(number):
+            real = float(value)
+            if not self._in_range(real):
                 raise self._fail(value)
-            return number
+            return real
         if self.kind == "flag":
             if isinstance(value, bool):
                 return self.choices[0] if value else self.choices[1]

@@ -143,6 +143,31 @@ def in_background(func: Callable[..., Any], *args: Any, **kwargs: Any) -> Future
     return future
 
 
+def plan_sends(image: Any, mask: Any, request: InpaintRequest, *, soft: bool = False,
+               fetch: Fetch | None = None
+               ) -> tuple[list[Send], Image.Image | None, Image.Image | None,
+                          Future[tuple[Image.Image, Image.Image]] | None]:
+    """What to send, and the full-size photo and mask (or a future of them) for put-back.
+
+    "Only masked" reads the photo at full size at once (regions are cut from
+    it). A whole picture is sent from a reduced decode; the full-size photo
+    that paste-back needs is read meanwhile, while the job is uploaded and
+    queued. Without paste-back the API's images are the result: nothing is read.
+    """
+    if request.crop_to_mask:
+        original, full_mask = full_inputs(image, mask, soft=soft, fetch=fetch)
+        sends = plan_regions(original, full_mask, request, soft=soft)
+        return sends, original, full_mask, None
+    if request.transport == "url":
+        sends = [url_send(image, mask)]
+    else:
+        sends = [Send(*prepare_whole(image, mask, request.width, request.height, soft=soft,
+                                     fetch=fetch))]
+    later = in_background(full_inputs, image, mask, soft=soft,
+                          fetch=fetch) if request.paste_back else None
+    return sends, None, None, later
+
+
 # -- running the jobs -----------------------------------------------------------------------
 RunOne = Callable[[Send, InpaintRequest], Any]
 
