@@ -112,12 +112,25 @@ def feather(mask: Image.Image, pixels: float) -> Image.Image:
 
 def refine(mask: Image.Image, *, invert_mask: bool = False, grow_px: int = 0,
            feather_px: float = 0) -> Image.Image:
-    """Apply the UI's mask tools in their fixed order: invert, grow/shrink, feather."""
+    """The mask tools in their one fixed order: invert, grow/shrink, then feather.
+
+    Each step that could leave nothing to repaint says so in plain words
+    (``InputImageError``) instead of sending an empty mask. ``feather_px``
+    softens the edge for a mask that is sent as it is (paste-back off); with
+    paste-back on the blend happens when the result is put back instead.
+    """
     out = mask.convert("L")
     if invert_mask:
         out = invert(out)
+        if is_empty(out):
+            raise InputImageError("The inverted mask is empty: everything was painted, so "
+                                  "inverting leaves nothing to repaint.", field="mask_image")
     if grow_px:
         out = grow(out, grow_px)
+        if is_empty(out):
+            raise InputImageError(f"After shrinking by {-int(grow_px)} px nothing is left to "
+                                  "repaint: shrink less or paint a larger area.",
+                                  field="mask_image")
     if feather_px:
         out = feather(out, feather_px)
     return out

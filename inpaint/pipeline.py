@@ -109,10 +109,19 @@ def prepare_whole(image: Any, mask: Any, width: int | None = None, height: int |
 def plan_regions(original: Image.Image, full_mask: Image.Image, request: InpaintRequest, *,
                  soft: bool = False) -> list[Send]:
     """\"Only masked\" mode: one ``Send`` per region of the photo (see ``region``)."""
+    return [Send(*cut(original, full_mask, r, soft=soft), r)
+            for r in regions_for(full_mask, request)]
+
+
+def regions_for(mask: Image.Image, request: InpaintRequest) -> list[Region]:
+    """The regions "only masked" mode sends for ``mask`` (the studio's preview draws these).
+
+    Each painted area is widened by the padding, and at least by the blend band
+    when pasting back, so the blend always has result pixels to use.
+    """
     limit = (int(request.width or MAX_SIDE), int(request.height or MAX_SIDE))
-    regions = plan_boxes(full_mask, padding=request.mask_padding,
-                         feather=request.feather if request.paste_back else 0, limit=limit)
-    return [Send(*cut(original, full_mask, r, soft=soft), r) for r in regions]
+    return plan_boxes(mask, padding=request.mask_padding,
+                      feather=request.feather if request.paste_back else 0, limit=limit)
 
 
 def url_send(image: Any, mask: Any) -> Send:

@@ -10,10 +10,13 @@ if [ ! -x .venv/bin/python ]; then
   "$python" -m venv .venv
 fi
 stamp=".venv/.installed-$(basename "$reqs")"
-digest="$(cat requirements*.txt | sha256sum | cut -d' ' -f1)"
+digest="$(cat requirements*.txt pyproject.toml | sha256sum | cut -d' ' -f1)"
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$digest" ]; then
   echo "Installing $reqs into .venv" >&2
   .venv/bin/python -m pip install --quiet --upgrade pip >&2
   .venv/bin/python -m pip install --quiet -r "$reqs" >&2
+  # The project itself, editable: `import inpaint` and the `inpaint` command work
+  # from any directory with this venv's python.
+  .venv/bin/python -m pip install --quiet --no-deps -e . >&2
   echo "$digest" > "$stamp"
 fi

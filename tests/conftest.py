@@ -12,15 +12,17 @@ import shutil
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 import requests
 from PIL import Image, ImageDraw
-from playwright.sync_api import Browser, sync_playwright
 
 from inpaint.server import RunningServer, ServerConfig, serve_in_background
 from tests.app_process import App
+
+if TYPE_CHECKING:  # imported where a browser is started: unit tests never load playwright
+    from playwright.sync_api import Browser
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
@@ -91,6 +93,18 @@ def examples() -> ExampleImages:
     return ExampleImages()
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Lanes by what a test needs: ``browser`` (Chromium) and ``app`` (a ``python app.py``
+    subprocess) are marked from the fixtures they use, so ``-m "not browser"`` is the
+    fast lane without anyone remembering to tag a test."""
+    for item in items:
+        fixtures = set(getattr(item, "fixturenames", ()))
+        if "browser" in fixtures:
+            item.add_marker(pytest.mark.browser)
+        if "offline_app" in fixtures or "browser" in fixtures:
+            item.add_marker(pytest.mark.app)
+
+
 # -- helpers shared by the server tests -------------------------------------------
 def png_bytes(image: Image.Image) -> bytes:
     buf = io.BytesIO()
@@ -158,6 +172,8 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
 def browser() -> Iterator[Browser]:
     """Debian's Chromium (Playwright cannot download browsers here), one per module: the
     sync API's event loop must not outlive the module that needs it."""
+    from playwright.sync_api import sync_playwright
+
     executable = shutil.which("chromium")
     assert executable, "Debian's chromium must be installed (apt-get install chromium)"
     with sync_playwright() as pw:
