@@ -45,11 +45,16 @@ class Param:
     nullable: bool = False
     required: bool = False
     advanced: bool = False
+    # A value that stands for "none, choose at random" (the seed's -1).
+    random_value: int | None = None
 
     # -- describing -------------------------------------------------------
     def range_text(self) -> str:
         if self.kind == "int":
-            return f"a whole number from {_fmt(self.minimum)} to {_fmt(self.maximum)}"
+            text = f"a whole number from {_fmt(self.minimum)} to {_fmt(self.maximum)}"
+            if self.random_value is not None:
+                text += f", or {self.random_value} (or blank) for random"
+            return text
         if self.kind == "float":
             return f"a number from {_fmt(self.minimum)} to {_fmt(self.maximum)}"
         if self.kind in ("enum", "flag"):
@@ -189,8 +194,8 @@ PARAMS: tuple[Param, ...] = (
           "How much the painted area may change: 0 keeps it, 1 replaces it.",
           minimum=0, maximum=1, step=0.01),
     Param("seed", "int", None, "Seed",
-          "Same seed and settings give the same result. Blank or -1 for random.",
-          minimum=0, maximum=2**32 - 1, nullable=True),
+          "Same seed and settings give the same result.",
+          minimum=0, maximum=2**32 - 1, nullable=True, random_value=-1),
     Param("instant_response", "flag", "false", "Instant response",
           "Answer at once with a job id and fetch the result later.",
           choices=("true", "false"), advanced=True),
@@ -237,9 +242,18 @@ def defaults() -> dict[str, Any]:
     return {p.name: p.default for p in PARAMS}
 
 
+def is_random(param: Param, value: Any) -> bool:
+    """Whether ``value`` is the parameter's spelling of "random" (the seed's -1 or blank)."""
+    if param.random_value is None:
+        return False
+    if isinstance(value, str):
+        return value.strip() in ("", str(param.random_value))
+    return value is None or (not isinstance(value, bool) and value == param.random_value)
+
+
 def normalise_seed(seed: Any) -> Any:
     """-1 and blank mean "random" in the UI and the README; the wire says null."""
-    if seed is None or seed == "" or seed == -1 or seed == "-1":
+    if is_random(BY_NAME["seed"], seed):
         return None
     if isinstance(seed, str):
         try:
@@ -287,7 +301,7 @@ def parse_request(body: dict[str, Any]) -> dict[str, Any]:
     parsed: dict[str, Any] = {}
     for param in PARAMS:
         raw = body.get(param.name)
-        if param.name == "seed" and (raw == -1 or (isinstance(raw, str) and raw.strip() == "-1")):
+        if raw is not None and is_random(param, raw):
             raw = None
         parsed[param.name] = param.from_wire(raw)
     return parsed

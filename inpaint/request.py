@@ -24,7 +24,7 @@ from dataclasses import dataclass, fields
 from typing import Any, Literal
 
 from .errors import ParameterError
-from .params import BY_NAME, OPTIONS, OPTIONS_BY_NAME, PARAMS, Param, build_payload
+from .params import BY_NAME, OPTIONS, OPTIONS_BY_NAME, PARAMS, Param, build_payload, is_random
 
 Transport = Literal["upload", "base64", "url"]
 
@@ -205,8 +205,7 @@ def normalise(param: Param, value: Any) -> Any:
     Accepts what a person or a widget hands over: whole floats for integers,
     "yes"/"true" or booleans for yes/no fields, -1 or blank for a random seed.
     """
-    if param.name == "seed" and (value == -1 or (isinstance(value, str)
-                                                 and value.strip() in ("", "-1"))):
+    if is_random(param, value):
         value = None
     if param.name in ("negative_prompt", "webhook") and isinstance(value, str) \
             and not value.strip():

@@ -18,6 +18,7 @@ from PIL import Image
 
 from . import metadata
 from .job import JobOutput
+from .outputs import ensure_parent
 from .request import InpaintRequest
 
 
@@ -74,9 +75,10 @@ class InpaintResult:
         """Write every image as PNG with its parameters in text chunks.
 
         One image goes to ``path`` itself; several go to ``name-1.png``,
-        ``name-2.png``, ... beside it. Returns the paths written.
+        ``name-2.png``, ... beside it; missing folders are created. Returns the
+        paths written.
         """
-        target = Path(path)
+        target = ensure_parent(path)
         if target.suffix.lower() != ".png":
             target = target.with_suffix(".png")
         written = []

@@ -379,3 +379,34 @@ def test_without_a_key_the_offline_engine_runs_and_says_so(tmp_path):
     no_key = run_cli(tmp_path, "--fetch", "12", "--out", "o.png", "--base-url",
                      "http://127.0.0.1:9/api", key=None)
     assert no_key.returncode == 3 and "MODELSLAB_API_KEY" in no_key.stderr
+
+
+# -- outputs are checked before anything is sent -----------------------------------------
+def test_an_unwritable_out_is_refused_before_anything_is_sent(tmp_path):
+    from tests.fault_server import FaultServer
+
+    image, mask = photo(tmp_path)
+    (tmp_path / "taken").write_text("a file, not a folder")
+    with FaultServer() as fs:
+        proc = run_cli(tmp_path, "--image", image, "--mask", mask, "--prompt", "x",
+                       "--out", "taken/result.png", "--base-url", fs.base_url)
+        folder = run_cli(tmp_path, "--image", EXAMPLES, "--mask", EXAMPLES, "--prompt", "x",
+                         "--out", "taken", "--base-url", fs.base_url)
+        assert fs.seen == []  # nothing uploaded, nothing submitted: nothing paid
+    assert proc.returncode == 2 and proc.stdout == ""
+    assert proc.stderr == ("error: --out: cannot create taken/result.png: taken is a file, "
+                           "not a folder\n")
+    assert folder.returncode == 2 and "is a file" in folder.stderr
+
+
+def test_missing_output_folders_are_created(server, tmp_path):
+    image, mask = photo(tmp_path)
+    proc = run_cli(tmp_path, "--image", image, "--mask", mask, "--prompt", "x", "--seed", 3,
+                   "--out", "new/deeper/r.png", "--base-url", server.base_url)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == "new/deeper/r.png\n" and (tmp_path / "new/deeper/r.png").is_file()
+
+
+def test_help_says_how_to_ask_for_a_random_seed(tmp_path):
+    text = " ".join(run_cli(tmp_path, "--help").stdout.split())
+    assert "A whole number from 0 to 4294967295, or -1 (or blank) for random." in text

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TextIO
 
 from ..errors import ParameterError
+from ..outputs import output_problem
 from . import batch
 from .args import UsageError, check_args, is_url, request_from
 from .parser import (
@@ -68,6 +69,11 @@ def main(argv: list[str] | None = None, *, stdout: TextIO | None = None,
             if found is None:
                 raise UsageError(f"no mask for {args.image} in {args.mask}")
             args.mask = str(found)
+        # Before anything is sent: a paid result that cannot be saved is lost.
+        problem = output_problem(args.out, folder=True) if folder else \
+            output_problem(single_output(args))
+        if problem:
+            raise UsageError(f"--out: {problem}")
     except (UsageError, ParameterError) as exc:
         print(f"error: {exc}", file=err)
         return EXIT_USAGE

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ..contract import DEFAULT_BASE_URL
-from ..params import OPTIONS, PARAMS, Param
+from ..params import OPTIONS, PARAMS, Param, is_random
 from ..request import flag_name
 
 PROG = "python -m inpaint"
@@ -65,7 +65,7 @@ def _converter(param: Param) -> Callable[[str], Any]:
     """argparse type: the value's type only; ranges are the library's check (one message)."""
 
     def convert(text: str) -> Any:
-        if param.name == "seed" and text.strip() in ("-1", ""):
+        if is_random(param, text):
             return None  # random, as in the studio
         try:
             if param.kind == "int":

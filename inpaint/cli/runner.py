@@ -177,7 +177,6 @@ def report(ctx: Context, exc: BaseException, job_id: Any, out_path: Path | str,
 
 def save(ctx: Context, result: InpaintResult, out_path: Path, label: str) -> int:
     try:
-        out_path.parent.mkdir(parents=True, exist_ok=True)
         paths = result.save(out_path)
     except OSError as exc:
         print(f"error: {label + ': ' if label else ''}cannot write {out_path}: "
