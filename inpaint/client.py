@@ -20,7 +20,7 @@ from typing import Any
 from PIL import Image
 
 from . import images as imgs
-from . import pipeline, region
+from . import pipeline
 from .contract import DEFAULT_BASE_URL, normalise_base_url
 from .contract import endpoint as endpoint_url
 from .errors import InputImageError, ModelsLabError
@@ -29,7 +29,7 @@ from .http import HttpSession, Scrubber
 from .job import DOWNLOAD_LIMIT_BYTES, Job, JobOutput
 from .progress import CancelHook, ProgressCallback, ProgressEvent, notifier
 from .request import InpaintRequest, Transport, normalise, spec
-from .result import InpaintResult, edit_parameters, fetched_parameters
+from .result import InpaintResult, edit_parameters
 from .slots import JobSlots
 from .submission import Submitter
 from .transport import ApiTransport, shorten_data_uris
@@ -147,6 +147,7 @@ class ModelsLabClient:
         mask_padding: int = 32,
         paste_back: bool = True,
         feather: int = 8,
+        match_colours: bool = True,
         mask_is_final: bool = False,
         progress: ProgressCallback | None = None,
         cancel: CancelHook | None = None,
@@ -169,7 +170,7 @@ class ModelsLabClient:
             guidance_scale=guidance_scale, transport=transport, base64=base64_output,
             instant_response=instant_response, webhook=webhook, track_id=track_id,
             crop_to_mask=crop_to_mask, mask_padding=mask_padding, paste_back=paste_back,
-            feather=feather)
+            feather=feather, match_colours=match_colours)
         return self.run(image, mask, request, mask_is_final=mask_is_final,
                         progress=progress, cancel=cancel)
 
@@ -189,7 +190,8 @@ class ModelsLabClient:
             original, full_mask = full_size.result()
         boxes = [send.box for send in sends]
         images = pipeline.put_back(original, full_mask, [o.images for o in outputs], boxes,
-                                   paste_back=request.paste_back, feather=request.feather)
+                                   paste_back=request.paste_back, feather=request.feather,
+                                   match_colours=request.match_colours)
         regions = tuple(b.as_tuple() for b in boxes if b is not None)
         result = InpaintResult(
             images=images, jobs=tuple(outputs), request=request, regions=regions,
@@ -210,6 +212,7 @@ class ModelsLabClient:
         box: tuple[int, int, int, int] | None = None,
         paste_back: bool = True,
         feather: int = 8,
+        match_colours: bool = True,
     ) -> InpaintResult:
         """Collect an existing job by id: wait while it runs, then download it.
 
@@ -220,29 +223,14 @@ class ModelsLabClient:
         pending), with paste-back and ``feather`` as given.
         """
         self.transport.require_key()
-        paste_back = normalise(spec("paste_back"), paste_back)
-        feather = normalise(spec("feather"), feather)
-        if (image is None) != (mask is None):
-            raise ParameterError("fetch_result needs both image and mask to put the result "
-                                 "back, or neither", field="image" if image is None else "mask")
+        placing = pipeline.Placing.checked(image, mask, box, paste_back=paste_back,
+                                           feather=feather, match_colours=match_colours)
         answer = {"id": job_id, "fetch_result": self.transport.fetch_url(job_id),
                   **self.transport.fetch(job_id)}
         job = self.job(answer)
         job.wait(progress=progress, cancel=cancel, max_wait=max_wait)
         output = job.output(cancel=cancel, progress=progress)
-        images = output.images
-        regions: tuple[tuple[int, int, int, int], ...] = ()
-        if image is not None:
-            original, full_mask = pipeline.full_inputs(image, mask, soft=False,
-                                                       fetch=self._fetch_input)
-            where = _box_inside(box, original.size)
-            images = pipeline.put_back(original, full_mask, [output.images], [where],
-                                       paste_back=paste_back, feather=feather)
-            regions = (where.as_tuple(),) if where else ()
-        result = InpaintResult(
-            images=images, jobs=(output,), regions=regions,
-            parameters=fetched_parameters(output, self.base_url, placed=image is not None,
-                                          paste_back=paste_back, images=images))
+        result = placing.result(output, self.base_url, fetch=self._fetch_input)
         notifier(progress)("done", "Done", fraction=1.0, job_id=result.id)
         return result
 
@@ -290,15 +278,3 @@ class ModelsLabClient:
             return self.transport.get_bytes(url, limit=imgs.MAX_INPUT_BYTES)
         except ModelsLabError as exc:
             raise InputImageError(f"Could not download the input image: {exc}") from None
-
-
-def _box_inside(box: tuple[int, int, int, int] | None, size: tuple[int, int]
-                ) -> region.Box | None:
-    if box is None:
-        return None
-    where = region.Box(*(int(v) for v in box))
-    if not (0 <= where.left < where.right <= size[0] and 0 <= where.top < where.bottom <= size[1]):
-        raise ParameterError(f"box {tuple(box)} is not inside the {size[0]} x {size[1]} photo",
-                             field="box")
-    return where
-

@@ -228,6 +228,10 @@ OPTIONS: tuple[Param, ...] = (
     Param("feather", "int", 8, "Blend width, px",
           "Width of the smooth blend outside the mask edge when pasting back, in pixels of "
           "the original photo.", minimum=0, maximum=128, step=1),
+    Param("match_colours", "bool", True, "Match colours",
+          "Undo the colour shift a model's round trip leaves on the whole picture (measured "
+          "away from the mask) before the result is put back, so the painted area meets its "
+          "surroundings without a visible edge."),
     Param("transport", "enum", "upload", "Transport",
           "How the images travel: \"upload\" posts each to the API's temporary storage and "
           "sends the URLs; \"base64\" sends them inline; \"url\" passes your own public "

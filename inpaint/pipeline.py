@@ -28,10 +28,12 @@ from . import images as imgs
 from . import masks
 from .contract import MAX_SIDE
 from .errors import JobCancelledError, JobError, ModelsLabError, ParameterError
+from .job import JobOutput
 from .progress import CancelHook, ProgressCallback, notifier
 from .region import Box, Region, cut, place
 from .region import plan_regions as plan_boxes
-from .request import InpaintRequest
+from .request import InpaintRequest, normalise, spec
+from .result import InpaintResult, fetched_parameters
 
 
 @dataclass(frozen=True)
@@ -230,14 +232,15 @@ def _in_context(exc: ModelsLabError, send: Send, index: int, total: int,
 # -- putting back ---------------------------------------------------------------------------
 def put_back(original: Image.Image | None, mask: Image.Image | None,
              samples: Sequence[Sequence[Image.Image]],
-             boxes: Sequence[Box | None], *, paste_back: bool, feather: int
-             ) -> list[Image.Image]:
+             boxes: Sequence[Box | None], *, paste_back: bool, feather: int,
+             match_colours: bool = False) -> list[Image.Image]:
     """The finished images of an edit: each job's samples placed into the photo.
 
     ``samples[j]`` are job ``j``'s images, ``boxes[j]`` where job ``j`` was cut
     from (None: the whole picture). Sample ``i`` of the edit takes sample ``i``
     of every job (the last one when a job returned fewer). Without the
     original (whole picture, no paste-back) the API's images are returned.
+    ``match_colours`` undoes each result's colour drift first (``colour``).
     """
     count = max(len(s) for s in samples)
     if original is None:
@@ -249,6 +252,59 @@ def put_back(original: Image.Image | None, mask: Image.Image | None,
         for job_samples, box in zip(samples, boxes, strict=True):
             sample = job_samples[min(i, len(job_samples) - 1)]
             canvas = place(canvas, sample, mask, box=box, blend=paste_back,
-                                  feather=feather)
+                           feather=feather, match=match_colours)
         images.append(canvas)
     return images
+
+
+@dataclass(frozen=True)
+class Placing:
+    """How a job fetched later goes back into its photo (``fetch_result``'s options).
+
+    Without ``image`` and ``mask`` the API's own images are the result; with
+    them, the one put-back rule applies, into ``box`` for an "only masked" job.
+    """
+
+    image: Any = None
+    mask: Any = None
+    box: tuple[int, int, int, int] | None = None
+    paste_back: bool = True
+    feather: int = 8
+    match_colours: bool = True
+
+    @classmethod
+    def checked(cls, image: Any, mask: Any, box: tuple[int, int, int, int] | None, *,
+                paste_back: Any = True, feather: Any = 8, match_colours: Any = True) -> Placing:
+        """The options validated by the specification, before anything is fetched."""
+        if (image is None) != (mask is None):
+            raise ParameterError("fetch_result needs both image and mask to put the result "
+                                 "back, or neither", field="image" if image is None else "mask")
+        return cls(image, mask, box, normalise(spec("paste_back"), paste_back),
+                   normalise(spec("feather"), feather),
+                   normalise(spec("match_colours"), match_colours))
+
+    def result(self, output: JobOutput, base_url: str, *, fetch: Fetch | None = None
+               ) -> InpaintResult:
+        images = output.images
+        regions: tuple[tuple[int, int, int, int], ...] = ()
+        if self.image is not None:
+            original, full_mask = full_inputs(self.image, self.mask, soft=False, fetch=fetch)
+            where = self._box_inside(original.size)
+            images = put_back(original, full_mask, [output.images], [where],
+                              paste_back=self.paste_back, feather=self.feather,
+                              match_colours=self.match_colours)
+            regions = (where.as_tuple(),) if where else ()
+        parameters = fetched_parameters(output, base_url, placed=self.image is not None,
+                                        paste_back=self.paste_back, images=images)
+        return InpaintResult(images=images, jobs=(output,), regions=regions,
+                             parameters=parameters)
+
+    def _box_inside(self, size: tuple[int, int]) -> Box | None:
+        if self.box is None:
+            return None
+        where = Box(*(int(v) for v in self.box))
+        if not (0 <= where.left < where.right <= size[0]
+                and 0 <= where.top < where.bottom <= size[1]):
+            raise ParameterError(f"box {tuple(self.box)} is not inside the {size[0]} x "
+                                 f"{size[1]} photo", field="box")
+        return where

@@ -23,6 +23,7 @@ import numpy as np
 from PIL import Image
 
 from . import images as imgs
+from .colour import match_colours
 from .params import MAX_SIDE
 
 # A box longer than this many times its width gives a model a sliver with no
@@ -266,16 +267,35 @@ def paste_back(
 
 
 def place(original: Image.Image, result: Image.Image, mask: Image.Image | None, *,
-          box: Box | None = None, blend: bool = True, feather: int = 8) -> Image.Image:
+          box: Box | None = None, blend: bool = True, feather: int = 8,
+          match: bool = False) -> Image.Image:
     """A result put back where it was cut from: blended under the mask (``blend``, i.e.
     paste-back), or over the whole box. Whole-picture results without paste-back
     are returned as the API made them.
+
+    ``match`` first undoes the colour drift the result shows against the
+    original away from the mask (``colour.match_colours``), so the painted area
+    meets its surroundings without a step.
     """
+    if match and mask is not None and (blend or box is not None):
+        result = _colour_matched(original, result, mask, box)
     if blend and mask is not None:
         return paste_back(original, result, mask, box=box, feather=feather)
     if box is None:
         return result
     return paste_whole(original, result, box)
+
+
+def _colour_matched(original: Image.Image, result: Image.Image, mask: Image.Image,
+                    box: Box | None) -> Image.Image:
+    """``result`` with its drift against the original (what was sent) undone."""
+    where = (box or Box(0, 0, *original.size)).as_tuple()
+    reference = original.convert("RGB").crop(where)
+    small_mask = mask.convert("L").crop(where)
+    if reference.size != result.size:
+        reference = reference.resize(result.size, Image.Resampling.LANCZOS)
+        small_mask = small_mask.resize(result.size, Image.Resampling.BOX)
+    return match_colours(result, reference, small_mask)
 
 
 def paste_whole(original: Image.Image, result: Image.Image, box: Box) -> Image.Image:

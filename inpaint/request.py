@@ -75,6 +75,7 @@ class InpaintRequest:
     mask_padding: int = 32
     paste_back: bool = True
     feather: int = 8
+    match_colours: bool = True
     transport: Transport = "upload"
 
     def __post_init__(self) -> None:
@@ -160,6 +161,7 @@ class InpaintRequest:
             "mask_padding": self.mask_padding if self.crop_to_mask else None,
             "feather": self.feather if self.paste_back else None,
             "paste_back": self.paste_back,
+            "match_colours": self.match_colours,
         }
         return out
 

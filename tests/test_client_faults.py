@@ -171,9 +171,11 @@ def test_processing_then_fetch_first_poll_near_eta(fs):
     polls = fs.requests_to("/api/v6/image_editing/fetch/77")
     assert len(polls) == 2
     # An integer eta is rounded up: the first poll lands 0.6 s before it, the
-    # next half a second later (inpaint/polling.py).
-    assert 2.3 <= polls[0].at - submit.at < 3.0
-    assert 0.4 <= polls[1].at - polls[0].at < 1.2
+    # next half a second later (inpaint/polling.py). Never earlier; the upper
+    # bounds are loose because a busy machine may be late (the exact schedule
+    # is checked with a fake clock in tests/test_job.py).
+    assert 2.3 <= polls[0].at - submit.at < 6.0
+    assert 0.4 <= polls[1].at - polls[0].at < 3.0
     assert polls[0].body == {"key": KEY}
     stages = [e.stage for e in events]
     assert stages[0] == "preparing" and stages[-1] == "done"

@@ -36,6 +36,9 @@ class ServerConfig:
         by half), so clients can be measured against a wrong estimate.
     fail_marker: a test aid; jobs whose prompt contains it fail with a simulated
         error (so clients can exercise their failure paths). None disables it.
+    colour_shift: a test aid; (r, g, b) levels added to every output pixel, as a
+        diffusion model's round trip shifts colours everywhere, so that colour
+        matching can be tested against a drifting server. None disables it.
     """
 
     keys: frozenset[str] = field(default_factory=frozenset)
@@ -50,6 +53,7 @@ class ServerConfig:
     file_ttl: float = 24 * 3600.0
     fail_marker: str | None = None
     eta_factor: float = 1.0
+    colour_shift: tuple[int, int, int] | None = None
 
     def __post_init__(self) -> None:
         keys = self.keys

@@ -20,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 from PIL import Image
 
 from ..images import encode_png, output_size, to_rgb
@@ -116,9 +117,10 @@ class InpaintPlan:
             track_id=self.params["track_id"],
         )
 
-    def work(self, storage: Storage, fail_marker: str | None) -> Callable[[Job], None]:
+    def work(self, storage: Storage, config: ServerConfig) -> Callable[[Job], None]:
         """A closure for the pool: ``JobManager`` knows no images, it calls ``work(job)``."""
         prompt = self.params["prompt"]
+        fail_marker, shift = config.fail_marker, config.colour_shift
 
         def run(job: Job) -> None:
             if fail_marker and fail_marker in prompt:
@@ -126,6 +128,8 @@ class InpaintPlan:
                                  "configured fail marker.")
             images = inpaint_image(self.init, self.mask, self.width, self.height, self.samples,
                                    self.seed, self.params["strength"])
+            if shift is not None:
+                images = [_shifted(image, shift) for image in images]
             for name, output in zip(job.output_names, images, strict=True):
                 storage.write(GENERATIONS, name, encode_output(output))
 
@@ -138,8 +142,13 @@ def start_inpaint_job(state: ServerState, reservation: Reservation, body: dict[s
     plan = InpaintPlan.read(body, params, state.config)
     jobs = state.jobs
     job = plan.job(jobs.next_id(), owner, root_url, jobs.expected_seconds(plan.megapixels))
-    return jobs.submit(reservation, job, plan.work(state.storage, state.config.fail_marker),
+    return jobs.submit(reservation, job, plan.work(state.storage, state.config),
                        functools.partial(webhook_body, storage=state.storage))
+
+
+def _shifted(image: Image.Image, shift: tuple[int, int, int]) -> Image.Image:
+    arr = np.asarray(image.convert("RGB"), dtype=np.int16) + np.array(shift, dtype=np.int16)
+    return Image.fromarray(np.clip(arr, 0, 255).astype(np.uint8), "RGB")
 
 
 def encode_output(image: Image.Image) -> bytes:
