@@ -144,9 +144,9 @@ class ModelsLabClient:
         webhook: str | None = None,
         track_id: int | None = None,
         crop_to_mask: bool = False,
-        mask_padding: int = 32,
+        mask_padding: int | None = None,
         paste_back: bool = True,
-        feather: int = 8,
+        feather: int | None = None,
         match_colours: bool = True,
         mask_is_final: bool = False,
         progress: ProgressCallback | None = None,
@@ -161,7 +161,8 @@ class ModelsLabClient:
         become separate jobs, see ``inpaint.region``) and puts the results back
         into the full photo. ``paste_back`` (the default) returns images at the
         original's size in which every pixel farther than ``feather`` px from
-        the mask is the original's own.
+        the mask is the original's own. ``mask_padding`` and ``feather`` left
+        out scale with the photo (32 and 8 px per 1024 px of its long side).
         """
         request = InpaintRequest(
             prompt=prompt, negative_prompt=negative_prompt, width=width, height=height,
@@ -190,7 +191,9 @@ class ModelsLabClient:
             original, full_mask = full_size.result()
         boxes = [send.box for send in sends]
         images = pipeline.put_back(original, full_mask, [o.images for o in outputs], boxes,
-                                   paste_back=request.paste_back, feather=request.feather,
+                                   paste_back=request.paste_back,
+                                   feather=request.feather if original is None
+                                   else request.feather_for(original.size),
                                    match_colours=request.match_colours)
         regions = tuple(b.as_tuple() for b in boxes if b is not None)
         result = InpaintResult(
@@ -211,7 +214,7 @@ class ModelsLabClient:
         mask: Any = None,
         box: tuple[int, int, int, int] | None = None,
         paste_back: bool = True,
-        feather: int = 8,
+        feather: int | None = None,
         match_colours: bool = True,
     ) -> InpaintResult:
         """Collect an existing job by id: wait while it runs, then download it.

@@ -47,6 +47,17 @@ class Param:
     advanced: bool = False
     # A value that stands for "none, choose at random" (the seed's -1).
     random_value: int | None = None
+    # Left out, the value scales with the photo: this many per 1024 px of its
+    # long side (a blend width of 8 px means nothing on a 4000 px photo).
+    per_1024: float | None = None
+
+    def scaled(self, size: tuple[int, int]) -> int:
+        """The automatic value for a photo of ``size`` (``per_1024``), within the range."""
+        assert self.per_1024 is not None
+        value = round(self.per_1024 * max(size) / 1024)
+        low = int(self.minimum) if self.minimum is not None else value
+        high = int(self.maximum) if self.maximum is not None else value
+        return max(low, min(high, value))
 
     # -- describing -------------------------------------------------------
     def range_text(self) -> str:
@@ -54,6 +65,9 @@ class Param:
             text = f"a whole number from {_fmt(self.minimum)} to {_fmt(self.maximum)}"
             if self.random_value is not None:
                 text += f", or {self.random_value} (or blank) for random"
+            if self.per_1024 is not None:
+                text += (f"; left out: {_fmt(self.per_1024)} per 1024 px of the photo's "
+                         "long side")
             return text
         if self.kind == "float":
             return f"a number from {_fmt(self.minimum)} to {_fmt(self.maximum)}"
@@ -219,15 +233,15 @@ OPTIONS: tuple[Param, ...] = (
     Param("crop_to_mask", "bool", False, "Only the masked area",
           "Send only the area around the mask (at up to 1024 x 1024) instead of the whole "
           "picture, so small edits on large photos keep their detail."),
-    Param("mask_padding", "int", 32, "Padding around the mask, px",
+    Param("mask_padding", "int", None, "Padding around the mask, px",
           "Context kept around each painted area in \"only masked\" mode, in pixels of the "
-          "original photo.", minimum=0, maximum=512, step=8),
+          "original photo.", minimum=0, maximum=512, step=8, nullable=True, per_1024=32),
     Param("paste_back", "bool", True, "Paste back over the original",
           "Keep every pixel outside the mask (widened by the feather) exactly as in the "
           "original, at the original's full size."),
-    Param("feather", "int", 8, "Blend width, px",
+    Param("feather", "int", None, "Blend width, px",
           "Width of the smooth blend outside the mask edge when pasting back, in pixels of "
-          "the original photo.", minimum=0, maximum=128, step=1),
+          "the original photo.", minimum=0, maximum=128, step=1, nullable=True, per_1024=8),
     Param("match_colours", "bool", True, "Match colours",
           "Undo the colour shift a model's round trip leaves on the whole picture (measured "
           "away from the mask) before the result is put back, so the painted area meets its "

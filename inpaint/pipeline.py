@@ -122,8 +122,9 @@ def regions_for(mask: Image.Image, request: InpaintRequest) -> list[Region]:
     when pasting back, so the blend always has result pixels to use.
     """
     limit = (int(request.width or MAX_SIDE), int(request.height or MAX_SIDE))
-    return plan_boxes(mask, padding=request.mask_padding,
-                      feather=request.feather if request.paste_back else 0, limit=limit)
+    return plan_boxes(mask, padding=request.padding_for(mask.size),
+                      feather=request.feather_for(mask.size) if request.paste_back else 0,
+                      limit=limit)
 
 
 def url_send(image: Any, mask: Any) -> Send:
@@ -232,7 +233,7 @@ def _in_context(exc: ModelsLabError, send: Send, index: int, total: int,
 # -- putting back ---------------------------------------------------------------------------
 def put_back(original: Image.Image | None, mask: Image.Image | None,
              samples: Sequence[Sequence[Image.Image]],
-             boxes: Sequence[Box | None], *, paste_back: bool, feather: int,
+             boxes: Sequence[Box | None], *, paste_back: bool, feather: int | None,
              match_colours: bool = False) -> list[Image.Image]:
     """The finished images of an edit: each job's samples placed into the photo.
 
@@ -246,6 +247,8 @@ def put_back(original: Image.Image | None, mask: Image.Image | None,
     if original is None:
         first = samples[0]
         return [first[min(i, len(first) - 1)] for i in range(count)]
+    if feather is None:  # scaled to the photo, as the request's own rule says
+        feather = spec("feather").scaled(original.size)
     images = []
     for i in range(count):
         canvas = original
@@ -269,12 +272,13 @@ class Placing:
     mask: Any = None
     box: tuple[int, int, int, int] | None = None
     paste_back: bool = True
-    feather: int = 8
+    feather: int | None = None
     match_colours: bool = True
 
     @classmethod
     def checked(cls, image: Any, mask: Any, box: tuple[int, int, int, int] | None, *,
-                paste_back: Any = True, feather: Any = 8, match_colours: Any = True) -> Placing:
+                paste_back: Any = True, feather: Any = None, match_colours: Any = True
+                ) -> Placing:
         """The options validated by the specification, before anything is fetched."""
         if (image is None) != (mask is None):
             raise ParameterError("fetch_result needs both image and mask to put the result "

@@ -72,9 +72,9 @@ class InpaintRequest:
     webhook: str | None = None
     track_id: int | None = None
     crop_to_mask: bool = False
-    mask_padding: int = 32
+    mask_padding: int | None = None
     paste_back: bool = True
-    feather: int = 8
+    feather: int | None = None
     match_colours: bool = True
     transport: Transport = "upload"
 
@@ -196,6 +196,18 @@ class InpaintRequest:
                 words.append(f"{flag}={_wire(param, value)}")
         return words
 
+    def padding_for(self, size: tuple[int, int]) -> int:
+        """The padding for a photo of ``size``: as given, or scaled to the photo."""
+        return _scaled("mask_padding", self.mask_padding, size)
+
+    def feather_for(self, size: tuple[int, int]) -> int:
+        """The blend width for a photo of ``size``: as given, or scaled to the photo."""
+        return _scaled("feather", self.feather, size)
+
+    def resolved(self, size: tuple[int, int]) -> InpaintRequest:
+        """This request with the photo-scaled options made explicit (what is recorded)."""
+        return self.replace(mask_padding=self.padding_for(size), feather=self.feather_for(size))
+
     def is_default(self, name: str) -> bool:
         return bool(getattr(self, name) == _default(name))
 
@@ -223,6 +235,10 @@ def normalise(param: Param, value: Any) -> Any:
     if param.kind == "flag":
         return wire == param.choices[0]
     return wire
+
+
+def _scaled(name: str, value: int | None, size: tuple[int, int]) -> int:
+    return int(value) if value is not None else spec(name).scaled(size)
 
 
 def _wire(param: Param, value: Any) -> Any:

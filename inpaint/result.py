@@ -94,7 +94,8 @@ def edit_parameters(request: InpaintRequest, jobs: Sequence[JobOutput],
                     images: Sequence[Image.Image], regions: Sequence[tuple[int, ...]],
                     base_url: str) -> dict[str, Any]:
     """What a saved image of an edit records: the request, the seed used, the sizes."""
-    recorded = request.recorded()
+    size = images[0].size if images else (int(request.width or 0), int(request.height or 0))
+    recorded = request.resolved(size).recorded()
     sent = jobs[0].sent if jobs else {}
     seed = jobs[0].seed if jobs and jobs[0].seed is not None else request.seed
     recorded.update(

@@ -66,8 +66,8 @@ def test_only_non_default_values_and_never_a_key():
     plain = InpaintRequest.from_values({
         "prompt": "x", "samples": 1, "seed": -1, "width": None, "height": "",
         "safety_checker": "no", "instant_response": False, "base64": "false",
-        "transport": "upload", "crop_to_mask": False, "mask_padding": 32, "paste_back": True,
-        "feather": 8})
+        "transport": "upload", "crop_to_mask": False, "mask_padding": None, "paste_back": True,
+        "feather": None})
     assert plain.kwargs(changed_only=True) == {"prompt": "x"}
     snippet = codegen.python_snippet(plain, base_url=DEFAULT_BASE_URL + "/")
     assert "ModelsLabClient()" in snippet and KEY not in snippet

@@ -168,9 +168,11 @@ def test_far_apart_areas_are_separate_jobs_with_one_seed(server, big_photo):
     assert len(result.job_ids) == 2 and len(result.regions) == 2
     assert len(result.images) == 2 and all(i.size == photo.size for i in result.images)
     assert result.parameters["seed"] == result.seed is not None
+    # The default blend width scales with the photo: 8 px per 1024 px of its long side.
+    assert result.parameters["feather"] == 32 and result.parameters["mask_padding"] == 126
     for out in result.images:
         a, b = np.asarray(out), np.asarray(photo)
-        keep = outside_band(mask, 8)
+        keep = outside_band(mask, 32)
         assert (a[keep] == b[keep]).all()
         for box in areas:
             x0, y0, x1, y1 = box
@@ -249,7 +251,7 @@ def test_fetch_result_puts_a_pending_region_job_back_where_it_belongs(make_serve
     assert max(raw.images[0].size) <= 1024
     placed = later.fetch_result(info.value.job_id, image=big_photo, mask=mask, box=box)
     out = np.asarray(placed.images[0])
-    keep = outside_band(mask, 8)
+    keep = outside_band(mask, 32)  # the blend width scaled to a 4032 px photo
     assert out.shape == (3024, 4032, 3) and (out[keep] == np.asarray(big_photo)[keep]).all()
     with pytest.raises(ParameterError, match="not inside"):
         later.fetch_result(info.value.job_id, image=big_photo, mask=mask, box=(0, 0, 5000, 10))

@@ -66,9 +66,9 @@ class Form:
     track_id: int | None = None
     invert_mask: bool = False
     grow_px: int = 0
-    feather_px: int = int(OPTIONS_BY_NAME["feather"].default)
+    feather_px: int = OPTIONS_BY_NAME["feather"].scaled((1024, 1024))
     crop_to_mask: bool = bool(OPTIONS_BY_NAME["crop_to_mask"].default)
-    mask_padding: int = int(OPTIONS_BY_NAME["mask_padding"].default)
+    mask_padding: int = OPTIONS_BY_NAME["mask_padding"].scaled((1024, 1024))
     paste_back: bool = bool(OPTIONS_BY_NAME["paste_back"].default)
 
     @classmethod
