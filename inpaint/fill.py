@@ -62,7 +62,7 @@ except ImportError:  # pragma: no cover
 # noise of a JPEG-compressed black mask does not turn the whole image into a hole.
 HOLE_LEVEL = 8
 # Coarse pass: the hole's box is filled at most at this size (long side, pixels).
-WORK_SIDE = 192
+WORK_SIDE = 128
 # The search area: the hole's box widened by this fraction of its long side...
 CONTEXT = 0.6
 # ...and by at least this many pixels.
