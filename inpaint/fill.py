@@ -63,6 +63,8 @@ except ImportError:  # pragma: no cover
 HOLE_LEVEL = 8
 # Coarse pass: the hole's box is filled at most at this size (long side, pixels).
 WORK_SIDE = 128
+# ...but never reduced more than this (the detail transfer cannot make up more).
+MIN_SCALE = 0.5
 # The search area: the hole's box widened by this fraction of its long side...
 CONTEXT = 0.6
 # ...and by at least this many pixels.
@@ -74,6 +76,8 @@ GUARD = 2
 PATCH_RADIUS = 3
 # Radius (coarse pixels) of the patches matched to find where detail comes from.
 DETAIL_RADIUS = 2
+# Most the transferred detail is amplified to make up for averaging votes.
+MAX_GAIN = 2.0
 # Rounds of the correspondence search (propagation plus random search).
 SEARCH_ROUNDS = 4
 # Share of the source blocks a seed leaves out (variation between samples).
@@ -180,7 +184,7 @@ def _fill_crop(crop: np.ndarray, hole: np.ndarray, seed: int) -> np.ndarray:
     rows = np.flatnonzero(hole.any(axis=1))
     cols = np.flatnonzero(hole.any(axis=0))
     long_side = max(rows[-1] - rows[0] + 1, cols[-1] - cols[0] + 1)
-    scale = min(1.0, WORK_SIDE / long_side)
+    scale = min(1.0, max(MIN_SCALE, WORK_SIDE / long_side))
     if scale >= 0.999:
         return _patchmatch_fill(crop, hole, seed)
     height, width = hole.shape
@@ -257,26 +261,42 @@ def _refine(crop: np.ndarray, hole: np.ndarray, small: np.ndarray, small_hole: n
     # Only the hole's pixels are computed: the rest of the crop is kept anyway.
     ys, xs = np.nonzero(hole)
     coarse_h, coarse_w = small_hole.shape
-    coarse_y = np.minimum((ys / scale_y).astype(np.int32), coarse_h - 1)
-    coarse_x = np.minimum((xs / scale_x).astype(np.int32), coarse_w - 1)
+    # Each pixel takes the detail at the offsets of the four coarse pixels
+    # around it, weighted bilinearly, so the detail cross-fades where the
+    # offset changes instead of showing the coarse grid as blocks.
+    fy = np.clip((ys + 0.5) / scale_y - 0.5, 0, coarse_h - 1)
+    fx = np.clip((xs + 0.5) / scale_x - 0.5, 0, coarse_w - 1)
+    y0, x0 = np.floor(fy).astype(np.int32), np.floor(fx).astype(np.int32)
+    wy, wx = (fy - y0).astype(np.float32), (fx - x0).astype(np.float32)
     total = np.zeros((len(ys), 3), np.float32)
-    weight = np.zeros((len(ys), 1), np.float32)
-    # Each pixel takes the detail at the offsets of its own and its neighbouring
-    # coarse pixels (a vote), so a change of offset does not leave a seam.
-    for dy in (-1, 0, 1):
-        for dx in (-1, 0, 1):
-            ny = np.clip(coarse_y + dy, 0, coarse_h - 1)
-            nx = np.clip(coarse_x + dx, 0, coarse_w - 1)
-            src_y = np.clip(np.rint(ys + offsets[0][ny, nx] * scale_y).astype(np.int32),
-                            0, height - 1)
-            src_x = np.clip(np.rint(xs + offsets[1][ny, nx] * scale_x).astype(np.int32),
-                            0, width - 1)
-            ok = offsets[2][ny, nx] & known[src_y, src_x]
-            w = (ok * (1.0 if dy == dx == 0 else 0.5)).astype(np.float32)[:, None]
-            total += detail[src_y, src_x] * w
-            weight += w
+    power = np.zeros(len(ys), np.float32)
+    weight = np.zeros(len(ys), np.float32)
+    for ny, nx, w in ((y0, x0, (1 - wy) * (1 - wx)), (y0 + 1, x0, wy * (1 - wx)),
+                      (y0, x0 + 1, (1 - wy) * wx), (y0 + 1, x0 + 1, wy * wx)):
+        ny = np.minimum(ny, coarse_h - 1)
+        nx = np.minimum(nx, coarse_w - 1)
+        src_y = np.clip(np.rint(ys + offsets[0][ny, nx] * scale_y).astype(np.int32),
+                        0, height - 1)
+        src_x = np.clip(np.rint(xs + offsets[1][ny, nx] * scale_x).astype(np.int32),
+                        0, width - 1)
+        w = w * (offsets[2][ny, nx] & known[src_y, src_x])
+        vote = detail[src_y, src_x]
+        total += vote * w[:, None]
+        power += np.einsum("ij,ij->i", vote, vote) * w
+        weight += w
+    has = weight > 0
+    mean = np.where(has[:, None], total / np.maximum(weight, 1e-6)[:, None], 0.0)
+    # Averaging unrelated detail flattens it; restore the votes' own contrast
+    # (variance-preserving blending), measured over a small neighbourhood.
+    expected = np.zeros((height, width), np.float32)
+    actual = np.zeros((height, width), np.float32)
+    expected[ys, xs] = np.where(has, power / np.maximum(weight, 1e-6), 0.0)
+    actual[ys, xs] = np.einsum("ij,ij->i", mean, mean)
+    sigma = max(1.0, 0.5 * max(scale_x, scale_y))
+    gain = np.sqrt(cv2.GaussianBlur(expected, (0, 0), sigma)
+                   / np.maximum(cv2.GaussianBlur(actual, (0, 0), sigma), 1e-3))
     result = base.copy()
-    result[ys, xs] += np.where(weight > 0, total / np.maximum(weight, 1e-6), 0.0)
+    result[ys, xs] += mean * np.clip(gain[ys, xs], 1.0, MAX_GAIN)[:, None]
     return np.clip(result + 0.5, 0, 255).astype(np.uint8)
 
 
