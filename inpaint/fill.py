@@ -76,6 +76,8 @@ GUARD = 2
 PATCH_RADIUS = 3
 # Radius (coarse pixels) of the patches matched to find where detail comes from.
 DETAIL_RADIUS = 2
+# Detail added to the coarse fill: above this Gaussian sigma (in units of the scale).
+DETAIL_SIGMA = 0.5
 # Most the transferred detail is amplified to make up for averaging votes.
 MAX_GAIN = 2.0
 # Rounds of the correspondence search (propagation plus random search).
@@ -254,10 +256,12 @@ def _refine(crop: np.ndarray, hole: np.ndarray, small: np.ndarray, small_hole: n
         return np.clip(base + 0.5, 0, 255).astype(np.uint8)
     scale_y = height / small_hole.shape[0]
     scale_x = width / small_hole.shape[1]
-    detail_sigma = max(0.8, 0.5 * max(scale_x, scale_y))
+    # What the reduction lost: the sources' high frequencies.
+    detail_sigma = max(0.8, DETAIL_SIGMA * max(scale_x, scale_y))
     crop_f = crop.astype(np.float32)
     detail = crop_f - cv2.GaussianBlur(crop_f, (0, 0), detail_sigma)
     known = ~hole
+    full_y, full_x = _full_offsets(crop, small, base, hole, offsets, scale_y, scale_x)
     # Only the hole's pixels are computed: the rest of the crop is kept anyway.
     ys, xs = np.nonzero(hole)
     coarse_h, coarse_w = small_hole.shape
@@ -275,10 +279,8 @@ def _refine(crop: np.ndarray, hole: np.ndarray, small: np.ndarray, small_hole: n
                       (y0, x0 + 1, (1 - wy) * wx), (y0 + 1, x0 + 1, wy * wx)):
         ny = np.minimum(ny, coarse_h - 1)
         nx = np.minimum(nx, coarse_w - 1)
-        src_y = np.clip(np.rint(ys + offsets[0][ny, nx] * scale_y).astype(np.int32),
-                        0, height - 1)
-        src_x = np.clip(np.rint(xs + offsets[1][ny, nx] * scale_x).astype(np.int32),
-                        0, width - 1)
+        src_y = np.clip(ys + full_y[ny, nx], 0, height - 1)
+        src_x = np.clip(xs + full_x[ny, nx], 0, width - 1)
         w = w * (offsets[2][ny, nx] & known[src_y, src_x])
         vote = detail[src_y, src_x]
         total += vote * w[:, None]
@@ -298,6 +300,57 @@ def _refine(crop: np.ndarray, hole: np.ndarray, small: np.ndarray, small_hole: n
     result = base.copy()
     result[ys, xs] += mean * np.clip(gain[ys, xs], 1.0, MAX_GAIN)[:, None]
     return np.clip(result + 0.5, 0, 255).astype(np.uint8)
+
+
+def _full_offsets(crop: np.ndarray, small: np.ndarray, base: np.ndarray, hole: np.ndarray,
+                  offsets: tuple[np.ndarray, np.ndarray, np.ndarray], scale_y: float,
+                  scale_x: float) -> tuple[np.ndarray, np.ndarray]:
+    """The coarse offsets in full-resolution pixels, each nudged to where it fits best.
+
+    A coarse offset is only accurate to a coarse pixel, which doubles thin
+    lines (mortar, wires) when the detail is added. Each is tried shifted by up
+    to ``ceil(scale / 2)`` full pixels, comparing the upsampled coarse fill
+    around the coarse pixel's centre with the source blurred the same way (the
+    crop reduced and enlarged again); the best shift is kept.
+    """
+    height, width = hole.shape
+    coarse_h, coarse_w = offsets[2].shape
+    full_y = np.rint(offsets[0] * scale_y).astype(np.int32)
+    full_x = np.rint(offsets[1] * scale_x).astype(np.int32)
+    reach = int(np.ceil(max(scale_y, scale_x) / 2))
+    radius = DETAIL_RADIUS
+    side = 2 * radius + 1
+    if height < side or width < side:
+        return full_y, full_x
+    low = cv2.resize(small, (width, height), interpolation=cv2.INTER_CUBIC).astype(np.float32)
+    usable = cv2.erode((~hole).astype(np.uint8), np.ones((side, side), np.uint8),
+                       borderType=cv2.BORDER_CONSTANT, borderValue=0) > 0
+    ty, tx = np.nonzero(offsets[2])
+    cy = np.clip(np.rint((ty + 0.5) * scale_y - 0.5).astype(np.int32), radius, height - 1 - radius)
+    cx = np.clip(np.rint((tx + 0.5) * scale_x - 0.5).astype(np.int32), radius, width - 1 - radius)
+    # Patches sampled at every other pixel, gathered only where needed.
+    steps = [(oy, ox) for oy in range(-radius, radius + 1, 2)
+             for ox in range(-radius, radius + 1, 2)]
+    target = np.concatenate([base[cy + oy, cx + ox] for oy, ox in steps], axis=1)
+    start_y, start_x = full_y[ty, tx], full_x[ty, tx]
+    best_y, best_x = start_y.copy(), start_x.copy()
+    best_cost = np.full(len(ty), np.inf, np.float32)
+    for dy in range(-reach, reach + 1):
+        for dx in range(-reach, reach + 1):
+            sy = np.clip(cy + start_y + dy, radius, height - 1 - radius)
+            sx = np.clip(cx + start_x + dx, radius, width - 1 - radius)
+            candidate = np.concatenate([low[sy + oy, sx + ox] for oy, ox in steps], axis=1)
+            difference = candidate - target
+            cost = np.einsum("ij,ij->i", difference, difference)
+            cost = np.where(usable[sy, sx], cost, np.inf)
+            # A small preference for the unshifted offset, so flat areas keep it.
+            cost = cost * (1.0 if dy == dx == 0 else 1.02)
+            better = cost < best_cost
+            best_cost = np.where(better, cost, best_cost)
+            best_y = np.where(better, start_y + dy, best_y)
+            best_x = np.where(better, start_x + dx, best_x)
+    full_y[ty, tx], full_x[ty, tx] = best_y, best_x
+    return full_y, full_x
 
 
 def _coarse_offsets(small: np.ndarray, small_hole: np.ndarray, coarse: np.ndarray,
