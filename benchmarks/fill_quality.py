@@ -68,8 +68,9 @@ def run(quick: bool = False) -> Section:
     ours = med["ours (strength 0.7)"]
     reference = med["patchmatch r3 (whole image)"]
     section.add("", "", "", "", "", "")
-    section.add("**targets (ours)**", "0.75-1.3", "<= 0.10", f">= {reference['ssim'] - SSIM_SLACK:.3f}",
-                "", f"<= {reference['seconds']:.2f} (aim {reference['seconds'] / 2:.2f})")
+    ssim_floor = reference["ssim"] - SSIM_SLACK
+    section.add("**targets (ours)**", "0.75-1.3", "<= 0.10", f">= {ssim_floor:.3f}", "",
+                f"<= {reference['seconds']:.2f} (aim {reference['seconds'] / 2:.2f})")
     section.add("**verdict**",
                 _met(TEXTURE_TARGET[0] <= ours["texture"] <= TEXTURE_TARGET[1]),
                 _met(ours["ghost"] <= GHOST_TARGET),
@@ -109,6 +110,9 @@ def run(quick: bool = False) -> Section:
                  "before the object was pasted: texture = high-frequency energy relative to "
                  "the truth (smudge ~0, noise >> 1); ghost = share of the pasted object still "
                  "visible (0 none, 1 untouched); SSIM and PSNR against the truth.")
+    section.note("At strengths below 0.7 the engine keeps only the original's blurred colour "
+                 "and light, which the ghost score (band-passed: edges and detail) does not "
+                 "count; so ghost stays near 0 there while PSNR shows the colour kept.")
     section.note(f"Cases: {', '.join(c.name for c in cases)} at 512 x 512, one object each "
                  "(about 11 % of the picture). Strips: `python -m inpaint.evaluate`.")
     section.note("Times are one call each on a shared 2-core machine (other jobs running), so "

@@ -15,13 +15,15 @@ How a fill is made, and why:
   copied into a flag). The work is done on the hole's bounding box widened by
   ``CONTEXT`` of its size (at least ``MIN_MARGIN`` pixels); the rest is copied.
 * **Coarse to fine.** A hole whose box is larger than ``WORK_SIDE`` pixels is
-  filled at a reduced size, where PatchMatch lays out the structure (and is
-  fast); the full resolution then gets its detail from the same places the
-  coarse fill copied from: each coarse hole pixel is matched to its source patch
-  (a short PatchMatch-style search over the known patches), the offsets
-  are scaled up, and the full-resolution high frequencies at those offsets are
-  added to the upsampled coarse fill, averaged over neighbouring offsets so
-  their borders do not show.
+  filled at a reduced size (at most halved, ``MIN_SCALE``), where PatchMatch
+  lays out the structure and costs a quarter; the full resolution then gets its
+  detail from the same places the coarse fill copied from: each coarse hole
+  pixel is matched to its source patch (a short PatchMatch-style search over
+  the known patches), the offsets are scaled up and nudged by a pixel or two to
+  where they fit best at full size, and the sources' high frequencies at those
+  offsets are added to the upsampled coarse fill. Each pixel blends the detail
+  of the four nearest offsets (bilinearly, so no block grid shows), and the
+  blend's lost contrast is restored (variance-preserving blending).
 * **Variations.** The seed picks PatchMatch's random search and which blocks of
   the surroundings may serve as sources (a random third of the blocks away from
   the hole's edge is left out), so different seeds copy from different places
@@ -42,7 +44,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from dataclasses import dataclass
+from types import ModuleType
 
 import cv2
 import numpy as np
@@ -50,10 +52,12 @@ from PIL import Image
 
 log = logging.getLogger(__name__)
 
+_patchmatch: ModuleType | None
 try:  # pragma: no cover - exercised by whether the wheel is installed
-    import patchmatch as _patchmatch
+    import patchmatch as _loaded
 
-    PATCHMATCH_AVAILABLE = bool(_patchmatch.patchmatch_available)
+    _patchmatch = _loaded
+    PATCHMATCH_AVAILABLE = bool(_loaded.patchmatch_available)
 except ImportError:  # pragma: no cover
     _patchmatch = None
     PATCHMATCH_AVAILABLE = False
@@ -87,15 +91,9 @@ DROP_SHARE = 0.33
 
 _PATCHMATCH_LOCK = threading.Lock()
 
+__all__ = ["HOLE_LEVEL", "PATCHMATCH_AVAILABLE", "describe", "fill", "fill_array", "hole_of"]
+
 ImageLike = Image.Image | np.ndarray
-
-
-@dataclass(frozen=True)
-class FillInfo:
-    """What a fill did, for logs and the response's meta."""
-
-    method: str
-    scale: float
 
 
 def describe() -> str:
@@ -132,6 +130,8 @@ def fill(image: ImageLike, mask: ImageLike, *, seed: int = 0) -> Image.Image:
 
 def fill_array(rgb: np.ndarray, hole: np.ndarray, *, seed: int = 0) -> np.ndarray:
     """:func:`fill` over arrays: HxWx3 uint8 and a bool hole; returns a new array."""
+    if seed < 0:
+        raise ValueError("seed must not be negative")
     out = rgb.copy()
     if not hole.any():
         return out

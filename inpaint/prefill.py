@@ -78,7 +78,7 @@ def _blur_fill(array: np.ndarray, hole: np.ndarray) -> np.ndarray:
         return _no_source(array)
     weight = (~hole).astype(np.float32)
     colour = array.astype(np.float32) * weight[:, :, None]
-    levels = [(colour, weight)]
+    levels: list[tuple[np.ndarray, np.ndarray]] = [(colour, weight)]
     while min(levels[-1][1].shape) > 2 and levels[-1][1].min() == 0.0:
         c, w = levels[-1]
         size = (max(1, (w.shape[1] + 1) // 2), max(1, (w.shape[0] + 1) // 2))
