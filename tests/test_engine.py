@@ -94,6 +94,27 @@ def test_same_seed_reproduces_and_sample_i_uses_seed_plus_i():
     assert methods_for(42, 3) == [f"{ENGINE_NAME} seed={s}" for s in (42, 43, 44)]
 
 
+def test_concurrent_jobs_reproduce_their_seeds():
+    # The server runs jobs in threads; PatchMatch's seed is process-global, so
+    # this only holds because the engine serialises it (see inpaint.fill).
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    image, mask = scene(), square_mask()
+    seeds = [7, 8, 7, 8]
+    alone = {s: np.asarray(inpaint_image(image, mask, 240, 160, samples=2, seed=s)[1])
+             for s in set(seeds)}
+    start = threading.Barrier(len(seeds))
+
+    def job(seed):
+        start.wait()
+        return np.asarray(inpaint_image(image, mask, 240, 160, samples=2, seed=seed)[1])
+
+    with ThreadPoolExecutor(max_workers=len(seeds)) as pool:
+        for seed, result in zip(seeds, pool.map(job, seeds), strict=True):
+            assert np.array_equal(result, alone[seed]), seed
+
+
 def test_strength_zero_keeps_the_original_and_lower_strength_keeps_more_colour():
     image, mask = scene(), square_mask()
     (kept,) = inpaint_image(image, mask, 240, 160, seed=2, strength=0.0)
