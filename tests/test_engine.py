@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
-from inpaint.server.engine import inpaint_image, methods_for
+from inpaint.server.engine import ENGINE_NAME, inpaint_image, methods_for
 from inpaint.server.inputs import mask_for_engine
 
 
@@ -93,19 +91,45 @@ def test_same_seed_reproduces_and_sample_i_uses_seed_plus_i():
     assert np.array_equal(np.asarray(first[2]), np.asarray(third_alone))
     other = inpaint_image(image, mask, 240, 160, samples=1, seed=43)[0]
     assert not np.array_equal(np.asarray(first[0]), np.asarray(other))
-    assert methods_for(42, 3) == ["telea", "ns", "telea"]
+    assert methods_for(42, 3) == [f"{ENGINE_NAME} seed={s}" for s in (42, 43, 44)]
 
 
-def test_strength_zero_keeps_the_original_and_strength_blends():
+def test_concurrent_jobs_reproduce_their_seeds():
+    # The server runs jobs in threads; PatchMatch's seed is process-global, so
+    # this only holds because the engine serialises it (see inpaint.fill).
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    image, mask = scene(), square_mask()
+    seeds = [7, 8, 7, 8]
+    alone = {s: np.asarray(inpaint_image(image, mask, 240, 160, samples=2, seed=s)[1])
+             for s in set(seeds)}
+    start = threading.Barrier(len(seeds))
+
+    def job(seed):
+        start.wait()
+        return np.asarray(inpaint_image(image, mask, 240, 160, samples=2, seed=seed)[1])
+
+    with ThreadPoolExecutor(max_workers=len(seeds)) as pool:
+        for seed, result in zip(seeds, pool.map(job, seeds), strict=True):
+            assert np.array_equal(result, alone[seed]), seed
+
+
+def test_strength_zero_keeps_the_original_and_lower_strength_keeps_more_colour():
     image, mask = scene(), square_mask()
     (kept,) = inpaint_image(image, mask, 240, 160, seed=2, strength=0.0)
     assert np.array_equal(np.asarray(kept), np.asarray(image))
     (full,) = inpaint_image(image, mask, 240, 160, seed=2, strength=1.0)
+    (default,) = inpaint_image(image, mask, 240, 160, seed=2, strength=0.7)
     (half,) = inpaint_image(image, mask, 240, 160, seed=2, strength=0.5)
+    (low,) = inpaint_image(image, mask, 240, 160, seed=2, strength=0.1)
     inside = np.asarray(mask) == 255
-    red = [arr(x)[inside][:, 0].mean() for x in (kept, half, full)]
-    assert red[0] > red[1] > red[2]
-    assert abs(red[1] - (red[0] + red[2]) / 2) < 3
+    red = [arr(x)[inside][:, 0].mean() for x in (kept, low, half, default, full)]
+    # Monotone: the lower the strength, the more of the red survives...
+    assert red[0] > red[1] > red[2] > red[3] - 0.5
+    # ...but from the default up the painted area is the fill alone: no ghost.
+    assert np.array_equal(np.asarray(default), np.asarray(full))
+    assert red[3] < 40
 
 
 def test_soft_mask_edges_blend_partially():
@@ -136,16 +160,30 @@ def test_mask_of_another_size_is_scaled_to_the_output():
     assert center[..., 0].mean() < 60  # the red centre was repainted
 
 
-def test_large_image_is_fast():
+def test_large_image_is_filled_coarse_to_fine(monkeypatch):
+    # Was a wall-clock budget for the old OpenCV engine; what keeps a large job
+    # fast now is structural: PatchMatch (the expensive part) only ever sees the
+    # hole's neighbourhood at reduced size, never the whole 1024 x 1024 picture.
+    from inpaint import fill as fill_module
+
+    seen: list[tuple[int, ...]] = []
+    real = fill_module._patchmatch_fill
+
+    def recording(image, hole, seed):
+        seen.append(image.shape[:2])
+        return real(image, hole, seed)
+
+    monkeypatch.setattr(fill_module, "_patchmatch_fill", recording)
     rng = np.random.default_rng(0)
     image = Image.fromarray(rng.integers(0, 255, (1024, 1024, 3), dtype=np.uint8), "RGB")
     mask = Image.new("L", (1024, 1024), 0)
     ImageDraw.Draw(mask).rectangle((256, 256, 767, 767), fill=255)  # 25 % of the area
-    started = time.perf_counter()
     (out,) = inpaint_image(image, mask, 1024, 1024, samples=1, seed=0)
-    elapsed = time.perf_counter() - started
     assert out.size == (1024, 1024)
-    assert elapsed < 2.0, f"1024x1024 with 25 % masked took {elapsed:.2f} s"
+    assert seen and max(max(shape) for shape in seen) <= 1024 * fill_module.MIN_SCALE + 1
+    inside = np.asarray(mask) == 255
+    # Still a full-resolution fill: grain like the surroundings, not a smudge.
+    assert arr(out)[inside].std() > 0.5 * arr(image)[~inside].std()
 
 
 def test_rejects_nonsense_arguments():

@@ -74,7 +74,7 @@ def test_success_with_url_output(server, examples):
     assert meta["prompt"] == "a calm grey background"
     assert meta["samples"] == 2 and meta["guidance_scale"] == 5 and meta["strength"] == 0.7
     assert meta["num_inference_steps"] == 30 and meta["safety_checker"] == "no"
-    assert meta["engine"].startswith("opencv")
+    assert meta["engine"].startswith("patchmatch")
     # Giant inline images are not echoed.
     assert meta["init_image"].startswith("<data URI") and len(meta["init_image"]) < 100
 

@@ -2,7 +2,7 @@
 
 Any ModelsLab client works against it by changing only the host, which makes it
 the app's offline default and the server the tests talk to. It fills masked
-areas with classical OpenCV inpainting (see ``engine``), so results are
+areas with a classical exemplar fill (PatchMatch, see ``engine``), so results are
 deterministic and free, but the prompt does not steer them.
 
 >>> from inpaint.server import ServerConfig, serve_in_background

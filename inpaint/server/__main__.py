@@ -21,7 +21,7 @@ from .runner import serve_in_background
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m inpaint.server",
-        description="Local ModelsLab-compatible inpainting server (classical OpenCV fill; "
+        description="Local ModelsLab-compatible inpainting server (classical PatchMatch fill; "
                     "the prompt does not steer it).",
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")

@@ -2,85 +2,54 @@
 
 The app has to work offline and the tests need a server whose output is
 deterministic, so the local ModelsLab look-alike fills the masked area from its
-surroundings with OpenCV (Telea's fast-marching method and the Navier-Stokes
-method). It is honest about what it is: the prompt does not steer the fill, and
-nothing here can paint a cat where there was a dog.
+surroundings with PatchMatch (``inpaint.fill``: the hole's neighbourhood,
+coarse to fine). It is honest about what it is: the prompt does not steer the
+fill, and nothing here can paint a cat where there was a dog.
 
 How a sample is made, and why:
 
-* **Only the hole's box.** Everything works on the hole's bounding box plus a
-  margin; the rest of the picture is copied, so a small hole in a large image
-  costs little.
-* **Pyramid.** ``cv2.inpaint`` costs grow with the hole's area (and the square
-  of its radius), so a large hole is first filled at a reduced size (at most
-  ``WORK_SIDE`` on the box's long side) and upsampled; then only a thin band
-  along the hole's edge is re-inpainted at full resolution, so the seam is as
-  sharp as the surroundings.
-* **Texture.** Those fills are smooth, which looks like a smudge. The
-  high-frequency detail (image minus its blur) of small, randomly chosen known
-  tiles near the hole is patched into it, so grain and noise match the photo
-  without copying whole structures; where no known tile exists, seeded
-  Gaussian grain with the surroundings' spread is used.
-* **Variations.** Sample ``i`` is made from ``seed + i`` alone: it picks the
-  method (even = Telea, odd = Navier-Stokes), the radius, the texture tiles
-  and their strength. Samples are visibly different, every one is reproducible,
-  and sample ``i`` of seed ``s`` equals sample 0 of seed ``s + i``.
-* **Strength and soft masks.** The result is composited through
-  ``mask * strength``: 0 returns the resized original exactly, 1 the full fill,
-  and grey anti-aliased mask edges blend. Pixels where the mask is black
-  (below ``HOLE_LEVEL``) are never touched.
+* **The fill.** :func:`inpaint.fill.fill` with seed ``seed + i`` for sample
+  ``i``: the seed picks PatchMatch's random search and which parts of the
+  surroundings it may copy from, so samples are visibly different, every one is
+  reproducible (also with several jobs at once), and sample ``i`` of seed ``s``
+  equals sample 0 of seed ``s + i``.
+* **Strength** says how much the painted area may change (ModelsLab: 0-1,
+  default 0.7). A diffusion model at 0.7 does not show a faded copy of the old
+  object, so neither does this engine: from ``FULL_CHANGE`` (0.7) up the
+  painted area is the fill alone. Below it, the area keeps a share
+  ``1 - strength / FULL_CHANGE`` of the original's *broad colour and light*
+  only: the difference between original and fill, low-passed with a Gaussian
+  as wide as the hole is thick (never less than ``MIN_SIGMA``), is added back,
+  so a lower strength keeps more of the old colours but never the old edges or
+  detail. The change is monotone in strength; 0 returns the (resized) original
+  exactly.
+* **Soft masks.** The result is composited through the mask's grey level, so
+  anti-aliased edges blend; pixels below ``HOLE_LEVEL`` are never touched.
 """
 
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 import cv2
 import numpy as np
 from PIL import Image
 
-# Mask values below this are "keep". A little above zero so that the faint
-# noise of a JPEG-compressed black mask does not turn the whole image into a hole.
-HOLE_LEVEL = 8
-# The coarse pass works at most at this size (long side of the hole's box, pixels).
-WORK_SIDE = 256
-# cv2.inpaint radius of the coarse pass (cost grows with its square).
-COARSE_RADIUS = 3
-# Width (pixels) of the band inside the hole's edge re-inpainted at full size.
-EDGE_BAND = 6
-# Above this many band pixels the full-size edge pass is skipped (see _refine).
-EDGE_BAND_BUDGET = 120_000
+from inpaint import fill as fill_engine
+from inpaint.fill import HOLE_LEVEL
 
-ENGINE_NAME = "opencv-telea+ns"
-METHODS = {"telea": cv2.INPAINT_TELEA, "ns": cv2.INPAINT_NS}
+__all__ = ["ENGINE_NAME", "FULL_CHANGE", "HOLE_LEVEL", "inpaint_image", "methods_for",
+           "strength_target"]
 
+# From this strength up the painted area is the fill alone (the API's default).
+FULL_CHANGE = 0.7
+# The low-pass that decides what a lower strength keeps is at least this wide (sigma, px).
+MIN_SIGMA = 8.0
 
-@dataclass(frozen=True)
-class Variant:
-    """The choices that make one sample differ from its siblings."""
-
-    method: str
-    radius: int
-    detail_sigma: float
-    gain: float
-    tile_scale: float
-
-
-def variant_for(seed: int) -> Variant:
-    """The deterministic choices for the sample made from ``seed``."""
-    rng = np.random.default_rng(seed)
-    return Variant(
-        method="telea" if seed % 2 == 0 else "ns",
-        radius=int(rng.integers(3, 7)),
-        detail_sigma=float(rng.choice([1.2, 1.8, 2.6])),
-        gain=float(rng.uniform(0.8, 1.25)),
-        tile_scale=float(rng.choice([0.75, 1.0, 1.5])),
-    )
+ENGINE_NAME = fill_engine.describe()
 
 
 def methods_for(seed: int, samples: int) -> list[str]:
-    """Which OpenCV method each sample of a job uses (for the response's meta)."""
-    return [variant_for(seed + i).method for i in range(samples)]
+    """What made each sample of a job (for the response's meta): method and its seed."""
+    return [f"{ENGINE_NAME} seed={seed + i}" for i in range(samples)]
 
 
 def inpaint_image(
@@ -114,173 +83,37 @@ def inpaint_image(
     level = np.asarray(grey, dtype=np.uint8)
     strength = float(min(1.0, max(0.0, strength)))
 
-    hole = np.where(level >= HOLE_LEVEL, 255, 0).astype(np.uint8)
+    hole = level >= HOLE_LEVEL
     if strength == 0.0 or not hole.any():
         return [Image.fromarray(original.copy(), "RGB") for _ in range(samples)]
 
-    # Everything below works on the hole's bounding box plus a margin wide
-    # enough for cv2.inpaint's neighbourhood: the rest of the picture is copied.
-    box = _bounding_box(hole, margin=16)
-    crop_image = np.ascontiguousarray(original[box])
-    crop_hole = np.ascontiguousarray(hole[box])
-    weight = np.where(crop_hole > 0, level[box].astype(np.float32) / 255.0, 0.0) * strength
-    weight = weight[:, :, None]
-    crop_base = crop_image.astype(np.float32)
-    coarse_cache: dict[str, np.ndarray | None] = {}
-    detail_cache: dict[float, np.ndarray] = {}
+    alpha = np.where(hole, level.astype(np.float32) / 255.0, 0.0)[:, :, None]
     outputs = []
     for index in range(samples):
-        sample_seed = seed + index
-        variant = variant_for(sample_seed)
-        method = METHODS[variant.method]
-        if variant.method not in coarse_cache:
-            coarse_cache[variant.method] = _coarse_fill(crop_image, crop_hole, method)
-        fill = _refine(crop_image, crop_hole, coarse_cache[variant.method], method, variant.radius)
-        if variant.detail_sigma not in detail_cache:
-            detail_cache[variant.detail_sigma] = _detail(original, variant.detail_sigma)
-        rng = np.random.default_rng([sample_seed, 1])
-        tile = max(6, round(max(size) / 48 * variant.tile_scale))
-        texture = _texture(detail_cache[variant.detail_sigma], hole, box, rng, tile)
-        texture *= variant.gain
-        blended = crop_base + (fill.astype(np.float32) + texture - crop_base) * weight
-        out = original.copy()
-        out[box] = np.clip(blended + 0.5, 0, 255).astype(np.uint8)
-        outputs.append(Image.fromarray(out, "RGB"))
+        filled = fill_engine.fill_array(original, hole, seed=seed + index)
+        target = strength_target(original, filled, hole, strength)
+        blended = original + (target - original) * alpha
+        out = np.where(hole[:, :, None], np.clip(blended + 0.5, 0, 255), original)
+        outputs.append(Image.fromarray(out.astype(np.uint8), "RGB"))
     return outputs
 
 
-def _bounding_box(hole: np.ndarray, margin: int) -> tuple[slice, slice]:
-    rows = np.flatnonzero(hole.any(axis=1))
-    cols = np.flatnonzero(hole.any(axis=0))
-    height, width = hole.shape
-    top, bottom = max(0, rows[0] - margin), min(height, rows[-1] + 1 + margin)
-    left, right = max(0, cols[0] - margin), min(width, cols[-1] + 1 + margin)
-    return slice(int(top), int(bottom)), slice(int(left), int(right))
+def strength_target(original: np.ndarray, filled: np.ndarray, hole: np.ndarray,
+                    strength: float) -> np.ndarray:
+    """What the painted area becomes at ``strength`` (float32 HxWx3; soft edges come later).
 
-
-def _coarse_fill(image: np.ndarray, hole: np.ndarray, method: int) -> np.ndarray | None:
-    """The hole filled at reduced size and upsampled; None when no reduction is needed."""
-    height, width = hole.shape
-    long_side = max(width, height)
-    if long_side <= WORK_SIDE or not np.any(hole == 0):
-        return None
-    scale = WORK_SIDE / long_side
-    small_size = (max(1, round(width * scale)), max(1, round(height * scale)))
-    small = cv2.resize(image, small_size, interpolation=cv2.INTER_AREA)
-    # Any coarse pixel that saw part of the hole is unknown, else the removed
-    # object would bleed into the fill through the averaging.
-    grown = cv2.dilate(hole, np.ones((3, 3), np.uint8))
-    small_hole = cv2.resize(grown, small_size, interpolation=cv2.INTER_AREA)
-    small_hole = np.where(small_hole > 0, 255, 0).astype(np.uint8)
-    if not np.any(small_hole == 0):
-        # Known pixels too thin to survive the reduction: a looser reading, and
-        # failing that their average colour (never a slow full-size pass).
-        loose = cv2.resize(hole, small_size, interpolation=cv2.INTER_AREA)
-        small_hole = np.where(loose > 127, 255, 0).astype(np.uint8)
-        if not np.any(small_hole == 0):
-            colour = image[hole == 0].mean(axis=0)
-            return np.broadcast_to(colour, image.shape).astype(np.uint8)
-    coarse = cv2.inpaint(small, small_hole, COARSE_RADIUS, method)
-    return cv2.resize(coarse, (width, height), interpolation=cv2.INTER_LINEAR)
-
-
-def _refine(image: np.ndarray, hole: np.ndarray, coarse: np.ndarray | None, method: int,
-            radius: int) -> np.ndarray:
-    """Full-resolution fill: the whole hole when small, else the band along its edge."""
-    if not np.any(hole == 0):
-        # Nothing to fill from: keep the picture's broad colours, lose its detail.
-        height, width = hole.shape
-        tiny = (max(1, width // 64), max(1, height // 64))
-        small = cv2.resize(image, tiny, interpolation=cv2.INTER_AREA)
-        return cv2.resize(small, (width, height), interpolation=cv2.INTER_LINEAR)
-    if coarse is None:
-        return cv2.inpaint(image, hole, radius, method)
-    seeded = cv2.copyTo(coarse, hole, image.copy())
-    disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * EDGE_BAND + 1, 2 * EDGE_BAND + 1))
-    band = cv2.subtract(hole, cv2.erode(hole, disc))
-    if cv2.countNonZero(band) > EDGE_BAND_BUDGET:
-        # A hole that is all edge (stripes, a lattice): the coarse fill has to
-        # do, or the full-size pass would take seconds.
-        return seeded
-    return cv2.inpaint(seeded, band, radius, method)
-
-
-def _detail(image: np.ndarray, sigma: float) -> np.ndarray:
-    """High-frequency part of the image (int16): what a smooth fill lacks."""
-    return image.astype(np.int16) - cv2.GaussianBlur(image, (0, 0), sigma)
-
-
-def _texture(detail: np.ndarray, hole: np.ndarray, box: tuple[slice, slice],
-             rng: np.random.Generator, tile: int) -> np.ndarray:
-    """Detail for the hole (within ``box``), patched together from nearby known tiles.
-
-    Each ``tile`` x ``tile`` square of the hole takes the detail of a randomly
-    chosen fully known square near the hole. Small, shuffled tiles carry the
-    grain of fur, wood or sky without copying a recognisable structure (a
-    whole eye) into the hole. Where no known square exists, seeded grain with
-    the spread of the hole's surroundings stands in.
+    At ``FULL_CHANGE`` and above: the fill. Below: the fill plus a share
+    ``1 - strength / FULL_CHANGE`` of the heavily low-passed difference between
+    the original and the fill, i.e. the original's broad colour and light and
+    none of its edges (a removal at the default leaves no ghost).
     """
-    inside_full = hole > 0
-    inside = inside_full[box]
-    box_h, box_w = inside.shape
-    ring = (cv2.dilate(hole[box], np.ones((9, 9), np.uint8)) > 0) & ~inside
-    if ring.any():
-        spread = detail[box][ring].astype(np.float32).std(axis=0)
-    else:
-        spread = detail.reshape(-1, 3).astype(np.float32).std(axis=0)
-
-    tiles_y, tiles_x = -(-box_h // tile), -(-box_w // tile)
-    origins = _tile_origins(inside_full, box, tile, tiles_y * tiles_x, rng)
-    if origins is None:
-        texture = rng.standard_normal(inside.shape + (3,), dtype=np.float32)
-        texture *= spread
-        texture *= inside[:, :, None]
-        return texture
-    origin_y = origins[0].reshape(tiles_y, tiles_x)
-    origin_x = origins[1].reshape(tiles_y, tiles_x)
-    rows, cols = np.arange(box_h), np.arange(box_w)
-    source_y = origin_y[rows // tile][:, cols // tile] + (rows % tile)[:, None]
-    source_x = origin_x[rows // tile][:, cols // tile] + (cols % tile)[None, :]
-    # Clipped to the surroundings' spread, so a tile that caught a strong edge
-    # adds grain rather than a line.
-    limit = np.maximum(np.round(2.5 * spread), 1).astype(np.int16)
-    texture = np.clip(detail[source_y, source_x], -limit, limit).astype(np.float32)
-    texture *= inside[:, :, None]
-    return texture
-
-
-def _tile_origins(inside: np.ndarray, box: tuple[slice, slice], tile: int, count: int,
-                  rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray] | None:
-    """``count`` random top-left corners of fully known tiles near the hole.
-
-    Searches the hole's box widened by half its size first, then the whole
-    image; None when no tile anywhere is fully known.
-    """
-    height, width = inside.shape
-    reach = max(4 * tile, max(box[0].stop - box[0].start, box[1].stop - box[1].start) // 2)
-    regions = [
-        (slice(max(0, box[0].start - reach), min(height, box[0].stop + reach)),
-         slice(max(0, box[1].start - reach), min(width, box[1].stop + reach))),
-        (slice(0, height), slice(0, width)),
-    ]
-    kernel = np.ones((tile, tile), np.uint8)
-    for rows, cols in regions:
-        known = (~inside[rows, cols]).astype(np.uint8)
-        # Anchored at the top-left, so a pixel survives when the tile starting
-        # there is known throughout; the zero border refuses tiles running off.
-        valid = cv2.erode(known, kernel, anchor=(0, 0), borderType=cv2.BORDER_CONSTANT,
-                          borderValue=0)
-        # Rejection sampling is far cheaper than listing every valid corner;
-        # the listing is the fallback when valid corners are rare.
-        ys = rng.integers(0, valid.shape[0], size=8 * count)
-        xs = rng.integers(0, valid.shape[1], size=8 * count)
-        keep = valid[ys, xs] > 0
-        ys, xs = ys[keep], xs[keep]
-        if len(ys) < count:
-            all_ys, all_xs = np.nonzero(valid)
-            if not len(all_ys):
-                continue
-            pick = rng.integers(0, len(all_ys), size=count)
-            ys, xs = all_ys[pick], all_xs[pick]
-        return ys[:count] + rows.start, xs[:count] + cols.start
-    return None
+    fill_f = filled.astype(np.float32)
+    keep = max(0.0, 1.0 - strength / FULL_CHANGE)
+    if keep == 0.0:
+        return fill_f
+    difference = (original.astype(np.float32) - fill_f) * hole[:, :, None]
+    # As wide as the hole is thick, so the old object's outline is blurred away.
+    thickness = cv2.distanceTransform(hole.astype(np.uint8), cv2.DIST_L2, 5).max()
+    sigma = max(MIN_SIGMA, float(thickness))
+    broad = cv2.GaussianBlur(difference, (0, 0), sigma)
+    return fill_f + keep * broad

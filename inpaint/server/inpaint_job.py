@@ -33,7 +33,7 @@ from .state import ServerState
 from .storage import GENERATIONS, Storage
 
 SEED_LIMIT = 2**32
-ENGINE_NOTE = "classical OpenCV inpainting; the prompt does not steer the fill"
+ENGINE_NOTE = "classical PatchMatch fill; the prompt does not steer it"
 
 
 @dataclass(frozen=True, eq=False)

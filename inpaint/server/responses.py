@@ -24,7 +24,7 @@ from .storage import GENERATIONS, Storage
 
 TIP = (
     "Local ModelsLab-compatible server: the masked area is filled from its surroundings "
-    "with classical OpenCV inpainting. The prompt does not steer the result."
+    "with a classical PatchMatch fill. The prompt does not steer the result."
 )
 PROCESSING_MESSAGE = "Request processing in the background, you can fetch the result later."
 FETCH_PROCESSING_MESSAGE = "Your request is still processing. Fetch it again in a few seconds."
