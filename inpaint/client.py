@@ -147,6 +147,7 @@ class ModelsLabClient:
         mask_padding: int | None = None,
         paste_back: bool = True,
         feather: int | None = None,
+        prefill: str = "original",
         match_colours: bool = True,
         mask_is_final: bool = False,
         progress: ProgressCallback | None = None,
@@ -163,6 +164,7 @@ class ModelsLabClient:
         original's size in which every pixel farther than ``feather`` px from
         the mask is the original's own. ``mask_padding`` and ``feather`` left
         out scale with the photo (32 and 8 px per 1024 px of its long side).
+        ``prefill`` fills the painted area before it is sent (``params.PREFILL_METHODS``).
         """
         request = InpaintRequest(
             prompt=prompt, negative_prompt=negative_prompt, width=width, height=height,
@@ -171,7 +173,7 @@ class ModelsLabClient:
             guidance_scale=guidance_scale, transport=transport, base64=base64_output,
             instant_response=instant_response, webhook=webhook, track_id=track_id,
             crop_to_mask=crop_to_mask, mask_padding=mask_padding, paste_back=paste_back,
-            feather=feather, match_colours=match_colours)
+            feather=feather, prefill=prefill, match_colours=match_colours)
         return self.run(image, mask, request, mask_is_final=mask_is_final,
                         progress=progress, cancel=cancel)
 

@@ -38,6 +38,7 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import cv2
 import numpy as np
@@ -51,6 +52,9 @@ DETAIL_SIGMA = 1.5
 GHOST_SIGMA = 6.0
 # How far (pixels, at 512) the mask reaches beyond the pasted object, like a brush margin.
 MASK_MARGIN = 6
+
+if TYPE_CHECKING:
+    from .client import ModelsLabClient
 
 Backend = Callable[[Image.Image, Image.Image, int], Image.Image]
 
@@ -194,6 +198,18 @@ def patchmatch_backend(patch_size: int = 3) -> Backend:
     return run
 
 
+def client_backend(client: ModelsLabClient, prompt: str = "empty background",
+                   **options: Any) -> Backend:
+    """A backend that sends each case to an API (ModelsLab with a key, or the local
+    server) through the library, one job at a time (always within a queue limit)."""
+
+    def run(image: Image.Image, mask: Image.Image, seed: int) -> Image.Image:
+        result = client.inpaint(image, mask, prompt=prompt, seed=seed, **options)
+        return result.images[0]
+
+    return run
+
+
 def default_backends(strength: float = 0.7) -> dict[str, Backend]:
     """Ours next to the references, by the names the table uses."""
     return {
@@ -290,6 +306,23 @@ def make_case(name: str, truth: Image.Image, donor: Image.Image, *, radius: floa
     return Case(name, truth, damaged, mask, silhouette)
 
 
+def photo_cases(paths: Sequence[str | Path], size: int = 512,
+                radius: float | None = None) -> list[Case]:
+    """Your own photos as cases: each centre-cropped to ``size`` with an object pasted in
+    (cut from the next photo), so the truth under the mask is known."""
+    pictures = []
+    for path in paths:
+        image = Image.open(path).convert("RGB")
+        side = min(image.size)
+        left, top = (image.width - side) // 2, (image.height - side) // 2
+        square = image.crop((left, top, left + side, top + side))
+        pictures.append((Path(path).stem, square.resize((size, size), Image.Resampling.LANCZOS)))
+    radius = radius if radius is not None else 0.2 * size
+    return [make_case(name, picture, pictures[(i + 1) % len(pictures)][1] if len(pictures) > 1
+                      else texture("gravel", size), radius=radius, seed=i)
+            for i, (name, picture) in enumerate(pictures)]
+
+
 def default_cases(size: int = 512, radius: float | None = None) -> list[Case]:
     """The three sample photos and four generated textures, each with a pasted object.
 
@@ -381,7 +414,7 @@ def write_csv(scores: Sequence[Score], path: Path) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """``python -m inpaint.evaluate``: score the fills, print the table, write CSV and strips."""
-    parser = argparse.ArgumentParser(prog="python -m inpaint.evaluate",
+    parser = argparse.ArgumentParser(prog="python -m inpaint evaluate",
                                      description="Score fills against the known truth.")
     parser.add_argument("--size", type=int, default=512, help="side of every case (pixels)")
     parser.add_argument("--strength", type=float, default=0.7, help="strength for our engine")
@@ -391,13 +424,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", type=Path, default=Path("evaluation"),
                         help="folder for scores.csv and the strips")
+    parser.add_argument("--photos", nargs="+", metavar="PHOTO",
+                        help="your own photos as cases (default: the samples and textures)")
+    parser.add_argument("--api", action="store_true",
+                        help="also score the API as method 'api': ModelsLab with "
+                             "MODELSLAB_API_KEY (one job at a time), else the local server")
+    parser.add_argument("--prompt", default="empty background", help="the API's prompt")
     args = parser.parse_args(argv)
     available = {**default_backends(args.strength), "patchmatch15": patchmatch_backend(15)}
+    client = _api_client() if args.api else None
+    if client is not None:
+        available["api"] = client_backend(client, args.prompt, strength=args.strength,
+                                          transport="base64")
+        if "api" not in args.methods:
+            args.methods += ",api"
     names = [n.strip() for n in args.methods.split(",") if n.strip()]
     unknown = [n for n in names if n not in available]
     if unknown:
         parser.error(f"unknown method(s): {', '.join(unknown)}")
-    cases = default_cases(args.size)
+    cases = photo_cases(args.photos, args.size) if args.photos else default_cases(args.size)
     if args.cases:
         wanted = {n.strip() for n in args.cases.split(",")}
         cases = [c for c in cases if c.name in wanted]
@@ -406,7 +451,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     write_csv(scores, args.out / "scores.csv")
     print(table(scores))
     print(f"\nwrote {args.out / 'scores.csv'} and {args.out / 'strips'}/*.png")
+    if client is not None:
+        client.close()
     return 0
+
+
+def _api_client() -> ModelsLabClient:
+    import os
+
+    from .client import ModelsLabClient
+
+    if os.environ.get("MODELSLAB_API_KEY", "").strip():
+        return ModelsLabClient()
+    return ModelsLabClient.offline()
 
 
 if __name__ == "__main__":

@@ -29,7 +29,7 @@ SOFTWARE = "inpaint-studio (ModelsLab v6 inpainting)"
 RECORDED: tuple[str, ...] = (
     "prompt", "negative_prompt", "seed", "num_inference_steps", "guidance_scale",
     "strength", "samples", "safety_checker", "width", "height", "mode", "mask_padding",
-    "feather", "paste_back", "match_colours", "output_size", "regions", "request_id",
+    "feather", "paste_back", "prefill", "match_colours", "output_size", "regions", "request_id",
     "backend", "sample",
 )
 

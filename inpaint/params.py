@@ -225,6 +225,16 @@ PARAMS: tuple[Param, ...] = (
 
 BY_NAME: dict[str, Param] = {p.name: p for p in PARAMS}
 
+# What the painted area holds before it is sent ("masked content" in A1111,
+# "infill" in InvokeAI): name -> what it does. ``prefill.prefill`` implements them.
+PREFILL_METHODS: dict[str, str] = {
+    "original": "leave the painted area as it is (the model sees the old content)",
+    "patchmatch": "fill it with patches from the surroundings (PatchMatch, seeded)",
+    "blur": "fill it with a heavy blur of the surroundings (no trace of the old content)",
+    "colour": "fill it with the average colour of its surroundings",
+    "edge": "stretch the nearest surrounding pixels into it (for outpainting)",
+}
+
 # Options of this tool, not of the API: how the photo is cut and put back
 # together around the request. They never travel in the JSON body, but they
 # are validated, shown as controls and offered as command-line flags from
@@ -242,6 +252,11 @@ OPTIONS: tuple[Param, ...] = (
     Param("feather", "int", None, "Blend width, px",
           "Width of the smooth blend outside the mask edge when pasting back, in pixels of "
           "the original photo.", minimum=0, maximum=128, step=1, nullable=True, per_1024=8),
+    Param("prefill", "enum", "original", "Pre-fill (masked content)",
+          "What the painted area holds when it is sent: \"original\" sends the photo as it "
+          "is; \"patchmatch\" fills it from its surroundings first (the best start for "
+          "removing something); \"blur\" and \"colour\" give a neutral start; \"edge\" "
+          "stretches the border inward.", choices=tuple(PREFILL_METHODS)),
     Param("match_colours", "bool", True, "Match colours",
           "Undo the colour shift a model's round trip leaves on the whole picture (measured "
           "away from the mask) before the result is put back, so the painted area meets its "

@@ -127,6 +127,21 @@ def regions_for(mask: Image.Image, request: InpaintRequest) -> list[Region]:
                       limit=limit)
 
 
+def prefilled(send: Send, request: InpaintRequest) -> Send:
+    """``send`` with its painted area pre-filled as the request asks (``prefill``).
+
+    Done on what is sent (the whole picture at the size sent, or each region),
+    so the cost is that of at most 1024 x 1024 and the studio's preview, which
+    calls this too, shows exactly the image the API receives.
+    """
+    if request.prefill == "original" or not isinstance(send.image, Image.Image):
+        return send
+    from .prefill import prefill  # the fill engine loads a compiled library
+
+    filled = prefill(send.image, send.mask, request.prefill, seed=request.seed or 0)
+    return Send(filled, send.mask, send.region)
+
+
 def url_send(image: Any, mask: Any) -> Send:
     """Transport "url": the caller's own URLs, passed through unchanged."""
     for name, value in (("image", image), ("mask", mask)):
@@ -168,13 +183,14 @@ def plan_sends(image: Any, mask: Any, request: InpaintRequest, *, soft: bool = F
     """
     if request.crop_to_mask:
         original, full_mask = full_inputs(image, mask, soft=soft, fetch=fetch)
-        sends = plan_regions(original, full_mask, request, soft=soft)
+        sends = [prefilled(s, request) for s in plan_regions(original, full_mask, request,
+                                                             soft=soft)]
         return sends, original, full_mask, None
     if request.transport == "url":
         sends = [url_send(image, mask)]
     else:
-        sends = [Send(*prepare_whole(image, mask, request.width, request.height, soft=soft,
-                                     fetch=fetch))]
+        sends = [prefilled(Send(*prepare_whole(image, mask, request.width, request.height,
+                                               soft=soft, fetch=fetch)), request)]
     later = in_background(full_inputs, image, mask, soft=soft,
                           fetch=fetch) if request.paste_back else None
     return sends, None, None, later

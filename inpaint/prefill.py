@@ -16,15 +16,7 @@ import numpy as np
 from PIL import Image
 
 from .fill import HOLE_LEVEL, fill_array, hole_of
-
-# Name -> one line for the parameter spec and the UI.
-PREFILL_METHODS: dict[str, str] = {
-    "original": "leave the painted area as it is (the model sees the old content)",
-    "patchmatch": "fill it with patches from the surroundings (PatchMatch, seeded)",
-    "blur": "fill it with a heavy blur of the surroundings (no trace of the old content)",
-    "colour": "fill it with the average colour of its surroundings",
-    "edge": "stretch the nearest surrounding pixels into it (for outpainting)",
-}
+from .params import PREFILL_METHODS
 
 # Width (pixels) of the ring around a hole whose average is the "colour" fill.
 RING = 12

@@ -75,6 +75,7 @@ class InpaintRequest:
     mask_padding: int | None = None
     paste_back: bool = True
     feather: int | None = None
+    prefill: str = "original"
     match_colours: bool = True
     transport: Transport = "upload"
 
@@ -82,9 +83,10 @@ class InpaintRequest:
         for field in fields(self):
             value = normalise(spec(field.name), getattr(self, field.name))
             object.__setattr__(self, field.name, value)
-        if self.transport == "url" and self.crop_to_mask:
-            raise ParameterError('crop_to_mask needs the image itself: use transport "upload" '
-                                 'or "base64"', field="crop_to_mask")
+        for option in ("crop_to_mask", "prefill"):
+            if self.transport == "url" and not self.is_default(option):
+                raise ParameterError(f'{option} needs the image itself: use transport '
+                                     '"upload" or "base64"', field=option)
 
     # -- building -------------------------------------------------------------
     @classmethod
@@ -161,6 +163,7 @@ class InpaintRequest:
             "mask_padding": self.mask_padding if self.crop_to_mask else None,
             "feather": self.feather if self.paste_back else None,
             "paste_back": self.paste_back,
+            "prefill": self.prefill,
             "match_colours": self.match_colours,
         }
         return out

@@ -28,7 +28,6 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from PIL import Image
 
-from . import images as imgs
 from . import metadata, pipeline
 from .errors import JobError, ModelsLabError, ParameterError
 from .outputs import ensure_parent, output_problem
@@ -346,5 +345,3 @@ def same_pixels(a: Image.Image, b: Image.Image) -> bool:
                                                    np.asarray(b.convert("RGB"))))
 
 
-__all__ = ["Cell", "CellResult", "Manifest", "SweepPlan", "SweepResult", "SweepRunner",
-           "imgs", "load_inputs", "plan_sweep", "same_pixels"]

@@ -45,10 +45,38 @@ from .runner import (
 __all__ = ["EXIT_CODES", "build_parser", "exit_code_for", "flag_name", "main", "request_from"]
 
 
+SUBCOMMANDS = ("sweep", "replay", "evaluate")
+
+
 def main(argv: list[str] | None = None, *, stdout: TextIO | None = None,
          stderr: TextIO | None = None) -> int:
-    """Run the command line; returns the exit code (see ``EXIT_CODES``)."""
+    """Run the command line; returns the exit code (see ``EXIT_CODES``).
+
+    ``sweep``, ``replay`` and ``evaluate`` as the first word run those commands
+    (``python -m inpaint sweep --help``); anything else is one edit or a folder.
+    """
     out, err = stdout or sys.stdout, stderr or sys.stderr
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] in SUBCOMMANDS:
+        return _subcommand(argv[0], argv[1:], out, err)
+    return edit_main(argv, out, err)
+
+
+def _subcommand(name: str, argv: list[str], out: TextIO, err: TextIO) -> int:
+    from dotenv import find_dotenv, load_dotenv
+
+    load_dotenv(find_dotenv(usecwd=True))
+    if name == "evaluate":
+        from ..evaluate import main as evaluate_main
+
+        return evaluate_main(argv)
+    from .experiments import replay_main, sweep_main
+
+    return (sweep_main if name == "sweep" else replay_main)(argv, out, err)
+
+
+def edit_main(argv: list[str], out: TextIO, err: TextIO) -> int:
+    """One photo, a folder of photos, or ``--fetch``: the original command line."""
     parser = build_parser()
     args = parser.parse_args(argv)
     if not any((args.image, args.mask, args.out, args.fetch)):

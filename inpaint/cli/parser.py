@@ -117,6 +117,11 @@ folder mode:
   every photo. Photos without a mask are reported and skipped; a failure does not stop
   the others.
 
+other commands (each with --help):
+  {PROG} sweep ...     parameter sweeps with a labelled grid (resumable)
+  {PROG} replay ...    repeat a saved result from the parameters its PNG carries
+  {PROG} evaluate ...  score fills where the truth is known
+
 examples:
   {PROG} --image photo.jpg --mask mask.png --prompt "a red scarf" --out result.png
   {PROG} --image photos/ --mask masks/ --prompt "clean wall" --seed 7 --out results/

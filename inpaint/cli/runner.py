@@ -61,7 +61,7 @@ class Backend:
                 raise NoKeyError("--fetch needs MODELSLAB_API_KEY: offline jobs end with the "
                                  "command that started them")
             why = "" if args.offline else "no MODELSLAB_API_KEY, so "
-            print(f"offline: {why}{OFFLINE_NOTE} is used", file=err, flush=True)
+            print(f"offline: {why}using {OFFLINE_NOTE}", file=err, flush=True)
             self.server = start_local_server()
             key, base_url = OFFLINE_KEY, self.server.base_url
         elif not key:
