@@ -29,7 +29,7 @@ import numpy as np
 from PIL import Image
 
 from . import metadata, pipeline
-from .errors import JobError, ModelsLabError, ParameterError
+from .errors import JobCancelledError, JobError, ModelsLabError, ParameterError
 from .outputs import ensure_parent, output_problem
 from .progress import CancelHook, ProgressEvent
 from .request import InpaintRequest
@@ -37,6 +37,7 @@ from .slots import JobSlots
 
 if TYPE_CHECKING:
     from .client import ModelsLabClient
+    from .result import InpaintResult
 
 MAX_AXES = 3
 MANIFEST = "manifest.jsonl"
@@ -235,10 +236,15 @@ class SweepRunner:
             self.client.submitter.job_slots = self.slots
         try:
             # Twice the queue limit: while some cells' jobs run, the next are prepared.
+            # Cells left running by an earlier run first: their jobs still hold places
+            # in the API's queue, which their fetch holds here too (see _fetch).
+            order = sorted(self.plan.cells, key=lambda c: (
+                (earlier.get(c.key) or {}).get("state") not in ("submitted", "pending"),
+                c.index))
             with ThreadPoolExecutor(max_workers=2 * self.slots.size,
                                     thread_name_prefix="inpaint-sweep") as pool:
-                results = list(pool.map(lambda c: self._cell(c, earlier.get(c.key)),
-                                        self.plan.cells))
+                results = list(pool.map(lambda c: self._cell(c, earlier.get(c.key)), order))
+            results.sort(key=lambda r: r.cell.index)
         finally:
             if own_slots:
                 self.client.submitter.job_slots = None
@@ -278,6 +284,24 @@ class SweepRunner:
     def _fetch(self, cell: Cell, ids: list[Any], boxes: list[Any]) -> CellResult:
         """A cell sent earlier but never collected: its jobs fetched, never sent again."""
         request = cell.request.resolved(self.image.size)
+        if not self.slots.acquire(self.cancel):
+            raise JobCancelledError("Stopped before the earlier run's jobs were collected.",
+                                    job_id=ids[0])
+        try:
+            last = self._fetch_jobs(request, ids, boxes)
+        finally:
+            self.slots.release()
+        parameters = {**request.recorded(), "seed": last.seed,
+                      "request_id": ",".join(map(str, ids))}
+        return self._finish(cell, last.images, ids, last.seed, last.generation_time,
+                            parameters)
+
+    def _fetch_jobs(self, request: InpaintRequest, ids: list[Any], boxes: list[Any]
+                    ) -> InpaintResult:
+        """Each job of a cell in turn, put back into the photo one region after another.
+
+        Holds one job slot: the earlier run's job still occupies the API's queue.
+        """
         canvas, last = self.image, None
         for job_id, box in zip(ids, boxes, strict=True):
             last = self.client.fetch_result(
@@ -288,10 +312,7 @@ class SweepRunner:
                 cancel=self.cancel)
             canvas = last.images[0]
         assert last is not None
-        parameters = {**request.recorded(), "seed": last.seed,
-                      "request_id": ",".join(map(str, ids))}
-        return self._finish(cell, last.images, ids, last.seed, last.generation_time,
-                            parameters)
+        return last
 
     def _send(self, cell: Cell) -> CellResult:
         names, seen = self.plan.names, []

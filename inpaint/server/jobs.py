@@ -118,6 +118,7 @@ class JobManager:
         self._ids = itertools.count(1)
         self._seconds_per_megapixel = INITIAL_SECONDS_PER_MEGAPIXEL
         self._stopping = threading.Event()
+        self._counts = {"submitted": 0, "rejected": 0, "peak_queued": 0}
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="inpaint-job")
         self._hooks = ThreadPoolExecutor(max_workers=2, thread_name_prefix="inpaint-webhook")
 
@@ -127,9 +128,17 @@ class JobManager:
         with self._lock:
             held = self._active.get(owner, 0) + self._reserved.get(owner, 0)
             if held >= self.queue_limit:
+                self._counts["rejected"] += 1
                 raise QueueFullError(self.queue_limit, self._retry_after_locked(owner))
             self._reserved[owner] = self._reserved.get(owner, 0) + 1
+            self._counts["peak_queued"] = max(self._counts["peak_queued"], held + 1)
         return Reservation(self, owner)
+
+    def counts(self) -> dict[str, int]:
+        """What clients did to the queue: jobs submitted, 429s answered, and the most
+        jobs one key ever had queued or running at once (tests check clients by it)."""
+        with self._lock:
+            return dict(self._counts)
 
     def _release(self, owner: str) -> None:
         with self._lock:
@@ -155,6 +164,7 @@ class JobManager:
             reservation.used = True
             self._reserved[job.owner] = max(0, self._reserved.get(job.owner, 0) - 1)
             self._active[job.owner] = self._active.get(job.owner, 0) + 1
+            self._counts["submitted"] += 1
             self._jobs[job.id] = job
             self._forget_old_locked()
         try:
