@@ -16,7 +16,8 @@ from pathlib import Path
 
 from benchmarks.common import ROOT, Section, machine, render, write_results
 
-NAMES = ("prepare", "lateness", "overhead", "studio_load", "browser", "engine")
+NAMES = ("prepare", "lateness", "overhead", "studio_load", "browser", "engine", "fill_quality",
+         "sweep")
 DEFAULT_OUT = ROOT / "benchmarks" / "RESULTS.md"
 
 
