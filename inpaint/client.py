@@ -15,9 +15,7 @@ Without a key, ``ModelsLabClient.offline()`` starts the bundled local server
 from __future__ import annotations
 
 import os
-from typing import Any
-
-from PIL import Image
+from typing import TYPE_CHECKING, Any
 
 from . import images as imgs
 from . import pipeline
@@ -26,13 +24,17 @@ from .contract import endpoint as endpoint_url
 from .errors import InputImageError, ModelsLabError
 from .errors import ParameterError as ParameterError  # re-exported for older imports
 from .http import HttpSession, Scrubber
-from .job import DOWNLOAD_LIMIT_BYTES, Job, JobOutput
+from .job import DOWNLOAD_LIMIT_BYTES, JobOutput
 from .progress import CancelHook, ProgressCallback, ProgressEvent, notifier
 from .request import InpaintRequest, Transport, normalise, spec
 from .result import InpaintResult, edit_parameters
 from .slots import JobSlots
+from .steps import ApiSteps
 from .submission import Submitter
 from .transport import ApiTransport, shorten_data_uris
+
+if TYPE_CHECKING:
+    from .sweep import SweepResult
 
 __all__ = ["DEFAULT_BASE_URL", "InpaintResult", "ModelsLabClient", "ProgressEvent",
            "normalise_base_url", "send_size", "shorten_data_uris"]
@@ -40,7 +42,7 @@ __all__ = ["DEFAULT_BASE_URL", "InpaintResult", "ModelsLabClient", "ProgressEven
 send_size = pipeline.send_size
 
 
-class ModelsLabClient:
+class ModelsLabClient(ApiSteps):
     """Client for ``/v6/image_editing/*``.
 
     ``api_key`` defaults to ``MODELSLAB_API_KEY``; ``base_url`` to
@@ -204,6 +206,20 @@ class ModelsLabClient:
         notify("done", "Done", fraction=1.0, job_id=result.id)
         return result
 
+    def sweep(self, image: Any, mask: Any, prompt: str = "", *,
+              vary: dict[str, list[Any]], out_dir: str | os.PathLike[str],
+              queue_limit: int | None = None, cancel: CancelHook | None = None,
+              on_cell: Any = None, **fixed: Any) -> SweepResult:
+        """Every combination of ``vary``'s values (up to three fields), run within the
+        key's queue limit, resumable from ``out_dir`` (see ``inpaint.sweep``)."""
+        from .sweep import SweepRunner, load_inputs, plan_sweep
+
+        photo, full_mask = load_inputs(image, mask)
+        plan = plan_sweep(InpaintRequest.from_values({"prompt": prompt, **fixed}), vary,
+                          image=photo, mask=full_mask)
+        return SweepRunner(self, photo, full_mask, plan, out_dir, queue_limit=queue_limit,
+                           on_cell=on_cell, cancel=cancel).run()
+
     # -- collecting a job later ------------------------------------------------------------
     def fetch_result(
         self,
@@ -238,45 +254,6 @@ class ModelsLabClient:
         result = placing.result(output, self.base_url, fetch=self._fetch_input)
         notifier(progress)("done", "Done", fraction=1.0, job_id=result.id)
         return result
-
-    # -- steps ----------------------------------------------------------------------------
-    def prepare(self, image: Any, mask: Any, width: int | None = None,
-                height: int | None = None, *, mask_is_final: bool = False
-                ) -> tuple[Image.Image, Image.Image, int, int]:
-        """The exact whole-picture image and mask that would be sent, and their size."""
-        img, msk = pipeline.prepare_whole(image, mask, width, height, soft=mask_is_final,
-                                          fetch=self._fetch_input)
-        return img, msk, img.width, img.height
-
-    def upload(self, data: bytes, mime: str = "image/png", *,
-               cancel: CancelHook | None = None) -> str:
-        """POST one image to ``base64_to_url``; returns its temporary (24 h) URL."""
-        return self.transport.upload(data, mime, cancel=cancel)
-
-    def submit(self, payload: dict[str, Any], *,
-               cancel: CancelHook | None = None) -> dict[str, Any]:
-        """POST a prepared payload to ``inpaint``; returns the raw success/processing answer."""
-        return self.transport.submit(payload, cancel=cancel)
-
-    def fetch(self, job_id: int | str) -> dict[str, Any]:
-        """One poll of ``fetch/{id}``; returns the raw answer (success or processing)."""
-        return self.transport.fetch(job_id)
-
-    def job(self, answer: dict[str, Any]) -> Job:
-        """The ``Job`` of an ``inpaint`` answer (success or processing): wait, download."""
-        return self.submitter.job(answer)
-
-    def wait(self, response: dict[str, Any], *, progress: ProgressCallback | None = None,
-             cancel: CancelHook | None = None, max_wait: float | None = None
-             ) -> dict[str, Any]:
-        """Poll a ``processing`` answer until it is ``success`` (see ``Job.wait``)."""
-        return self.job(response).wait(progress=progress, cancel=cancel, max_wait=max_wait)
-
-    def download(self, outputs: list[str], *, future_links: list[str] | None = None,
-                 cancel: CancelHook | None = None) -> list[Image.Image]:
-        """Decode every output concurrently, whatever shape it arrives in (``Job.download``)."""
-        answer = {"status": "success", "output": outputs, "future_links": future_links or []}
-        return self.job(answer).download(cancel=cancel)
 
     def _fetch_input(self, url: str) -> bytes:
         try:

@@ -7,6 +7,10 @@ the API echoed (``meta``) and what was sent (``sent``) belong to its jobs;
 
 from __future__ import annotations
 
+import base64
+import html
+import io
+import json
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -70,6 +74,27 @@ class InpaintResult:
     @property
     def status(self) -> str:
         return "success"
+
+    # -- notebooks: a result shows as its images (and its recipe) inline --------------------
+    def _repr_png_(self) -> bytes | None:
+        if not self.images:
+            return None
+        buf = io.BytesIO()
+        self.images[0].save(buf, format="PNG")
+        return buf.getvalue()
+
+    def _repr_html_(self) -> str:
+        cells = []
+        for image in self.images:
+            thumb = image.copy()
+            thumb.thumbnail((512, 512))
+            buf = io.BytesIO()
+            thumb.save(buf, format="PNG")
+            data = base64.b64encode(buf.getvalue()).decode("ascii")
+            cells.append(f'<img src="data:image/png;base64,{data}" style="margin:2px">')
+        shown = {k: v for k, v in self.parameters.items() if v is not None}
+        return ("".join(cells) + "<pre>" + html.escape(json.dumps(shown, ensure_ascii=False,
+                                                                  indent=1)) + "</pre>")
 
     def save(self, path: str | os.PathLike[str]) -> list[Path]:
         """Write every image as PNG with its parameters in text chunks.

@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
+import os
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -214,7 +215,8 @@ class SweepRunner:
     """Runs a plan's cells on one client, at most ``queue_limit`` jobs at a time."""
 
     def __init__(self, client: ModelsLabClient, image: Image.Image, mask: Image.Image,
-                 plan: SweepPlan, out_dir: str | Path, *, queue_limit: int | None = None,
+                 plan: SweepPlan, out_dir: str | os.PathLike[str], *,
+                 queue_limit: int | None = None,
                  on_cell: CellCallback | None = None, cancel: CancelHook | None = None,
                  progress: Callable[[Cell, ProgressEvent], None] | None = None) -> None:
         problem = output_problem(out_dir, folder=True)

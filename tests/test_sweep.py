@@ -132,3 +132,17 @@ def test_replay_reproduces_an_offline_result_pixel_for_pixel(tmp_path, crop):
     assert len(again) == 2 and "sample 2" in proc.stderr
     assert same_pixels(Image.open(again[1]), Image.open(two))
     assert same_pixels(Image.open(again[0]), Image.open(one))
+
+
+def test_library_sweep_and_results_show_inline_in_notebooks(tmp_path):
+    import io
+
+    photo, mask = scene(tmp_path)
+    with ModelsLabClient.offline() as client:
+        sweep = client.sweep(photo, mask, prompt="x", vary={"prefill": ["original", "blur"]},
+                             out_dir=tmp_path / "nb", seed=4)
+        single = client.inpaint(photo, mask, prompt="x", seed=4)
+    assert sweep.counts()["done"] == 2 and "<img src=\"data:image/png;base64," in \
+        sweep._repr_html_()
+    assert Image.open(io.BytesIO(single._repr_png_())).size == Image.open(photo).size
+    assert '"seed": 4' in single._repr_html_()
