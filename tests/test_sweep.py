@@ -145,4 +145,4 @@ def test_library_sweep_and_results_show_inline_in_notebooks(tmp_path):
     assert sweep.counts()["done"] == 2 and "<img src=\"data:image/png;base64," in \
         sweep._repr_html_()
     assert Image.open(io.BytesIO(single._repr_png_())).size == Image.open(photo).size
-    assert '"seed": 4' in single._repr_html_()
+    assert '&quot;seed&quot;: 4' in single._repr_html_()  # the recipe, escaped
