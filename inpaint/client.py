@@ -26,6 +26,7 @@ from .errors import ParameterError as ParameterError  # re-exported for older im
 from .http import HttpSession, Scrubber
 from .job import DOWNLOAD_LIMIT_BYTES, JobOutput
 from .progress import CancelHook, ProgressCallback, ProgressEvent, notifier
+from .region import Region
 from .request import InpaintRequest, Transport, normalise, spec
 from .result import InpaintResult, edit_parameters
 from .slots import JobSlots
@@ -181,13 +182,25 @@ class ModelsLabClient(ApiSteps):
 
     def run(self, image: Any, mask: Any, request: InpaintRequest, *,
             mask_is_final: bool = False, progress: ProgressCallback | None = None,
-            cancel: CancelHook | None = None) -> InpaintResult:
-        """``inpaint`` for a request object (the studio, the CLI and sweeps build one)."""
+            cancel: CancelHook | None = None, regions: list[Region] | None = None
+            ) -> InpaintResult:
+        """``inpaint`` for a request object (the studio, the CLI and sweeps build one).
+
+        A request that extends the photo is outpainted (``inpaint.outpaint``):
+        ``mask`` must then be None, the new area is the mask.
+        """
         self.transport.require_key()
+        if request.extension.any:
+            if mask is not None:
+                raise ParameterError("outpainting takes no mask: the new area is the mask",
+                                     field="mask_image")
+            from .outpaint import run_outpaint
+
+            return run_outpaint(self, image, request, progress=progress, cancel=cancel)
         notify = notifier(progress)
         notify("preparing", "Preparing the image and mask")
         sends, original, full_mask, full_size = pipeline.plan_sends(
-            image, mask, request, soft=mask_is_final, fetch=self._fetch_input)
+            image, mask, request, soft=mask_is_final, fetch=self._fetch_input, regions=regions)
         outputs: list[JobOutput] = pipeline.run_sends(
             sends, request, lambda send, req: self.submitter.run(send, req, progress, cancel),
             progress=progress, cancel=cancel)
@@ -199,12 +212,25 @@ class ModelsLabClient(ApiSteps):
                                    feather=request.feather if original is None
                                    else request.feather_for(original.size),
                                    match_colours=request.match_colours)
-        regions = tuple(b.as_tuple() for b in boxes if b is not None)
+        sent_boxes = tuple(b.as_tuple() for b in boxes if b is not None)
         result = InpaintResult(
-            images=images, jobs=tuple(outputs), request=request, regions=regions,
-            parameters=edit_parameters(request, outputs, images, regions, self.base_url))
+            images=images, jobs=tuple(outputs), request=request, regions=sent_boxes,
+            parameters=edit_parameters(request, outputs, images, sent_boxes, self.base_url))
         notify("done", "Done", fraction=1.0, job_id=result.id)
         return result
+
+    def outpaint(self, image: Any, prompt: str = "", *, left: int = 0, top: int = 0,
+                 right: int = 0, bottom: int = 0, overlap: int | None = None,
+                 prefill: str = "patchmatch", progress: ProgressCallback | None = None,
+                 cancel: CancelHook | None = None, **usual: Any) -> InpaintResult:
+        """The photo extended by ``left``/``top``/``right``/``bottom`` px, the new area
+        painted (pre-filled by ``prefill`` first); see ``inpaint.outpaint``. Other
+        keywords are ``inpaint``'s. ``outpaint.Extension.to_target`` turns a ratio
+        such as "16:9" and an anchor into the four amounts."""
+        request = InpaintRequest.from_values({
+            "prompt": prompt, "extend_left": left, "extend_top": top, "extend_right": right,
+            "extend_bottom": bottom, "overlap": overlap, "prefill": prefill, **usual})
+        return self.run(image, None, request, progress=progress, cancel=cancel)
 
     def sweep(self, image: Any, mask: Any, prompt: str = "", *,
               vary: dict[str, list[Any]], out_dir: str | os.PathLike[str],

@@ -28,7 +28,8 @@ SOFTWARE = "inpaint-studio (ModelsLab v6 inpainting)"
 # What a saved PNG records, in the order viewers list it.
 RECORDED: tuple[str, ...] = (
     "prompt", "negative_prompt", "seed", "num_inference_steps", "guidance_scale",
-    "strength", "samples", "safety_checker", "width", "height", "mode", "mask_padding",
+    "strength", "samples", "safety_checker", "width", "height", "mode", "extend", "overlap",
+    "mask_padding",
     "feather", "paste_back", "prefill", "match_colours", "output_size", "regions", "request_id",
     "backend", "sample",
 )
@@ -102,7 +103,8 @@ def read_parameters(source: str | os.PathLike | bytes | Image.Image) -> dict[str
             text = chunks[name]
             try:
                 found[name] = json.loads(text) if name not in ("prompt", "negative_prompt",
-                                                               "mode", "backend") else text
+                                                               "mode", "backend",
+                                                               "prefill") else text
             except ValueError:
                 found[name] = text
     if not found:

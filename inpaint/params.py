@@ -252,6 +252,14 @@ OPTIONS: tuple[Param, ...] = (
     Param("feather", "int", None, "Blend width, px",
           "Width of the smooth blend outside the mask edge when pasting back, in pixels of "
           "the original photo.", minimum=0, maximum=128, step=1, nullable=True, per_1024=8),
+    *(Param(f"extend_{side}", "int", 0, f"Extend {side}, px",
+            f"Pixels of new picture to add on the {side} (outpainting), in pixels of the "
+            "photo. No mask is needed: the new area is the mask.", minimum=0, maximum=8192,
+            step=8) for side in ("left", "top", "right", "bottom")),
+    Param("overlap", "int", None, "Overlap, px",
+          "How far into the photo an extension's new area blends, in pixels of the photo; "
+          "beyond it every original pixel is kept exactly.", minimum=0, maximum=256, step=2,
+          nullable=True, per_1024=16),
     Param("prefill", "enum", "original", "Pre-fill (masked content)",
           "What the painted area holds when it is sent: \"original\" sends the photo as it "
           "is; \"patchmatch\" fills it from its surroundings first (the best start for "

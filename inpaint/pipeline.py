@@ -171,7 +171,7 @@ def in_background(func: Callable[..., Any], *args: Any, **kwargs: Any) -> Future
 
 
 def plan_sends(image: Any, mask: Any, request: InpaintRequest, *, soft: bool = False,
-               fetch: Fetch | None = None
+               fetch: Fetch | None = None, regions: Sequence[Region] | None = None
                ) -> tuple[list[Send], Image.Image | None, Image.Image | None,
                           Future[tuple[Image.Image, Image.Image]] | None]:
     """What to send, and the full-size photo and mask (or a future of them) for put-back.
@@ -180,12 +180,13 @@ def plan_sends(image: Any, mask: Any, request: InpaintRequest, *, soft: bool = F
     it). A whole picture is sent from a reduced decode; the full-size photo
     that paste-back needs is read meanwhile, while the job is uploaded and
     queued. Without paste-back the API's images are the result: nothing is read.
+    ``regions`` replaces "only masked" mode's own plan (outpainting's tiles).
     """
-    if request.crop_to_mask:
+    if request.crop_to_mask or regions is not None:
         original, full_mask = full_inputs(image, mask, soft=soft, fetch=fetch)
-        sends = [prefilled(s, request) for s in plan_regions(original, full_mask, request,
-                                                             soft=soft)]
-        return sends, original, full_mask, None
+        cuts = [Send(*cut(original, full_mask, r, soft=soft), r) for r in regions] \
+            if regions is not None else plan_regions(original, full_mask, request, soft=soft)
+        return [prefilled(s, request) for s in cuts], original, full_mask, None
     if request.transport == "url":
         sends = [url_send(image, mask)]
     else:

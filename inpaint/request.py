@@ -21,10 +21,13 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from .errors import ParameterError
 from .params import BY_NAME, OPTIONS, OPTIONS_BY_NAME, PARAMS, Param, build_payload, is_random
+
+if TYPE_CHECKING:
+    from .outpaint import Extension
 
 Transport = Literal["upload", "base64", "url"]
 
@@ -75,6 +78,11 @@ class InpaintRequest:
     mask_padding: int | None = None
     paste_back: bool = True
     feather: int | None = None
+    extend_left: int = 0
+    extend_top: int = 0
+    extend_right: int = 0
+    extend_bottom: int = 0
+    overlap: int | None = None
     prefill: str = "original"
     match_colours: bool = True
     transport: Transport = "upload"
@@ -119,12 +127,19 @@ class InpaintRequest:
         """
         changes: dict[str, Any] = {}
         for field in fields(cls):
-            if field.name in ("width", "height") and recorded.get("mode") == "masked":
+            if field.name in ("width", "height") and recorded.get("mode") != "whole":
                 continue
             if recorded.get(field.name) is not None:
                 changes[field.name] = recorded[field.name]
         if recorded.get("mode") in ("masked", "whole"):
             changes["crop_to_mask"] = recorded["mode"] == "masked"
+        extend = recorded.get("extend")
+        if isinstance(extend, list) and len(extend) == 4:
+            changes.update(zip(("extend_left", "extend_top", "extend_right", "extend_bottom"),
+                               extend, strict=True))
+        if recorded.get("mode") == "outpaint":
+            changes.pop("width", None)
+            changes.pop("height", None)
         if base is None:
             return cls.from_values({"prompt": "", **changes}) if "prompt" not in changes \
                 else cls.from_values(changes)
@@ -159,9 +174,12 @@ class InpaintRequest:
             "samples": self.samples, "safety_checker": _wire(spec("safety_checker"),
                                                              self.safety_checker),
             "width": self.width, "height": self.height,
-            "mode": "masked" if self.crop_to_mask else "whole",
+            "mode": "outpaint" if self.extension.any else
+            "masked" if self.crop_to_mask else "whole",
+            "extend": list(self.extension.as_tuple()) if self.extension.any else None,
+            "overlap": self.overlap if self.extension.any else None,
             "mask_padding": self.mask_padding if self.crop_to_mask else None,
-            "feather": self.feather if self.paste_back else None,
+            "feather": self.feather if self.paste_back and not self.extension.any else None,
             "paste_back": self.paste_back,
             "prefill": self.prefill,
             "match_colours": self.match_colours,
@@ -199,6 +217,18 @@ class InpaintRequest:
                 words.append(f"{flag}={_wire(param, value)}")
         return words
 
+    @property
+    def extension(self) -> Extension:
+        """The outpainting amounts (all 0: an ordinary edit inside the photo)."""
+        from .outpaint import Extension
+
+        return Extension(self.extend_left, self.extend_top, self.extend_right,
+                         self.extend_bottom)
+
+    def overlap_for(self, size: tuple[int, int]) -> int:
+        """The outpainting overlap for a photo of ``size``: as given, or scaled."""
+        return _scaled("overlap", self.overlap, size)
+
     def padding_for(self, size: tuple[int, int]) -> int:
         """The padding for a photo of ``size``: as given, or scaled to the photo."""
         return _scaled("mask_padding", self.mask_padding, size)
@@ -209,7 +239,8 @@ class InpaintRequest:
 
     def resolved(self, size: tuple[int, int]) -> InpaintRequest:
         """This request with the photo-scaled options made explicit (what is recorded)."""
-        return self.replace(mask_padding=self.padding_for(size), feather=self.feather_for(size))
+        return self.replace(mask_padding=self.padding_for(size), feather=self.feather_for(size),
+                            overlap=self.overlap_for(size))
 
     def is_default(self, name: str) -> bool:
         return bool(getattr(self, name) == _default(name))

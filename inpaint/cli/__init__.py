@@ -19,7 +19,14 @@ from typing import TextIO
 from ..errors import ParameterError
 from ..outputs import output_problem
 from . import batch
-from .args import UsageError, check_args, is_url, request_from
+from .args import (
+    UsageError,
+    check_args,
+    is_url,
+    outpainting,
+    request_from,
+    resolve_extend_to,
+)
 from .parser import (
     EXIT_API,
     EXIT_AUTH,
@@ -85,14 +92,18 @@ def edit_main(argv: list[str], out: TextIO, err: TextIO) -> int:
         return EXIT_USAGE
     try:
         check_args(args)
-        request = request_from(args) if args.fetch is None else None
         folder = args.fetch is None and not is_url(args.image) and Path(args.image).is_dir()
+        if not folder:
+            resolve_extend_to(args)  # a folder's photos are measured one by one
+        request = request_from(args) if args.fetch is None else None
         pairs: list[batch.Pair] = []
         if folder:
-            pairs = batch.plan(Path(args.image), Path(args.mask), Path(args.out))
+            pairs = batch.plan(Path(args.image), Path(args.mask) if args.mask else None,
+                               Path(args.out))
             if not pairs:
                 raise UsageError(f"no photos (png, jpg, jpeg, webp) in {args.image}")
-        elif args.fetch is None and not is_url(args.mask) and Path(args.mask).is_dir():
+        elif args.fetch is None and args.mask and not is_url(args.mask) \
+                and Path(args.mask).is_dir():
             found = batch.find_mask(Path(args.image), Path(args.mask))
             if found is None:
                 raise UsageError(f"no mask for {args.image} in {args.mask}")
@@ -108,7 +119,7 @@ def edit_main(argv: list[str], out: TextIO, err: TextIO) -> int:
     from dotenv import find_dotenv, load_dotenv
 
     load_dotenv(find_dotenv(usecwd=True))
-    needed = not folder or any(p.mask is not None for p in pairs)
+    needed = not folder or outpainting(args) or any(p.mask is not None for p in pairs)
     backend: Backend | None = None
     try:
         with Interrupt(err) as interrupt:  # installed first: Ctrl-C at any point is handled

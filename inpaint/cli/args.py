@@ -32,6 +32,35 @@ def request_from(args: argparse.Namespace) -> InpaintRequest:
     return InpaintRequest.from_values(values)
 
 
+def outpainting(args: argparse.Namespace) -> bool:
+    return bool(args.extend_to) or any(getattr(args, f"extend_{side}", None)
+                                       for side in ("left", "top", "right", "bottom"))
+
+
+def resolve_extend_to(args: argparse.Namespace) -> None:
+    """``--extend-to 16:9 --anchor left`` -> the four amounts, from the photo's own size."""
+    if not args.extend_to:
+        return
+    for name, value in extension_for(args.image, args).items():
+        setattr(args, name, value)
+
+
+def extension_for(image: str | Path, args: argparse.Namespace) -> dict[str, int]:
+    """The ``extend_*`` amounts that bring ``image`` to ``--extend-to`` around ``--anchor``."""
+    if any(getattr(args, f"extend_{side}") for side in ("left", "top", "right", "bottom")):
+        raise UsageError("--extend-to replaces --extend-left/-top/-right/-bottom: give one")
+    from ..images import load_image, upright
+    from ..outpaint import Extension
+
+    size = upright(load_image(image, what="image")).size
+    ext = Extension.to_target(size, args.extend_to, args.anchor)
+    if not ext.any:
+        raise UsageError(f"the photo ({size[0]} x {size[1]}) is already {args.extend_to}: "
+                         "nothing to extend")
+    return dict(zip(("extend_left", "extend_top", "extend_right", "extend_bottom"),
+                    ext.as_tuple(), strict=True))
+
+
 def is_url(text: str) -> bool:
     return text.lower().startswith(("http://", "https://"))
 
@@ -49,15 +78,21 @@ def check_args(args: argparse.Namespace) -> None:
     if args.fetch is not None:
         _check_fetch(args)
         return
-    if not args.image or not args.mask:
-        raise UsageError("--image and --mask are required (or --fetch JOB_ID)")
+    if outpainting(args):
+        if args.mask:
+            raise UsageError("outpainting takes no --mask: the new area is the mask")
+        if not args.image:
+            raise UsageError("--image is required")
+    elif not args.image or not args.mask:
+        raise UsageError("--image and --mask are required (or --fetch JOB_ID, or "
+                         "--extend-... to outpaint)")
     for what in ("image", "mask"):
         value = getattr(args, what)
-        if not is_url(value) and not Path(value).exists():
+        if value and not is_url(value) and not Path(value).exists():
             raise UsageError(f"{what} not found: {value}")
     if is_url(args.image) or not Path(args.image).is_dir():
         return
-    if is_url(args.mask):
+    if args.mask and is_url(args.mask):
         raise UsageError("with a folder of photos, --mask must be a folder or one mask file")
     if Path(args.out).exists() and not Path(args.out).is_dir():
         raise UsageError(f"--out must be a folder when --image is a folder ({args.out} is a file)")

@@ -57,15 +57,16 @@ def find_mask(image: Path, mask_dir: Path) -> Path | None:
     return None
 
 
-def plan(image_dir: Path, mask: Path, out_dir: Path) -> list[Pair]:
+def plan(image_dir: Path, mask: Path | None, out_dir: Path) -> list[Pair]:
     """Every photo of ``image_dir`` with its mask and output path.
 
-    ``mask`` is a folder (matched per photo) or one file used for every photo.
+    ``mask`` is a folder (matched per photo), one file used for every photo, or None
+    (outpainting needs no mask).
     Results are ``<out_dir>/<stem>.png``; when two photos share a stem
     (``a.jpg``, ``a.png``) the later ones get their extension in the name so
     that nothing is overwritten.
     """
-    same_folder = mask.is_dir() and mask.resolve() == image_dir.resolve()
+    same_folder = mask is not None and mask.is_dir() and mask.resolve() == image_dir.resolve()
     pairs: list[Pair] = []
     used: set[str] = set()
     for image in list_images(image_dir, skip_masks=same_folder):
@@ -73,6 +74,6 @@ def plan(image_dir: Path, mask: Path, out_dir: Path) -> list[Pair]:
         if name.lower() in used:
             name = f"{image.stem}-{image.suffix.lstrip('.').lower()}"
         used.add(name.lower())
-        found = find_mask(image, mask) if mask.is_dir() else mask
+        found = None if mask is None else find_mask(image, mask) if mask.is_dir() else mask
         pairs.append(Pair(image, found, out_dir / f"{name}.png"))
     return pairs

@@ -125,6 +125,8 @@ other commands (each with --help):
 examples:
   {PROG} --image photo.jpg --mask mask.png --prompt "a red scarf" --out result.png
   {PROG} --image photos/ --mask masks/ --prompt "clean wall" --seed 7 --out results/
+  {PROG} --image photo.jpg --prompt "more beach" --extend-right 512 --out wide.png
+  {PROG} --image photo.jpg --prompt "more sky" --extend-to 16:9 --anchor bottom --out w.png
   {PROG} --fetch 1234 --out result.png
 """
 
@@ -148,6 +150,12 @@ def build_parser() -> argparse.ArgumentParser:
                        help="with --fetch, --image and --mask: the box of the photo an "
                             "\"only masked\" job was cut from (printed when it was left "
                             "pending), so its result is put back there")
+    files.add_argument("--extend-to", metavar="TARGET",
+                       help="outpaint to an aspect ratio (16:9, 1:1, 1.5) or a scale (x1.5) "
+                            "instead of giving --extend-left/-top/-right/-bottom; no mask")
+    files.add_argument("--anchor", default="center", metavar="WHERE",
+                       help="with --extend-to: where the photo stays (center, left, right, "
+                            "top, bottom, top-left, ...; default center)")
     files.add_argument("--fetch", metavar="JOB_ID",
                        help="collect a job that was still running (see exit code 5) and write "
                             "it to --out")

@@ -248,7 +248,11 @@ def run_folder(ctx: Context, request: InpaintRequest, pairs: list[batch.Pair]) -
     total = len(pairs)
     for number, pair in enumerate(pairs, 1):
         label = f"[{number}/{total}] {pair.image.name}"
-        if pair.mask is None:
+        if ctx.args.extend_to:  # the amounts that give this photo the target shape
+            from .args import extension_for
+
+            request = request.replace(**extension_for(pair.image, ctx.args))
+        if pair.mask is None and not request.extension.any:
             stem = pair.image.stem
             print(f"skipped {pair.image.name}: no mask ({stem}.*, {stem}_mask.* or "
                   f"{stem}-mask.* in {ctx.args.mask})", file=ctx.err, flush=True)

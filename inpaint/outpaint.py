@@ -1,0 +1,272 @@
+"""Outpainting: extending a photo beyond its borders through the inpaint endpoint.
+
+All of it is inpainting on a larger canvas: the photo is placed on the canvas,
+the new area (plus a small ``overlap`` into the photo) is the mask, the new
+area is pre-filled so the model has something to start from, and the original
+is put back exactly. What makes it work at full resolution:
+
+* **Passes.** One job fills at most ``MAX_PASS`` px of new area outward from
+  the known picture, next to at least ``CONTEXT`` px of what is known, so a
+  job's cut (at most 1024 x 1024) is sent at the photo's own resolution. A
+  larger extension is done in several passes, each starting from the last.
+* **Tiles.** Along a long side the band is cut into tiles of at most 1024 px
+  that overlap by ``TILE_OVERLAP``; they run one after another, each seeing
+  the tiles before it as known context, so the new area continues across
+  tiles instead of meeting at seams. All jobs share one seed.
+* **Order.** Left and right first (beside the photo), then top and bottom
+  across the full width, corners included.
+
+Every original pixel farther than ``overlap`` px from the old border comes back
+bit for bit (paste-back blends within the overlap only).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import cv2
+import numpy as np
+from PIL import Image
+
+from . import images as imgs
+from .contract import MAX_SIDE
+from .errors import ParameterError
+from .job import JobOutput
+from .progress import CancelHook, ProgressCallback
+from .region import Box, Region
+from .result import InpaintResult, edit_parameters
+
+if TYPE_CHECKING:
+    from .client import ModelsLabClient
+    from .request import InpaintRequest
+
+MAX_PASS = 768       # new pixels (thickness) one job fills
+CONTEXT = 256        # known pixels (at least) beside them in each job
+TILE_OVERLAP = 160   # along a side, consecutive tiles overlap this much
+SIDES = ("left", "right", "top", "bottom")
+ANCHORS = ("center", "left", "right", "top", "bottom", "top-left", "top-right",
+           "bottom-left", "bottom-right")
+
+
+@dataclass(frozen=True)
+class Extension:
+    """How many pixels (of the photo) to add on each side."""
+
+    left: int = 0
+    top: int = 0
+    right: int = 0
+    bottom: int = 0
+
+    @property
+    def any(self) -> bool:
+        return any((self.left, self.top, self.right, self.bottom))
+
+    def as_tuple(self) -> tuple[int, int, int, int]:
+        return self.left, self.top, self.right, self.bottom
+
+    def canvas_size(self, size: tuple[int, int]) -> tuple[int, int]:
+        return size[0] + self.left + self.right, size[1] + self.top + self.bottom
+
+    def photo_box(self, size: tuple[int, int]) -> Box:
+        """Where the photo sits on the canvas."""
+        return Box(self.left, self.top, self.left + size[0], self.top + size[1])
+
+    def check(self, size: tuple[int, int]) -> None:
+        """Refuse, before anything is sent, an extension the library cannot hold."""
+        if any(v < 0 for v in self.as_tuple()):
+            raise ParameterError("extension amounts must be 0 or more pixels", field="extend")
+        if not self.any:
+            raise ParameterError("nothing to extend: give at least one side more than 0 px",
+                                 field="extend")
+        width, height = self.canvas_size(size)
+        if width * height > imgs.MAX_INPUT_PIXELS:
+            raise ParameterError(
+                f"the extended image would be {width} x {height} ({width * height / 1e6:.0f} "
+                f"megapixels); the limit is {imgs.MAX_INPUT_PIXELS // 1_000_000} megapixels",
+                field="extend")
+
+    @classmethod
+    def to_target(cls, size: tuple[int, int], target: str, anchor: str = "center"
+                  ) -> Extension:
+        """The extension that makes a photo of ``size`` match ``target``.
+
+        ``target`` is an aspect ratio (``"16:9"``, ``"1:1"``, ``"1.5"``) or a
+        scale (``"x1.5"``: every side grown by that factor); ``anchor`` says
+        where the photo stays (``"left"``: new area on the right).
+        """
+        if anchor not in ANCHORS:
+            raise ParameterError(f"anchor must be one of {', '.join(ANCHORS)} (got {anchor!r})",
+                                 field="anchor")
+        width, height = size
+        scale = re.fullmatch(r"\s*[x×]\s*(\d+(?:\.\d+)?)\s*", target)
+        if scale:
+            factor = float(scale[1])
+            if not 1 <= factor <= 4:
+                raise ParameterError(f"a scale must be from x1 to x4 (got {target!r})",
+                                     field="extend_to")
+            new_w, new_h = round(width * factor), round(height * factor)
+        else:
+            ratio = _ratio(target)
+            new_w, new_h = (max(width, round(height * ratio)), height)
+            if new_w == width:
+                new_h = max(height, round(width / ratio))
+        return _placed(new_w - width, new_h - height, anchor)
+
+
+def _ratio(text: str) -> float:
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*(?:[:/x]\s*(\d+(?:\.\d+)?))?\s*", text)
+    if not match or float(match[1]) == 0 or (match[2] is not None and float(match[2]) == 0):
+        raise ParameterError(f"a target must be a ratio such as 16:9 or 1.5, or a scale such "
+                             f"as x1.5 (got {text!r})", field="extend_to")
+    ratio = float(match[1]) / float(match[2] or 1)
+    if not 0.2 <= ratio <= 5:
+        raise ParameterError(f"a ratio must be from 1:5 to 5:1 (got {text!r})",
+                             field="extend_to")
+    return ratio
+
+
+def _placed(extra_w: int, extra_h: int, anchor: str) -> Extension:
+    horizontal = "left" if "left" in anchor else "right" if "right" in anchor else "center"
+    vertical = "top" if "top" in anchor else "bottom" if "bottom" in anchor else "center"
+    left = {"left": 0, "right": extra_w, "center": extra_w // 2}[horizontal]
+    top = {"top": 0, "bottom": extra_h, "center": extra_h // 2}[vertical]
+    return Extension(left, top, extra_w - left, extra_h - top)
+
+
+# -- the canvas and its jobs ------------------------------------------------------------------
+def start_canvas(photo: Image.Image, ext: Extension) -> Image.Image:
+    """The photo on the larger canvas, its border pixels stretched into the new area.
+
+    A neutral start only: every new pixel is masked and pre-filled by its job
+    before anything is sent.
+    """
+    array = np.asarray(photo.convert("RGB"))
+    grown = cv2.copyMakeBorder(array, ext.top, ext.bottom, ext.left, ext.right,
+                               cv2.BORDER_REPLICATE)
+    return Image.fromarray(grown, "RGB")
+
+
+@dataclass(frozen=True)
+class Tile:
+    """One job: the new pixels it makes (``band``), the box it is cut from, and its mask."""
+
+    side: str
+    band: Box
+    region: Region
+
+
+def tiles(size: tuple[int, int], ext: Extension) -> Iterator[Tile]:
+    """Every job of an extension, in the order they run (see the module docstring)."""
+    canvas = ext.canvas_size(size)
+    known = ext.photo_box(size)
+    for side in SIDES:
+        while True:
+            step = _remaining(side, known, canvas)
+            if step <= 0:
+                break
+            step = min(step, MAX_PASS)
+            band = _band(side, known, step)
+            yield from _cut_band(side, band, known, canvas)
+            known = known.union(band)
+
+
+def _remaining(side: str, known: Box, canvas: tuple[int, int]) -> int:
+    return {"left": known.left, "top": known.top, "right": canvas[0] - known.right,
+            "bottom": canvas[1] - known.bottom}[side]
+
+
+def _band(side: str, known: Box, step: int) -> Box:
+    if side == "left":
+        return Box(known.left - step, known.top, known.left, known.bottom)
+    if side == "right":
+        return Box(known.right, known.top, known.right + step, known.bottom)
+    if side == "top":
+        return Box(known.left, known.top - step, known.right, known.top)
+    return Box(known.left, known.bottom, known.right, known.bottom + step)
+
+
+def _cut_band(side: str, band: Box, known: Box, canvas: tuple[int, int]) -> Iterator[Tile]:
+    """The band cut into tiles along its length, each with known context beside it."""
+    across = side in ("left", "right")
+    length = band.height if across else band.width
+    thickness = band.width if across else band.height
+    depth = min((known.width if across else known.height),
+                max(CONTEXT, MAX_SIDE - thickness))
+    count = 1 if length <= MAX_SIDE else math.ceil((length - TILE_OVERLAP) /
+                                                   (MAX_SIDE - TILE_OVERLAP))
+    span = min(length, MAX_SIDE)
+    starts = [round(i * (length - span) / max(1, count - 1)) for i in range(count)]
+    for start in starts:
+        lo = (band.top if across else band.left) + start
+        if across:
+            piece = Box(band.left, lo, band.right, lo + span)
+            cut = Box(band.left - depth if side == "right" else band.left, lo,
+                      band.right + depth if side == "left" else band.right, lo + span)
+        else:
+            piece = Box(lo, band.top, lo + span, band.bottom)
+            cut = Box(lo, band.top - depth if side == "bottom" else band.top,
+                      lo + span, band.bottom + depth if side == "top" else band.bottom)
+        cut = Box(max(0, cut.left), max(0, cut.top), min(canvas[0], cut.right),
+                  min(canvas[1], cut.bottom))
+        yield Tile(side, piece, Region(cut, imgs.fit_within(cut.size, (MAX_SIDE, MAX_SIDE))))
+
+
+def tile_mask(canvas_size: tuple[int, int], tile: Tile, unknown: np.ndarray,
+              overlap: int) -> Image.Image:
+    """What one job repaints: its band's still-unknown pixels and ``overlap`` px of the
+    known pixels beside them (within its cut), so the new area meets the old softly."""
+    mask = np.zeros((canvas_size[1], canvas_size[0]), np.uint8)
+    b = tile.band
+    mask[b.top:b.bottom, b.left:b.right] = np.where(unknown[b.top:b.bottom, b.left:b.right],
+                                                    255, 0).astype(np.uint8)
+    if overlap > 0:
+        disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * overlap + 1, 2 * overlap + 1))
+        mask = np.asarray(cv2.dilate(mask, disc), np.uint8)
+    c = tile.region.box
+    clipped = np.zeros_like(mask)
+    clipped[c.top:c.bottom, c.left:c.right] = mask[c.top:c.bottom, c.left:c.right]
+    return Image.fromarray(clipped, "L")
+
+
+# -- running ----------------------------------------------------------------------------------
+def run_outpaint(client: ModelsLabClient, image: Any, request: InpaintRequest, *,
+                 progress: ProgressCallback | None = None,
+                 cancel: CancelHook | None = None) -> InpaintResult:
+    """Every tile of the extension, in order, on one canvas; one seed for all of them."""
+    photo = imgs.to_rgb(imgs.load_image(image, what="image"))
+    ext = request.extension
+    ext.check(photo.size)
+    plan = list(tiles(photo.size, ext))
+    if request.samples > 1 and len(plan) > 1:
+        raise ParameterError(f"this extension takes {len(plan)} jobs, one after another, so "
+                             "it makes one sample: run it again with another seed for "
+                             "variations", field="samples")
+    overlap = request.overlap_for(photo.size)
+    inner = request.replace(extend_left=0, extend_top=0, extend_right=0, extend_bottom=0,
+                            crop_to_mask=True, paste_back=True,
+                            feather=overlap - overlap // 2)
+    canvas = start_canvas(photo, ext)
+    unknown = np.ones((canvas.height, canvas.width), bool)
+    known = ext.photo_box(photo.size)
+    unknown[known.top:known.bottom, known.left:known.right] = False
+    jobs: list[JobOutput] = []
+    images = [canvas]
+    for tile in plan:
+        mask = tile_mask(canvas.size, tile, unknown, overlap // 2)
+        done = client.run(images[0], mask, inner, regions=[tile.region], progress=progress,
+                          cancel=cancel)
+        images = done.images
+        jobs.extend(done.jobs)
+        if inner.seed is None and done.seed is not None:
+            inner = inner.replace(seed=done.seed)  # one seed for every tile
+        b = tile.band
+        unknown[b.top:b.bottom, b.left:b.right] = False
+    regions = tuple(t.region.box.as_tuple() for t in plan)
+    parameters = edit_parameters(request, jobs, images, regions, client.base_url)
+    parameters.update(overlap=overlap, output_size=list(images[0].size))
+    return InpaintResult(images=images, jobs=tuple(jobs), request=request, regions=regions,
+                         parameters=parameters)
