@@ -230,6 +230,9 @@ class ModelsLabClient(ApiSteps):
         request = InpaintRequest.from_values({
             "prompt": prompt, "extend_left": left, "extend_top": top, "extend_right": right,
             "extend_bottom": bottom, "overlap": overlap, "prefill": prefill, **usual})
+        if not request.extension.any:
+            raise ParameterError("nothing to extend: give at least one side more than 0 px",
+                                 field="extend")
         return self.run(image, None, request, progress=progress, cancel=cancel)
 
     def sweep(self, image: Any, mask: Any, prompt: str = "", *,
