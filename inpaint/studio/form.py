@@ -7,7 +7,7 @@ from typing import Any
 
 from ..errors import ParameterError
 from ..params import BY_NAME, OPTIONS_BY_NAME, check_options, normalise_seed
-from ..ui_spec import RANDOM_SEED
+from .ui_spec import RANDOM_SEED
 
 TRANSPORTS = ("upload", "base64")
 AREA_WHOLE = "Whole picture"

@@ -7,11 +7,12 @@ from typing import Any
 
 from PIL import Image, ImageDraw
 
-from .. import editor, masks, region
 from .. import images as imgs
+from .. import masks, region
 from ..client import send_size
 from ..errors import InputImageError
 from ..params import MAX_SIDE
+from . import editor
 from .form import Form
 from .messages import ALL_BLACK_MESSAGE
 

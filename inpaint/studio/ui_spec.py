@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .params import BY_NAME, OPTIONS_BY_NAME, Param
+from ..params import BY_NAME, OPTIONS_BY_NAME, Param
 
 # Which widget each parameter becomes. Parameters left out (prompt,
 # negative_prompt) are free text; seed and track_id are open-ended numbers.
