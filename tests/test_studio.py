@@ -18,7 +18,10 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
-from inpaint import masks, metadata, studio, ui_spec
+from inpaint import masks, metadata, studio
+from inpaint.studio import ui_spec
+from inpaint.studio.handlers import history as history_events
+from inpaint.studio.handlers import preview
 from inpaint.client import DEFAULT_BASE_URL, ProgressEvent
 from inpaint.errors import (
     APIConnectionError,
@@ -305,26 +308,29 @@ def test_prepare_refuses_what_would_repaint_nothing() -> None:
         studio.prepare_inputs(None, dot, studio.Form())
 
 
+MASK_SETTINGS = {"auto_size": True, "width": 512, "height": 512, "invert_mask": False,
+                 "grow_px": 0, "feather_px": 0}
+
+
 def test_preview_shows_the_sent_mask_over_the_sent_image() -> None:
-    app = studio.Studio(studio.Settings())
     photo = Image.open(PHOTO).convert("RGBA")
     layer = Image.new("RGBA", photo.size, (0, 0, 0, 0))
     ImageDraw.Draw(layer).rectangle((0, 0, 59, 39), fill=(255, 45, 111, 153))
     value = {"background": photo, "layers": [layer], "composite": photo}
-    image, caption = app.preview(value, None, True, 512, 512, False, 0, 0)
+    image, caption = preview.preview(value, None, MASK_SETTINGS)
     assert image.size == (600, 400)
     assert "600 × 400" in caption and "1.0%" in caption and "painted strokes" in caption
     tinted = np.asarray(image, np.int16) - np.asarray(photo.convert("RGB"), np.int16)
     assert np.abs(tinted[:40, :60]).mean() > 20 and np.abs(tinted[100:, 100:]).max() == 0
 
     empty = {"background": photo, "layers": [], "composite": photo}
-    image, caption = app.preview(empty, None, True, 512, 512, False, 0, 0)
+    image, caption = preview.preview(empty, None, MASK_SETTINGS)
     assert caption == EMPTY_MASK_MESSAGE and image.size == (600, 400)
-    assert app.preview(None, None, True, 512, 512, False, 0, 0)[0] is None
+    assert preview.preview(None, None, MASK_SETTINGS)[0] is None
     # While a just-uploaded photo is not readable yet, the preview is left alone.
-    assert all(skipped(v) for v in app.refresh_preview(None, None, True, 512, 512, False, 0, 0))
-    assert "1.0%" in app.refresh_preview(value, None, True, 512, 512, False, 0, 0)[1]
-    assert studio.Studio.cleared() == (None, studio.NO_PHOTO_CAPTION)
+    assert all(skipped(v) for v in preview.refresh(None, None, MASK_SETTINGS))
+    assert "1.0%" in preview.refresh(value, None, MASK_SETTINGS)[1]
+    assert preview.cleared() == (None, studio.NO_PHOTO_CAPTION)
 
 
 # -- messages -----------------------------------------------------------------------------
@@ -388,13 +394,13 @@ def test_restore_refills_the_form_with_the_seed_used() -> None:
         def __init__(self, row: int) -> None:
             self.index = [row, 2]
 
-    values = studio.Studio.restore([pending, entry], Select(1))
+    values = history_events.restore([pending, entry], Select(1))
     restored = dict(zip(studio.FORM_FIELDS, values, strict=False))
     assert restored["prompt"] == "a red scarf" and restored["samples"] == 3
     assert restored["strength"] == 0.4 and restored["feather_px"] == 6
     assert restored["seed"] == 1234
     assert skipped(values[len(studio.FORM_FIELDS)])  # not pending: fetch id untouched
-    values = studio.Studio.restore([pending, entry], Select(0))
+    values = history_events.restore([pending, entry], Select(0))
     assert values[len(studio.FORM_FIELDS)] == "6" and values[-2]["visible"] is True
     assert dict(zip(studio.FORM_FIELDS, values, strict=False))["seed"] == -1
 
@@ -635,7 +641,7 @@ def test_only_masked_generation_returns_full_size_pngs_carrying_their_parameters
 
     # Loading that PNG refills the form with what produced it.
     current = studio.Form().as_ui()
-    values = app.load_parameters(path, *(current[name] for name in studio.FORM_FIELDS))
+    values = app.reproduce.load_parameters(path, current)
     loaded = dict(zip(studio.FORM_FIELDS, values, strict=False))
     assert loaded["prompt"] == "a red scarf" and loaded["seed"] == 5
     assert loaded["crop_to_mask"] == studio.AREA_MASKED and loaded["mask_padding"] == 40
@@ -648,7 +654,7 @@ def test_loading_parameters_from_a_plain_png_says_why_and_changes_nothing(tmp_pa
     plain = tmp_path / "holiday.png"
     Image.new("RGB", (10, 10)).save(plain)
     current = studio.Form(prompt="keep me").as_ui()
-    values = app.load_parameters(str(plain), *(current[n] for n in studio.FORM_FIELDS))
+    values = app.reproduce.load_parameters(str(plain), current)
     assert all(skipped(v) for v in values[:-1])
     assert "carries no inpainting parameters" in values[-1]
 
@@ -683,12 +689,12 @@ def test_code_panel_shows_the_request_with_the_key_from_the_environment() -> Non
                         backend=studio.Backend(studio.Settings(), server_factory=lambda: None))
     form = studio.Form(prompt='a "red" scarf', seed=12, crop_to_mask=True, mask_padding=48)
     ui = form.as_ui()
-    python, curl, command = app.code_for(*(ui[name] for name in studio.FORM_FIELDS), OWN_KEY)
+    python, curl, command = app.reproduce.code_for(ui, OWN_KEY)
     assert "crop_to_mask=True" in python and "mask_padding=48" in python
     assert "seed=12" in python and "MODELSLAB_API_KEY" in python
     assert "$MODELSLAB_API_KEY" in curl and '\\"red\\"' in curl
     assert "--crop-to-mask" in command and "--mask-padding=48" in command
     assert OWN_KEY not in python + curl + command
     bad = dict(ui, samples=1.5)
-    note, _, _ = app.code_for(*(bad[name] for name in studio.FORM_FIELDS), "")
+    note, _, _ = app.reproduce.code_for(bad, "")
     assert note.startswith("# Fix the form first")

@@ -60,8 +60,9 @@ class Studio:
                 invert_mask: bool = False, prompt: str | None = "x",
                 request: gr.Request | None = None) -> Iterator[tuple[Any, Any, str, Any]]:
         """``Generation.capture`` for the session of ``request``."""
-        return self.generation.capture(image_editor, mask_file, invert_mask, prompt,
-                                       session=session_of(request))
+        # A generator function itself: gradio streams only what is declared as one.
+        yield from self.generation.capture(image_editor, mask_file, invert_mask, prompt,
+                                           session=session_of(request))
 
     def generate(self, image: str | None, mask: str | None, prompt: str = "",
                  negative_prompt: str | None = None, auto_size: bool | None = None,
@@ -99,10 +100,8 @@ class Studio:
     def fetch(self, job_id: str | float | None, session_key: str | None = None,
               progress: gr.Progress = PROGRESS,
               request: gr.Request | None = None) -> Iterator[tuple[Any, ...]]:
-        """Collect a job that was still running (timed out, cancelled or from history).
-
-        (The public ``/fetch_result`` endpoint: this text is its API description.)
-        """
+        """Collect a job that was still running (timed out, cancelled or from history)."""
+        # The public /fetch_result endpoint: the docstring above is its API description.
         yield from self.generation.fetch(job_id, session_key=session_key, progress=progress,
                                          session=session_of(request))
 
