@@ -106,7 +106,7 @@ MESSAGES: dict[type[BaseException], Template] = {
 
 def template_for(exc: BaseException) -> Template:
     """The row for ``exc``: its own class's, else its nearest ancestor's."""
-    if isinstance(exc, ModelsLabError) and exc.may_have_started:
+    if isinstance(exc, ModelsLabError) and getattr(exc, "may_have_started", False):
         return LOST_ANSWER
     for cls in type(exc).__mro__:
         if cls in MESSAGES:
