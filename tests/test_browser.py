@@ -98,10 +98,13 @@ def upload_photo(page: Page, path: Path = PHOTO) -> None:
 
     Nothing presses "Refresh preview": the page refreshes the preview on the
     editor's own upload event, once the photo is on the canvas and readable,
-    so the caption changing is the sign that the photo is in.
+    so the caption changing is the sign that the photo is in. The editor
+    takes a file only once its canvas exists (a file given earlier is
+    dropped, as it would be for a person on a slow machine), so that comes first.
     """
     caption = page.locator("#mask-caption")
     expect(caption).not_to_contain_text("Nothing is painted")  # a fresh page: no photo yet
+    expect(page.locator("#editor canvas").first).to_be_visible()
     page.locator("#editor input[type=file]").set_input_files(str(path))
     expect(caption).to_contain_text("Nothing is painted")
 

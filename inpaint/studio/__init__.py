@@ -23,7 +23,7 @@ cancelling), ``jobs`` (running a client call), ``store`` (files on disk),
 from __future__ import annotations
 
 from .backend import BACKEND_LABELS, MODE_MODELSLAB, MODE_OFFLINE, MODE_OWN_KEY, Backend
-from .examples import EXAMPLE_INPUTS, EXAMPLES_DIR, load_examples
+from .examples import EXAMPLES_DIR, load_examples
 from .form import (
     AREA_MASKED,
     AREA_WHOLE,
@@ -36,8 +36,6 @@ from .form import (
     GENERATE_OUTPUTS,
     MASK_TAB,
     MASK_TOOL_LIMIT,
-    PREVIEW_INPUTS,
-    PREVIEW_OUTPUTS,
     PREVIEW_SETTINGS,
     RESULT_TAB,
     TRANSPORTS,
@@ -95,7 +93,6 @@ __all__ = [
     "ENV_MAX_WAIT",
     "ENV_OFFLINE_LATENCY",
     "EXAMPLES_DIR",
-    "EXAMPLE_INPUTS",
     "FETCH_INPUTS",
     "FORM_FIELDS",
     "Form",
@@ -114,8 +111,6 @@ __all__ = [
     "OFFLINE_KEY",
     "Outcome",
     "OutputStore",
-    "PREVIEW_INPUTS",
-    "PREVIEW_OUTPUTS",
     "PREVIEW_SETTINGS",
     "PREVIEW_SIDE",
     "Prepared",

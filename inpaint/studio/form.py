@@ -25,12 +25,10 @@ FORM_FIELDS = (
     "transport", "base64_output", "instant_response", "webhook", "track_id",
     "invert_mask", "grow_px", "feather_px", "crop_to_mask", "mask_padding", "paste_back",
 )
-# The mask preview reads the editor through a hidden copy (app.py explains
-# why); these are the settings whose changes refresh it.
+# The settings the mask preview reads besides the editor (which it reads
+# through a hidden copy, see panels.browser); a change of any refreshes it.
 PREVIEW_SETTINGS = ("mask_file", "auto_size", "width", "height", "invert_mask", "grow_px",
                     "feather_px", "crop_to_mask", "mask_padding", "paste_back")
-PREVIEW_INPUTS = ("preview_snapshot", *PREVIEW_SETTINGS)
-PREVIEW_OUTPUTS = ("mask_preview", "mask_caption")
 CAPTURE_INPUTS = ("generate_snapshot", "mask_file", "invert_mask", "prompt")
 CAPTURE_OUTPUTS = ("input_image", "input_mask", "status", "right_tabs")
 GENERATE_INPUTS = ("input_image", "input_mask", *FORM_FIELDS, "session_key")

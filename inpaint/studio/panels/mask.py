@@ -4,7 +4,10 @@ The preview is one event, pressed by "Refresh preview" and by everything that
 can change what would be sent: the mask settings, the tab being shown, the
 editor's ``upload`` event and (from the browser, ``panels.browser``) every
 edit committed to the editor's canvas. It reads the editor through a hidden
-copy, and ``trigger_mode="always_last"`` keeps refreshes in order.
+copy. Both steps are ``trigger_mode="always_last"``: a press while a refresh
+is under way (the editor reports a change as an upload starts, then the
+upload itself) is kept and runs after it, rather than dropped, and refreshes
+never overtake one another.
 """
 
 from __future__ import annotations
@@ -85,7 +88,7 @@ def wire_preview(panel: MaskPanel, image_editor: gr.ImageEditor,
 
     gr.on([panel.refresh.click, panel.tab.select, image_editor.upload,
            *(component.change for component in settings)],
-          None, image_editor, snapshot, js=COPY_JS, **PRIVATE,
+          None, image_editor, snapshot, js=COPY_JS, trigger_mode="always_last", **PRIVATE,
           ).then(refresh, [snapshot, *settings], [panel.preview, panel.caption],
                  show_progress="hidden", trigger_mode="always_last", concurrency_id="preview",
                  concurrency_limit=4, **PRIVATE)
