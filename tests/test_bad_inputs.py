@@ -21,9 +21,10 @@ import requests
 from gradio_client import Client, handle_file
 from PIL import Image
 
-from inpaint import InputImageError, ModelsLabClient, ParameterError, plain_inputs
+from inpaint import InputImageError, ModelsLabClient, ParameterError
 from inpaint import images as imgs
 from inpaint.server import RunningServer
+from inpaint.studio import plain_inputs
 from tests.app_process import App
 from tests.bad_inputs import BOX, BY_CASE, CASES, PROMPT, SIZE, Case, box_mask, changed_box, photo
 from tests.conftest import endpoint

@@ -94,36 +94,19 @@ def shot(page: Page, name: str) -> None:
 
 
 def upload_photo(page: Page, path: Path = PHOTO) -> None:
-    """Upload, wait until the photo is on the canvas, then ask for the mask preview.
+    """Upload a photo and wait until the mask preview shows it, unpainted.
 
-    The app refreshes the preview by itself shortly after an upload; under
-    software rendering the photo can take longer to land, so the test waits
-    for it and presses "Refresh preview" rather than relying on a delay.
+    Nothing presses "Refresh preview": the page refreshes the preview on the
+    editor's own upload event, once the photo is on the canvas and readable,
+    so the caption changing is the sign that the photo is in. The editor
+    takes a file only once its canvas exists (a file given earlier is
+    dropped, as it would be for a person on a slow machine), so that comes first.
     """
-    page.locator("#editor input[type=file]").set_input_files(str(path))
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            image_rect_on_screen(page)
-            break
-        except AssertionError:
-            if time.monotonic() > deadline:
-                raise
-            page.wait_for_timeout(200)  # polling the canvas, not synchronising
-    # The editor's value can lag behind what its canvas shows (seen on a loaded
-    # machine): a refresh that reads it too early is skipped, as it is for a user,
-    # who sees the preview catch up at the next refresh. So press again until
-    # the preview has caught up, within a generous bound.
     caption = page.locator("#mask-caption")
-    deadline = time.monotonic() + 60
-    while True:
-        page.locator("#refresh-preview").click()
-        try:
-            expect(caption).to_contain_text("Nothing is painted", timeout=5_000)
-            return
-        except AssertionError:
-            if time.monotonic() > deadline:
-                raise
+    expect(caption).not_to_contain_text("Nothing is painted")  # a fresh page: no photo yet
+    expect(page.locator("#editor canvas").first).to_be_visible()
+    page.locator("#editor input[type=file]").set_input_files(str(path))
+    expect(caption).to_contain_text("Nothing is painted")
 
 
 def image_rect_on_screen(page: Page) -> tuple[float, float, float, float]:

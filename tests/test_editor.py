@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
-from inpaint import editor
 from inpaint.errors import InputImageError
+from inpaint.studio import editor
 
 W, H = 120, 80
 

@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
-from inpaint import masks, metadata, studio, ui_spec
+from inpaint import masks, metadata, studio
 from inpaint.client import DEFAULT_BASE_URL, ProgressEvent
 from inpaint.errors import (
     APIConnectionError,
@@ -29,6 +29,7 @@ from inpaint.errors import (
     JobCancelledError,
     JobFailedError,
     JobTimeoutError,
+    MalformedResponseError,
     ParameterError,
     RateLimitError,
     ServerError,
@@ -36,6 +37,9 @@ from inpaint.errors import (
 from inpaint.masks import EMPTY_MASK_MESSAGE
 from inpaint.params import BY_NAME, PARAMS
 from inpaint.server import RunningServer, ServerConfig, serve_in_background
+from inpaint.studio import ui_spec
+from inpaint.studio.handlers import history as history_events
+from inpaint.studio.handlers import preview
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 PHOTO = EXAMPLES / "coffee.png"  # 600 x 400
@@ -305,26 +309,29 @@ def test_prepare_refuses_what_would_repaint_nothing() -> None:
         studio.prepare_inputs(None, dot, studio.Form())
 
 
+MASK_SETTINGS = {"auto_size": True, "width": 512, "height": 512, "invert_mask": False,
+                 "grow_px": 0, "feather_px": 0}
+
+
 def test_preview_shows_the_sent_mask_over_the_sent_image() -> None:
-    app = studio.Studio(studio.Settings())
     photo = Image.open(PHOTO).convert("RGBA")
     layer = Image.new("RGBA", photo.size, (0, 0, 0, 0))
     ImageDraw.Draw(layer).rectangle((0, 0, 59, 39), fill=(255, 45, 111, 153))
     value = {"background": photo, "layers": [layer], "composite": photo}
-    image, caption = app.preview(value, None, True, 512, 512, False, 0, 0)
+    image, caption = preview.preview(value, None, MASK_SETTINGS)
     assert image.size == (600, 400)
     assert "600 × 400" in caption and "1.0%" in caption and "painted strokes" in caption
     tinted = np.asarray(image, np.int16) - np.asarray(photo.convert("RGB"), np.int16)
     assert np.abs(tinted[:40, :60]).mean() > 20 and np.abs(tinted[100:, 100:]).max() == 0
 
     empty = {"background": photo, "layers": [], "composite": photo}
-    image, caption = app.preview(empty, None, True, 512, 512, False, 0, 0)
+    image, caption = preview.preview(empty, None, MASK_SETTINGS)
     assert caption == EMPTY_MASK_MESSAGE and image.size == (600, 400)
-    assert app.preview(None, None, True, 512, 512, False, 0, 0)[0] is None
+    assert preview.preview(None, None, MASK_SETTINGS)[0] is None
     # While a just-uploaded photo is not readable yet, the preview is left alone.
-    assert all(skipped(v) for v in app.refresh_preview(None, None, True, 512, 512, False, 0, 0))
-    assert "1.0%" in app.refresh_preview(value, None, True, 512, 512, False, 0, 0)[1]
-    assert studio.Studio.cleared() == (None, studio.NO_PHOTO_CAPTION)
+    assert all(skipped(v) for v in preview.refresh(None, None, MASK_SETTINGS))
+    assert "1.0%" in preview.refresh(value, None, MASK_SETTINGS)[1]
+    assert preview.cleared() == (None, studio.NO_PHOTO_CAPTION)
 
 
 # -- messages -----------------------------------------------------------------------------
@@ -388,13 +395,13 @@ def test_restore_refills_the_form_with_the_seed_used() -> None:
         def __init__(self, row: int) -> None:
             self.index = [row, 2]
 
-    values = studio.Studio.restore([pending, entry], Select(1))
+    values = history_events.restore([pending, entry], Select(1))
     restored = dict(zip(studio.FORM_FIELDS, values, strict=False))
     assert restored["prompt"] == "a red scarf" and restored["samples"] == 3
     assert restored["strength"] == 0.4 and restored["feather_px"] == 6
     assert restored["seed"] == 1234
     assert skipped(values[len(studio.FORM_FIELDS)])  # not pending: fetch id untouched
-    values = studio.Studio.restore([pending, entry], Select(0))
+    values = history_events.restore([pending, entry], Select(0))
     assert values[len(studio.FORM_FIELDS)] == "6" and values[-2]["visible"] is True
     assert dict(zip(studio.FORM_FIELDS, values, strict=False))["seed"] == -1
 
@@ -635,7 +642,7 @@ def test_only_masked_generation_returns_full_size_pngs_carrying_their_parameters
 
     # Loading that PNG refills the form with what produced it.
     current = studio.Form().as_ui()
-    values = app.load_parameters(path, *(current[name] for name in studio.FORM_FIELDS))
+    values = app.reproduce.load_parameters(path, current)
     loaded = dict(zip(studio.FORM_FIELDS, values, strict=False))
     assert loaded["prompt"] == "a red scarf" and loaded["seed"] == 5
     assert loaded["crop_to_mask"] == studio.AREA_MASKED and loaded["mask_padding"] == 40
@@ -648,7 +655,7 @@ def test_loading_parameters_from_a_plain_png_says_why_and_changes_nothing(tmp_pa
     plain = tmp_path / "holiday.png"
     Image.new("RGB", (10, 10)).save(plain)
     current = studio.Form(prompt="keep me").as_ui()
-    values = app.load_parameters(str(plain), *(current[n] for n in studio.FORM_FIELDS))
+    values = app.reproduce.load_parameters(str(plain), current)
     assert all(skipped(v) for v in values[:-1])
     assert "carries no inpainting parameters" in values[-1]
 
@@ -683,12 +690,162 @@ def test_code_panel_shows_the_request_with_the_key_from_the_environment() -> Non
                         backend=studio.Backend(studio.Settings(), server_factory=lambda: None))
     form = studio.Form(prompt='a "red" scarf', seed=12, crop_to_mask=True, mask_padding=48)
     ui = form.as_ui()
-    python, curl, command = app.code_for(*(ui[name] for name in studio.FORM_FIELDS), OWN_KEY)
+    python, curl, command = app.reproduce.code_for(ui, OWN_KEY)
     assert "crop_to_mask=True" in python and "mask_padding=48" in python
     assert "seed=12" in python and "MODELSLAB_API_KEY" in python
     assert "$MODELSLAB_API_KEY" in curl and '\\"red\\"' in curl
     assert "--crop-to-mask" in command and "--mask-padding=48" in command
     assert OWN_KEY not in python + curl + command
     bad = dict(ui, samples=1.5)
-    note, _, _ = app.code_for(*(bad[name] for name in studio.FORM_FIELDS), "")
+    note, _, _ = app.reproduce.code_for(bad, "")
     assert note.startswith("# Fix the form first")
+
+
+# -- the job runner ---------------------------------------------------------------------
+class FakeClock:
+    """Hands out the given times, one per call."""
+
+    def __init__(self, *times: float) -> None:
+        self.times = list(times)
+
+    def __call__(self) -> float:
+        return self.times.pop(0)
+
+
+def drive(gen: Iterator[Any]) -> tuple[list[Any], studio.Outcome]:
+    """Every value a runner yields, and the outcome it returns."""
+    yielded = []
+    while True:
+        try:
+            yielded.append(next(gen))
+        except StopIteration as done:
+            return yielded, done.value
+
+
+def test_runner_relays_progress_and_reports_each_new_job_once() -> None:
+    events = [ProgressEvent("submitting", "Sending"),
+              ProgressEvent("queued", "Queued as job 4", job_id=4, eta=3.0),
+              ProgressEvent("queued", "Queued as job 4", job_id=4, eta=1.0),
+              ProgressEvent("queued", "Queued as job 5", job_id=5)]
+    result = object()
+
+    def call(on_progress: Callable[[ProgressEvent], None], cancel: Callable[[], bool]) -> Any:
+        assert cancel() is False
+        for event in events:
+            on_progress(event)
+        return result
+
+    seen: list[ProgressEvent] = []
+    runner = studio.JobRunner(clock=FakeClock(100.0, 112.5))
+    yielded, outcome = drive(runner.run(call, stop=threading.Event(), on_progress=seen.append))
+    assert yielded == [4, 5] and outcome.job_ids == [4, 5]
+    assert seen == events  # every event, in order, on the caller's thread
+    assert outcome.result is result and outcome.error is None
+    assert outcome.elapsed == 12.5
+
+
+def test_runner_keeps_the_job_id_of_a_failure() -> None:
+    def call(on_progress: Callable[[ProgressEvent], None], cancel: Callable[[], bool]) -> Any:
+        on_progress(ProgressEvent("queued", "Queued as job 8", job_id=8))
+        raise APITimeoutError("No answer within 60 s.")
+
+    runner = studio.JobRunner(clock=FakeClock(7.0))
+    yielded, outcome = drive(runner.run(call, stop=threading.Event(), on_progress=print,
+                                        started=5.0))
+    assert yielded == [8] and isinstance(outcome.error, APITimeoutError)
+    assert outcome.job_id == 8 and outcome.elapsed == 2.0  # counted from ``started``
+    own = studio.Outcome(error=JobFailedError("failed", job_id=9), job_ids=[8])
+    assert own.job_id == 9  # the failure's own id comes first
+    assert studio.Outcome().job_id is None
+
+
+def test_runner_stopped_before_the_start_sends_nothing() -> None:
+    stop = threading.Event()
+    stop.set()
+    yielded, outcome = drive(studio.JobRunner(clock=FakeClock(0.0, 0.0)).run(
+        lambda *_: pytest.fail("nothing may be sent"), stop=stop, on_progress=print))
+    assert yielded == [] and isinstance(outcome.error, JobCancelledError)
+    assert outcome.error.job_id is None
+
+
+# -- the message table ----------------------------------------------------------------------
+def test_every_library_error_class_has_a_message() -> None:
+    import inpaint.errors as errors
+
+    for name in errors.__all__:
+        cls = getattr(errors, name)
+        assert studio.messages.template_for(cls.__new__(cls)) is not studio.messages.UNEXPECTED
+
+
+def test_messages_are_looked_up_by_class_most_specific_first() -> None:
+    assert "did not answer in time" in studio.describe_error(APITimeoutError("slow"))
+    assert "Server unreachable" in studio.describe_error(APIConnectionError("gone"))
+    assert studio.describe_error(InputImageError("not an image")) == "Not an image"
+
+    class NewKindOfFailure(JobFailedError):
+        """A class the table does not know: its parent's wording."""
+
+    assert studio.describe_error(NewKindOfFailure("boom", job_id=3)) == "The job failed: boom"
+    # The class decides, never the text.
+    assert "Wrong API key" not in studio.describe_error(ServerError("HTTP 401 Unauthorized"))
+    assert studio.describe_error(RateLimitError("full")).startswith("Rate limited")
+
+
+def test_a_lost_answer_is_said_whatever_the_class() -> None:
+    for exc in (ServerError("The server failed (HTTP 502).", may_have_started=True),
+                APIConnectionError("The connection broke.", may_have_started=True),
+                MalformedResponseError("Not JSON.", may_have_started=True)):
+        message = studio.describe_error(exc)
+        assert message.startswith("The answer to the request was lost")
+        assert exc.message in message and "request history" in message
+    assert "lost" not in studio.describe_error(ServerError("The server failed (HTTP 502)."))
+
+
+# -- the page -------------------------------------------------------------------------------
+def test_the_public_endpoint_takes_the_form_by_name() -> None:
+    import inspect
+
+    names = list(inspect.signature(studio.Studio.generate).parameters)[1:]
+    assert names == ["image", "mask", *studio.FORM_FIELDS, "session_key", "progress", "request"]
+    assert studio.GENERATE_INPUTS == ("input_image", "input_mask", *studio.FORM_FIELDS,
+                                      "session_key")
+    for handler in (studio.Studio.generate, studio.Studio.fetch, studio.Studio.capture):
+        assert inspect.isgeneratorfunction(handler)  # gradio streams only declared generators
+
+
+def test_the_page_keeps_its_ids_and_leaves_the_editor_out_of_realtime_mode() -> None:
+    import app as page
+
+    demo = page.build(studio.Studio(studio.Settings(),
+                                    backend=studio.Backend(studio.Settings(),
+                                                           server_factory=lambda: None)))
+    ids = {getattr(block, "elem_id", None) for block in demo.blocks.values()}
+    for elem_id in ("banner", "session-key", "editor", "prompt", "negative-prompt", "generate",
+                    "cancel", "status", "fetch-row", "fetch-job-id", "fetch", "right-tabs",
+                    "mask-tab", "mask-preview", "mask-caption", "refresh-preview", "area",
+                    "padding", "grow", "feather", "paste-back", "invert", "mask-file",
+                    "result-tab", "before-after", "gallery", "run-info", "use-as-input",
+                    "downloads", "info", "auto-size", "width", "height", "samples", "steps",
+                    "guidance", "strength", "seed", "reuse-seed", "safety", "reproduce",
+                    "load-params", "code-python", "code-curl", "code-cli", "history",
+                    "clear-history"):
+        assert elem_id in ids, elem_id
+    [editor] = [b for b in demo.blocks.values() if getattr(b, "elem_id", None) == "editor"]
+    listened = {(target[1]) for fn in demo.fns.values() for target in fn.targets
+                if target[0] == editor._id}
+    # change/input would switch the editor to realtime mode (panels.browser explains why not).
+    assert listened == {"upload", "clear"}
+
+
+def test_no_long_classes_or_functions_in_the_studio() -> None:
+    import ast
+
+    root = Path(__file__).resolve().parent.parent
+    files = [root / "app.py", *sorted((root / "inpaint" / "studio").rglob("*.py"))]
+    too_long = []
+    for path in files:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            limit = {ast.ClassDef: 250, ast.FunctionDef: 80}.get(type(node))
+            if limit and node.end_lineno - node.lineno + 1 > limit:
+                too_long.append(f"{path.name}:{node.lineno} {node.name}")
+    assert too_long == []

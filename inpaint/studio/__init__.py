@@ -1,26 +1,29 @@
 """What the studio's buttons do, kept apart from the page that shows them.
 
-``app.py`` only builds components and connects them to the methods of
-``Studio``; everything that decides something lives here, where it can be
-tested without a browser: which backend a session talks to, how the editor's
-value becomes the exact image and mask that are sent, how progress is
-reported, how every failure becomes one plain sentence, and what a history
-entry records (never the key).
+``app.py`` assembles the page from ``panels`` (each builds its components and
+wires its events) and the handlers in ``handlers``; everything that decides
+something lives here, where it can be tested without a browser: which backend
+a session talks to, how the editor's value becomes the exact image and mask
+that are sent, how progress is reported, how every failure becomes one plain
+sentence, and what a history entry records (never the key).
 
 The event handlers take and return plain values in the order named by
 ``GENERATE_INPUTS`` / ``GENERATE_OUTPUTS`` etc., so the page and this package
 agree on wiring by name rather than by position.
 
 Modules: ``settings`` (environment), ``backend`` (which API, the local server),
-``form`` (fields and their checks), ``prepare`` (the exact inputs and their
+``form`` (fields and their checks), ``editor`` (the editor's value to photo and
+mask), ``ui_spec`` (widgets from the parameter spec), ``plain_inputs`` (plain
+refusals of values gradio rejects), ``prepare`` (the exact inputs and their
 preview), ``messages`` (plain sentences), ``history``, ``progress`` (and
-cancelling), ``store`` (files on disk), ``handlers`` (``Studio``), ``examples``.
+cancelling), ``jobs`` (running a client call), ``store`` (files on disk),
+``handlers`` (the events, ``Studio``), ``panels`` (the page), ``examples``.
 """
 
 from __future__ import annotations
 
 from .backend import BACKEND_LABELS, MODE_MODELSLAB, MODE_OFFLINE, MODE_OWN_KEY, Backend
-from .examples import EXAMPLE_INPUTS, EXAMPLES_DIR, load_examples
+from .examples import EXAMPLES_DIR, load_examples
 from .form import (
     AREA_MASKED,
     AREA_WHOLE,
@@ -33,8 +36,6 @@ from .form import (
     GENERATE_OUTPUTS,
     MASK_TAB,
     MASK_TOOL_LIMIT,
-    PREVIEW_INPUTS,
-    PREVIEW_OUTPUTS,
     PREVIEW_SETTINGS,
     RESULT_TAB,
     TRANSPORTS,
@@ -42,11 +43,14 @@ from .form import (
 )
 from .handlers import Studio, run_info_text
 from .history import HISTORY_HEADERS, HISTORY_LIMIT, history_entry, history_rows, record_history
+from .jobs import JobRunner, Outcome
 from .messages import (
     ALL_BLACK_MESSAGE,
     EMPTY_PROMPT_MESSAGE,
+    MESSAGES,
     NO_PHOTO_CAPTION,
     describe_error,
+    page_error,
 )
 from .prepare import (
     PREVIEW_SIDE,
@@ -89,7 +93,6 @@ __all__ = [
     "ENV_MAX_WAIT",
     "ENV_OFFLINE_LATENCY",
     "EXAMPLES_DIR",
-    "EXAMPLE_INPUTS",
     "FETCH_INPUTS",
     "FORM_FIELDS",
     "Form",
@@ -97,6 +100,8 @@ __all__ = [
     "GENERATE_OUTPUTS",
     "HISTORY_HEADERS",
     "HISTORY_LIMIT",
+    "JobRunner",
+    "MESSAGES",
     "MASK_TAB",
     "MASK_TOOL_LIMIT",
     "MODE_MODELSLAB",
@@ -104,9 +109,8 @@ __all__ = [
     "MODE_OWN_KEY",
     "NO_PHOTO_CAPTION",
     "OFFLINE_KEY",
+    "Outcome",
     "OutputStore",
-    "PREVIEW_INPUTS",
-    "PREVIEW_OUTPUTS",
     "PREVIEW_SETTINGS",
     "PREVIEW_SIDE",
     "Prepared",
@@ -119,6 +123,7 @@ __all__ = [
     "history_entry",
     "history_rows",
     "load_examples",
+    "page_error",
     "prepare_inputs",
     "preview_caption",
     "preview_image",

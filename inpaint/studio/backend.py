@@ -7,8 +7,10 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from ..client import DEFAULT_BASE_URL, ModelsLabClient
+from ..client import ModelsLabClient
+from ..contract import DEFAULT_BASE_URL
 from ..http import Scrubber
+from ..offline import start_local_server
 from ..slots import JobSlots
 from .settings import OFFLINE_KEY, Settings
 
@@ -51,10 +53,7 @@ class Backend:
         return self.settings.base_url or DEFAULT_BASE_URL
 
     def _default_server(self) -> Any:
-        from ..server import ServerConfig, serve_in_background
-
-        config = ServerConfig(latency=self.settings.offline_latency)
-        return serve_in_background(config=config, host="127.0.0.1", port=0)
+        return start_local_server(latency=self.settings.offline_latency)
 
     def start(self) -> str | None:
         """Start the local server if this is offline mode; returns its base URL."""
@@ -119,7 +118,7 @@ class Backend:
             )
         return (
             "**Offline demo mode.** No `MODELSLAB_API_KEY` is set, so this studio uses the "
-            "project's local ModelsLab-compatible server. Its fill is **classical** (OpenCV "
+            "project's local ModelsLab-compatible server. Its fill is **classical** (PatchMatch "
             "inpainting from the surrounding pixels): it **ignores the prompt** and cannot "
             "draw new objects. To use ModelsLab's models, set `MODELSLAB_API_KEY` in the "
             "environment or a `.env` file (on a Hugging Face Space: a secret) and restart, "

@@ -8,7 +8,6 @@ from pathlib import Path
 
 # -- examples -------------------------------------------------------------------
 EXAMPLES_DIR = Path(__file__).resolve().parents[2] / "examples"
-EXAMPLE_INPUTS = ("example_image", "mask_file", "prompt", "negative_prompt")
 
 
 def load_examples(folder: str | os.PathLike = EXAMPLES_DIR) -> list[list[str]]:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import asdict, dataclass
 from typing import Any
 
 from ..errors import ParameterError
 from ..params import BY_NAME, OPTIONS_BY_NAME, check_options, normalise_seed
 from ..request import InpaintRequest
-from ..ui_spec import RANDOM_SEED
+from .ui_spec import RANDOM_SEED
 
 TRANSPORTS = ("upload", "base64")
 AREA_WHOLE = "Whole picture"
@@ -25,13 +26,12 @@ FORM_FIELDS = (
     "num_inference_steps", "guidance_scale", "strength", "safety_checker", "seed",
     "transport", "base64_output", "instant_response", "webhook", "track_id",
     "invert_mask", "grow_px", "feather_px", "crop_to_mask", "mask_padding", "paste_back",
+    "prefill", "match_colours",
 )
-# The mask preview reads the editor through a hidden copy (app.py explains
-# why); these are the settings whose changes refresh it.
+# The settings the mask preview reads besides the editor (which it reads
+# through a hidden copy, see panels.browser); a change of any refreshes it.
 PREVIEW_SETTINGS = ("mask_file", "auto_size", "width", "height", "invert_mask", "grow_px",
-                    "feather_px", "crop_to_mask", "mask_padding", "paste_back")
-PREVIEW_INPUTS = ("preview_snapshot", *PREVIEW_SETTINGS)
-PREVIEW_OUTPUTS = ("mask_preview", "mask_caption")
+                    "feather_px", "crop_to_mask", "mask_padding", "paste_back", "prefill")
 CAPTURE_INPUTS = ("generate_snapshot", "mask_file", "invert_mask", "prompt")
 CAPTURE_OUTPUTS = ("input_image", "input_mask", "status", "right_tabs")
 GENERATE_INPUTS = ("input_image", "input_mask", *FORM_FIELDS, "session_key")
@@ -70,6 +70,8 @@ class Form:
     crop_to_mask: bool = bool(OPTIONS_BY_NAME["crop_to_mask"].default)
     mask_padding: int = OPTIONS_BY_NAME["mask_padding"].scaled((1024, 1024))
     paste_back: bool = bool(OPTIONS_BY_NAME["paste_back"].default)
+    prefill: str = str(OPTIONS_BY_NAME["prefill"].default)
+    match_colours: bool = bool(OPTIONS_BY_NAME["match_colours"].default)
 
     @classmethod
     def from_ui(cls, values: dict[str, Any]) -> Form:
@@ -100,13 +102,16 @@ class Form:
             else _flag(area, form.crop_to_mask)
         form.mask_padding = _whole(d["mask_padding"], "mask_padding", form.mask_padding)
         form.paste_back = _flag(d["paste_back"], form.paste_back)
+        form.prefill = str(d["prefill"] or form.prefill)
+        form.match_colours = _flag(d["match_colours"], form.match_colours)
         check_options(form.options())  # the documented ranges, named in the message
         return form
 
     def options(self) -> dict[str, Any]:
         """The region and paste-back options, by their names in ``OPTIONS``."""
         return {"crop_to_mask": self.crop_to_mask, "mask_padding": self.mask_padding,
-                "paste_back": self.paste_back, "feather": self.feather_px}
+                "paste_back": self.paste_back, "feather": self.feather_px,
+                "prefill": self.prefill, "match_colours": self.match_colours}
 
     def size(self) -> tuple[int | None, int | None]:
         return (None, None) if self.auto_size else (self.width, self.height)
@@ -135,14 +140,8 @@ class Form:
         return InpaintRequest.from_values({
             **self.client_kwargs(), "width": width, "height": height, **self.options()})
 
-    def request_values(self) -> dict[str, Any]:
-        """The request as ``inpaint.codegen`` shows it: API fields, options, transport."""
-        kwargs = self.client_kwargs()
-        width, height = self.size()
-        values = {name: kwargs[name] for name in kwargs if name in BY_NAME}
-        values.update(width=width, height=height, base64=self.base64_output,
-                      transport=self.transport, **self.options())
-        return values
+    def replace(self, **changes: Any) -> Form:
+        return dataclasses.replace(self, **changes)
 
     def as_ui(self) -> dict[str, Any]:
         """Values to put back into the widgets (seed -1 for random)."""
@@ -176,6 +175,10 @@ class Form:
             form.paste_back = _flag(params["paste_back"], form.paste_back)
         if params.get("feather") is not None:
             form.feather_px = int(params["feather"])
+        if params.get("prefill") in OPTIONS_BY_NAME["prefill"].choices:
+            form.prefill = str(params["prefill"])
+        if params.get("match_colours") is not None:
+            form.match_colours = _flag(params["match_colours"], form.match_colours)
         return form
 
 

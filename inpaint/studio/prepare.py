@@ -7,11 +7,11 @@ from typing import Any
 
 from PIL import Image, ImageDraw
 
-from .. import editor, masks, region
 from .. import images as imgs
-from ..client import send_size
+from .. import masks, pipeline, region
 from ..errors import InputImageError
-from ..params import MAX_SIDE
+from ..request import InpaintRequest
+from . import editor
 from .form import Form
 from .messages import ALL_BLACK_MESSAGE
 
@@ -35,6 +35,8 @@ class Prepared:
     regions: list[region.Region] = field(default_factory=list)
     crop: bool = False
     paste_back: bool = True
+    prefill: str = "original"
+    seed: int | None = None
 
     @property
     def coverage(self) -> float:
@@ -63,33 +65,20 @@ def prepare_inputs(image: Any, mask: Any, form: Form, *, source: str = "uploaded
         if source == "uploaded":
             raise InputImageError(ALL_BLACK_MESSAGE, field="mask_image")
         raise InputImageError(masks.EMPTY_MASK_MESSAGE, field="mask_image")
-    if form.invert_mask:
-        mask = masks.invert(mask)
-        if masks.is_empty(mask):
-            raise InputImageError("The inverted mask is empty: everything was painted, so "
-                                  "inverting leaves nothing to repaint.", field="mask_image")
-    if form.grow_px:
-        mask = masks.grow(mask, form.grow_px)
-        if masks.is_empty(mask):
-            raise InputImageError(f"After shrinking by {-form.grow_px} px nothing is left to "
-                                  "repaint: shrink less or paint a larger area.",
-                                  field="mask_image")
-    width, height = form.size()
-    regions: list[region.Region] = []
-    if form.crop_to_mask:
-        limit = (width or MAX_SIDE, height or MAX_SIDE)
-        regions = region.plan_regions(mask, padding=form.mask_padding,
-                                      feather=form.feather_px if form.paste_back else 0,
-                                      limit=limit)
-        w, h = regions[0].send_size
-    else:
-        w, h = send_size(picture.size, width, height)
     # With paste-back the feather is the blend band; without it, the mask is sent soft.
     soft = form.feather_px > 0 and not form.paste_back
-    if soft:
-        mask = masks.feather(mask, form.feather_px)
+    mask = masks.refine(mask, invert_mask=form.invert_mask, grow_px=form.grow_px,
+                        feather_px=form.feather_px if soft else 0)
+    # The sizes and regions are the library's own rules for this very request.
+    request = form.request() if form.prompt.strip() else form.replace(prompt="-").request()
+    regions: list[region.Region] = []
+    if request.crop_to_mask:
+        regions = pipeline.regions_for(mask, request)
+        w, h = regions[0].send_size
+    else:
+        w, h = pipeline.send_size(picture.size, request.width, request.height)
     return Prepared(picture, mask, w, h, soft, notes, source, regions, form.crop_to_mask,
-                    form.paste_back)
+                    form.paste_back, request.prefill, request.seed)
 
 
 PREVIEW_SIDE = 1024  # the preview is drawn at most this large, whatever the photo
@@ -103,7 +92,11 @@ def preview_image(prepared: Prepared) -> Image.Image:
     photo = prepared.image if scale == 1 else prepared.image.resize(size,
                                                                     Image.Resampling.BILINEAR)
     mask = prepared.mask if scale == 1 else prepared.mask.resize(size, Image.Resampling.BOX)
-    shown = masks.overlay(photo, mask)
+    if prepared.prefill != "original":  # the painted area as it will be sent
+        photo = pipeline.prefilled(pipeline.Send(photo, mask), _prefill_only(prepared)).image
+        shown = masks.overlay(photo, mask, opacity=0.25)
+    else:
+        shown = masks.overlay(photo, mask)
     if prepared.regions:
         draw = ImageDraw.Draw(shown)
         for r in prepared.regions:
@@ -111,6 +104,10 @@ def preview_image(prepared: Prepared) -> Image.Image:
             draw.rectangle((box[0], box[1], box[2] - 1, box[3] - 1), outline=(255, 214, 0),
                            width=max(2, round(3 * max(size) / 1024)))
     return shown
+
+
+def _prefill_only(prepared: Prepared) -> InpaintRequest:
+    return InpaintRequest(prompt="-", prefill=prepared.prefill, seed=prepared.seed)
 
 
 def preview_caption(prepared: Prepared) -> str:
@@ -126,6 +123,8 @@ def preview_caption(prepared: Prepared) -> str:
     else:
         text = f"Sent at **{prepared.width} × {prepared.height}** px"
     text += f" · **{prepared.coverage:.1%}** repainted (from the {source}{soft})."
+    if prepared.prefill != "original":
+        text += f" Pre-filled (**{prepared.prefill}**) as shown, lightly tinted."
     if prepared.paste_back or prepared.crop:
         text += f" Result at full size, **{full}** px"
         text += (", unpainted pixels kept exactly." if prepared.paste_back else ".")

@@ -2,29 +2,19 @@
 
 from __future__ import annotations
 
-import math
 import threading
 
-from ..client import ProgressEvent
+from ..progress import ProgressEvent, describe, overall_fraction
+
 
 # -- progress and cancelling ----------------------------------------------------
-STAGE_SPAN = {  # where each stage sits on the bar
-    "preparing": (0.0, 0.05), "uploading": (0.05, 0.15), "submitting": (0.15, 0.2),
-    "queued": (0.2, 0.9), "downloading": (0.9, 0.98), "done": (1.0, 1.0),
-}
-
-
 def progress_text(event: ProgressEvent) -> tuple[float, str]:
-    """(bar fraction, plain description) for one client progress event."""
-    low, high = STAGE_SPAN.get(event.stage, (0.0, 1.0))
-    fraction = low if event.fraction is None else low + (high - low) * event.fraction
-    text = event.message
-    if event.stage == "queued":
-        if event.eta is not None and event.eta >= 1:
-            text = f"{event.message} · about {math.ceil(event.eta)} s left"
-        else:
-            text = f"{event.message} · finishing…"
-    return min(1.0, max(0.0, fraction)), text
+    """(bar fraction, plain description) for one client progress event.
+
+    Where a stage sits on the bar and how a queued job's countdown reads are
+    the library's (``inpaint.progress``), shared with the command line's bar.
+    """
+    return overall_fraction(event), describe(event)
 
 
 class CancelBoard:

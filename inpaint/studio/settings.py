@@ -7,6 +7,8 @@ import os
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..offline import OFFLINE_KEY as OFFLINE_KEY  # the one offline key, re-exported
+
 # -- configuration ------------------------------------------------------------
 ENV_API_KEY = "MODELSLAB_API_KEY"
 ENV_BASE_URL = "MODELSLAB_BASE_URL"
@@ -18,7 +20,6 @@ ENV_SERVER_PORT = "GRADIO_SERVER_PORT"
 
 DEFAULT_CONCURRENCY = 5  # the smallest ModelsLab plan's queue limit
 DEFAULT_MAX_WAIT = 600.0
-OFFLINE_KEY = "offline-demo"  # the local server accepts any non-empty key
 
 
 class SettingsError(ValueError):

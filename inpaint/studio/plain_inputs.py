@@ -19,15 +19,16 @@ from typing import Any
 
 import gradio as gr
 
-from . import images as imgs
-from .errors import InputImageError
+from .. import images as imgs
+from ..errors import InputImageError
 
 
 def guard(components: Iterable[Any]) -> None:
     """Give each component a ``preprocess`` whose failures are plain ``gr.Error``s."""
     for component in components:
         if isinstance(component, (gr.Slider, gr.Number, gr.Image)):
-            component.preprocess = _guarded(component, component.preprocess)
+            component.preprocess = _guarded(  # type: ignore[method-assign,assignment]
+                component, component.preprocess)
 
 
 def _guarded(component: Any, original: Callable[[Any], Any]) -> Callable[[Any], Any]:
@@ -69,7 +70,7 @@ def image_problem(label: str, payload: Any) -> str:
     path = getattr(payload, "path", None)
     what = label.split(" (")[0].lower()
     try:
-        imgs.load_image(path, what=what)
+        imgs.load_image(path, what=what)  # type: ignore[arg-type]  # None: refused plainly
     except InputImageError as exc:
         return exc.message[:1].upper() + exc.message[1:] + "."
     return f"The {what} could not be read as an image (use PNG, JPEG or WebP)."

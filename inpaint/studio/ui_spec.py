@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .params import BY_NAME, OPTIONS_BY_NAME, Param
+from ..params import BY_NAME, OPTIONS_BY_NAME, Param
 
 # Which widget each parameter becomes. Parameters left out (prompt,
 # negative_prompt) are free text; seed and track_id are open-ended numbers.
@@ -54,6 +54,14 @@ def checkbox_kwargs(name: str) -> dict[str, Any]:
     if p.kind != "flag":
         raise ValueError(f"{name} is not a yes/no flag")
     return {"value": p.default == p.choices[0], "label": p.label, "info": p.help}
+
+
+def dropdown_kwargs(name: str) -> dict[str, Any]:
+    """``gr.Dropdown`` keywords for a choice: the choices, the default and the help."""
+    p = param(name)
+    if p.kind != "enum":
+        raise ValueError(f"{name} is not a choice")
+    return {"choices": list(p.choices), "value": p.default, "label": p.label, "info": p.help}
 
 
 def number_kwargs(name: str) -> dict[str, Any]:

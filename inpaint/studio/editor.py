@@ -19,9 +19,9 @@ from typing import Any
 import numpy as np
 from PIL import Image, ImageOps
 
-from . import images as imgs
-from . import masks
-from .errors import InputImageError
+from .. import images as imgs
+from .. import masks
+from ..errors import InputImageError
 
 NO_IMAGE_MESSAGE = "No image: upload a photo (or paste one, or use the webcam) first."
 MASK_STRETCHED_NOTE = (

@@ -1,0 +1,286 @@
+"""Generate, Fetch result and Cancel: sending jobs and keeping every paid job's id."""
+
+from __future__ import annotations
+
+import html
+import logging
+import threading
+import uuid
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import gradio as gr
+
+from ... import masks
+from ...client import ModelsLabClient
+from ...errors import (
+    InputImageError,
+    JobCancelledError,
+    JobError,
+    JobFailedError,
+    JobTimeoutError,
+    ModelsLabError,
+    ParameterError,
+)
+from ...http import Scrubber
+from ...progress import ProgressEvent
+from ...result import InpaintResult
+from .. import editor
+from ..backend import Backend
+from ..form import RESULT_TAB, Form
+from ..history import history_entry
+from ..jobs import JobCall, JobRunner, Outcome
+from ..messages import ALL_BLACK_MESSAGE, EMPTY_PROMPT_MESSAGE, describe_error, page_error
+from ..prepare import Prepared, prepare_inputs
+from ..progress import CancelBoard, progress_text
+from ..settings import Settings
+from ..store import OutputStore, Placement
+from . import results
+from .results import Results
+
+log = logging.getLogger("inpaint.studio")
+
+
+@dataclass
+class Job:
+    """One run of the client as the page sees it: for whom, for what, where it goes back."""
+
+    mode: str
+    scrub: Scrubber
+    form: Form | None = None  # None: a fetch by id (the form is in the history entry)
+    prepared: Prepared | None = None
+    fetched_job: str | None = None
+    entry_id: str = ""
+    sent: list[Any] = field(default_factory=list)  # job ids, one per region, in order
+
+    @property
+    def size(self) -> tuple[int, int] | None:
+        return (self.prepared.width, self.prepared.height) if self.prepared else None
+
+
+class Generation:
+    """Capture, generate, fetch and cancel, bound to a backend and an output store."""
+
+    def __init__(self, settings: Settings, backend: Backend, store: OutputStore,
+                 runner: JobRunner | None = None) -> None:
+        self.settings = settings
+        self.backend = backend
+        self.store = store
+        self.runner = runner or JobRunner()
+        self.results = Results(store)
+        self.board = CancelBoard()
+
+    # -- the quick first step of Generate ---------------------------------------
+    def capture(self, image_editor: dict[str, Any] | None, mask_file: Any,
+                invert_mask: bool = False, prompt: str | None = "x",
+                session: str = "") -> Iterator[tuple[Any, Any, str, Any]]:
+        """Freeze the editor into an image file and a mask file for ``generate``.
+
+        The page runs this quick step first and then ``generate`` on the two
+        files, which is also exactly what an API caller sends. Saying "nothing
+        is painted" belongs here, where it is still known whether the mask was
+        painted or uploaded; it also keeps these everyday slips out of the
+        long-running event's error display. Yields (image file, mask file,
+        status, tab to show).
+        """
+        try:
+            inputs = editor.read_inputs(image_editor, mask_file)
+            if masks.is_empty(inputs.mask) and not invert_mask:
+                if inputs.source == "uploaded":
+                    raise InputImageError(ALL_BLACK_MESSAGE, field="mask_image")
+                raise InputImageError(masks.EMPTY_MASK_MESSAGE, field="mask_image")
+            if not (prompt or "").strip():
+                raise ParameterError(EMPTY_PROMPT_MESSAGE, field="prompt")
+        except ModelsLabError as exc:
+            message = describe_error(exc)
+            yield gr.skip(), gr.skip(), f"⚠ {message}", gr.skip()
+            raise page_error(message) from None
+        image, mask = self.store.save_inputs(inputs.image, inputs.mask)
+        self.board.arm(session)  # Cancel works from now on, even while queued
+        # The result area is where the progress of the generation is shown.
+        yield image, mask, "Sending…", gr.Tabs(selected=RESULT_TAB)
+
+    # -- generate -----------------------------------------------------------------
+    def generate(self, image: Any, mask: Any, fields: Mapping[str, Any], *,
+                 session_key: str | None, progress: Callable[..., Any],
+                 session: str) -> Iterator[tuple[Any, ...]]:
+        """Inpaint the white area of ``mask`` in ``image``; yields the page's outputs.
+
+        ``fields`` is the form by field name. A job id is reported (and
+        recorded in the history as pending) as soon as it exists, so a paid
+        job survives a closed tab, a cancel or a timeout. Failures end with
+        ``gr.Error`` carrying one plain sentence.
+        """
+        scrub = self.backend.scrubber(session_key)
+        stop = self.board.begin(session)
+        started = self.runner.clock()
+        try:
+            try:
+                form = Form.from_ui(dict(fields))
+                progress(0.0, desc="Preparing the image and mask")
+                prepared = prepare_inputs(image, mask, form)
+                if not form.prompt.strip():  # after the image: the first thing missing first
+                    raise ParameterError(EMPTY_PROMPT_MESSAGE, field="prompt")
+                client = self.backend.client(session_key)
+            except Exception as exc:
+                yield from self._refuse(exc, scrub, "preparing a generation failed")
+                return
+            job = Job(self.backend.mode_for(session_key), scrub, form=form, prepared=prepared)
+            yield from self._run(job, client, self._inpaint_call(client, form, prepared),
+                                 progress, stop, started)
+        finally:
+            self.board.end(session, stop)
+
+    @staticmethod
+    def _inpaint_call(client: ModelsLabClient, form: Form, prepared: Prepared) -> JobCall:
+        """The one place the studio calls ``client.inpaint``."""
+        request = form.request()
+
+        def call(on_progress: Callable[[ProgressEvent], None],
+                 cancel: Callable[[], bool]) -> InpaintResult:
+            return client.run(prepared.image, prepared.mask, request,
+                              mask_is_final=prepared.soft, progress=on_progress, cancel=cancel)
+        return call
+
+    # -- fetch and cancel -----------------------------------------------------------
+    def fetch(self, job_id: str | float | None, *, session_key: str | None,
+              progress: Callable[..., Any], session: str) -> Iterator[tuple[Any, ...]]:
+        """Collect a job that was still running (timed out, cancelled or from history)."""
+        scrub = self.backend.scrubber(session_key)
+        job_id = str(job_id if job_id is not None else "").strip()
+        if job_id.endswith(".0") and job_id[:-2].isdigit():
+            job_id = job_id[:-2]
+        if not job_id:
+            message = "No job id: enter the id of the job to fetch (shown in the history)."
+            yield results.status_only(f"⚠ {message}")
+            raise page_error(message)
+        stop = self.board.begin(session, fresh=True)
+        started = self.runner.clock()
+        try:
+            try:
+                client = self.backend.client(session_key)
+            except Exception as exc:
+                yield from self._refuse(exc, scrub, "starting a fetch failed")
+                return
+            progress(0.0, desc=f"Checking job {job_id}")
+            job = Job(self.backend.mode_for(session_key), scrub, fetched_job=job_id)
+            yield from self._run(job, client, self._fetch_call(client, job), progress, stop,
+                                 started)
+        finally:
+            self.board.end(session, stop)
+
+    def _fetch_call(self, client: ModelsLabClient, job: Job) -> JobCall:
+        """The one place the studio calls ``client.fetch_result``."""
+        job_id = str(job.fetched_job)
+        placement = self.store.placement_for(f"{job.mode}-{job_id}")
+
+        # Sent from here: put back into its photo by the library's one put-back rule.
+        placing = placement.fetch_kwargs() if placement is not None else {}
+
+        def call(on_progress: Callable[[ProgressEvent], None],
+                 cancel: Callable[[], bool]) -> InpaintResult:
+            return client.fetch_result(job_id, progress=on_progress, cancel=cancel,
+                                       max_wait=self.settings.max_wait, **placing)
+        return call
+
+    def cancel(self, session: str) -> str:
+        """Stop waiting for this session's job (the job id is kept)."""
+        if self.board.cancel(session):
+            return ("Stopping… if the job was already sent, its id is kept so you can fetch "
+                    "the result later.")
+        return "Nothing is running."
+
+    # -- running and concluding -------------------------------------------------------
+    def _refuse(self, exc: Exception, scrub: Scrubber, what: str) -> Iterator[tuple[Any, ...]]:
+        """Plain words for a failure before anything was sent; a log line for surprises."""
+        if not isinstance(exc, ModelsLabError):
+            log.error("%s: %s", what, scrub(repr(exc)))
+        message = scrub(describe_error(exc))
+        yield results.status_only(f"⚠ {message}")
+        raise page_error(message) from None
+
+    def _run(self, job: Job, client: ModelsLabClient, call: JobCall, progress: Callable[..., Any],
+             stop: threading.Event, started: float) -> Iterator[tuple[Any, ...]]:
+        """Run ``call``; every new job id is remembered, the first one reported at once."""
+        job.entry_id = uuid.uuid4().hex[:12]
+        files: tuple[str, str] | None = None
+
+        def relay(event: ProgressEvent) -> None:
+            fraction, text = progress_text(event)
+            progress(fraction, desc=job.scrub(text))
+
+        try:
+            running = self.runner.run(call, stop=stop, on_progress=relay, started=started)
+            while True:
+                try:
+                    job_id = next(running)
+                except StopIteration as done:
+                    outcome: Outcome = done.value
+                    break
+                if job.prepared is None or job.form is None:
+                    continue  # a fetch: the job is already in the history
+                files = files or self.store.save_job_inputs(job.prepared.image,
+                                                            job.prepared.mask)
+                index = len(job.sent)
+                job.sent.append(job_id)
+                self.store.remember_job(f"{job.mode}-{job_id}",
+                                        _placement(job.prepared, job.form, files, index))
+                if index == 0:
+                    entry = history_entry(job.form, status="pending", backend=job.mode,
+                                          job_id=job_id, size=job.size, entry_id=job.entry_id,
+                                          message="Waiting for the result")
+                    yield results.pending(job_id, entry, waiting=True)
+        finally:
+            client.close()
+        yield from self._conclude(job, outcome)
+
+    def _conclude(self, job: Job, outcome: Outcome) -> Iterator[tuple[Any, ...]]:
+        """The last outputs: the result, or a failure that keeps any job that exists."""
+        fetched = job.fetched_job is not None
+        if outcome.result is not None:
+            before = job.prepared.image if job.prepared is not None else None
+            yield self.results.success(outcome.result, job.form, mode=job.mode, before=before,
+                                       size=job.size, elapsed=outcome.elapsed,
+                                       entry_id=job.entry_id, fetched=fetched, scrub=job.scrub)
+            return
+        exc = outcome.error
+        job_id = outcome.job_id if outcome.job_id is not None else job.fetched_job
+        if not isinstance(exc, ModelsLabError):
+            log.error("generation failed unexpectedly: %s", job.scrub(repr(exc)))
+        message = job.scrub(describe_error(exc or RuntimeError()))
+        entry_kwargs = dict(mode=job.mode, job_id=job_id, size=job.size, message=message,
+                            entry_id=job.entry_id, fetched=fetched)
+        if isinstance(exc, JobFailedError) and job_id is not None:
+            yield results.failed(message, results.job_entry(job.form, status="failed",
+                                                            **entry_kwargs))
+            raise page_error(message)
+        if job_id is None:
+            if isinstance(exc, JobCancelledError):  # before a job existed: not a failure
+                yield results.status_only(f"■ {message}")
+                return
+            yield results.status_only(f"⚠ {message}")
+            raise page_error(message)
+        # The job exists (and may be paid for) but its result is not here: keep it.
+        if not isinstance(exc, JobError):
+            message += (f" Job {job_id} may still have finished: use “Fetch result” to "
+                        "collect it.")
+            entry_kwargs["message"] = message
+        entry = results.job_entry(job.form, status="pending",
+                                  fetch_url=getattr(exc, "fetch_url", None), **entry_kwargs)
+        yield results.pending(job_id, entry, waiting=False, message=message)
+        if isinstance(exc, JobCancelledError):
+            gr.Info(html.escape(message, quote=False))
+        elif isinstance(exc, JobTimeoutError):  # not a failure: the job is alive and kept
+            gr.Warning(html.escape(message, quote=False))
+        else:
+            raise page_error(message)
+
+
+def _placement(prepared: Prepared, form: Form, files: tuple[str, str], index: int
+               ) -> Placement:
+    """Where the ``index``-th job of a generation goes back (its region, or the whole)."""
+    boxes = [r.box.as_tuple() for r in prepared.regions]
+    return Placement(image=files[0], mask=files[1],
+                     box=boxes[min(index, len(boxes) - 1)] if boxes else None,
+                     paste_back=form.paste_back, feather=form.feather_px)

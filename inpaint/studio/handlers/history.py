@@ -1,0 +1,58 @@
+"""The history table's events: record, show, clear, restore an entry into the form."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import gradio as gr
+
+from ..form import FORM_FIELDS, Form
+from ..history import history_rows, record_history
+
+
+def add(history: list[dict[str, Any]] | None,
+        entry: dict[str, Any] | None) -> tuple[list[dict[str, Any]], list]:
+    items = record_history(history, entry)
+    return items, history_rows(items)
+
+
+def show(history: list[dict[str, Any]] | None) -> list[list[Any]]:
+    return history_rows(history)
+
+
+def clear() -> tuple[list, list]:
+    return [], history_rows([])
+
+
+def restore(history: list[dict[str, Any]] | None, evt: gr.SelectData) -> tuple[Any, ...]:
+    """Refill the form from a history entry; a pending one also fills "Fetch result".
+
+    The seed restored is the one the job used, so the result can be
+    reproduced; outputs are ``FORM_FIELDS`` then fetch id, fetch row, status.
+    """
+    row = evt.index[0] if isinstance(evt.index, (list, tuple)) else evt.index
+    items = history or []
+    if row is None or not 0 <= int(row) < len(items):
+        return tuple(gr.skip() for _ in FORM_FIELDS) + (gr.skip(), gr.skip(), gr.skip())
+    entry = items[int(row)]
+    form = Form()
+    for name, value in (entry.get("params") or {}).items():
+        if name in FORM_FIELDS:
+            setattr(form, name, value)
+    if entry.get("seed") is not None:
+        form.seed = entry["seed"]
+    ui = form.as_ui()
+    job = entry.get("job_id")
+    is_pending = entry.get("status") == "pending" and job is not None
+    if is_pending:
+        status = (f"↩ Restored the settings of pending job {job}. Press “Fetch result” "
+                  "to collect it.")
+    else:
+        seed_note = f" (seed {entry['seed']}, the one it used)" if entry.get("seed") else ""
+        status = f"↩ Restored the settings from {entry.get('when', '')}{seed_note}."
+    return (
+        *(ui[name] for name in FORM_FIELDS),
+        str(job) if is_pending else gr.skip(),
+        gr.update(visible=True) if is_pending else gr.skip(),
+        status,
+    )

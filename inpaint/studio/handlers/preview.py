@@ -1,0 +1,61 @@
+"""The mask preview: the exact mask that would be sent, over the photo that would be sent."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+import gradio as gr
+from PIL import Image
+
+from ...errors import InputImageError, ModelsLabError
+from .. import editor
+from ..form import Form
+from ..messages import NO_PHOTO_CAPTION, describe_error
+from ..prepare import prepare_inputs, preview_caption, preview_image
+
+log = logging.getLogger("inpaint.studio")
+
+
+def preview(image_editor: dict[str, Any] | None, mask_file: Any,
+            settings: Mapping[str, Any]) -> tuple[Image.Image | None, str]:
+    """The preview image and its caption for an editor value and the mask settings.
+
+    ``settings`` are the mask and size fields by name (``PREVIEW_SETTINGS``
+    without the mask file); missing ones take the form's defaults.
+    """
+    try:
+        form = Form.from_ui(dict(settings))
+        if editor.background_image(image_editor) is None:
+            return None, NO_PHOTO_CAPTION
+        inputs = editor.read_inputs(image_editor, mask_file)
+        prepared = prepare_inputs(inputs.image, inputs.mask, form, source=inputs.source,
+                                  notes=inputs.notes)
+    except InputImageError as exc:  # e.g. nothing painted yet: show the plain photo
+        return editor.background_image(image_editor), describe_error(exc)
+    except ModelsLabError as exc:
+        return None, describe_error(exc)
+    except Exception:  # the preview must never break the page
+        log.exception("mask preview failed")
+        return None, describe_error(RuntimeError())
+    return preview_image(prepared), preview_caption(prepared)
+
+
+def refresh(image_editor: dict[str, Any] | None, mask_file: Any,
+            settings: Mapping[str, Any]) -> tuple[Any, Any]:
+    """``preview`` as the page uses it: silent while the editor reads empty.
+
+    The editor reports a change of its canvas while a photo is still being
+    put on it (it reads empty then), and the upload event that follows
+    refreshes again; an empty reading must not replace the preview with
+    "upload a photo". A cleared editor has its own event (``cleared``).
+    """
+    if editor.background_image(image_editor) is None:
+        return gr.skip(), gr.skip()
+    return preview(image_editor, mask_file, settings)
+
+
+def cleared() -> tuple[None, str]:
+    """The editor was emptied: so is the preview."""
+    return None, NO_PHOTO_CAPTION

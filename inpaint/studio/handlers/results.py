@@ -1,0 +1,150 @@
+"""Showing what a generation produced, and the buttons that act on a shown result."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import gradio as gr
+from PIL import Image
+
+from ...client import InpaintResult
+from ...http import Scrubber
+from ..backend import BACKEND_LABELS
+from ..form import MASK_TAB, RESULT_TAB, Form
+from ..history import history_entry
+from ..messages import page_error
+from ..store import OutputStore
+from .common import SKIP, before_after, generate_outputs
+
+
+def run_info_text(result: InpaintResult, elapsed: float, fetched: bool = False) -> str:
+    """Seed, time and job id, the three things people copy from a result."""
+    seed = "unknown" if result.seed is None else f"`{result.seed}`"
+    parts = []
+    if result.generation_time is not None:
+        parts.append(f"{result.generation_time:.1f} s generation")
+    parts.append(f"fetched in {elapsed:.1f} s" if fetched else f"{elapsed:.1f} s total")
+    job = "-" if result.id is None else f"`{result.id}`"
+    return f"**Seed** {seed} · **Time** {', '.join(parts)} · **Job id** {job}"
+
+
+def job_entry(form: Form | None, *, status: str, mode: str, job_id: Any,
+              size: tuple[int, int] | None, message: str, entry_id: str, fetched: bool,
+              fetch_url: str | None = None) -> dict[str, Any]:
+    """The history entry of a job; a fetched one completes the entry that recorded it."""
+    entry = history_entry(form or Form(), status=status, backend=mode, job_id=job_id,
+                          size=size, message=message, fetch_url=fetch_url, entry_id=entry_id)
+    if fetched:  # keeps the form of the entry that recorded this job
+        entry.update(update_job=True, params=None)
+    return entry
+
+
+def status_only(status: str) -> tuple[Any, ...]:
+    return generate_outputs(status=status)
+
+
+def pending(job_id: Any, entry: dict[str, Any], *, waiting: bool,
+            message: str = "") -> tuple[Any, ...]:
+    """A job that exists but has no result here (yet): its id goes to the history."""
+    if waiting:
+        status = (f"… Job **{job_id}** is running. It is in your history: if you leave, "
+                  "fetch it later with “Fetch result”.")
+    else:
+        status = f"… {message}"
+    return generate_outputs(status=status, fetch_job_id=str(job_id),
+                            fetch_row=SKIP if waiting else gr.update(visible=True),
+                            new_entry=entry)
+
+
+def failed(message: str, entry: dict[str, Any]) -> tuple[Any, ...]:
+    return generate_outputs(status=f"⚠ {message}", new_entry=entry)
+
+
+class Results:
+    """Turns a finished job into the page's outputs, and acts on the result shown."""
+
+    def __init__(self, store: OutputStore) -> None:
+        self.store = store
+
+    def success(self, result: InpaintResult, form: Form | None, *, mode: str,
+                before: Image.Image | None, size: tuple[int, int] | None, elapsed: float,
+                entry_id: str, fetched: bool, scrub: Scrubber) -> tuple[Any, ...]:
+        """Save the PNGs (with their parameters) and fill every result output."""
+        paths, before_path = self._save(result, mode, before)
+        out_size = result.images[0].size if result.images else size
+        captions = [f"Sample {i} · {img.size[0]}×{img.size[1]}"
+                    for i, img in enumerate(result.images, 1)]
+        entry = job_entry(form, status="done", mode=mode, job_id=result.id, size=out_size,
+                          message="", entry_id=entry_id, fetched=fetched)
+        entry.update(seed=result.seed, generation_time=result.generation_time)
+        info = {
+            "job_id": result.id,
+            "backend": mode,
+            "request": scrub(result.sent) if result.sent else "(fetched by job id)",
+            "response_meta": scrub(result.meta),
+            "output_urls": scrub(result.output_urls),
+        }
+        if result.nsfw_content_detected:
+            info["nsfw_content_detected"] = True
+        last_run = {"before": before_path, "outputs": paths, "seed": result.seed,
+                    "job_id": result.id, "selected": 0}
+        note = " (the API flagged possibly unsafe content)" if result.nsfw_content_detected else ""
+        status = (f"✓ Done: {len(paths)} image{'s' if len(paths) != 1 else ''}{note}. "
+                  "Select one to compare it with the input.")
+        return generate_outputs(
+            gallery=list(zip(paths, captions, strict=True)),
+            before_after=before_after(before_path, paths[0]) if paths else None,
+            downloads=gr.update(value=paths, visible=True),
+            run_info=run_info_text(result, elapsed, fetched), info=info, status=status,
+            fetch_job_id="", fetch_row=gr.update(visible=False), last_run=last_run,
+            last_seed=result.seed, new_entry=entry, right_tabs=gr.Tabs(selected=RESULT_TAB),
+        )
+
+    def _save(self, result: InpaintResult, mode: str, before: Image.Image | None
+              ) -> tuple[list[str], str | None]:
+        """The results' files, and the "before" file for the slider.
+
+        The photo a job was cut from is already on disk (for a later fetch):
+        when the results have its size, the slider uses that file, not a copy.
+        """
+        parameters = {**result.parameters, "backend": BACKEND_LABELS.get(mode, mode)}
+        kept = self.store.input_for(f"{mode}-{result.id}")
+        if kept and before is not None and result.images and before.size == result.images[0].size:
+            before = None
+        before_path, paths = self.store.save_run(before, result.images, result.id, result.seed,
+                                                 parameters)
+        return paths, before_path or kept
+
+    @staticmethod
+    def select(last_run: dict[str, Any] | None,
+               evt: gr.SelectData) -> tuple[Any, dict[str, Any] | None]:
+        """Show the chosen sample in the before/after slider."""
+        if not last_run or not last_run.get("outputs"):
+            return gr.skip(), last_run
+        index = evt.index if isinstance(evt.index, int) else (evt.index or [0])[0]
+        index = max(0, min(int(index), len(last_run["outputs"]) - 1))
+        last_run = {**last_run, "selected": index}
+        return before_after(last_run.get("before"), last_run["outputs"][index]), last_run
+
+    @staticmethod
+    def use_as_input(last_run: dict[str, Any] | None) -> tuple[str, Any, str, Any]:
+        """Send the selected result back to the editor for another pass.
+
+        Returns the image file (the page copies it into the editor in the
+        browser), no mask file, a status line and the Mask tab.
+        """
+        if not last_run or not last_run.get("outputs"):
+            raise page_error("No result yet: generate one first, then use it as the input.")
+        index = int(last_run.get("selected") or 0)
+        path = last_run["outputs"][min(index, len(last_run["outputs"]) - 1)]
+        status = (f"↩ Sample {index + 1} is now the input (its mask tools are reset): "
+                  "paint the next area to change.")
+        return path, None, status, gr.Tabs(selected=MASK_TAB)
+
+    @staticmethod
+    def reuse_seed(last_seed: int | None) -> Any:
+        """Put the last result's seed in the seed field (for small, controlled changes)."""
+        if last_seed is None:
+            gr.Warning("No seed yet: generate once, then reuse its seed.")
+            return gr.skip()
+        return last_seed
