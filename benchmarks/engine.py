@@ -48,7 +48,8 @@ def run(quick: bool = False) -> Section:
     section = Section("6. The offline engine (classical fill), for reference",
                       ["size", "masked", "samples", "median seconds", "s / sample", "peak MB"])
     inpaint_image(image, ellipse_mask(256, 0.1), 256, 256)  # warm-up
-    cases = [(512, 0.25, 1), (1024, 0.25, 1), (1024, 0.25, 4)] if quick else [
+    # Quick: one small case (the smoke test's); the PatchMatch engine takes seconds at 1024.
+    cases = [(512, 0.10, 1)] if quick else [
         (side, cov, n) for side in (512, 1024) for cov in (0.10, 0.25, 0.50) for n in (1, 4)]
     for side, coverage, samples in cases:
         resized = image.resize((side, side), Image.Resampling.LANCZOS)

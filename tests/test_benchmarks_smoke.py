@@ -12,7 +12,7 @@ def test_quick_run_writes_a_results_table(tmp_path, capsys):
     assert main(["--quick", "--only", "engine", "--out", str(out)]) == 0
     text = out.read_text()
     assert "--quick" in text and "logical core(s)" in text and "Python 3." in text
-    assert "| size" in text and "1024 x 1024" in text
+    assert "| size" in text and "512 x 512" in text
     assert "## 6. The offline engine" in capsys.readouterr().out
 
 

@@ -25,35 +25,50 @@ def preview(image_editor: dict[str, Any] | None, mask_file: Any,
     ``settings`` are the mask and size fields by name (``PREVIEW_SETTINGS``
     without the mask file); missing ones take the form's defaults.
     """
+    image, caption, _ = _preview(image_editor, mask_file, settings)
+    return image, caption
+
+
+def _preview(image_editor: dict[str, Any] | None, mask_file: Any,
+             settings: Mapping[str, Any]
+             ) -> tuple[Image.Image | None, str, tuple[int, int] | None]:
+    """``preview`` and the size the (first) request is sent at, when it is known."""
     try:
         form = Form.from_ui(dict(settings))
         if editor.background_image(image_editor) is None:
-            return None, NO_PHOTO_CAPTION
+            return None, NO_PHOTO_CAPTION, None
         inputs = editor.read_inputs(image_editor, mask_file)
         prepared = prepare_inputs(inputs.image, inputs.mask, form, source=inputs.source,
                                   notes=inputs.notes)
     except InputImageError as exc:  # e.g. nothing painted yet: show the plain photo
-        return editor.background_image(image_editor), describe_error(exc)
+        return editor.background_image(image_editor), describe_error(exc), None
     except ModelsLabError as exc:
-        return None, describe_error(exc)
+        return None, describe_error(exc), None
     except Exception:  # the preview must never break the page
         log.exception("mask preview failed")
-        return None, describe_error(RuntimeError())
-    return preview_image(prepared), preview_caption(prepared)
+        return None, describe_error(RuntimeError()), None
+    return (preview_image(prepared), preview_caption(prepared),
+            (prepared.width, prepared.height))
 
 
 def refresh(image_editor: dict[str, Any] | None, mask_file: Any,
-            settings: Mapping[str, Any]) -> tuple[Any, Any]:
+            settings: Mapping[str, Any]) -> tuple[Any, Any, Any, Any]:
     """``preview`` as the page uses it: silent while the editor reads empty.
 
     The editor reports a change of its canvas while a photo is still being
     put on it (it reads empty then), and the upload event that follows
     refreshes again; an empty reading must not replace the preview with
     "upload a photo". A cleared editor has its own event (``cleared``).
+
+    With "Size: auto" the width and height sliders are set to the size that
+    will actually be sent (the page shows what is sent, never a stale 512).
     """
     if editor.background_image(image_editor) is None:
-        return gr.skip(), gr.skip()
-    return preview(image_editor, mask_file, settings)
+        return gr.skip(), gr.skip(), gr.skip(), gr.skip()
+    image, caption, size = _preview(image_editor, mask_file, settings)
+    if size is None or settings.get("auto_size") is False:
+        return image, caption, gr.skip(), gr.skip()
+    return image, caption, gr.update(value=size[0]), gr.update(value=size[1])
 
 
 def cleared() -> tuple[None, str]:

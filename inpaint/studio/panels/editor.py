@@ -54,7 +54,8 @@ def build(app: Studio) -> EditorPanel:
                                  elem_id="negative-prompt")
     with gr.Row():
         generate = gr.Button("Generate", variant="primary", elem_id="generate", scale=3)
-        cancel = gr.Button("Cancel", variant="stop", elem_id="cancel", scale=1)
+        # Secondary: a bright red button while nothing runs reads as an alarm.
+        cancel = gr.Button("Cancel", variant="secondary", elem_id="cancel", scale=1)
     status = gr.Markdown("", elem_id="status")
     with gr.Row(visible=False, elem_id="fetch-row") as fetch_row:
         fetch_job_id = gr.Textbox(label="Job id", elem_id="fetch-job-id", scale=2)

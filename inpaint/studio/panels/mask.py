@@ -90,14 +90,32 @@ def wire_preview(panel: MaskPanel, image_editor: gr.ImageEditor,
     snapshot = gr.ImageEditor(type="pil", image_mode="RGBA", format="png", visible=False)
     names = PREVIEW_SETTINGS[1:]  # after the mask file
 
-    def refresh(editor_value: Any, mask_file: Any, *values: Any) -> tuple[Any, Any]:
+    def refresh(editor_value: Any, mask_file: Any, *values: Any) -> tuple[Any, ...]:
         return preview.refresh(editor_value, mask_file, dict(zip(names, values, strict=True)))
 
     gr.on([panel.refresh.click, panel.tab.select, image_editor.upload,
            *(component.change for component in settings)],
           None, image_editor, snapshot, js=COPY_JS, trigger_mode="always_last", **PRIVATE,
-          ).then(refresh, [snapshot, *settings], [panel.preview, panel.caption],
+          ).then(refresh, [snapshot, *settings],
+                 [panel.preview, panel.caption, size_fields["width"], size_fields["height"]],
                  show_progress="hidden", trigger_mode="always_last", concurrency_id="preview",
                  concurrency_limit=4, **PRIVATE)
     image_editor.clear(preview.cleared, None, [panel.preview, panel.caption], queue=False,
                        **PRIVATE)
+
+
+def wire_new_photo(panel: MaskPanel, image_editor: gr.ImageEditor,
+                   status: gr.Markdown) -> None:
+    """A photo the user uploads starts without another photo's mask file.
+
+    An example brings its prepared mask file; left in place it would be
+    stretched over the next photo and used although nothing was painted on it.
+    """
+    def forget(mask_file: Any) -> tuple[Any, Any]:
+        if not mask_file:
+            return gr.skip(), gr.skip()
+        return None, ("↺ New photo: the previous mask file was removed. Paint the area to "
+                      "change (or upload a mask file for this photo).")
+
+    image_editor.upload(forget, panel.mask_file, [panel.mask_file, status], queue=False,
+                        **PRIVATE)

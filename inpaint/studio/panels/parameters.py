@@ -35,7 +35,7 @@ class SeedAndAdvanced:
     base64_output: gr.Checkbox
     instant_response: gr.Checkbox
     webhook: gr.Textbox
-    track_id: gr.Number
+    track_id: gr.Textbox
 
     @property
     def fields(self) -> dict[str, gr.components.Component]:
@@ -82,7 +82,10 @@ def build_seed_and_advanced(app: Studio, last_seed: gr.State) -> SeedAndAdvanced
         base64_output = gr.Checkbox(**ui_spec.checkbox_kwargs("base64"))
         instant_response = gr.Checkbox(**ui_spec.checkbox_kwargs("instant_response"))
         webhook = gr.Textbox(**ui_spec.text_kwargs("webhook"))
-        track_id = gr.Number(**ui_spec.number_kwargs("track_id"))
+        # A text field: an empty Number shows (and sends) 0, but "no track id" is the default.
+        track_id = gr.Textbox(label=ui_spec.param("track_id").label,
+                              info=ui_spec.param("track_id").help + " Leave empty for none.",
+                              placeholder="none", elem_id="track-id")
     reuse_seed.click(app.results.reuse_seed, last_seed, seed, **PRIVATE)
     return SeedAndAdvanced(seed, safety, transport, base64_output, instant_response, webhook,
                            track_id)
