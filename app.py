@@ -26,6 +26,7 @@ CSS = """
           background: var(--background-fill-secondary); }
 #status { min-height: 1.5em; }
 #run-info { min-height: 1.5em; }
+#forget-mask { display: none; }
 """
 
 
@@ -56,7 +57,7 @@ def build(app: studio.Studio) -> gr.Blocks:
         fields = {**edit.fields, **masks.fields, **sizes.fields, **seeds.fields}
         mask.wire_preview(masks, edit.image_editor,
                           {name: sizes.fields[name] for name in ("auto_size", "width", "height")})
-        mask.wire_new_photo(masks, edit.image_editor, edit.status)
+        mask.wire_new_photo(masks, edit.status)
         editor.wire_generation(app, edit, {
             **fields, "mask_file": masks.mask_file, "session_key": session.session_key,
             "status": edit.status, "right_tabs": right_tabs, "fetch_job_id": edit.fetch_job_id,

@@ -9,6 +9,7 @@ from typing import Any
 import gradio as gr
 from PIL import Image
 
+from ... import pipeline
 from ...errors import InputImageError, ModelsLabError
 from .. import editor
 from ..form import Form
@@ -41,7 +42,11 @@ def _preview(image_editor: dict[str, Any] | None, mask_file: Any,
         prepared = prepare_inputs(inputs.image, inputs.mask, form, source=inputs.source,
                                   notes=inputs.notes)
     except InputImageError as exc:  # e.g. nothing painted yet: show the plain photo
-        return editor.background_image(image_editor), describe_error(exc), None
+        photo = editor.background_image(image_editor)
+        # The whole picture's size does not depend on the mask: it is known already.
+        size = None if photo is None or form.crop_to_mask else \
+            pipeline.send_size(photo.size, *form.size())
+        return photo, describe_error(exc), size
     except ModelsLabError as exc:
         return None, describe_error(exc), None
     except Exception:  # the preview must never break the page

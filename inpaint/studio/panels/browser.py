@@ -29,6 +29,9 @@ that way is read from the value itself, so it is readable at once.
 from __future__ import annotations
 
 REFRESH_BUTTON_ID = "refresh-preview"
+# A hidden button pressed when the user picks a photo file for the editor (not
+# when the page puts one there): the previous photo's mask file is dropped.
+FORGET_MASK_BUTTON_ID = "forget-mask"
 
 COPY_JS = "(value) => value"
 
@@ -61,6 +64,18 @@ FOLLOW_EDITOR_JS = f"""
       core.on("change", press);
     }}
   }};
+  // A photo the user picks (file input or paste) is a new photo: the page drops
+  // the previous photo's mask file. The page's own loads (examples) are not
+  // user picks, so an example keeps its prepared mask.
+  const newPhoto = () => document.getElementById("{FORGET_MASK_BUTTON_ID}")?.click();
+  document.addEventListener("change", (event) => {{
+    const input = event.target;
+    if (input instanceof HTMLInputElement && input.type === "file"
+        && document.getElementById("editor")?.contains(input)) newPhoto();
+  }}, true);
+  document.addEventListener("paste", (event) => {{
+    if (document.getElementById("editor")?.contains(event.target)) newPhoto();
+  }}, true);
   let current = window.editor;
   follow(current);
   Object.defineProperty(window, "editor", {{

@@ -21,7 +21,7 @@ from .. import ui_spec
 from ..form import AREA_WHOLE, AREAS, MASK_TAB, MASK_TOOL_LIMIT, PREVIEW_SETTINGS
 from ..handlers import preview
 from ..messages import NO_PHOTO_CAPTION
-from .browser import COPY_JS, REFRESH_BUTTON_ID
+from .browser import COPY_JS, FORGET_MASK_BUTTON_ID, REFRESH_BUTTON_ID
 from .common import PRIVATE
 
 
@@ -75,7 +75,7 @@ def build() -> MaskPanel:
         invert_mask = gr.Checkbox(label="Invert (repaint everything except the painted area)",
                                   value=False, elem_id="invert")
         mask_file = gr.Image(
-            label="Or upload a mask image instead of painting (white = repaint)",
+            label="Mask file (white = repaint), instead of painting",
             sources=["upload", "clipboard"], type="filepath", image_mode=None,
             elem_id="mask-file", height=180)
     return MaskPanel(tab, shown, caption, refresh, crop_to_mask, mask_padding, grow_px,
@@ -104,18 +104,22 @@ def wire_preview(panel: MaskPanel, image_editor: gr.ImageEditor,
                        **PRIVATE)
 
 
-def wire_new_photo(panel: MaskPanel, image_editor: gr.ImageEditor,
-                   status: gr.Markdown) -> None:
-    """A photo the user uploads starts without another photo's mask file.
+def wire_new_photo(panel: MaskPanel, status: gr.Markdown) -> None:
+    """A photo the user picks starts without another photo's mask file.
 
     An example brings its prepared mask file; left in place it would be
     stretched over the next photo and used although nothing was painted on it.
+    The editor's ``upload`` event cannot tell a user's file from the page's own
+    load of an example, so the page presses a hidden button on a real file pick
+    or paste (``panels.browser.FOLLOW_EDITOR_JS``).
     """
+    forget_button = gr.Button("forget the mask file", elem_id=FORGET_MASK_BUTTON_ID)
+
     def forget(mask_file: Any) -> tuple[Any, Any]:
         if not mask_file:
             return gr.skip(), gr.skip()
         return None, ("↺ New photo: the previous mask file was removed. Paint the area to "
                       "change (or upload a mask file for this photo).")
 
-    image_editor.upload(forget, panel.mask_file, [panel.mask_file, status], queue=False,
+    forget_button.click(forget, panel.mask_file, [panel.mask_file, status], queue=False,
                         **PRIVATE)
