@@ -13,7 +13,8 @@ from PIL import Image
 
 from . import pipeline
 from .job import Job
-from .progress import CancelHook, ProgressCallback
+from .progress import CancelHook, ProgressCallback, notifier
+from .result import InpaintResult
 from .submission import Submitter
 from .transport import ApiTransport
 
@@ -23,6 +24,7 @@ class ApiSteps:
 
     transport: ApiTransport
     submitter: Submitter
+    base_url: str
 
     def _fetch_input(self, url: str) -> bytes:
         raise NotImplementedError
@@ -64,3 +66,38 @@ class ApiSteps:
         """Decode every output concurrently, whatever shape it arrives in (``Job.download``)."""
         answer = {"status": "success", "output": outputs, "future_links": future_links or []}
         return self.job(answer).download(cancel=cancel)
+
+    # -- collecting a job later ------------------------------------------------------------
+    def fetch_result(
+        self,
+        job_id: int | str,
+        *,
+        progress: ProgressCallback | None = None,
+        cancel: CancelHook | None = None,
+        max_wait: float | None = None,
+        image: Any = None,
+        mask: Any = None,
+        box: tuple[int, int, int, int] | None = None,
+        paste_back: bool = True,
+        feather: int | None = None,
+        match_colours: bool = True,
+    ) -> InpaintResult:
+        """Collect an existing job by id: wait while it runs, then download it.
+
+        Without ``image`` and ``mask`` the images are the API's own. With them
+        (the photo and mask the job was made from), the result is put back
+        into the photo as ``inpaint`` would have: into ``box`` for a job of
+        "only masked" mode (``JobError.region`` of the error that left it
+        pending), with paste-back and ``feather`` as given.
+        """
+        self.transport.require_key()
+        placing = pipeline.Placing.checked(image, mask, box, paste_back=paste_back,
+                                           feather=feather, match_colours=match_colours)
+        answer = {"id": job_id, "fetch_result": self.transport.fetch_url(job_id),
+                  **self.transport.fetch(job_id)}
+        job = self.job(answer)
+        job.wait(progress=progress, cancel=cancel, max_wait=max_wait)
+        output = job.output(cancel=cancel, progress=progress)
+        result = placing.result(output, self.base_url, fetch=self._fetch_input)
+        notifier(progress)("done", "Done", fraction=1.0, job_id=result.id)
+        return result

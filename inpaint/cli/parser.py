@@ -138,6 +138,28 @@ def build_parser() -> argparse.ArgumentParser:
             "Repaint the masked part of a photo (white = repaint, black = keep) with "
             "ModelsLab's v6 inpainting API, or offline with the bundled classical fill. "
             "Writes PNGs that carry their parameters; prints their paths on stdout.", 88))
+    _add_files(parser)
+    api = parser.add_argument_group("API parameters (from the parameter specification)")
+    for param in PARAMS:
+        add_param(api, param)
+    own = parser.add_argument_group("library options (applied around the API)")
+    for param in OPTIONS:
+        add_param(own, param)
+    conn = parser.add_argument_group("connection")
+    conn.add_argument("--base-url", metavar="URL",
+                      help="API base URL (default: $MODELSLAB_BASE_URL or the public API)")
+    conn.add_argument("--offline", action="store_true",
+                      help="use the bundled local server (classical fill, ignores the prompt)")
+    conn.add_argument("--max-wait", type=float, default=600, metavar="SECONDS",
+                      help="how long to wait for a queued job (default 600)")
+    conn.add_argument("--timeout", type=float, default=30, metavar="SECONDS",
+                      help="limit for each HTTP answer (default 30)")
+    conn.add_argument("--quiet", "-q", action="store_true", help="no progress display")
+    return parser
+
+
+def _add_files(parser: argparse.ArgumentParser) -> None:
+    """The photo, the mask, where results go, outpainting targets and ``--fetch``."""
     files = parser.add_argument_group("input and output")
     files.add_argument("--image", metavar="PATH",
                        help="the photo (file or http(s) URL), or a folder of photos")
@@ -159,23 +181,6 @@ def build_parser() -> argparse.ArgumentParser:
     files.add_argument("--fetch", metavar="JOB_ID",
                        help="collect a job that was still running (see exit code 5) and write "
                             "it to --out")
-    api = parser.add_argument_group("API parameters (from the parameter specification)")
-    for param in PARAMS:
-        add_param(api, param)
-    own = parser.add_argument_group("library options (applied around the API)")
-    for param in OPTIONS:
-        add_param(own, param)
-    conn = parser.add_argument_group("connection")
-    conn.add_argument("--base-url", metavar="URL",
-                      help="API base URL (default: $MODELSLAB_BASE_URL or the public API)")
-    conn.add_argument("--offline", action="store_true",
-                      help="use the bundled local server (classical fill, ignores the prompt)")
-    conn.add_argument("--max-wait", type=float, default=600, metavar="SECONDS",
-                      help="how long to wait for a queued job (default 600)")
-    conn.add_argument("--timeout", type=float, default=30, metavar="SECONDS",
-                      help="limit for each HTTP answer (default 30)")
-    conn.add_argument("--quiet", "-q", action="store_true", help="no progress display")
-    return parser
 
 
 def _box(text: str) -> tuple[int, int, int, int]:

@@ -59,89 +59,19 @@ class Job:
         return (self.prepared.width, self.prepared.height) if self.prepared else None
 
 
-class Generation:
-    """Capture, generate, fetch and cancel, bound to a backend and an output store."""
+class JobEvents:
+    """Running a job and concluding it, whichever event started it (generate or fetch).
 
-    def __init__(self, settings: Settings, backend: Backend, store: OutputStore,
-                 runner: JobRunner | None = None) -> None:
-        self.settings = settings
-        self.backend = backend
-        self.store = store
-        self.runner = runner or JobRunner()
-        self.results = Results(store)
-        self.board = CancelBoard()
+    The attributes are ``Generation``'s (this is its base): the backend, the
+    output store, the job runner, the results' renderer and the cancel board.
+    """
 
-    # -- the quick first step of Generate ---------------------------------------
-    def capture(self, image_editor: dict[str, Any] | None, mask_file: Any,
-                invert_mask: bool = False, prompt: str | None = "x",
-                session: str = "") -> Iterator[tuple[Any, Any, str, Any]]:
-        """Freeze the editor into an image file and a mask file for ``generate``.
-
-        The page runs this quick step first and then ``generate`` on the two
-        files, which is also exactly what an API caller sends. Saying "nothing
-        is painted" belongs here, where it is still known whether the mask was
-        painted or uploaded; it also keeps these everyday slips out of the
-        long-running event's error display. Yields (image file, mask file,
-        status, tab to show).
-        """
-        try:
-            inputs = editor.read_inputs(image_editor, mask_file)
-            if masks.is_empty(inputs.mask) and not invert_mask:
-                if inputs.source == "uploaded":
-                    raise InputImageError(ALL_BLACK_MESSAGE, field="mask_image")
-                raise InputImageError(masks.EMPTY_MASK_MESSAGE, field="mask_image")
-            if not (prompt or "").strip():
-                raise ParameterError(EMPTY_PROMPT_MESSAGE, field="prompt")
-        except ModelsLabError as exc:
-            message = describe_error(exc)
-            yield gr.skip(), gr.skip(), f"⚠ {message}", gr.skip()
-            raise page_error(message) from None
-        image, mask = self.store.save_inputs(inputs.image, inputs.mask)
-        self.board.arm(session)  # Cancel works from now on, even while queued
-        # The result area is where the progress of the generation is shown.
-        yield image, mask, "Sending…", gr.Tabs(selected=RESULT_TAB)
-
-    # -- generate -----------------------------------------------------------------
-    def generate(self, image: Any, mask: Any, fields: Mapping[str, Any], *,
-                 session_key: str | None, progress: Callable[..., Any],
-                 session: str) -> Iterator[tuple[Any, ...]]:
-        """Inpaint the white area of ``mask`` in ``image``; yields the page's outputs.
-
-        ``fields`` is the form by field name. A job id is reported (and
-        recorded in the history as pending) as soon as it exists, so a paid
-        job survives a closed tab, a cancel or a timeout. Failures end with
-        ``gr.Error`` carrying one plain sentence.
-        """
-        scrub = self.backend.scrubber(session_key)
-        stop = self.board.begin(session)
-        started = self.runner.clock()
-        try:
-            try:
-                form = Form.from_ui(dict(fields))
-                progress(0.0, desc="Preparing the image and mask")
-                prepared = prepare_inputs(image, mask, form)
-                if not form.prompt.strip():  # after the image: the first thing missing first
-                    raise ParameterError(EMPTY_PROMPT_MESSAGE, field="prompt")
-                client = self.backend.client(session_key)
-            except Exception as exc:
-                yield from self._refuse(exc, scrub, "preparing a generation failed")
-                return
-            job = Job(self.backend.mode_for(session_key), scrub, form=form, prepared=prepared)
-            yield from self._run(job, client, self._inpaint_call(client, form, prepared),
-                                 progress, stop, started)
-        finally:
-            self.board.end(session, stop)
-
-    @staticmethod
-    def _inpaint_call(client: ModelsLabClient, form: Form, prepared: Prepared) -> JobCall:
-        """The one place the studio calls ``client.inpaint``."""
-        request = form.request()
-
-        def call(on_progress: Callable[[ProgressEvent], None],
-                 cancel: Callable[[], bool]) -> InpaintResult:
-            return client.run(prepared.image, prepared.mask, request,
-                              mask_is_final=prepared.soft, progress=on_progress, cancel=cancel)
-        return call
+    settings: Settings
+    backend: Backend
+    store: OutputStore
+    runner: JobRunner
+    results: Results
+    board: CancelBoard
 
     # -- fetch and cancel -----------------------------------------------------------
     def fetch(self, job_id: str | float | None, *, session_key: str | None,
@@ -183,13 +113,6 @@ class Generation:
             return client.fetch_result(job_id, progress=on_progress, cancel=cancel,
                                        max_wait=self.settings.max_wait, **placing)
         return call
-
-    def cancel(self, session: str) -> str:
-        """Stop waiting for this session's job (the job id is kept)."""
-        if self.board.cancel(session):
-            return ("Stopping… if the job was already sent, its id is kept so you can fetch "
-                    "the result later.")
-        return "Nothing is running."
 
     # -- running and concluding -------------------------------------------------------
     def _refuse(self, exc: Exception, scrub: Scrubber, what: str) -> Iterator[tuple[Any, ...]]:
@@ -275,6 +198,98 @@ class Generation:
             gr.Warning(html.escape(message, quote=False))
         else:
             raise page_error(message)
+
+
+class Generation(JobEvents):
+    """Capture, generate, fetch and cancel, bound to a backend and an output store."""
+
+    def __init__(self, settings: Settings, backend: Backend, store: OutputStore,
+                 runner: JobRunner | None = None) -> None:
+        self.settings = settings
+        self.backend = backend
+        self.store = store
+        self.runner = runner or JobRunner()
+        self.results = Results(store)
+        self.board = CancelBoard()
+
+    # -- the quick first step of Generate ---------------------------------------
+    def capture(self, image_editor: dict[str, Any] | None, mask_file: Any,
+                invert_mask: bool = False, prompt: str | None = "x",
+                session: str = "") -> Iterator[tuple[Any, Any, str, Any]]:
+        """Freeze the editor into an image file and a mask file for ``generate``.
+
+        The page runs this quick step first and then ``generate`` on the two
+        files, which is also exactly what an API caller sends. Saying "nothing
+        is painted" belongs here, where it is still known whether the mask was
+        painted or uploaded; it also keeps these everyday slips out of the
+        long-running event's error display. Yields (image file, mask file,
+        status, tab to show).
+        """
+        try:
+            inputs = editor.read_inputs(image_editor, mask_file)
+            if masks.is_empty(inputs.mask) and not invert_mask:
+                if inputs.source == "uploaded":
+                    raise InputImageError(ALL_BLACK_MESSAGE, field="mask_image")
+                raise InputImageError(masks.EMPTY_MASK_MESSAGE, field="mask_image")
+            if not (prompt or "").strip():
+                raise ParameterError(EMPTY_PROMPT_MESSAGE, field="prompt")
+        except ModelsLabError as exc:
+            message = describe_error(exc)
+            yield gr.skip(), gr.skip(), f"⚠ {message}", gr.skip()
+            raise page_error(message) from None
+        image, mask = self.store.save_inputs(inputs.image, inputs.mask)
+        self.board.arm(session)  # Cancel works from now on, even while queued
+        # The result area is where the progress of the generation is shown.
+        yield image, mask, "Sending…", gr.Tabs(selected=RESULT_TAB)
+
+    # -- generate -----------------------------------------------------------------
+    def generate(self, image: Any, mask: Any, fields: Mapping[str, Any], *,
+                 session_key: str | None, progress: Callable[..., Any],
+                 session: str) -> Iterator[tuple[Any, ...]]:
+        """Inpaint the white area of ``mask`` in ``image``; yields the page's outputs.
+
+        ``fields`` is the form by field name. A job id is reported (and
+        recorded in the history as pending) as soon as it exists, so a paid
+        job survives a closed tab, a cancel or a timeout. Failures end with
+        ``gr.Error`` carrying one plain sentence.
+        """
+        scrub = self.backend.scrubber(session_key)
+        stop = self.board.begin(session)
+        started = self.runner.clock()
+        try:
+            try:
+                form = Form.from_ui(dict(fields))
+                progress(0.0, desc="Preparing the image and mask")
+                prepared = prepare_inputs(image, mask, form)
+                if not form.prompt.strip():  # after the image: the first thing missing first
+                    raise ParameterError(EMPTY_PROMPT_MESSAGE, field="prompt")
+                client = self.backend.client(session_key)
+            except Exception as exc:
+                yield from self._refuse(exc, scrub, "preparing a generation failed")
+                return
+            job = Job(self.backend.mode_for(session_key), scrub, form=form, prepared=prepared)
+            yield from self._run(job, client, self._inpaint_call(client, form, prepared),
+                                 progress, stop, started)
+        finally:
+            self.board.end(session, stop)
+
+    @staticmethod
+    def _inpaint_call(client: ModelsLabClient, form: Form, prepared: Prepared) -> JobCall:
+        """The one place the studio calls ``client.inpaint``."""
+        request = form.request()
+
+        def call(on_progress: Callable[[ProgressEvent], None],
+                 cancel: Callable[[], bool]) -> InpaintResult:
+            return client.run(prepared.image, prepared.mask, request,
+                              mask_is_final=prepared.soft, progress=on_progress, cancel=cancel)
+        return call
+
+    def cancel(self, session: str) -> str:
+        """Stop waiting for this session's job (the job id is kept)."""
+        if self.board.cancel(session):
+            return ("Stopping… if the job was already sent, its id is kept so you can fetch "
+                    "the result later.")
+        return "Nothing is running."
 
 
 def _placement(prepared: Prepared, form: Form, files: tuple[str, str], index: int
