@@ -64,11 +64,11 @@ def build() -> ExtendPanel:
                          interactive=False, type="pil", format="png",
                          elem_id="extend-preview", height=360)
         caption = gr.Markdown(NO_PHOTO_MESSAGE, elem_id="extend-caption")
-        with gr.Row(equal_height=True):
-            anchor = gr.Radio(list(ANCHORS), value="center", label="Keep the photo at",
-                              elem_id="extend-anchor", scale=2)
-        with gr.Row(elem_id="extend-presets", equal_height=True):
-            gr.Markdown("**Presets**", min_height=0)
+        anchor = gr.Radio(list(ANCHORS), value="center", label="Keep the photo at",
+                          info="Where a preset leaves the photo; changing it moves the "
+                               "last preset's new area.", elem_id="extend-anchor")
+        gr.Markdown("**Presets** set the four sliders for this photo (rounded to 8 px):")
+        with gr.Row(elem_id="extend-presets"):
             presets = {target: gr.Button(target, size="sm", min_width=60,
                                          elem_id=f"extend-preset-{_slug(target)}")
                        for target in PRESETS}
