@@ -113,6 +113,11 @@ def test_extend_to_16_9_with_a_preset_then_extend_again(page: Page) -> None:
 # -- the API, from gradio_client ---------------------------------------------------
 def test_outpaint_endpoint_extends_and_refuses_plainly(offline_app: App) -> None:
     client = Client(offline_app.wait_until_ready(), verbose=False)
+    api = client.view_api(return_format="dict", print_info=False)["named_endpoints"]
+    names = [p["parameter_name"] for p in api["/outpaint"]["parameters"]]
+    assert names[:10] == ["image", "prompt", "left", "top", "right", "bottom", "overlap",
+                          "prefill", "seed", "strength"]
+    assert not any("key" in name for name in names)
     outputs = client.predict(image=handle_file(str(PHOTO)), prompt="more table", right=64,
                              bottom=32, seed=3, api_name="/outpaint")
     result = Image.open(outputs[0][0]["image"])

@@ -14,7 +14,16 @@ import pytest
 from PIL import Image
 
 from inpaint.studio.handlers import extend
-from tests.test_studio import PHOTO, Progress, Request, make_studio, run, servers, skipped
+from tests.test_studio import (
+    PHOTO,
+    Progress,
+    Request,
+    make_studio,
+    outputs,
+    run,
+    servers,
+    skipped,
+)
 
 __all__ = ["make_studio", "servers"]  # fixtures, used by name
 
@@ -86,3 +95,24 @@ def test_outpaint_runs_like_a_generation_and_keeps_the_original(make_studio,
                                           request=Request()))
     assert error is not None and error.message == extend.NOTHING_MESSAGE
     assert skipped(seen[-1]["new_entry"])
+
+
+def test_cancel_keeps_the_extension_job_and_fetch_puts_it_back(make_studio) -> None:
+    """The Generate flow's Cancel and Fetch result work for an extension too."""
+    app = make_studio({"latency": 3.0, "sync_threshold": 0.0})
+    request = Request("tab-extend")
+    gen = app.extend.outpaint(str(PHOTO), "more table", right=64, progress=Progress(),
+                              request=request)
+    first = outputs(next(gen))  # the job exists: its id is reported at once
+    assert first["new_entry"]["status"] == "pending"
+    assert first["new_entry"]["size"] == [664, 400]
+    assert app.cancel(request).startswith("Stopping")
+    seen, error = run(gen)
+    assert error is None and "Stopped waiting for job" in seen[-1]["status"]
+    fetched, error = run(app.fetch(seen[-1]["fetch_job_id"], progress=Progress(),
+                                   request=request))
+    assert error is None and fetched[-1]["status"].startswith("✓ Done")
+    result = np.asarray(Image.open(fetched[-1]["downloads"]["value"][0]).convert("RGB"))
+    photo = np.asarray(Image.open(PHOTO).convert("RGB"))
+    assert result.shape == (400, 664, 3)  # put back into its canvas, not the bare cut
+    assert (result[:, :600 - 16] == photo[:, :600 - 16]).all()

@@ -300,7 +300,8 @@ def _prepare(image: Any, amounts: tuple[Any, ...], overlap: Any, fields: Mapping
     form = Form.from_ui(dict(fields))
     if not form.prompt.strip():
         raise ParameterError(EMPTY_PROMPT_MESSAGE, field="prompt")
-    form = form.replace(crop_to_mask=True, paste_back=True, feather_px=width - width // 2)
+    # The put-back of a job fetched later by id blends as the library's would.
+    form = form.replace(paste_back=True, feather_px=width - width // 2)
     canvas = start_canvas(photo, ext)
     new_area = Image.new("L", canvas.size, 255)
     new_area.paste(0, ext.photo_box(photo.size).as_tuple())
