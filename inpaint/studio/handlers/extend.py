@@ -51,7 +51,10 @@ def extension(left: Any, top: Any, right: Any, bottom: Any) -> Extension:
     """The four amounts as the library's ``Extension`` (blank counts as 0)."""
     values = []
     for side, value in zip(SIDES, (left, top, right, bottom), strict=True):
-        number = float(value or 0)
+        try:
+            number = float(value or 0)
+        except (TypeError, ValueError):
+            number = -1.0  # refused below, in the same words
         if not number.is_integer() or number < 0:
             raise ParameterError(f"Extend {side} must be a whole number of pixels, 0 or more "
                                  f"(got {value!r})", field=f"extend_{side}")
@@ -212,6 +215,7 @@ class Extend:
             message = describe_error(exc)
             yield gr.skip(), f"⚠ {message}", gr.skip(), gr.skip()
             raise page_error(message) from None
+        # The store keeps an editor's inputs as a pair; an extension needs no mask.
         path = self.generation.store.save_inputs(photo, Image.new("L", photo.size, 0))[0]
         self.generation.board.arm(session_of(request))  # Cancel works from now on
         yield path, "Extending…", gr.Tabs(selected=RESULT_TAB), path
