@@ -18,6 +18,7 @@ from dotenv import load_dotenv
 from inpaint import studio
 from inpaint.studio import plain_inputs
 from inpaint.studio.panels import editor, examples, history, mask, parameters, reproduce, result
+from inpaint.studio.panels import extend as extend_panel
 from inpaint.studio.panels import session as session_panel
 from inpaint.studio.panels.browser import FOLLOW_EDITOR_JS
 
@@ -44,6 +45,7 @@ def build(app: studio.Studio) -> gr.Blocks:
                 with gr.Tabs(selected=studio.MASK_TAB, elem_id="right-tabs") as right_tabs:
                     masks = mask.build()
                     shown = result.build(app)
+                extension = extend_panel.build()
         with gr.Row(equal_height=False):
             with gr.Column(scale=1):
                 sizes = parameters.build_size_and_quality()
@@ -58,14 +60,17 @@ def build(app: studio.Studio) -> gr.Blocks:
         mask.wire_preview(masks, edit.image_editor,
                           {name: sizes.fields[name] for name in ("auto_size", "width", "height")})
         mask.wire_new_photo(masks, edit.status)
-        editor.wire_generation(app, edit, {
+        wiring = {
             **fields, "mask_file": masks.mask_file, "session_key": session.session_key,
             "status": edit.status, "right_tabs": right_tabs, "fetch_job_id": edit.fetch_job_id,
             "fetch_row": edit.fetch_row, "gallery": shown.gallery,
             "before_after": shown.before_after, "downloads": shown.downloads,
             "run_info": shown.run_info, "info": shown.info, "last_run": shown.last_run,
             "last_seed": shown.last_seed, "new_entry": kept.new_entry,
-        }, show_progress_on=shown.before_after)
+        }
+        editor.wire_generation(app, edit, wiring, show_progress_on=shown.before_after)
+        extend_panel.wire(app, extension, edit.image_editor, photo, wiring,
+                    show_progress_on=shown.before_after)
         result.wire_use_as_input(app, shown, photo, edit.image_editor, masks.mask_file,
                                  edit.status, right_tabs)
         history.wire_restore(kept, fields, edit.fetch_job_id, edit.fetch_row, edit.status)

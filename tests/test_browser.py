@@ -435,7 +435,7 @@ def test_inpaint_endpoint_reports_plain_errors(client: Client) -> None:
 def test_api_lists_only_the_public_endpoints(client: Client) -> None:
     api = client.view_api(return_format="dict", print_info=False)
     names = set(api["named_endpoints"])
-    assert names == {"/inpaint", "/fetch_result"}
+    assert names == {"/inpaint", "/fetch_result", "/outpaint"}
     params = [p["parameter_name"] for p in api["named_endpoints"]["/inpaint"]["parameters"]]
     assert params[:3] == ["image", "mask", "prompt"]
     assert not any("key" in p for p in params)

@@ -1,7 +1,8 @@
 """The page's event handlers, one module per job.
 
 ``preview`` (the mask preview), ``generation`` (capture, generate, fetch,
-cancel; the jobs themselves run in ``..jobs.JobRunner``), ``results`` (what a
+cancel; the jobs themselves run in ``..jobs.JobRunner``), ``extend``
+(outpainting, run by the same ``Generation``), ``results`` (what a
 result shows, and the buttons acting on it), ``reproduce`` (parameters from a
 PNG, the request as code) and ``history``. ``Studio`` binds them to one
 backend and one output folder and is what gradio calls where an event needs
@@ -21,6 +22,7 @@ from ..settings import Settings
 from ..store import OutputStore
 from . import history, preview
 from .common import PROGRESS, session_of
+from .extend import Extend
 from .generation import Generation
 from .reproduce import Reproduce
 from .results import Results, run_info_text
@@ -36,6 +38,7 @@ class Studio:
         self.store = store or OutputStore()
         self.generation = Generation(settings, self.backend, self.store, runner)
         self.results: Results = self.generation.results
+        self.extend = Extend(self.generation)
         self.reproduce = Reproduce(self.backend)
 
     @property
@@ -112,5 +115,5 @@ class Studio:
         return self.generation.cancel(session_of(request))
 
 
-__all__ = ["Generation", "Reproduce", "Results", "Studio", "history", "preview",
+__all__ = ["Extend", "Generation", "Reproduce", "Results", "Studio", "history", "preview",
            "run_info_text"]
