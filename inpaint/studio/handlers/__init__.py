@@ -3,9 +3,10 @@
 ``preview`` (the mask preview), ``generation`` (capture, generate, fetch,
 cancel; the jobs themselves run in ``..jobs.JobRunner``), ``results`` (what a
 result shows, and the buttons acting on it), ``reproduce`` (parameters from a
-PNG, the request as code) and ``history``. ``Studio`` binds them to one
-backend and one output folder and is what gradio calls where an event needs
-the page's session or the public API's argument names.
+PNG, the request as code), ``history`` and ``compare`` (one or two parameters
+swept on the current photo). ``Studio`` binds them to one backend and one
+output folder and is what gradio calls where an event needs the page's
+session or the public API's argument names.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from ..settings import Settings
 from ..store import OutputStore
 from . import history, preview
 from .common import PROGRESS, session_of
+from .compare import Compare
 from .generation import Generation
 from .reproduce import Reproduce
 from .results import Results, run_info_text
@@ -37,6 +39,7 @@ class Studio:
         self.generation = Generation(settings, self.backend, self.store, runner)
         self.results: Results = self.generation.results
         self.reproduce = Reproduce(self.backend)
+        self.compare = Compare(self.backend, self.store)
 
     @property
     def settings(self) -> Settings:
@@ -112,5 +115,5 @@ class Studio:
         return self.generation.cancel(session_of(request))
 
 
-__all__ = ["Generation", "Reproduce", "Results", "Studio", "history", "preview",
+__all__ = ["Compare", "Generation", "Reproduce", "Results", "Studio", "history", "preview",
            "run_info_text"]
