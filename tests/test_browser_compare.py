@@ -13,8 +13,8 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from inpaint.studio import Form
-from inpaint.studio.handlers.compare import cost_text, parse_values, plan_for, vary_from
 from inpaint.studio.backend import MODE_MODELSLAB, MODE_OFFLINE
+from inpaint.studio.handlers.compare import cost_text, parse_values, plan_for, vary_from
 from tests.app_process import ARTIFACTS, App
 from tests.test_browser import fetch_image, open_page, paint_stroke, shot, upload_photo
 

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import gradio as gr
-from PIL import Image, ImageDraw
+from PIL import Image, ImageDraw, ImageFont
 
 from ...errors import ModelsLabError, ParameterError
 from ...request import spec
@@ -46,7 +46,7 @@ SWEEPABLE = ("strength", "seed", "guidance_scale", "num_inference_steps", "promp
 NO_AXIS = "none"
 TEXT_SEPARATOR = "|"  # prompts contain commas, so lists of text are split on "|"
 MAX_CELLS = 36  # a comparison is read at a glance; larger sweeps belong to the CLI
-GALLERY_WIDTH = 600  # about the gallery's width in CSS px on a desktop page
+GALLERY_WIDTH = 560  # about the gallery's width in CSS px on a desktop page
 # The request's name of a field where the form's differs.
 FORM_NAME = {"feather": "feather_px"}
 TRUE_WORDS = ("yes", "true", "on", "1")
@@ -256,7 +256,7 @@ class Compare:
 
         board = Board(plan, form, out_dir)
         cost = cost_text(plan, mode)
-        yield board.gallery(), f"Running… {cost}", None, board.forms()
+        yield board.gallery(), f"Running… {cost}", gr.File(None, visible=False), board.forms()
         threading.Thread(target=work, name="inpaint-compare", daemon=True).start()
         while True:
             kind, payload = events.get()
@@ -269,10 +269,10 @@ class Compare:
             message = scrub(sentence(payload))
             if not isinstance(payload, ModelsLabError):
                 log.error("comparison failed: %s", scrub(repr(payload)))
-            yield board.gallery(), f"⚠ {message}", None, board.forms()
+            yield board.gallery(), f"⚠ {message}", gr.skip(), board.forms()
             raise page_error(message)
         finished: SweepResult = payload
-        grid = str(finished.grids[0]) if finished.grids else None
+        grid = gr.File(str(finished.grids[0]), visible=True) if finished.grids else gr.skip()
         yield board.gallery(), board.summary(stopped=stop.is_set()), grid, board.forms()
 
     # -- stopping ------------------------------------------------------------------------------
@@ -358,7 +358,7 @@ class Board:
         rows = -(-len(self.order) // self.columns)
         side = GALLERY_WIDTH / self.columns
         return gr.Gallery(value=[(s.image, s.label) for s in self._shown()],
-                          columns=self.columns, height=round(rows * (side + 12) + 48))
+                          columns=self.columns, height=round(rows * (side + 8) + 40))
 
     def forms(self) -> list[dict[str, Any] | None]:
         return [s.form for s in self._shown()]
@@ -385,7 +385,8 @@ def _placeholder(out_dir: Path) -> str:
     path = out_dir / "waiting.png"
     path.parent.mkdir(parents=True, exist_ok=True)
     tile = Image.new("RGB", (240, 160), (236, 236, 236))
-    ImageDraw.Draw(tile).text((84, 72), "running…", fill=(120, 120, 120))
+    ImageDraw.Draw(tile).text((120, 80), "not done yet", fill=(110, 110, 110), anchor="mm",
+                              font=ImageFont.load_default(size=20))
     tile.save(path)
     return str(path)
 

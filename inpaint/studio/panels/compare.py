@@ -61,7 +61,7 @@ def build() -> ComparePanel:
         gallery = gr.Gallery(label="Cells (click one to load its parameters into the form)",
                              columns=2, height=560, object_fit="contain", format="png",
                              allow_preview=False, interactive=False, elem_id="compare-gallery")
-        grid = gr.File(label="The grid, labelled (PNG)", interactive=False,
+        grid = gr.File(label="The grid, labelled (PNG)", interactive=False, visible=False,
                        elem_id="compare-grid")
     return ComparePanel(axis_1, values_1, axis_2, values_2, count, run, stop, status, gallery,
                         grid)
