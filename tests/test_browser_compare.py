@@ -8,13 +8,21 @@ go to ``test-artifacts/compare-*.png``.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from inpaint.studio import Form
 from inpaint.studio.backend import MODE_MODELSLAB, MODE_OFFLINE
-from inpaint.studio.handlers.compare import cost_text, parse_values, plan_for, vary_from
+from inpaint.studio.handlers.compare import (
+    cost_text,
+    out_dir_for,
+    parse_values,
+    plan_for,
+    vary_from,
+)
+from inpaint.sweep import MANIFEST, Manifest
 from tests.app_process import ARTIFACTS, App
 from tests.test_browser import fetch_image, open_page, paint_stroke, shot, upload_photo
 
@@ -29,9 +37,9 @@ def page(browser: Browser, offline_app: App) -> Iterator[Page]:
 
 @pytest.fixture(scope="module")
 def one_at_a_time() -> Iterator[str]:
-    """An app whose local jobs take 1.5 s and which holds one job at a time, so the
+    """An app whose local jobs take 3 s and which holds one job at a time, so the
     cells of a comparison finish one after another and can be watched filling in."""
-    app = App("compare-slow-app", STUDIO_OFFLINE_LATENCY="1.5", STUDIO_CONCURRENCY_LIMIT="1")
+    app = App("compare-slow-app", STUDIO_OFFLINE_LATENCY="3", STUDIO_CONCURRENCY_LIMIT="1")
     try:
         yield app.wait_until_ready()
     finally:
@@ -107,10 +115,15 @@ def test_cells_appear_as_they_finish(browser: Browser, one_at_a_time: str) -> No
         # One cell done while the others still wait: the gallery is streamed.
         expect(status).to_contain_text("1 of 3 cells done", timeout=60_000)
         expect(gallery).to_contain_text("waiting")
+        # Stop gives up the rest (pressed at once: a job takes 3 s); run again resumes.
+        page.locator("#compare-stop").click()
         shot(page, "compare-5-filling-in")
+        expect(status).to_contain_text("(stopped: run it again to resume)", timeout=30_000)
+        page.locator("#compare-run").click()
         expect(status).to_contain_text("3 of 3 cells done", timeout=60_000)
+        expect(status).to_contain_text("kept from the earlier run, not sent again")
         expect(gallery).not_to_contain_text("waiting")
-        # A cell still running is not clickable into the form; a finished one is.
+        # Cells read back or fetched load into the form like any other.
         page.locator("#compare-gallery .thumbnail-item").nth(1).click()
         expect(page.locator("#strength input[type=number]")).to_have_value("0.5")
 
@@ -133,3 +146,20 @@ def test_the_cost_says_when_jobs_are_paid() -> None:
     plan = plan_for(Form(prompt="x"), {"strength": [0.3, 0.9], "seed": [1, 2]})
     assert cost_text(plan, MODE_OFFLINE) == "4 cells, 4 jobs: on the local server, free."
     assert "**paid**" in cost_text(plan, MODE_MODELSLAB)
+
+
+def test_a_comparison_run_again_resumes_in_its_folder_unless_it_asks_for_new_seeds(
+        tmp_path: Path) -> None:
+    fixed = plan_for(Form(prompt="x"), {"strength": [0.3, 0.9], "seed": [1, 2]})
+    folder = out_dir_for(tmp_path, fixed, "session-a")
+    assert out_dir_for(tmp_path, fixed, "session-a") == folder
+    assert out_dir_for(tmp_path, fixed, "session-b") != folder  # another tab starts afresh
+
+    random = plan_for(Form(prompt="x"), {"strength": [0.3, 0.9]})
+    unfinished = out_dir_for(tmp_path, random, "session-a")
+    unfinished.mkdir()
+    manifest = Manifest(unfinished / MANIFEST)
+    manifest.record(random.cells[0], random.names, "done", files=[])
+    assert out_dir_for(tmp_path, random, "session-a") == unfinished  # resumed
+    manifest.record(random.cells[1], random.names, "done", files=[])
+    assert out_dir_for(tmp_path, random, "session-a") != unfinished  # new random seeds

@@ -12,6 +12,7 @@ a comparison and other visitors' generations never exceed the queue together.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import queue
 import threading
@@ -26,7 +27,15 @@ from PIL import Image, ImageDraw, ImageFont
 
 from ...errors import ModelsLabError, ParameterError
 from ...request import spec
-from ...sweep import CellResult, SweepPlan, SweepResult, SweepRunner, plan_sweep
+from ...sweep import (
+    MANIFEST,
+    CellResult,
+    Manifest,
+    SweepPlan,
+    SweepResult,
+    SweepRunner,
+    plan_sweep,
+)
 from .. import editor
 from ..backend import MODE_OFFLINE, Backend
 from ..form import FORM_FIELDS, Form
@@ -121,6 +130,28 @@ def plan_for(form: Form, vary: Mapping[str, Sequence[Any]], *,
         raise ParameterError(f"That is {len(plan.cells)} cells: compare at most {MAX_CELLS} "
                              "here (the command line's sweep takes more).", field="vary")
     return plan
+
+
+def out_dir_for(root: Path, plan: SweepPlan, session: str) -> Path:
+    """Where a comparison's files go: the same cells on the same photo and mask in the
+    same page session, the same folder.
+
+    So running it again after Stop (or a failure) resumes it through the sweep's
+    manifest instead of paying for finished cells again. A finished comparison
+    with a random seed run again gets a fresh folder: asking again is asking for
+    new seeds, which reading the old cells back would not give.
+    """
+    keys = session + "".join(cell.key for cell in plan.cells)
+    folder = root / f"compare-{hashlib.sha256(keys.encode()).hexdigest()[:16]}"
+    random_seed = any(cell.request.seed is None for cell in plan.cells)
+    if random_seed and _finished(folder, plan):
+        folder = root / f"compare-{uuid.uuid4().hex[:16]}"
+    return folder
+
+
+def _finished(folder: Path, plan: SweepPlan) -> bool:
+    states = Manifest(folder / MANIFEST).latest()
+    return all((states.get(cell.key) or {}).get("state") == "done" for cell in plan.cells)
 
 
 def cost_text(plan: SweepPlan, mode: str, *, masked: bool = False) -> str:
@@ -226,7 +257,9 @@ class Compare:
         stop = self._begin(session)
         try:
             mode = self.backend.mode_for(session_key)
-            yield from self._stream(client, image, mask, plan, current, stop, scrub, mode)
+            out_dir = out_dir_for(self.store.root, plan, session)
+            yield from self._stream(client, image, mask, plan, current, stop, scrub, mode,
+                                    out_dir)
         finally:
             client.close()
             self._end(session, stop)
@@ -240,10 +273,9 @@ class Compare:
 
     def _stream(self, client: Any, image: Image.Image, mask: Image.Image, plan: SweepPlan,
                 form: Form, stop: threading.Event, scrub: Callable[[str], str],
-                mode: str) -> Iterator[tuple[Any, ...]]:
+                mode: str, out_dir: Path) -> Iterator[tuple[Any, ...]]:
         """The sweep in a worker; each finished cell relayed here and shown at once."""
         self.store.prune()
-        out_dir = self.store.root / f"compare-{uuid.uuid4().hex[:10]}"
         events: queue.Queue[tuple[str, Any]] = queue.Queue()
         runner = SweepRunner(client, image, mask, plan, out_dir,
                              on_cell=lambda cell: events.put(("cell", cell)), cancel=stop.is_set)
@@ -294,7 +326,8 @@ class Compare:
         if stop is None:
             return "No comparison is running."
         stop.set()
-        return "Stopping: cells not yet sent are skipped."
+        return ("Stopping: unfinished cells are given up. Run the same comparison again to "
+                "resume it: finished cells are not sent again, sent jobs are collected.")
 
     # -- after the run -------------------------------------------------------------------------
     @staticmethod
@@ -372,11 +405,14 @@ class Board:
         done = sum(1 for r in self.results.values() if r.state == "done")
         total = len(self.plan.cells)
         text = f"{done} of {total} cells done"
+        reused = sum(1 for r in self.results.values() if r.reused)
+        if reused:
+            text += f" ({reused} kept from the earlier run, not sent again)"
         if self.notes:
             first = next(iter(self.notes.values()))
             text += f"; {len(self.notes)} not: {first}"
         if stopped and done < total:
-            text += " (stopped)"
+            text += " (stopped: run it again to resume)"
         return text + ". Click a cell to load its parameters into the form."
 
 
