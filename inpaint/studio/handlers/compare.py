@@ -294,7 +294,7 @@ class Compare:
             kind, payload = events.get()
             if kind != "cell":
                 break
-            board.add(payload, scrub)
+            board.add(payload, scrub, stopped=stop.is_set())
             yield board.gallery(), board.progress(stopping=stop.is_set()), gr.skip(), \
                 board.forms()
         if kind == "error":
@@ -362,10 +362,12 @@ class Board:
         self.order = sorted(plan.cells, key=lambda cell: position[cell.index])
         self.columns = len(across)
 
-    def add(self, result: CellResult, scrub: Callable[[str], str]) -> None:
+    def add(self, result: CellResult, scrub: Callable[[str], str], *, stopped: bool) -> None:
+        """Record a finished cell; after Stop an unfinished one was given up, not failed."""
         self.results[result.cell.index] = result
         if result.state != "done":
-            self.notes[result.cell.index] = scrub(result.error or result.state)
+            self.notes[result.cell.index] = "stopped" if stopped else \
+                scrub(result.error or result.state)
 
     def _shown(self) -> list[Shown]:
         shown = []
@@ -377,7 +379,8 @@ class Board:
                 form = form_values(self.form, self.plan, result)
                 shown.append(Shown(path, label, {"label": label, "form": form}))
             elif result is not None:
-                shown.append(Shown(self.waiting, f"{label} · {result.state}", None))
+                note = "stopped" if self.notes.get(cell.index) == "stopped" else result.state
+                shown.append(Shown(self.waiting, f"{label} · {note}", None))
             else:
                 shown.append(Shown(self.waiting, f"{label} · waiting", None))
         return shown
@@ -408,9 +411,10 @@ class Board:
         reused = sum(1 for r in self.results.values() if r.reused)
         if reused:
             text += f" ({reused} kept from the earlier run, not sent again)"
-        if self.notes:
-            first = next(iter(self.notes.values()))
-            text += f"; {len(self.notes)} not: {first}"
+        problems = [note for note in self.notes.values() if note != "stopped"]
+        if problems:
+            first = problems[0]
+            text += f"; {len(problems)} not done ({first})"
         if stopped and done < total:
             text += " (stopped: run it again to resume)"
         return text + ". Click a cell to load its parameters into the form."
