@@ -261,7 +261,9 @@ class Compare:
             yield from self._stream(client, image, mask, plan, current, stop, scrub, mode,
                                     out_dir)
         finally:
-            client.close()
+            # A closed tab ends the event early: send no more cells (the worker closes
+            # the client once the cells in flight have let go of it).
+            stop.set()
             self._end(session, stop)
 
     def _inputs(self, snapshot: dict[str, Any] | None, mask_file: Any,
@@ -277,14 +279,16 @@ class Compare:
         """The sweep in a worker; each finished cell relayed here and shown at once."""
         self.store.prune()
         events: queue.Queue[tuple[str, Any]] = queue.Queue()
-        runner = SweepRunner(client, image, mask, plan, out_dir,
-                             on_cell=lambda cell: events.put(("cell", cell)), cancel=stop.is_set)
 
         def work() -> None:
             try:
+                runner = SweepRunner(client, image, mask, plan, out_dir, cancel=stop.is_set,
+                                     on_cell=lambda cell: events.put(("cell", cell)))
                 events.put(("done", runner.run()))
             except BaseException as exc:  # handed over to the event's thread
                 events.put(("error", exc))
+            finally:
+                client.close()
 
         board = Board(plan, form, out_dir)
         cost = cost_text(plan, mode)
