@@ -10,10 +10,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+import gradio as gr
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from inpaint.studio import Form
+from inpaint.studio import FORM_FIELDS, Form
 from inpaint.studio.backend import MODE_MODELSLAB, MODE_OFFLINE
 from inpaint.studio.handlers.compare import (
     cost_text,
@@ -163,3 +164,17 @@ def test_a_comparison_run_again_resumes_in_its_folder_unless_it_asks_for_new_see
     assert out_dir_for(tmp_path, random, "session-a") == unfinished  # resumed
     manifest.record(random.cells[1], random.names, "done", files=[])
     assert out_dir_for(tmp_path, random, "session-a") != unfinished  # new random seeds
+
+
+def test_a_comparison_without_a_photo_is_refused_in_one_sentence(tmp_path: Path) -> None:
+    from inpaint.studio import OutputStore, Settings, Studio
+
+    studio = Studio(Settings(), store=OutputStore(tmp_path))
+    form = Form(prompt="x").as_ui()
+    run = studio.compare.run(None, None, None, "strength", "0.3, 0.9", "none", "", "",
+                             *(form[name] for name in FORM_FIELDS))
+    _, status, _, _ = next(run)
+    assert status.startswith("⚠ No image")
+    with pytest.raises(gr.Error):
+        next(run)
+    assert not list(tmp_path.iterdir())  # nothing was started
