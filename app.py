@@ -17,6 +17,7 @@ from dotenv import load_dotenv
 
 from inpaint import studio
 from inpaint.studio import plain_inputs
+from inpaint.studio.panels import compare as compare_panel
 from inpaint.studio.panels import editor, examples, history, mask, parameters, reproduce, result
 from inpaint.studio.panels import extend as extend_panel
 from inpaint.studio.panels import session as session_panel
@@ -44,6 +45,9 @@ def build(app: studio.Studio) -> gr.Blocks:
             with gr.Column(scale=1):
                 with gr.Tabs(selected=studio.MASK_TAB, elem_id="right-tabs") as right_tabs:
                     masks = mask.build()
+                    # Before Result: a tab after the States that result.build makes
+                    # inside these Tabs is shown twice (gradio 6).
+                    comparison = compare_panel.build()
                     shown = result.build(app)
                 extension = extend_panel.build()
         with gr.Row(equal_height=False):
@@ -75,6 +79,8 @@ def build(app: studio.Studio) -> gr.Blocks:
                                  edit.status, right_tabs)
         history.wire_restore(kept, fields, edit.fetch_job_id, edit.fetch_row, edit.status)
         reproduce.wire(app, code, demo, fields, edit.status, session.session_key)
+        compare_panel.wire(app, comparison, edit.image_editor, {
+            **fields, "mask_file": masks.mask_file, "session_key": session.session_key})
         # API callers bypass the sliders: gradio's own refusals become plain ones.
         plain_inputs.guard(block for block in demo.blocks.values()
                            if isinstance(block, gr.components.Component))

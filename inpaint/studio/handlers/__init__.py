@@ -4,9 +4,10 @@
 cancel; the jobs themselves run in ``..jobs.JobRunner``), ``extend``
 (outpainting, run by the same ``Generation``), ``results`` (what a
 result shows, and the buttons acting on it), ``reproduce`` (parameters from a
-PNG, the request as code) and ``history``. ``Studio`` binds them to one
-backend and one output folder and is what gradio calls where an event needs
-the page's session or the public API's argument names.
+PNG, the request as code), ``history`` and ``compare`` (one or two parameters
+swept on the current photo). ``Studio`` binds them to one backend and one
+output folder and is what gradio calls where an event needs the page's
+session or the public API's argument names.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from ..settings import Settings
 from ..store import OutputStore
 from . import history, preview
 from .common import PROGRESS, session_of
+from .compare import Compare
 from .extend import Extend
 from .generation import Generation
 from .reproduce import Reproduce
@@ -40,6 +42,7 @@ class Studio:
         self.results: Results = self.generation.results
         self.extend = Extend(self.generation)
         self.reproduce = Reproduce(self.backend)
+        self.compare = Compare(self.backend, self.store)
 
     @property
     def settings(self) -> Settings:
@@ -115,5 +118,6 @@ class Studio:
         return self.generation.cancel(session_of(request))
 
 
-__all__ = ["Extend", "Generation", "Reproduce", "Results", "Studio", "history", "preview",
+__all__ = ["Compare", "Extend", "Generation", "Reproduce", "Results", "Studio", "history",
+           "preview",
            "run_info_text"]
