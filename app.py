@@ -34,10 +34,12 @@ CSS = """
 
 def build(app: studio.Studio) -> gr.Blocks:
     """The page: the panels laid out, then connected to one another."""
-    with gr.Blocks(title="Inpainting studio", analytics_enabled=False,
-                   delete_cache=(3600, 6 * 3600)) as demo:
-        gr.Markdown("# Inpainting studio\nPaint over what should change, describe it, "
-                    "press **Generate**.")
+    with gr.Blocks(
+        title="Inpainting studio", analytics_enabled=False, delete_cache=(3600, 6 * 3600)
+    ) as demo:
+        gr.Markdown(
+            "# Inpainting studio\nPaint over what should change, describe it, press **Generate**."
+        )
         session = session_panel.build(app)
         with gr.Row(equal_height=False):
             with gr.Column(scale=1):
@@ -57,33 +59,53 @@ def build(app: studio.Studio) -> gr.Blocks:
                 seeds = parameters.build_seed_and_advanced(app, shown.last_seed)
                 code = reproduce.build()
         kept = history.build(demo)
-        photo = examples.build(edit.image_editor, masks.mask_file, edit.prompt,
-                               edit.negative_prompt)
+        photo = examples.build(
+            edit.image_editor, masks.mask_file, edit.prompt, edit.negative_prompt
+        )
 
         fields = {**edit.fields, **masks.fields, **sizes.fields, **seeds.fields}
-        mask.wire_preview(masks, edit.image_editor,
-                          {name: sizes.fields[name] for name in ("auto_size", "width", "height")})
+        mask.wire_preview(
+            masks,
+            edit.image_editor,
+            {name: sizes.fields[name] for name in ("auto_size", "width", "height")},
+        )
         mask.wire_new_photo(masks, edit.status)
         wiring = {
-            **fields, "mask_file": masks.mask_file, "session_key": session.session_key,
-            "status": edit.status, "right_tabs": right_tabs, "fetch_job_id": edit.fetch_job_id,
-            "fetch_row": edit.fetch_row, "gallery": shown.gallery,
-            "before_after": shown.before_after, "downloads": shown.downloads,
-            "run_info": shown.run_info, "info": shown.info, "last_run": shown.last_run,
-            "last_seed": shown.last_seed, "new_entry": kept.new_entry,
+            **fields,
+            "mask_file": masks.mask_file,
+            "session_key": session.session_key,
+            "status": edit.status,
+            "right_tabs": right_tabs,
+            "fetch_job_id": edit.fetch_job_id,
+            "fetch_row": edit.fetch_row,
+            "gallery": shown.gallery,
+            "before_after": shown.before_after,
+            "downloads": shown.downloads,
+            "run_info": shown.run_info,
+            "info": shown.info,
+            "last_run": shown.last_run,
+            "last_seed": shown.last_seed,
+            "new_entry": kept.new_entry,
         }
         editor.wire_generation(app, edit, wiring, show_progress_on=shown.before_after)
-        extend_panel.wire(app, extension, edit.image_editor, photo, wiring,
-                    show_progress_on=shown.before_after)
-        result.wire_use_as_input(app, shown, photo, edit.image_editor, masks.mask_file,
-                                 edit.status, right_tabs)
+        extend_panel.wire(
+            app, extension, edit.image_editor, photo, wiring, show_progress_on=shown.before_after
+        )
+        result.wire_use_as_input(
+            app, shown, photo, edit.image_editor, masks.mask_file, edit.status, right_tabs
+        )
         history.wire_restore(kept, fields, edit.fetch_job_id, edit.fetch_row, edit.status)
         reproduce.wire(app, code, demo, fields, edit.status, session.session_key)
-        compare_panel.wire(app, comparison, edit.image_editor, {
-            **fields, "mask_file": masks.mask_file, "session_key": session.session_key})
+        compare_panel.wire(
+            app,
+            comparison,
+            edit.image_editor,
+            {**fields, "mask_file": masks.mask_file, "session_key": session.session_key},
+        )
         # API callers bypass the sliders: gradio's own refusals become plain ones.
-        plain_inputs.guard(block for block in demo.blocks.values()
-                           if isinstance(block, gr.components.Component))
+        plain_inputs.guard(
+            block for block in demo.blocks.values() if isinstance(block, gr.components.Component)
+        )
     return demo
 
 
@@ -96,15 +118,23 @@ def main() -> None:
     app = studio.Studio(settings)
     local = app.backend.start()
     if local:
-        print("Offline demo mode: no MODELSLAB_API_KEY, using the local server "
-              f"at {local} (classical fill, ignores the prompt).", flush=True)
+        print(
+            "Offline demo mode: no MODELSLAB_API_KEY, using the local server "
+            f"at {local} (classical fill, ignores the prompt).",
+            flush=True,
+        )
     else:
         print(f"Using ModelsLab at {app.backend.modelslab_url}.", flush=True)
     demo = build(app)
     demo.queue(default_concurrency_limit=8)
     try:
-        demo.launch(css=CSS, js=FOLLOW_EDITOR_JS, run_history=False,
-                    footer_links=["api", "gradio", "settings"], **settings.launch_options())
+        demo.launch(
+            css=CSS,
+            js=FOLLOW_EDITOR_JS,
+            run_history=False,
+            footer_links=["api", "gradio", "settings"],
+            **settings.launch_options(),
+        )
     finally:
         app.backend.stop()
 

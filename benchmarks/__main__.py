@@ -16,21 +16,36 @@ from pathlib import Path
 
 from benchmarks.common import ROOT, Section, machine, render, write_results
 
-NAMES = ("prepare", "lateness", "overhead", "studio_load", "browser", "engine", "fill_quality",
-         "sweep")
+NAMES = (
+    "prepare",
+    "lateness",
+    "overhead",
+    "studio_load",
+    "browser",
+    "engine",
+    "fill_quality",
+    "sweep",
+)
 DEFAULT_OUT = ROOT / "benchmarks" / "RESULTS.md"
 
 
 def parse(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks",
-                                     description=__doc__.split("\n")[0])
-    parser.add_argument("--quick", action="store_true",
-                        help="every benchmark briefly (fewer runs; for catching breakage)")
-    parser.add_argument("--only", default="",
-                        help=f"comma-separated subset of: {', '.join(NAMES)}")
-    parser.add_argument("--out", type=Path, default=None,
-                        help="Markdown file to write (default benchmarks/RESULTS.md; in --quick "
-                             "mode nothing is written unless --out is given)")
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks", description=__doc__.split("\n")[0]
+    )
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="every benchmark briefly (fewer runs; for catching breakage)",
+    )
+    parser.add_argument("--only", default="", help=f"comma-separated subset of: {', '.join(NAMES)}")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="Markdown file to write (default benchmarks/RESULTS.md; in --quick "
+        "mode nothing is written unless --out is given)",
+    )
     args = parser.parse_args(argv)
     chosen = [n.strip() for n in args.only.split(",") if n.strip()] or list(NAMES)
     unknown = [n for n in chosen if n not in NAMES]
@@ -53,17 +68,22 @@ def main(argv: list[str] | None = None) -> int:
         except Exception:
             traceback.print_exc()
             failed.append(name)
-            section = Section(f"{name}: FAILED", ["error"], [[traceback.format_exc(limit=1)
-                                                            .strip().splitlines()[-1]]])
+            section = Section(
+                f"{name}: FAILED",
+                ["error"],
+                [[traceback.format_exc(limit=1).strip().splitlines()[-1]]],
+            )
             section.seconds = time.perf_counter() - started
         sections.append(section)
         print(render(section), flush=True)
     out = args.out if args.out is not None else (None if args.quick else DEFAULT_OUT)
     if out is not None:
-        command = "python -m benchmarks" + (" --quick" if args.quick else "") + (
-            f" --only {','.join(args.chosen)}" if args.only else "")
-        write_results(out, sections, quick=args.quick, command=command,
-                      preface=PREFACE)
+        command = (
+            "python -m benchmarks"
+            + (" --quick" if args.quick else "")
+            + (f" --only {','.join(args.chosen)}" if args.only else "")
+        )
+        write_results(out, sections, quick=args.quick, command=command, preface=PREFACE)
         print(f"\nwrote {out}")
     return 1 if failed else 0
 

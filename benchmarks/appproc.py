@@ -18,8 +18,13 @@ class ServerProcess:
     def __init__(self, *args: str, keys: str = "") -> None:
         env = dict(os.environ, INPAINT_SERVER_KEYS=keys)
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "inpaint.server", "--port", "0", *args], cwd=ROOT, env=env,
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+            [sys.executable, "-m", "inpaint.server", "--port", "0", *args],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
         assert self.proc.stdout is not None
         line = self.proc.stdout.readline()  # the server prints its URL once it listens
         found = re.search(r"(http://\S+/api)", line)

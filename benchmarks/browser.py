@@ -58,13 +58,13 @@ ENTRIES_JS = """() => performance.getEntriesByType('resource').map(
 def make_photo(folder: Path) -> Path:
     path = folder / "photo-1024x768.jpg"
     Image.open(EXAMPLES / "coffee.png").convert("RGB").resize(
-        (1024, 768), Image.Resampling.BICUBIC).save(path, "JPEG", quality=92)
+        (1024, 768), Image.Resampling.BICUBIC
+    ).save(path, "JPEG", quality=92)
     return path
 
 
 def one_run(page: Any, previous: str) -> dict[str, float | str]:
-    page.evaluate("() => { performance.clearResourceTimings(); "
-                  "window.__bench = {t0: null}; }")
+    page.evaluate("() => { performance.clearResourceTimings(); window.__bench = {t0: null}; }")
     page.locator("#generate").click()
     handle = page.wait_for_function(DONE_JS, arg=previous, timeout=120_000, polling="raf")
     src = handle.json_value()
@@ -78,10 +78,13 @@ def one_run(page: Any, previous: str) -> dict[str, float | str]:
     info = page.locator("#run-info").inner_text()
     found = re.search(r"([\d.]+) s total", info)
     return {
-        "total": (done - t0) / 1000, "upload": (upload_end - t0) / 1000,
-        "server": (fetch_start - upload_end) / 1000, "render": (done - fetch_start) / 1000,
+        "total": (done - t0) / 1000,
+        "upload": (upload_end - t0) / 1000,
+        "server": (fetch_start - upload_end) / 1000,
+        "render": (done - fetch_start) / 1000,
         "function": float(found.group(1)) if found else float("nan"),
-        "uploads": len(uploads), "src": src,
+        "uploads": len(uploads),
+        "src": src,
     }
 
 
@@ -133,21 +136,33 @@ def run(quick: bool = False) -> Section:
                     results.append(out)
             browser.close()
 
-    section = Section("5. In the browser: Generate to result displayed (1024 x 768 photo)",
-                      ["part", "median", "share"])
+    section = Section(
+        "5. In the browser: Generate to result displayed (1024 x 768 photo)",
+        ["part", "median", "share"],
+    )
     total = median(r["total"] for r in results)
-    parts = [("upload of the editor layers", "upload"), ("server work", "server"),
-             ("rendering (result fetched, decoded, painted)", "render")]
+    parts = [
+        ("upload of the editor layers", "upload"),
+        ("server work", "server"),
+        ("rendering (result fetched, decoded, painted)", "render"),
+    ]
     section.add("**click to result displayed**", ms(total), "100 %")
     for label, key in parts:
         value = median(r[key] for r in results)
         section.add(label, ms(value), f"{value / total:.0%}")
-    section.add("of the server work: the generation function (studio's own figure)",
-                ms(median(r["function"] for r in results)), "")
-    section.note(f"Median of {runs} runs after a warm-up, one page, Chromium headless with "
-                 "software rendering (--disable-gpu). Offline engine, no simulated latency. "
-                 f"Upload requests per click: {results[0]['uploads'] if results else '-'}.")
-    section.note("The parts are medians of each part, so they need not add up exactly to "
-                 "the median total. The studio reports its function time to 0.1 s.")
+    section.add(
+        "of the server work: the generation function (studio's own figure)",
+        ms(median(r["function"] for r in results)),
+        "",
+    )
+    section.note(
+        f"Median of {runs} runs after a warm-up, one page, Chromium headless with "
+        "software rendering (--disable-gpu). Offline engine, no simulated latency. "
+        f"Upload requests per click: {results[0]['uploads'] if results else '-'}."
+    )
+    section.note(
+        "The parts are medians of each part, so they need not add up exactly to "
+        "the median total. The studio reports its function time to 0.1 s."
+    )
     section.seconds = time.perf_counter() - started
     return section

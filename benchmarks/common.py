@@ -24,8 +24,17 @@ EXAMPLES = ROOT / "examples"
 if str(ROOT) not in sys.path:  # `python benchmarks/run.py` from anywhere
     sys.path.insert(0, str(ROOT))
 
-LIBRARIES = ("pillow", "numpy", "opencv-python-headless", "gradio", "gradio_client",
-             "requests", "fastapi", "uvicorn", "playwright")
+LIBRARIES = (
+    "pillow",
+    "numpy",
+    "opencv-python-headless",
+    "gradio",
+    "gradio_client",
+    "requests",
+    "fastapi",
+    "uvicorn",
+    "playwright",
+)
 
 
 @dataclass
@@ -59,8 +68,9 @@ def p95(values: Sequence[float]) -> float:
     return ordered[rank - 1]
 
 
-def interleaved(variants: dict[str, Callable[[], Any]], runs: int,
-                warmup: int = 1) -> dict[str, list[float]]:
+def interleaved(
+    variants: dict[str, Callable[[], Any]], runs: int, warmup: int = 1
+) -> dict[str, list[float]]:
     """Time each variant ``runs`` times, alternating them, so drift hits all alike.
 
     Returns wall seconds per run for each variant name.
@@ -126,8 +136,9 @@ def render(section: Section) -> str:
     return "\n".join(parts)
 
 
-def write_results(path: Path, sections: list[Section], *, quick: bool, command: str,
-                  preface: Sequence[str] = ()) -> None:
+def write_results(
+    path: Path, sections: list[Section], *, quick: bool, command: str, preface: Sequence[str] = ()
+) -> None:
     stamp = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     head = [
         "# Benchmark results",

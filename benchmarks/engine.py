@@ -28,8 +28,9 @@ def ellipse_mask(side: int, coverage: float) -> Image.Image:
     return mask
 
 
-def measure(image: Image.Image, mask: Image.Image, side: int, samples: int,
-            runs: int) -> tuple[float, float]:
+def measure(
+    image: Image.Image, mask: Image.Image, side: int, samples: int, runs: int
+) -> tuple[float, float]:
     times, peak = [], 0
     for run in range(runs):
         tracemalloc.start()
@@ -45,19 +46,30 @@ def run(quick: bool = False) -> Section:
     started = time.perf_counter()
     runs = 1 if quick else 3
     image = Image.open(EXAMPLES / "astronaut.png").convert("RGB")
-    section = Section("6. The offline engine (classical fill), for reference",
-                      ["size", "masked", "samples", "median seconds", "s / sample", "peak MB"])
+    section = Section(
+        "6. The offline engine (classical fill), for reference",
+        ["size", "masked", "samples", "median seconds", "s / sample", "peak MB"],
+    )
     inpaint_image(image, ellipse_mask(256, 0.1), 256, 256)  # warm-up
     # Quick: one small case (the smoke test's); the PatchMatch engine takes seconds at 1024.
-    cases = [(512, 0.10, 1)] if quick else [
-        (side, cov, n) for side in (512, 1024) for cov in (0.10, 0.25, 0.50) for n in (1, 4)]
+    cases = (
+        [(512, 0.10, 1)]
+        if quick
+        else [(side, cov, n) for side in (512, 1024) for cov in (0.10, 0.25, 0.50) for n in (1, 4)]
+    )
     for side, coverage, samples in cases:
         resized = image.resize((side, side), Image.Resampling.LANCZOS)
         mask = ellipse_mask(side, coverage)
         actual = float((np.asarray(mask) > 0).mean())
         seconds, peak = measure(resized, mask, side, samples, runs)
-        section.add(f"{side} x {side}", f"{actual:.0%}", samples, f"{seconds:.3f}",
-                    f"{seconds / samples:.3f}", f"{peak:.1f}")
+        section.add(
+            f"{side} x {side}",
+            f"{actual:.0%}",
+            samples,
+            f"{seconds:.3f}",
+            f"{seconds / samples:.3f}",
+            f"{peak:.1f}",
+        )
     section.note(f"Median of {runs} run(s) per row; the engine runs in this process.")
     section.seconds = time.perf_counter() - started
     return section

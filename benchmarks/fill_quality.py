@@ -59,36 +59,59 @@ def run(quick: bool = False) -> Section:
         cases = cases[::3]
     scores = ev.evaluate(cases, backends, seed=0)
     med = ev.medians(scores)
-    section = Section(TITLE, ["method", "texture", "ghost", "SSIM", "PSNR dB",
-                              "s / 512 x 512 job"])
+    section = Section(TITLE, ["method", "texture", "ghost", "SSIM", "PSNR dB", "s / 512 x 512 job"])
     for method, m in med.items():
-        section.add(method, f"{m['texture']:.2f}", f"{m['ghost']:.3f}", f"{m['ssim']:.3f}",
-                    f"{m['psnr']:.1f}", f"{m['seconds']:.2f}")
+        section.add(
+            method,
+            f"{m['texture']:.2f}",
+            f"{m['ghost']:.3f}",
+            f"{m['ssim']:.3f}",
+            f"{m['psnr']:.1f}",
+            f"{m['seconds']:.2f}",
+        )
 
     ours = med["ours (strength 0.7)"]
     reference = med["patchmatch r3 (whole image)"]
     section.add("", "", "", "", "", "")
     ssim_floor = reference["ssim"] - SSIM_SLACK
-    section.add("**targets (ours)**", "0.75-1.3", "<= 0.10", f">= {ssim_floor:.3f}", "",
-                f"<= {reference['seconds']:.2f} (aim {reference['seconds'] / 2:.2f})")
-    section.add("**verdict**",
-                _met(TEXTURE_TARGET[0] <= ours["texture"] <= TEXTURE_TARGET[1]),
-                _met(ours["ghost"] <= GHOST_TARGET),
-                _met(ours["ssim"] >= reference["ssim"] - SSIM_SLACK), "",
-                _met(ours["seconds"] <= reference["seconds"])
-                + (" (half: met)" if ours["seconds"] <= reference["seconds"] / 2
-                   else " (half: missed)"))
+    section.add(
+        "**targets (ours)**",
+        "0.75-1.3",
+        "<= 0.10",
+        f">= {ssim_floor:.3f}",
+        "",
+        f"<= {reference['seconds']:.2f} (aim {reference['seconds'] / 2:.2f})",
+    )
+    section.add(
+        "**verdict**",
+        _met(TEXTURE_TARGET[0] <= ours["texture"] <= TEXTURE_TARGET[1]),
+        _met(ours["ghost"] <= GHOST_TARGET),
+        _met(ours["ssim"] >= reference["ssim"] - SSIM_SLACK),
+        "",
+        _met(ours["seconds"] <= reference["seconds"])
+        + (" (half: met)" if ours["seconds"] <= reference["seconds"] / 2 else " (half: missed)"),
+    )
 
     for strength in (0.5, 0.3):
         lower = ev.evaluate(cases, {"ours": ev.engine_backend(strength)}, seed=0)
         m = ev.medians(lower)["ours"]
-        section.add(f"ours at strength {strength}", f"{m['texture']:.2f}", f"{m['ghost']:.3f}",
-                    f"{m['ssim']:.3f}", f"{m['psnr']:.1f}", f"{m['seconds']:.2f}")
+        section.add(
+            f"ours at strength {strength}",
+            f"{m['texture']:.2f}",
+            f"{m['ghost']:.3f}",
+            f"{m['ssim']:.3f}",
+            f"{m['psnr']:.1f}",
+            f"{m['seconds']:.2f}",
+        )
 
     runs = 1 if quick else 3
     for label, radius in (("small hole (~1 %)", 0.06), ("large hole (~17 %)", 0.25)):
-        big = ev.make_case("astronaut-1024", ev.photo("astronaut", 1024),
-                           ev.photo("chelsea", 1024), radius=radius * 1024)
+        big = ev.make_case(
+            "astronaut-1024",
+            ev.photo("astronaut", 1024),
+            ev.photo("chelsea", 1024),
+            radius=radius * 1024,
+        )
         timing: dict[str, list[float]] = {"ours": [], "pm": []}
         big_backends = {"ours": ev.engine_backend(0.7), "pm": ev.patchmatch_backend(3)}
         quality = {}
@@ -99,24 +122,34 @@ def run(quick: bool = False) -> Section:
                 timing[name].append(time.perf_counter() - t0)
                 quality[name] = ev.score(big, result, name, 0.0)
         ours_s, pm_s = statistics.median(timing["ours"]), statistics.median(timing["pm"])
-        section.add(f"1024 x 1024, {label}: ours / patchmatch r3",
-                    f"{quality['ours'].texture:.2f} / {quality['pm'].texture:.2f}",
-                    f"{quality['ours'].ghost:.3f} / {quality['pm'].ghost:.3f}",
-                    f"{quality['ours'].ssim:.3f} / {quality['pm'].ssim:.3f}",
-                    f"{quality['ours'].psnr:.1f} / {quality['pm'].psnr:.1f}",
-                    f"{ours_s:.2f} / {pm_s:.2f} ({ours_s / pm_s:.0%})")
+        section.add(
+            f"1024 x 1024, {label}: ours / patchmatch r3",
+            f"{quality['ours'].texture:.2f} / {quality['pm'].texture:.2f}",
+            f"{quality['ours'].ghost:.3f} / {quality['pm'].ghost:.3f}",
+            f"{quality['ours'].ssim:.3f} / {quality['pm'].ssim:.3f}",
+            f"{quality['ours'].psnr:.1f} / {quality['pm'].psnr:.1f}",
+            f"{ours_s:.2f} / {pm_s:.2f} ({ours_s / pm_s:.0%})",
+        )
 
-    section.note("Scores are medians over the cases, inside the mask, against the picture "
-                 "before the object was pasted: texture = high-frequency energy relative to "
-                 "the truth (smudge ~0, noise >> 1); ghost = share of the pasted object still "
-                 "visible (0 none, 1 untouched); SSIM and PSNR against the truth.")
-    section.note("At strengths below 0.7 the engine keeps only the original's blurred colour "
-                 "and light, which the ghost score (band-passed: edges and detail) does not "
-                 "count; so ghost stays near 0 there while PSNR shows the colour kept.")
-    section.note(f"Cases: {', '.join(c.name for c in cases)} at 512 x 512, one object each "
-                 "(about 11 % of the picture). Strips: `python -m inpaint.evaluate`.")
-    section.note("Times are one call each on a shared 2-core machine (other jobs running), so "
-                 "they drift; the 1024 rows are medians of interleaved runs.")
+    section.note(
+        "Scores are medians over the cases, inside the mask, against the picture "
+        "before the object was pasted: texture = high-frequency energy relative to "
+        "the truth (smudge ~0, noise >> 1); ghost = share of the pasted object still "
+        "visible (0 none, 1 untouched); SSIM and PSNR against the truth."
+    )
+    section.note(
+        "At strengths below 0.7 the engine keeps only the original's blurred colour "
+        "and light, which the ghost score (band-passed: edges and detail) does not "
+        "count; so ghost stays near 0 there while PSNR shows the colour kept."
+    )
+    section.note(
+        f"Cases: {', '.join(c.name for c in cases)} at 512 x 512, one object each "
+        "(about 11 % of the picture). Strips: `python -m inpaint.evaluate`."
+    )
+    section.note(
+        "Times are one call each on a shared 2-core machine (other jobs running), so "
+        "they drift; the 1024 rows are medians of interleaved runs."
+    )
     section.seconds = time.perf_counter() - started
     return section
 
@@ -137,11 +170,15 @@ def write(section: Section, path: Path = RESULTS) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python benchmarks/fill_quality.py",
-                                     description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python benchmarks/fill_quality.py", description=__doc__.split("\n")[0]
+    )
     parser.add_argument("--quick", action="store_true", help="fewer cases and runs")
-    parser.add_argument("--write", action="store_true",
-                        help=f"also write the section into {RESULTS.relative_to(ROOT)}")
+    parser.add_argument(
+        "--write",
+        action="store_true",
+        help=f"also write the section into {RESULTS.relative_to(ROOT)}",
+    )
     args = parser.parse_args(argv)
     section = run(args.quick)
     print(render(section))

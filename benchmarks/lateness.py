@@ -74,14 +74,14 @@ def run_ours(server: Any, photo: Image.Image, mask: Image.Image) -> Timed:
 
     client._http.post_json = counting  # type: ignore[method-assign]
     with client:
-        result = client.inpaint(photo, mask, prompt="x", seed=1, transport="base64",
-                                width=SIZE, height=SIZE)
+        result = client.inpaint(
+            photo, mask, prompt="x", seed=1, transport="base64", width=SIZE, height=SIZE
+        )
         in_hand = time.monotonic()
     return Timed(in_hand - _finished_at(server, result.id), calls)
 
 
-def _naive(server: Any, payload: dict[str, Any],
-           schedule: Callable[[int], float | None]) -> Timed:
+def _naive(server: Any, payload: dict[str, Any], schedule: Callable[[int], float | None]) -> Timed:
     """A hand-written polling helper: ``schedule(n)`` = sleep before fetch n (None = stop).
 
     The answer to the submit itself counts as no fetch. Written for comparison.
@@ -98,8 +98,10 @@ def _naive(server: Any, payload: dict[str, Any],
         time.sleep(pause)
         answer = requests.post(f"{api}/fetch/{job_id}", json={"key": KEY}, timeout=30).json()
         calls += 1
-    images = [Image.open(io.BytesIO(requests.get(u, timeout=30).content)).convert("RGB")
-              for u in answer["output"]]
+    images = [
+        Image.open(io.BytesIO(requests.get(u, timeout=30).content)).convert("RGB")
+        for u in answer["output"]
+    ]
     in_hand = time.monotonic()
     assert images
     return Timed(in_hand - _finished_at(server, job_id), calls)
@@ -115,21 +117,29 @@ def sdk_default(n: int) -> float | None:
     return None if n >= 10 else (0.0 if n == 0 else 60.0)
 
 
-def run(quick: bool = False, *, rounds: int | None = None,
-        sdk_runs: int | None = None) -> Section:
+def run(quick: bool = False, *, rounds: int | None = None, sdk_runs: int | None = None) -> Section:
     started = time.perf_counter()
     rounds = rounds or (1 if quick else 5)
     durations = (2,) if quick else DURATIONS
     sdk_runs = (0 if quick else 3) if sdk_runs is None else sdk_runs
     photo, mask = _inputs()
-    payload = build_payload({"prompt": "x", "seed": 1, "width": SIZE, "height": SIZE,
-                             "base64": False})
-    payload.update(init_image=imgs.to_data_uri(imgs.encode_png(photo)),
-                   mask_image=imgs.to_data_uri(imgs.encode_mask(mask)))
+    payload = build_payload(
+        {"prompt": "x", "seed": 1, "width": SIZE, "height": SIZE, "base64": False}
+    )
+    payload.update(
+        init_image=imgs.to_data_uri(imgs.encode_png(photo)),
+        mask_image=imgs.to_data_uri(imgs.encode_mask(mask)),
+    )
 
-    servers = {(d, f): serve_in_background(ServerConfig(
-        latency=float(d), sync_threshold=0.0, workers=32, queue_limit=100, eta_factor=f))
-        for d in durations for f in (1.0, 0.5)}
+    servers = {
+        (d, f): serve_in_background(
+            ServerConfig(
+                latency=float(d), sync_threshold=0.0, workers=32, queue_limit=100, eta_factor=f
+            )
+        )
+        for d in durations
+        for f in (1.0, 0.5)
+    }
     results: dict[tuple[str, int, float], list[Timed]] = {}
     lock = threading.Lock()
     errors: list[BaseException] = []
@@ -143,14 +153,17 @@ def run(quick: bool = False, *, rounds: int | None = None,
                 return
             with lock:
                 results.setdefault((name, d, f), []).append(out)
+
         thread = threading.Thread(target=body, daemon=True)
         thread.start()
         return thread
 
     try:
-        background = [job("sdk", d, 1.0, lambda d=d: _naive(servers[d, 1.0], payload,
-                                                               sdk_default))
-                      for _ in range(sdk_runs) for d in durations]
+        background = [
+            job("sdk", d, 1.0, lambda d=d: _naive(servers[d, 1.0], payload, sdk_default))
+            for _ in range(sdk_runs)
+            for d in durations
+        ]
         for _ in range(rounds):
             threads = []
             for d in durations:
@@ -168,11 +181,15 @@ def run(quick: bool = False, *, rounds: int | None = None,
     if errors:
         raise errors[0]
 
-    section = Section("2. Completion lateness (job ended on the server -> images in hand)",
-                      ["eta", "job", "client", "median lateness", "median fetch calls",
-                       "target", "result"])
-    labels = {"ours": "ours", "fixed": "naive: poll every 5 s",
-              "sdk": "naive: SDK default (fetch, sleep 60 s)"}
+    section = Section(
+        "2. Completion lateness (job ended on the server -> images in hand)",
+        ["eta", "job", "client", "median lateness", "median fetch calls", "target", "result"],
+    )
+    labels = {
+        "ours": "ours",
+        "fixed": "naive: poll every 5 s",
+        "sdk": "naive: SDK default (fetch, sleep 60 s)",
+    }
     for f in (1.0, 0.5):
         for d in durations:
             for name in ("ours", "fixed", "sdk"):
@@ -189,19 +206,34 @@ def run(quick: bool = False, *, rounds: int | None = None,
                 elif name == "ours":
                     target = "<= 2 s, <= 15 calls"
                     result = verdict(late <= 2.0 and calls <= 15)
-                section.add("accurate" if f == 1.0 else "half the real time", f"{d} s",
-                            labels[name], f"{late:.2f} s", f"{calls:g}", target, result)
+                section.add(
+                    "accurate" if f == 1.0 else "half the real time",
+                    f"{d} s",
+                    labels[name],
+                    f"{late:.2f} s",
+                    f"{calls:g}",
+                    target,
+                    result,
+                )
     if quick:
-        section.note("Quick mode: one round, the 2 s job only; the SDK-default helper (a "
-                     "minute per job) is skipped.")
+        section.note(
+            "Quick mode: one round, the 2 s job only; the SDK-default helper (a "
+            "minute per job) is skipped."
+        )
     else:
-        section.note(f"{rounds} rounds; in each, every variant and duration runs once, "
-                     f"concurrently; the SDK-default helper ran {sdk_runs} time(s) per duration "
-                     "alongside (a minute per job).")
-    section.note("Jobs of 10 and 30 s end right on the 5 s grid of the fixed-polling helper, "
-                 "which flatters it there; for a job of arbitrary length its expected "
-                 "lateness is 2.5 s.")
-    section.note("Lateness includes downloading and decoding the image (256 x 256 PNG); "
-                 "the eta is the server's, in whole seconds (rounded up), as the API sends it.")
+        section.note(
+            f"{rounds} rounds; in each, every variant and duration runs once, "
+            f"concurrently; the SDK-default helper ran {sdk_runs} time(s) per duration "
+            "alongside (a minute per job)."
+        )
+    section.note(
+        "Jobs of 10 and 30 s end right on the 5 s grid of the fixed-polling helper, "
+        "which flatters it there; for a job of arbitrary length its expected "
+        "lateness is 2.5 s."
+    )
+    section.note(
+        "Lateness includes downloading and decoding the image (256 x 256 PNG); "
+        "the eta is the server's, in whole seconds (rounded up), as the API sends it."
+    )
     section.seconds = time.perf_counter() - started
     return section

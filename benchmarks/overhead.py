@@ -31,8 +31,11 @@ SIDE = 1024
 
 
 def inputs() -> tuple[Image.Image, Image.Image]:
-    photo = Image.open(EXAMPLES / "astronaut.png").convert("RGB").resize(
-        (SIDE, SIDE), Image.Resampling.LANCZOS)
+    photo = (
+        Image.open(EXAMPLES / "astronaut.png")
+        .convert("RGB")
+        .resize((SIDE, SIDE), Image.Resampling.LANCZOS)
+    )
     mask = Image.new("L", photo.size, 0)
     mask.paste(255, (380, 420, 640, 700))
     return photo, mask
@@ -40,14 +43,28 @@ def inputs() -> tuple[Image.Image, Image.Image]:
 
 def naive(base_url: str, photo: Image.Image, mask: Image.Image, samples: int) -> float:
     """NAIVE client for comparison; returns the server's generationTime."""
+
     def b64(img: Image.Image) -> str:
         buf = io.BytesIO()
         img.save(buf, format="PNG")
         return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
 
-    body = {"key": KEY, **build_payload({"prompt": "x", "seed": 1, "samples": samples,
-                                          "width": SIDE, "height": SIDE, "base64": True}),
-            "init_image": b64(photo), "mask_image": b64(mask), "base64": "false"}
+    body = {
+        "key": KEY,
+        **build_payload(
+            {
+                "prompt": "x",
+                "seed": 1,
+                "samples": samples,
+                "width": SIDE,
+                "height": SIDE,
+                "base64": True,
+            }
+        ),
+        "init_image": b64(photo),
+        "mask_image": b64(mask),
+        "base64": "false",
+    }
     answer = requests.post(base_url + "/v6/image_editing/inpaint", json=body, timeout=120).json()
     for url in answer["output"]:
         Image.open(io.BytesIO(requests.get(url, timeout=60).content)).load()
@@ -58,25 +75,38 @@ def run(quick: bool = False) -> Section:
     started = time.perf_counter()
     runs = 2 if quick else 7
     photo, mask = inputs()
-    section = Section("3. Client overhead (client time minus generationTime), 1024 x 1024",
-                      ["client", "samples", "median total", "median generationTime",
-                       "median overhead", "target", "result"])
+    section = Section(
+        "3. Client overhead (client time minus generationTime), 1024 x 1024",
+        [
+            "client",
+            "samples",
+            "median total",
+            "median generationTime",
+            "median overhead",
+            "target",
+            "result",
+        ],
+    )
     with serve_in_background(ServerConfig(sync_threshold=120.0, workers=2)) as srv:
         client = ModelsLabClient(api_key=KEY, base_url=srv.base_url, timeout=120)
         gen: dict[str, list[float]] = {}
 
         def ours(transport: str, samples: int) -> Any:
             def call() -> None:
-                result = client.inpaint(photo, mask, prompt="x", seed=1, samples=samples,
-                                        transport=transport)  # type: ignore[arg-type]
+                result = client.inpaint(
+                    photo, mask, prompt="x", seed=1, samples=samples, transport=transport
+                )  # type: ignore[arg-type]
                 assert len(result.images) == samples
                 gen.setdefault(f"ours-{transport}-{samples}", []).append(result.generation_time)
+
             return call
 
         def plain(samples: int) -> Any:
             def call() -> None:
-                gen.setdefault(f"naive-{samples}", []).append(naive(srv.base_url, photo, mask,
-                                                                   samples))
+                gen.setdefault(f"naive-{samples}", []).append(
+                    naive(srv.base_url, photo, mask, samples)
+                )
+
             return call
 
         variants = {}
@@ -89,10 +119,13 @@ def run(quick: bool = False) -> Section:
 
     overhead: dict[str, float] = {}
     for name, totals in times.items():
-        gens = gen[name][-len(totals):]  # the warm-up's entries come first
+        gens = gen[name][-len(totals) :]  # the warm-up's entries come first
         overhead[name] = median(t - g for t, g in zip(totals, gens, strict=True))
-    labels = {"ours-upload": "ours, upload (default)", "ours-base64": "ours, base64",
-              "naive": "naive: PNG level 6 inline, serial downloads"}
+    labels = {
+        "ours-upload": "ours, upload (default)",
+        "ours-base64": "ours, base64",
+        "naive": "naive: PNG level 6 inline, serial downloads",
+    }
     for prefix, label in labels.items():
         for samples in (1, 4):
             name = f"{prefix}-{samples}"
@@ -106,15 +139,28 @@ def run(quick: bool = False) -> Section:
                     result = verdict(ratio <= 1.5)
                 else:
                     target = f"(for information: {ratio:.2f} x the 1-sample overhead)"
-            section.add(label, samples, ms(median(times[name])), ms(median(gen[name])),
-                        ms(overhead[name]), target, result)
-    section.note(f"Median of {runs} interleaved runs after one warm-up of each variant; the "
-                 "overhead is taken per run (total minus that run's generationTime).")
-    section.note("Targets are judged on the default transport (upload). With base64 the four "
-                 "results arrive inside one 6.6 MB JSON answer, parsed before any decoding "
-                 "can start, so that path scales less well.")
-    section.note("generationTime is the server's (engine and writing the outputs); the "
-                 "server's reading of the inputs happens before the job starts and so counts "
-                 "as overhead here, as it would against the real API.")
+            section.add(
+                label,
+                samples,
+                ms(median(times[name])),
+                ms(median(gen[name])),
+                ms(overhead[name]),
+                target,
+                result,
+            )
+    section.note(
+        f"Median of {runs} interleaved runs after one warm-up of each variant; the "
+        "overhead is taken per run (total minus that run's generationTime)."
+    )
+    section.note(
+        "Targets are judged on the default transport (upload). With base64 the four "
+        "results arrive inside one 6.6 MB JSON answer, parsed before any decoding "
+        "can start, so that path scales less well."
+    )
+    section.note(
+        "generationTime is the server's (engine and writing the outputs); the "
+        "server's reading of the inputs happens before the job starts and so counts "
+        "as overhead here, as it would against the real API."
+    )
     section.seconds = time.perf_counter() - started
     return section

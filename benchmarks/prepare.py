@@ -48,8 +48,12 @@ def make_layer(size: tuple[int, int] = SIZE) -> Image.Image:
     draw = ImageDraw.Draw(layer)
     w, h = size
     brush = max(8, w // 30)
-    draw.line([(w * 0.40, h * 0.35), (w * 0.55, h * 0.45), (w * 0.62, h * 0.60)],
-              fill=(255, 255, 255, 255), width=brush, joint="curve")
+    draw.line(
+        [(w * 0.40, h * 0.35), (w * 0.55, h * 0.45), (w * 0.62, h * 0.60)],
+        fill=(255, 255, 255, 255),
+        width=brush,
+        joint="curve",
+    )
     draw.ellipse((w * 0.42, h * 0.40, w * 0.58, h * 0.62), fill=(255, 255, 255, 255))
     return layer
 
@@ -76,17 +80,21 @@ def run(quick: bool = False) -> Section:
     runs = 2 if quick else 5
     section = Section(
         "1. Preparing a 12-megapixel photo",
-        ["path", "input", "median", "largest upload body", "both bodies", "target", "result"])
+        ["path", "input", "median", "largest upload body", "both bodies", "target", "result"],
+    )
     client = ModelsLabClient(api_key="bench", base_url="http://127.0.0.1:9/api")
     with tempfile.TemporaryDirectory() as tmp:
         photo = make_photo(Path(tmp) / "photo-12mp.jpg")
         layer = make_layer()
         label = f"{SIZE[0]}x{SIZE[1]} JPEG ({photo.stat().st_size / 1e6:.1f} MB) + RGBA layer"
         bodies: dict[str, list[str]] = {}
-        times = interleaved({
-            "ours": lambda: bodies.__setitem__("ours", ours(client, photo, layer)),
-            "naive": lambda: bodies.__setitem__("naive", naive(photo, layer)),
-        }, runs=runs)
+        times = interleaved(
+            {
+                "ours": lambda: bodies.__setitem__("ours", ours(client, photo, layer)),
+                "naive": lambda: bodies.__setitem__("naive", naive(photo, layer)),
+            },
+            runs=runs,
+        )
         t_ours, t_naive = median(times["ours"]), median(times["naive"])
         ratio = t_naive / t_ours
         for name, t in (("ours", t_ours), ("naive (full-size PNG, base64)", t_naive)):
@@ -97,24 +105,41 @@ def run(quick: bool = False) -> Section:
                 result = verdict(ratio >= 20 and fits)
             else:
                 target, result = "", "over the limit" if not fits else "fits"
-            section.add(name, label, ms(t), f"{max(sizes) / 1e6:.2f} MB",
-                        f"{sum(sizes) / 1e6:.2f} MB", target, result)
+            section.add(
+                name,
+                label,
+                ms(t),
+                f"{max(sizes) / 1e6:.2f} MB",
+                f"{sum(sizes) / 1e6:.2f} MB",
+                target,
+                result,
+            )
         # "Any input size": the payload is bounded by the output size, not the input's.
         if not quick:
             big = (6000, 4500)
             photo27 = make_photo(Path(tmp) / "photo-27mp.jpg", big)
             layer27 = make_layer(big)
-            times27 = interleaved({"ours": lambda: bodies.__setitem__(
-                "big", ours(client, photo27, layer27))}, runs=3)
+            times27 = interleaved(
+                {"ours": lambda: bodies.__setitem__("big", ours(client, photo27, layer27))}, runs=3
+            )
             sizes = [len(b) for b in bodies["big"]]
-            section.add("ours", f"{big[0]}x{big[1]} JPEG ({photo27.stat().st_size / 1e6:.1f} MB)"
-                        " + RGBA layer", ms(median(times27["ours"])),
-                        f"{max(sizes) / 1e6:.2f} MB", f"{sum(sizes) / 1e6:.2f} MB",
-                        "body < 5 MB", verdict(max(sizes) <= UPLOAD_LIMIT_BYTES))
-    section.note(f"Median of {runs} interleaved runs after one warm-up each. 'Upload body' is "
-                 "the base64 text of one image as POSTed to `base64_to_url` (the 5 MB limit "
-                 "applies to each upload); 'both bodies' adds the mask.")
-    section.note("Ours sends the size the API works at (fitted within 1024 x 1024), so its "
-                 "payload does not grow with the input; the naive path sends every pixel.")
+            section.add(
+                "ours",
+                f"{big[0]}x{big[1]} JPEG ({photo27.stat().st_size / 1e6:.1f} MB) + RGBA layer",
+                ms(median(times27["ours"])),
+                f"{max(sizes) / 1e6:.2f} MB",
+                f"{sum(sizes) / 1e6:.2f} MB",
+                "body < 5 MB",
+                verdict(max(sizes) <= UPLOAD_LIMIT_BYTES),
+            )
+    section.note(
+        f"Median of {runs} interleaved runs after one warm-up each. 'Upload body' is "
+        "the base64 text of one image as POSTed to `base64_to_url` (the 5 MB limit "
+        "applies to each upload); 'both bodies' adds the mask."
+    )
+    section.note(
+        "Ours sends the size the API works at (fitted within 1024 x 1024), so its "
+        "payload does not grow with the input; the naive path sends every pixel."
+    )
     section.seconds = time.perf_counter() - started
     return section

@@ -38,20 +38,33 @@ def run(quick: bool = False, *, app_prefix: tuple[str, ...] = ()) -> Section:
     photo, mask = tmp / "photo.png", tmp / "mask.png"
     Image.open(EXAMPLES / "chelsea.png").convert("RGB").resize((160, 104)).save(photo)
     Image.open(EXAMPLES / "chelsea_mask.png").convert("L").resize(
-        (160, 104), Image.Resampling.NEAREST).save(mask)
-    server = ServerProcess("--latency", str(LATENCY), "--queue-limit", str(QUEUE_LIMIT),
-                           "--workers", str(QUEUE_LIMIT), keys=KEY)
+        (160, 104), Image.Resampling.NEAREST
+    ).save(mask)
+    server = ServerProcess(
+        "--latency",
+        str(LATENCY),
+        "--queue-limit",
+        str(QUEUE_LIMIT),
+        "--workers",
+        str(QUEUE_LIMIT),
+        keys=KEY,
+    )
     latencies: list[float] = []
     errors: list[str] = []
     lock = threading.Lock()
     try:
-        with AppProcess(prefix=app_prefix, MODELSLAB_API_KEY=KEY,
-                        MODELSLAB_BASE_URL=server.base_url) as app:
+        with AppProcess(
+            prefix=app_prefix, MODELSLAB_API_KEY=KEY, MODELSLAB_BASE_URL=server.base_url
+        ) as app:
             url = app.wait_until_ready()
             clients = [Client(url, verbose=False) for _ in range(USERS)]
             # One call first, so start-up costs (imports, first request) are not load.
-            clients[0].predict(image=handle_file(str(photo)), mask=handle_file(str(mask)),
-                               prompt="warm-up", api_name="/inpaint")
+            clients[0].predict(
+                image=handle_file(str(photo)),
+                mask=handle_file(str(mask)),
+                prompt="warm-up",
+                api_name="/inpaint",
+            )
             gate = threading.Barrier(USERS)
 
             def user(client: Client) -> None:
@@ -59,9 +72,12 @@ def run(quick: bool = False, *, app_prefix: tuple[str, ...] = ()) -> Section:
                 for _ in range(calls_each):
                     t0 = time.monotonic()
                     try:
-                        client.predict(image=handle_file(str(photo)),
-                                       mask=handle_file(str(mask)), prompt="a plain wall",
-                                       api_name="/inpaint")
+                        client.predict(
+                            image=handle_file(str(photo)),
+                            mask=handle_file(str(mask)),
+                            prompt="a plain wall",
+                            api_name="/inpaint",
+                        )
                     except Exception as exc:  # recorded: an error is a result here
                         with lock:
                             errors.append(str(exc))
@@ -83,32 +99,47 @@ def run(quick: bool = False, *, app_prefix: tuple[str, ...] = ()) -> Section:
         server.stop()
         shutil.rmtree(tmp, ignore_errors=True)
 
-    rate_limited = [e for e in errors if "rate" in e.lower() or "queue limit" in e.lower()
-                    or "429" in e]
+    rate_limited = [
+        e for e in errors if "rate" in e.lower() or "queue limit" in e.lower() or "429" in e
+    ]
     done = len(latencies)
     capacity = QUEUE_LIMIT / LATENCY
     throughput = done / wall
     share = throughput / capacity
-    section = Section("4. Load through the studio: 20 concurrent gradio_client users",
-                      ["figure", "value", "target", "result"])
-    section.add(f"calls (20 users x {calls_each})", f"{done} done, {len(errors)} failed",
-                "", "")
-    section.add("rate-limit errors seen by users", len(rate_limited), "0",
-                verdict(not rate_limited))
-    section.add("throughput", f"{throughput:.2f} jobs/s ({share:.0%} of 2.5 jobs/s)",
-                ">= 90 % of capacity", verdict(share >= 0.9))
-    section.add("latency per call, p50 / p95", f"{median(latencies):.1f} s / "
-                f"{p95(latencies):.1f} s", "reported", "")
+    section = Section(
+        "4. Load through the studio: 20 concurrent gradio_client users",
+        ["figure", "value", "target", "result"],
+    )
+    section.add(f"calls (20 users x {calls_each})", f"{done} done, {len(errors)} failed", "", "")
+    section.add(
+        "rate-limit errors seen by users", len(rate_limited), "0", verdict(not rate_limited)
+    )
+    section.add(
+        "throughput",
+        f"{throughput:.2f} jobs/s ({share:.0%} of 2.5 jobs/s)",
+        ">= 90 % of capacity",
+        verdict(share >= 0.9),
+    )
+    section.add(
+        "latency per call, p50 / p95",
+        f"{median(latencies):.1f} s / {p95(latencies):.1f} s",
+        "reported",
+        "",
+    )
     section.add("app peak resident memory", f"{rss:.0f} MB", "reported", "")
     if errors:
         section.note("Errors seen: " + "; ".join(sorted(set(e[:120] for e in errors))))
-    section.note(f"Throughput = calls completed / wall time from the first call to the last "
-                 f"answer ({wall:.1f} s). Capacity is the server's: {QUEUE_LIMIT} workers, "
-                 f"{LATENCY:g} s of simulated model time per job (plus the classical engine's "
-                 "own time on a 160 x 104 photo, a few milliseconds). The studio's concurrency "
-                 "limit is its default, 5, the smallest plan's queue limit.")
-    section.note("The app, the server (`python -m inpaint.server`, its own process) and the "
-                 "20 clients (threads of the benchmark's process, each downloading its results) "
-                 "all share the machine's 2 cores.")
+    section.note(
+        f"Throughput = calls completed / wall time from the first call to the last "
+        f"answer ({wall:.1f} s). Capacity is the server's: {QUEUE_LIMIT} workers, "
+        f"{LATENCY:g} s of simulated model time per job (plus the classical engine's "
+        "own time on a 160 x 104 photo, a few milliseconds). The studio's concurrency "
+        "limit is its default, 5, the smallest plan's queue limit."
+    )
+    section.note(
+        "The app, the server (`python -m inpaint.server`, its own process) and the "
+        "20 clients (threads of the benchmark's process, each downloading its results) "
+        "all share the machine's 2 cores."
+    )
     section.seconds = time.perf_counter() - started
     return section

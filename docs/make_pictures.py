@@ -34,8 +34,9 @@ def side_by_side(before: Image.Image, after: Image.Image, height: int = 300) -> 
     out.paste(b, (a.width + 30, 24))
     draw = ImageDraw.Draw(out)
     draw.text((4, 4), f"before: {before.width} x {before.height}", fill="black")
-    draw.text((a.width + 34, 4), f"after: {after.width} x {after.height} (16:9, offline)",
-              fill="black")
+    draw.text(
+        (a.width + 34, 4), f"after: {after.width} x {after.height} (16:9, offline)", fill="black"
+    )
     return out
 
 
@@ -43,14 +44,25 @@ def main() -> None:
     photo = Image.open(EXAMPLES / "coffee.png").convert("RGB")
     ext = Extension.to_target(photo.size, "16:9", "center")
     with ModelsLabClient.offline() as client:
-        wide = client.outpaint(photo, "the wooden table continues", left=ext.left,
-                               top=ext.top, right=ext.right, bottom=ext.bottom, seed=7)
+        wide = client.outpaint(
+            photo,
+            "the wooden table continues",
+            left=ext.left,
+            top=ext.top,
+            right=ext.right,
+            bottom=ext.bottom,
+            seed=7,
+        )
         side_by_side(photo, wide.images[0]).save(DOCS / "outpaint.png")
         with tempfile.TemporaryDirectory() as out:
-            sweep = client.sweep(EXAMPLES / "astronaut.png", EXAMPLES / "astronaut_mask.png",
-                                 prompt="a plain studio backdrop", out_dir=out, seed=3,
-                                 vary={"prefill": ["original", "patchmatch", "blur"],
-                                       "strength": [0.3, 0.7]})
+            sweep = client.sweep(
+                EXAMPLES / "astronaut.png",
+                EXAMPLES / "astronaut_mask.png",
+                prompt="a plain studio backdrop",
+                out_dir=out,
+                seed=3,
+                vary={"prefill": ["original", "patchmatch", "blur"], "strength": [0.3, 0.7]},
+            )
             shutil.copy(sweep.grids[0], DOCS / "sweep-grid.png")
     print("wrote docs/outpaint.png and docs/sweep-grid.png")
 

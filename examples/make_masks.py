@@ -16,9 +16,11 @@ HERE = Path(__file__).resolve().parent
 SHAPES: dict[str, list[tuple[str, tuple]]] = {
     # The espresso cup with its handle (not the saucer or the spoon).
     "coffee": [
-        ("ellipse", (168, 14, 412, 210)),   # the rim and the coffee
-        ("polygon", ((176, 110), (404, 110), (380, 230), (330, 272), (262, 282),
-                     (214, 262), (188, 212))),  # the body
+        ("ellipse", (168, 14, 412, 210)),  # the rim and the coffee
+        (
+            "polygon",
+            ((176, 110), (404, 110), (380, 230), (330, 272), (262, 282), (214, 262), (188, 212)),
+        ),  # the body
         ("ellipse", (192, 226, 262, 310)),  # the handle
     ],
     # The cat's nose.
@@ -27,8 +29,21 @@ SHAPES: dict[str, list[tuple[str, tuple]]] = {
     ],
     # The flag behind the astronaut, left of her shoulder.
     "astronaut": [
-        ("polygon", ((0, 0), (96, 0), (97, 204), (84, 222), (54, 250), (34, 292),
-                     (19, 360), (13, 430), (14, 512), (0, 512))),
+        (
+            "polygon",
+            (
+                (0, 0),
+                (96, 0),
+                (97, 204),
+                (84, 222),
+                (54, 250),
+                (34, 292),
+                (19, 360),
+                (13, 430),
+                (14, 512),
+                (0, 512),
+            ),
+        ),
     ],
 }
 

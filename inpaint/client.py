@@ -38,8 +38,15 @@ from .workflows import Workflows
 if TYPE_CHECKING:
     pass
 
-__all__ = ["DEFAULT_BASE_URL", "InpaintResult", "ModelsLabClient", "ProgressEvent",
-           "normalise_base_url", "send_size", "shorten_data_uris"]
+__all__ = [
+    "DEFAULT_BASE_URL",
+    "InpaintResult",
+    "ModelsLabClient",
+    "ProgressEvent",
+    "normalise_base_url",
+    "send_size",
+    "shorten_data_uris",
+]
 
 send_size = pipeline.send_size
 
@@ -69,16 +76,25 @@ class ModelsLabClient(ApiSteps, Workflows):
         key = api_key if api_key is not None else os.environ.get("MODELSLAB_API_KEY", "")
         self._key = (key or "").strip()
         self.base_url = normalise_base_url(
-            base_url or os.environ.get("MODELSLAB_BASE_URL") or DEFAULT_BASE_URL)
+            base_url or os.environ.get("MODELSLAB_BASE_URL") or DEFAULT_BASE_URL
+        )
         self.timeout = float(timeout)
         # ``job_slots`` is shared by clients of one key: held from submit until
         # the job is collected (the studio passes one to every client).
         scrub = Scrubber(self._key)
-        http = HttpSession(timeout=self.timeout, connect_timeout=connect_timeout,
-                           max_retries=max_retries, scrub=scrub)
+        http = HttpSession(
+            timeout=self.timeout,
+            connect_timeout=connect_timeout,
+            max_retries=max_retries,
+            scrub=scrub,
+        )
         self.transport = ApiTransport(self._key, self.base_url, http, scrub)
-        self.submitter = Submitter(self.transport, job_slots=job_slots,
-                                   max_wait=float(max_wait), download_limit=download_limit)
+        self.submitter = Submitter(
+            self.transport,
+            job_slots=job_slots,
+            max_wait=float(max_wait),
+            download_limit=download_limit,
+        )
         self._server: Any = None  # the bundled server, for clients made by offline()
 
     @classmethod
@@ -96,8 +112,10 @@ class ModelsLabClient(ApiSteps, Workflows):
         return client
 
     def __repr__(self) -> str:
-        return f"ModelsLabClient(base_url={self.base_url!r}, api_key=<" \
-               f"{'set' if self._key else 'missing'}>)"
+        return (
+            f"ModelsLabClient(base_url={self.base_url!r}, api_key=<"
+            f"{'set' if self._key else 'missing'}>)"
+        )
 
     def __enter__(self) -> ModelsLabClient:
         return self
@@ -171,20 +189,43 @@ class ModelsLabClient(ApiSteps, Workflows):
         ``prefill`` fills the painted area before it is sent (``params.PREFILL_METHODS``).
         """
         request = InpaintRequest(
-            prompt=prompt, negative_prompt=negative_prompt, width=width, height=height,
-            samples=samples, num_inference_steps=num_inference_steps, strength=strength,
-            safety_checker=normalise(spec("safety_checker"), safety_checker), seed=seed,
-            guidance_scale=guidance_scale, transport=transport, base64=base64_output,
-            instant_response=instant_response, webhook=webhook, track_id=track_id,
-            crop_to_mask=crop_to_mask, mask_padding=mask_padding, paste_back=paste_back,
-            feather=feather, prefill=prefill, match_colours=match_colours)
-        return self.run(image, mask, request, mask_is_final=mask_is_final,
-                        progress=progress, cancel=cancel)
+            prompt=prompt,
+            negative_prompt=negative_prompt,
+            width=width,
+            height=height,
+            samples=samples,
+            num_inference_steps=num_inference_steps,
+            strength=strength,
+            safety_checker=normalise(spec("safety_checker"), safety_checker),
+            seed=seed,
+            guidance_scale=guidance_scale,
+            transport=transport,
+            base64=base64_output,
+            instant_response=instant_response,
+            webhook=webhook,
+            track_id=track_id,
+            crop_to_mask=crop_to_mask,
+            mask_padding=mask_padding,
+            paste_back=paste_back,
+            feather=feather,
+            prefill=prefill,
+            match_colours=match_colours,
+        )
+        return self.run(
+            image, mask, request, mask_is_final=mask_is_final, progress=progress, cancel=cancel
+        )
 
-    def run(self, image: Any, mask: Any, request: InpaintRequest, *,
-            mask_is_final: bool = False, progress: ProgressCallback | None = None,
-            cancel: CancelHook | None = None, regions: list[Region] | None = None
-            ) -> InpaintResult:
+    def run(
+        self,
+        image: Any,
+        mask: Any,
+        request: InpaintRequest,
+        *,
+        mask_is_final: bool = False,
+        progress: ProgressCallback | None = None,
+        cancel: CancelHook | None = None,
+        regions: list[Region] | None = None,
+    ) -> InpaintResult:
         """``inpaint`` for a request object (the studio, the CLI and sweeps build one).
 
         A request that extends the photo is outpainted (``inpaint.outpaint``):
@@ -193,30 +234,44 @@ class ModelsLabClient(ApiSteps, Workflows):
         self.transport.require_key()
         if request.extension.any:
             if mask is not None:
-                raise ParameterError("outpainting takes no mask: the new area is the mask",
-                                     field="mask_image")
+                raise ParameterError(
+                    "outpainting takes no mask: the new area is the mask", field="mask_image"
+                )
             from .outpaint import run_outpaint
 
             return run_outpaint(self, image, request, progress=progress, cancel=cancel)
         notify = notifier(progress)
         notify("preparing", "Preparing the image and mask")
         sends, original, full_mask, full_size = pipeline.plan_sends(
-            image, mask, request, soft=mask_is_final, fetch=self._fetch_input, regions=regions)
+            image, mask, request, soft=mask_is_final, fetch=self._fetch_input, regions=regions
+        )
         outputs: list[JobOutput] = pipeline.run_sends(
-            sends, request, lambda send, req: self.submitter.run(send, req, progress, cancel),
-            progress=progress, cancel=cancel)
+            sends,
+            request,
+            lambda send, req: self.submitter.run(send, req, progress, cancel),
+            progress=progress,
+            cancel=cancel,
+        )
         if full_size is not None:
             original, full_mask = full_size.result()
         boxes = [send.box for send in sends]
-        images = pipeline.put_back(original, full_mask, [o.images for o in outputs], boxes,
-                                   paste_back=request.paste_back,
-                                   feather=request.feather if original is None
-                                   else request.feather_for(original.size),
-                                   match_colours=request.match_colours)
+        images = pipeline.put_back(
+            original,
+            full_mask,
+            [o.images for o in outputs],
+            boxes,
+            paste_back=request.paste_back,
+            feather=request.feather if original is None else request.feather_for(original.size),
+            match_colours=request.match_colours,
+        )
         sent_boxes = tuple(b.as_tuple() for b in boxes if b is not None)
         result = InpaintResult(
-            images=images, jobs=tuple(outputs), request=request, regions=sent_boxes,
-            parameters=edit_parameters(request, outputs, images, sent_boxes, self.base_url))
+            images=images,
+            jobs=tuple(outputs),
+            request=request,
+            regions=sent_boxes,
+            parameters=edit_parameters(request, outputs, images, sent_boxes, self.base_url),
+        )
         notify("done", "Done", fraction=1.0, job_id=result.id)
         return result
 

@@ -29,16 +29,22 @@ FIELD_SIDE = 128
 FIELD_SIGMA_SHARE = 1 / 12
 
 
-def drift_field(result: np.ndarray, reference: np.ndarray, mask: np.ndarray,
-                *, margin: int = TRUST_MARGIN) -> np.ndarray | None:
+def drift_field(
+    result: np.ndarray, reference: np.ndarray, mask: np.ndarray, *, margin: int = TRUST_MARGIN
+) -> np.ndarray | None:
     """The smooth per-pixel offset ``reference - result`` (float32, HxWx3), or None.
 
     ``mask`` (HxW, >0 = painted) marks where the result may differ on purpose.
     None when too little is left to measure (the mask covers nearly everything).
     """
     painted = (mask > 0).astype(np.uint8)
-    grown = cv2.dilate(painted, cv2.getStructuringElement(
-        cv2.MORPH_ELLIPSE, (2 * margin + 1, 2 * margin + 1))) if margin > 0 else painted
+    grown = (
+        cv2.dilate(
+            painted, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * margin + 1, 2 * margin + 1))
+        )
+        if margin > 0
+        else painted
+    )
     trusted = grown == 0
     if trusted.mean() < 0.02:
         return None
@@ -57,12 +63,12 @@ def drift_field(result: np.ndarray, reference: np.ndarray, mask: np.ndarray,
     confidence = np.clip(den / 0.2, 0.0, 1.0)[..., None]
     local = num / np.maximum(den, 1e-6)[..., None]
     field_small = local * confidence + overall[None, None, :] * (1.0 - confidence)
-    return cv2.resize(field_small.astype(np.float32), (width, height),
-                      interpolation=cv2.INTER_LINEAR)
+    return cv2.resize(
+        field_small.astype(np.float32), (width, height), interpolation=cv2.INTER_LINEAR
+    )
 
 
-def match_colours(result: Image.Image, reference: Image.Image, mask: Image.Image
-                  ) -> Image.Image:
+def match_colours(result: Image.Image, reference: Image.Image, mask: Image.Image) -> Image.Image:
     """``result`` with the colour drift it shows against ``reference`` (outside ``mask``) undone.
 
     All three are at the result's size. Returns ``result`` itself when there is

@@ -16,8 +16,10 @@ if TYPE_CHECKING:
 
 # Said when a request that may have created a paid job got no usable answer:
 # the job has no id here, so only the account's own records can tell.
-MAY_HAVE_STARTED = ("The job may still have started: look for it in your ModelsLab "
-                    "account's request history before sending it again.")
+MAY_HAVE_STARTED = (
+    "The job may still have started: look for it in your ModelsLab "
+    "account's request history before sending it again."
+)
 
 
 class ModelsLabError(Exception):
@@ -173,8 +175,9 @@ class DownloadError(ModelsLabError):
     fetched again later, e.g. once a future link exists.
     """
 
-    def __init__(self, message: str, *, job_id: int | str | None = None,
-                 job: Job | None = None, **kw: Any) -> None:
+    def __init__(
+        self, message: str, *, job_id: int | str | None = None, job: Job | None = None, **kw: Any
+    ) -> None:
         super().__init__(message, **kw)
         self.job = job
         self.job_id = job.id if job is not None and job_id is None else job_id

@@ -99,8 +99,7 @@ def texture_ratio(result: np.ndarray, truth: np.ndarray, inside: np.ndarray) -> 
     return (rms(result) + 1.0) / (rms(truth) + 1.0)
 
 
-def ghost(result: np.ndarray, truth: np.ndarray, damaged: np.ndarray,
-          where: np.ndarray) -> float:
+def ghost(result: np.ndarray, truth: np.ndarray, damaged: np.ndarray, where: np.ndarray) -> float:
     """Share of the pasted object still visible: 0 = no trace, 1 = untouched (see module).
 
     Measured on the band-passed grey images (detail and edges up to
@@ -139,7 +138,8 @@ def ssim(result: np.ndarray, truth: np.ndarray, inside: np.ndarray) -> float:
     var_b = blur(b * b) - mu_b**2
     cov = blur(a * b) - mu_a * mu_b
     index = ((2 * mu_a * mu_b + c1) * (2 * cov + c2)) / (
-        (mu_a**2 + mu_b**2 + c1) * (var_a + var_b + c2))
+        (mu_a**2 + mu_b**2 + c1) * (var_a + var_b + c2)
+    )
     return float(index[inside].mean())
 
 
@@ -155,9 +155,15 @@ def score(case: Case, result: Image.Image, method: str, seconds: float) -> Score
     truth = np.asarray(case.truth, dtype=np.uint8)
     damaged = np.asarray(case.damaged, dtype=np.uint8)
     inside = np.asarray(case.mask) >= 128
-    return Score(case.name, method, texture_ratio(out, truth, inside),
-                 ghost(out, truth, damaged, inside), ssim(out, truth, inside),
-                 psnr(out, truth, inside), seconds)
+    return Score(
+        case.name,
+        method,
+        texture_ratio(out, truth, inside),
+        ghost(out, truth, damaged, inside),
+        ssim(out, truth, inside),
+        psnr(out, truth, inside),
+        seconds,
+    )
 
 
 # -- backends ----------------------------------------------------------------------
@@ -167,8 +173,7 @@ def engine_backend(strength: float = 0.7) -> Backend:
 
     def run(image: Image.Image, mask: Image.Image, seed: int) -> Image.Image:
         width, height = image.size
-        return inpaint_image(image, mask, width, height, samples=1, seed=seed,
-                             strength=strength)[0]
+        return inpaint_image(image, mask, width, height, samples=1, seed=seed, strength=strength)[0]
 
     return run
 
@@ -191,15 +196,15 @@ def patchmatch_backend(patch_size: int = 3) -> Backend:
         hole = (np.asarray(mask.convert("L")) >= 8).astype(np.uint8)
         with _PATCHMATCH_LOCK:
             patchmatch.set_random_seed(seed)
-            out = patchmatch.inpaint(np.asarray(image.convert("RGB")), hole,
-                                     patch_size=patch_size)
+            out = patchmatch.inpaint(np.asarray(image.convert("RGB")), hole, patch_size=patch_size)
         return Image.fromarray(out, "RGB")
 
     return run
 
 
-def client_backend(client: ModelsLabClient, prompt: str = "empty background",
-                   **options: Any) -> Backend:
+def client_backend(
+    client: ModelsLabClient, prompt: str = "empty background", **options: Any
+) -> Backend:
     """A backend that sends each case to an API (ModelsLab with a key, or the local
     server) through the library, one job at a time (always within a queue limit)."""
 
@@ -230,8 +235,9 @@ def texture(kind: str, size: int, seed: int = 0) -> Image.Image:
         shifted = xs + (row % 2) * brick_w / 2
         col = (shifted // brick_w).astype(int)
         tint = rng.normal(0, 14, (row.max() + 2, col.max() + 2))
-        base = np.stack([150 + tint[row, col], 70 + tint[row, col] / 2, 50 + tint[row, col] / 3],
-                        axis=2)
+        base = np.stack(
+            [150 + tint[row, col], 70 + tint[row, col] / 2, 50 + tint[row, col] / 3], axis=2
+        )
         mortar = ((ys % row_h) < 3) | ((shifted % brick_w) < 3)
         base[mortar] = (190, 185, 175)
         base += rng.normal(0, 7, base.shape)
@@ -241,14 +247,16 @@ def texture(kind: str, size: int, seed: int = 0) -> Image.Image:
         blades = blades / blades.std()
         light = cv2.GaussianBlur(rng.normal(0, 1, (size, size)).astype(np.float32), (0, 0), 30)
         light = light / (light.std() + 1e-6)
-        base = np.stack([60 + 18 * blades + 8 * light, 120 + 30 * blades + 12 * light,
-                         40 + 10 * blades], axis=2)
+        base = np.stack(
+            [60 + 18 * blades + 8 * light, 120 + 30 * blades + 12 * light, 40 + 10 * blades], axis=2
+        )
     elif kind == "sky":
         clouds = cv2.GaussianBlur(rng.normal(0, 1, (size, size)).astype(np.float32), (0, 0), 25)
         clouds = clouds / (clouds.std() + 1e-6)
         t = ys / size
-        base = np.stack([90 + 90 * t + 6 * clouds, 140 + 70 * t + 6 * clouds,
-                         220 + 25 * t + 4 * clouds], axis=2)
+        base = np.stack(
+            [90 + 90 * t + 6 * clouds, 140 + 70 * t + 6 * clouds, 220 + 25 * t + 4 * clouds], axis=2
+        )
         base += rng.normal(0, 1.0, base.shape)
     elif kind == "gravel":
         base = np.full((size, size, 3), 110.0, np.float32)
@@ -258,8 +266,14 @@ def texture(kind: str, size: int, seed: int = 0) -> Image.Image:
             tone = float(rng.normal(125, 30))
             colour = (tone * 1.02, tone, tone * 0.94)
             cv2.circle(base, (int(x), int(y)), radius, colour, -1, lineType=cv2.LINE_AA)
-            cv2.circle(base, (int(x) - radius // 3, int(y) - radius // 3), max(1, radius // 3),
-                       (min(255, tone + 35),) * 3, -1, lineType=cv2.LINE_AA)
+            cv2.circle(
+                base,
+                (int(x) - radius // 3, int(y) - radius // 3),
+                max(1, radius // 3),
+                (min(255, tone + 35),) * 3,
+                -1,
+                lineType=cv2.LINE_AA,
+            )
         base += rng.normal(0, 6, base.shape)
     else:
         raise ValueError(f"unknown texture {kind!r}; choose one of {', '.join(TEXTURES)}")
@@ -279,18 +293,28 @@ def blob(size: int, centre: tuple[float, float], radius: float, seed: int) -> Im
     """An irregular blob silhouette (L, anti-aliased): the shape of a pasted object."""
     rng = np.random.default_rng(seed)
     angles = np.linspace(0, 2 * np.pi, 24, endpoint=False)
-    radii = radius * (1 + 0.25 * np.sin(3 * angles + rng.uniform(0, 6))
-                      + rng.uniform(-0.12, 0.12, len(angles)))
-    points = [(centre[0] + r * np.cos(a), centre[1] + 0.8 * r * np.sin(a))
-              for a, r in zip(angles, radii, strict=True)]
+    radii = radius * (
+        1 + 0.25 * np.sin(3 * angles + rng.uniform(0, 6)) + rng.uniform(-0.12, 0.12, len(angles))
+    )
+    points = [
+        (centre[0] + r * np.cos(a), centre[1] + 0.8 * r * np.sin(a))
+        for a, r in zip(angles, radii, strict=True)
+    ]
     scale = 4  # drawn large and reduced: anti-aliased edges
     big = Image.new("L", (size * scale, size * scale), 0)
     ImageDraw.Draw(big).polygon([(x * scale, y * scale) for x, y in points], fill=255)
     return big.resize((size, size), Image.Resampling.BOX)
 
 
-def make_case(name: str, truth: Image.Image, donor: Image.Image, *, radius: float,
-              centre: tuple[float, float] | None = None, seed: int = 0) -> Case:
+def make_case(
+    name: str,
+    truth: Image.Image,
+    donor: Image.Image,
+    *,
+    radius: float,
+    centre: tuple[float, float] | None = None,
+    seed: int = 0,
+) -> Case:
     """``truth`` with a blob cut from ``donor`` pasted in, and a mask over it."""
     size = truth.width
     centre = centre or (size * 0.5, size * 0.55)
@@ -300,14 +324,17 @@ def make_case(name: str, truth: Image.Image, donor: Image.Image, *, radius: floa
     donor = Image.fromarray(np.roll(np.asarray(donor), (size // 3, size // 4), axis=(0, 1)))
     damaged = Image.composite(donor, truth, silhouette)
     margin = max(1, round(MASK_MARGIN * size / 512))
-    grown = cv2.dilate(np.asarray(silhouette), cv2.getStructuringElement(
-        cv2.MORPH_ELLIPSE, (2 * margin + 1, 2 * margin + 1)))
+    grown = cv2.dilate(
+        np.asarray(silhouette),
+        cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * margin + 1, 2 * margin + 1)),
+    )
     mask = Image.fromarray(np.where(grown > 0, 255, 0).astype(np.uint8), "L")
     return Case(name, truth, damaged, mask, silhouette)
 
 
-def photo_cases(paths: Sequence[str | Path], size: int = 512,
-                radius: float | None = None) -> list[Case]:
+def photo_cases(
+    paths: Sequence[str | Path], size: int = 512, radius: float | None = None
+) -> list[Case]:
     """Your own photos as cases: each centre-cropped to ``size`` with an object pasted in
     (cut from the next photo), so the truth under the mask is known."""
     pictures = []
@@ -318,9 +345,16 @@ def photo_cases(paths: Sequence[str | Path], size: int = 512,
         square = image.crop((left, top, left + side, top + side))
         pictures.append((Path(path).stem, square.resize((size, size), Image.Resampling.LANCZOS)))
     radius = radius if radius is not None else 0.2 * size
-    return [make_case(name, picture, pictures[(i + 1) % len(pictures)][1] if len(pictures) > 1
-                      else texture("gravel", size), radius=radius, seed=i)
-            for i, (name, picture) in enumerate(pictures)]
+    return [
+        make_case(
+            name,
+            picture,
+            pictures[(i + 1) % len(pictures)][1] if len(pictures) > 1 else texture("gravel", size),
+            radius=radius,
+            seed=i,
+        )
+        for i, (name, picture) in enumerate(pictures)
+    ]
 
 
 def default_cases(size: int = 512, radius: float | None = None) -> list[Case]:
@@ -342,8 +376,14 @@ def default_cases(size: int = 512, radius: float | None = None) -> list[Case]:
 
 
 # -- running -----------------------------------------------------------------------
-def evaluate(cases: Iterable[Case], backends: dict[str, Backend], *, seed: int = 0,
-             strips: Path | None = None, strip_height: int = 256) -> list[Score]:
+def evaluate(
+    cases: Iterable[Case],
+    backends: dict[str, Backend],
+    *,
+    seed: int = 0,
+    strips: Path | None = None,
+    strip_height: int = 256,
+) -> list[Score]:
     """Run every backend on every case; optionally write a picture strip per case."""
     scores = []
     for case in cases:
@@ -367,16 +407,17 @@ def masked_view(case: Case) -> Image.Image:
     return Image.composite(tint, case.damaged, alpha)
 
 
-def strip(case: Case, results: Sequence[tuple[str, Image.Image]],
-          height: int = 256) -> Image.Image:
+def strip(case: Case, results: Sequence[tuple[str, Image.Image]], height: int = 256) -> Image.Image:
     """truth | masked | each method, labelled, ``height`` pixels high."""
     panels = [("truth", case.truth), ("masked", masked_view(case)), *results]
     width = round(case.truth.width * height / case.truth.height)
     out = Image.new("RGB", (width * len(panels), height + 18), (255, 255, 255))
     draw = ImageDraw.Draw(out)
     for index, (label, image) in enumerate(panels):
-        out.paste(image.convert("RGB").resize((width, height), Image.Resampling.LANCZOS),
-                  (index * width, 18))
+        out.paste(
+            image.convert("RGB").resize((width, height), Image.Resampling.LANCZOS),
+            (index * width, 18),
+        )
         draw.text((index * width + 4, 3), label, fill=(0, 0, 0))
     return out
 
@@ -385,20 +426,28 @@ def medians(scores: Sequence[Score]) -> dict[str, dict[str, float]]:
     """Per method, the median of each score over the cases."""
     methods = list(dict.fromkeys(s.method for s in scores))
     fields = ("texture", "ghost", "ssim", "psnr", "seconds")
-    return {m: {f: statistics.median(getattr(s, f) for s in scores if s.method == m)
-                for f in fields} for m in methods}
+    return {
+        m: {f: statistics.median(getattr(s, f) for s in scores if s.method == m) for f in fields}
+        for m in methods
+    }
 
 
 def table(scores: Sequence[Score]) -> str:
     """The scores as a Markdown table, one row per case and method, then the medians."""
-    lines = ["| case | method | texture | ghost | SSIM | PSNR dB | seconds |",
-             "|---|---|---|---|---|---|---|"]
+    lines = [
+        "| case | method | texture | ghost | SSIM | PSNR dB | seconds |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for s in scores:
-        lines.append(f"| {s.case} | {s.method} | {s.texture:.2f} | {s.ghost:.3f} | "
-                     f"{s.ssim:.3f} | {s.psnr:.1f} | {s.seconds:.3f} |")
+        lines.append(
+            f"| {s.case} | {s.method} | {s.texture:.2f} | {s.ghost:.3f} | "
+            f"{s.ssim:.3f} | {s.psnr:.1f} | {s.seconds:.3f} |"
+        )
     for method, m in medians(scores).items():
-        lines.append(f"| **median** | {method} | {m['texture']:.2f} | {m['ghost']:.3f} | "
-                     f"{m['ssim']:.3f} | {m['psnr']:.1f} | {m['seconds']:.3f} |")
+        lines.append(
+            f"| **median** | {method} | {m['texture']:.2f} | {m['ghost']:.3f} | "
+            f"{m['ssim']:.3f} | {m['psnr']:.1f} | {m['seconds']:.3f} |"
+        )
     return "\n".join(lines)
 
 
@@ -414,28 +463,41 @@ def write_csv(scores: Sequence[Score], path: Path) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """``python -m inpaint.evaluate``: score the fills, print the table, write CSV and strips."""
-    parser = argparse.ArgumentParser(prog="python -m inpaint evaluate",
-                                     description="Score fills against the known truth.")
+    parser = argparse.ArgumentParser(
+        prog="python -m inpaint evaluate", description="Score fills against the known truth."
+    )
     parser.add_argument("--size", type=int, default=512, help="side of every case (pixels)")
     parser.add_argument("--strength", type=float, default=0.7, help="strength for our engine")
-    parser.add_argument("--methods", default="ours,telea,patchmatch",
-                        help="comma-separated: ours, telea, patchmatch, patchmatch15")
+    parser.add_argument(
+        "--methods",
+        default="ours,telea,patchmatch",
+        help="comma-separated: ours, telea, patchmatch, patchmatch15",
+    )
     parser.add_argument("--cases", default="", help="comma-separated subset of the case names")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--out", type=Path, default=Path("evaluation"),
-                        help="folder for scores.csv and the strips")
-    parser.add_argument("--photos", nargs="+", metavar="PHOTO",
-                        help="your own photos as cases (default: the samples and textures)")
-    parser.add_argument("--api", action="store_true",
-                        help="also score the API as method 'api': ModelsLab with "
-                             "MODELSLAB_API_KEY (one job at a time), else the local server")
+    parser.add_argument(
+        "--out", type=Path, default=Path("evaluation"), help="folder for scores.csv and the strips"
+    )
+    parser.add_argument(
+        "--photos",
+        nargs="+",
+        metavar="PHOTO",
+        help="your own photos as cases (default: the samples and textures)",
+    )
+    parser.add_argument(
+        "--api",
+        action="store_true",
+        help="also score the API as method 'api': ModelsLab with "
+        "MODELSLAB_API_KEY (one job at a time), else the local server",
+    )
     parser.add_argument("--prompt", default="empty background", help="the API's prompt")
     args = parser.parse_args(argv)
     available = {**default_backends(args.strength), "patchmatch15": patchmatch_backend(15)}
     client = _api_client() if args.api else None
     if client is not None:
-        available["api"] = client_backend(client, args.prompt, strength=args.strength,
-                                          transport="base64")
+        available["api"] = client_backend(
+            client, args.prompt, strength=args.strength, transport="base64"
+        )
         if "api" not in args.methods:
             args.methods += ",api"
     names = [n.strip() for n in args.methods.split(",") if n.strip()]
@@ -446,8 +508,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.cases:
         wanted = {n.strip() for n in args.cases.split(",")}
         cases = [c for c in cases if c.name in wanted]
-    scores = evaluate(cases, {n: available[n] for n in names}, seed=args.seed,
-                      strips=args.out / "strips")
+    scores = evaluate(
+        cases, {n: available[n] for n in names}, seed=args.seed, strips=args.out / "strips"
+    )
     write_csv(scores, args.out / "scores.csv")
     print(table(scores))
     print(f"\nwrote {args.out / 'scores.csv'} and {args.out / 'strips'}/*.png")

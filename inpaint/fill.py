@@ -164,8 +164,9 @@ def _disc(radius: int) -> np.ndarray:
 
 def _broad_colours(rgb: np.ndarray) -> np.ndarray:
     height, width = rgb.shape[:2]
-    tiny = cv2.resize(rgb, (max(1, width // 64), max(1, height // 64)),
-                      interpolation=cv2.INTER_AREA)
+    tiny = cv2.resize(
+        rgb, (max(1, width // 64), max(1, height // 64)), interpolation=cv2.INTER_AREA
+    )
     return cv2.resize(tiny, (width, height), interpolation=cv2.INTER_LINEAR)
 
 
@@ -194,8 +195,9 @@ def _fill_crop(crop: np.ndarray, hole: np.ndarray, seed: int) -> np.ndarray:
     small = cv2.resize(crop, small_size, interpolation=cv2.INTER_AREA)
     # A coarse pixel that saw any of the hole is unknown, or the removed object
     # would bleed into the fill through the averaging.
-    small_hole = cv2.resize(hole.astype(np.uint8) * 255, small_size,
-                            interpolation=cv2.INTER_AREA) > 0
+    small_hole = (
+        cv2.resize(hole.astype(np.uint8) * 255, small_size, interpolation=cv2.INTER_AREA) > 0
+    )
     if small_hole.all():
         return _patchmatch_fill(crop, hole, seed)
     coarse = _patchmatch_fill(small, small_hole, seed)
@@ -235,8 +237,9 @@ def _patchmatch_fill(image: np.ndarray, hole: np.ndarray, seed: int) -> np.ndarr
             # The seed is process-global in pypatchmatch: setting it and running
             # under one lock is what makes concurrent fills reproducible.
             _patchmatch.set_random_seed(seed % 2**32)
-            result = _patchmatch.inpaint(image, mask, global_mask=global_mask,
-                                         patch_size=PATCH_RADIUS)
+            result = _patchmatch.inpaint(
+                image, mask, global_mask=global_mask, patch_size=PATCH_RADIUS
+            )
     except (RuntimeError, ValueError) as exc:  # pragma: no cover - degenerate inputs
         log.warning("patchmatch failed (%s); falling back to Telea", exc)
         return cv2.inpaint(image, mask * 255, 3, cv2.INPAINT_TELEA)
@@ -246,8 +249,14 @@ def _patchmatch_fill(image: np.ndarray, hole: np.ndarray, seed: int) -> np.ndarr
     return np.asarray(result, dtype=np.uint8)
 
 
-def _refine(crop: np.ndarray, hole: np.ndarray, small: np.ndarray, small_hole: np.ndarray,
-            coarse: np.ndarray, seed: int) -> np.ndarray:
+def _refine(
+    crop: np.ndarray,
+    hole: np.ndarray,
+    small: np.ndarray,
+    small_hole: np.ndarray,
+    coarse: np.ndarray,
+    seed: int,
+) -> np.ndarray:
     """Full-resolution fill from the coarse one: its layout, the sources' detail."""
     height, width = hole.shape
     base = cv2.resize(coarse, (width, height), interpolation=cv2.INTER_CUBIC).astype(np.float32)
@@ -275,8 +284,12 @@ def _refine(crop: np.ndarray, hole: np.ndarray, small: np.ndarray, small_hole: n
     total = np.zeros((len(ys), 3), np.float32)
     power = np.zeros(len(ys), np.float32)
     weight = np.zeros(len(ys), np.float32)
-    for ny, nx, w in ((y0, x0, (1 - wy) * (1 - wx)), (y0 + 1, x0, wy * (1 - wx)),
-                      (y0, x0 + 1, (1 - wy) * wx), (y0 + 1, x0 + 1, wy * wx)):
+    for ny, nx, w in (
+        (y0, x0, (1 - wy) * (1 - wx)),
+        (y0 + 1, x0, wy * (1 - wx)),
+        (y0, x0 + 1, (1 - wy) * wx),
+        (y0 + 1, x0 + 1, wy * wx),
+    ):
         ny = np.minimum(ny, coarse_h - 1)
         nx = np.minimum(nx, coarse_w - 1)
         src_y = np.clip(ys + full_y[ny, nx], 0, height - 1)
@@ -295,16 +308,24 @@ def _refine(crop: np.ndarray, hole: np.ndarray, small: np.ndarray, small_hole: n
     expected[ys, xs] = np.where(has, power / np.maximum(weight, 1e-6), 0.0)
     actual[ys, xs] = np.einsum("ij,ij->i", mean, mean)
     sigma = max(1.0, 0.5 * max(scale_x, scale_y))
-    gain = np.sqrt(cv2.GaussianBlur(expected, (0, 0), sigma)
-                   / np.maximum(cv2.GaussianBlur(actual, (0, 0), sigma), 1e-3))
+    gain = np.sqrt(
+        cv2.GaussianBlur(expected, (0, 0), sigma)
+        / np.maximum(cv2.GaussianBlur(actual, (0, 0), sigma), 1e-3)
+    )
     result = base.copy()
     result[ys, xs] += mean * np.clip(gain[ys, xs], 1.0, MAX_GAIN)[:, None]
     return np.clip(result + 0.5, 0, 255).astype(np.uint8)
 
 
-def _full_offsets(crop: np.ndarray, small: np.ndarray, base: np.ndarray, hole: np.ndarray,
-                  offsets: tuple[np.ndarray, np.ndarray, np.ndarray], scale_y: float,
-                  scale_x: float) -> tuple[np.ndarray, np.ndarray]:
+def _full_offsets(
+    crop: np.ndarray,
+    small: np.ndarray,
+    base: np.ndarray,
+    hole: np.ndarray,
+    offsets: tuple[np.ndarray, np.ndarray, np.ndarray],
+    scale_y: float,
+    scale_x: float,
+) -> tuple[np.ndarray, np.ndarray]:
     """The coarse offsets in full-resolution pixels, each nudged to where it fits best.
 
     A coarse offset is only accurate to a coarse pixel, which doubles thin
@@ -323,14 +344,22 @@ def _full_offsets(crop: np.ndarray, small: np.ndarray, base: np.ndarray, hole: n
     if height < side or width < side:
         return full_y, full_x
     low = cv2.resize(small, (width, height), interpolation=cv2.INTER_CUBIC).astype(np.float32)
-    usable = cv2.erode((~hole).astype(np.uint8), np.ones((side, side), np.uint8),
-                       borderType=cv2.BORDER_CONSTANT, borderValue=0) > 0
+    usable = (
+        cv2.erode(
+            (~hole).astype(np.uint8),
+            np.ones((side, side), np.uint8),
+            borderType=cv2.BORDER_CONSTANT,
+            borderValue=0,
+        )
+        > 0
+    )
     ty, tx = np.nonzero(offsets[2])
     cy = np.clip(np.rint((ty + 0.5) * scale_y - 0.5).astype(np.int32), radius, height - 1 - radius)
     cx = np.clip(np.rint((tx + 0.5) * scale_x - 0.5).astype(np.int32), radius, width - 1 - radius)
     # Patches sampled at every other pixel, gathered only where needed.
-    steps = [(oy, ox) for oy in range(-radius, radius + 1, 2)
-             for ox in range(-radius, radius + 1, 2)]
+    steps = [
+        (oy, ox) for oy in range(-radius, radius + 1, 2) for ox in range(-radius, radius + 1, 2)
+    ]
     target = np.concatenate([base[cy + oy, cx + ox] for oy, ox in steps], axis=1)
     start_y, start_x = full_y[ty, tx], full_x[ty, tx]
     best_y, best_x = start_y.copy(), start_x.copy()
@@ -353,8 +382,9 @@ def _full_offsets(crop: np.ndarray, small: np.ndarray, base: np.ndarray, hole: n
     return full_y, full_x
 
 
-def _coarse_offsets(small: np.ndarray, small_hole: np.ndarray, coarse: np.ndarray,
-                    seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+def _coarse_offsets(
+    small: np.ndarray, small_hole: np.ndarray, coarse: np.ndarray, seed: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
     """For each coarse hole pixel, the offset to the known patch its fill resembles most.
 
     Returns (dy, dx, valid) maps at coarse size, or None when no known patch
@@ -369,8 +399,15 @@ def _coarse_offsets(small: np.ndarray, small_hole: np.ndarray, coarse: np.ndarra
     height, width = small_hole.shape
     if height < side or width < side:
         return None
-    valid_centre = cv2.erode((~small_hole).astype(np.uint8), np.ones((side, side), np.uint8),
-                             borderType=cv2.BORDER_CONSTANT, borderValue=0) > 0
+    valid_centre = (
+        cv2.erode(
+            (~small_hole).astype(np.uint8),
+            np.ones((side, side), np.uint8),
+            borderType=cv2.BORDER_CONSTANT,
+            borderValue=0,
+        )
+        > 0
+    )
     if not valid_centre.any():
         return None
     source = _patch_features(small, radius)
@@ -404,12 +441,16 @@ def _coarse_offsets(small: np.ndarray, small_hole: np.ndarray, coarse: np.ndarra
                 neighbour = index[py, px]
                 has = neighbour >= 0
                 where = np.where(has, neighbour, 0)
-                consider(np.where(has, best_y[where] - ny, best_y),
-                         np.where(has, best_x[where] - nx, best_x))
+                consider(
+                    np.where(has, best_y[where] - ny, best_y),
+                    np.where(has, best_x[where] - nx, best_x),
+                )
         span = reach
         while span >= 1:
-            consider(best_y + rng.integers(-span, span + 1, size=len(tgt_y)),
-                     best_x + rng.integers(-span, span + 1, size=len(tgt_y)))
+            consider(
+                best_y + rng.integers(-span, span + 1, size=len(tgt_y)),
+                best_x + rng.integers(-span, span + 1, size=len(tgt_y)),
+            )
             span //= 2
     dy = np.zeros((height, width), np.float32)
     dx = np.zeros((height, width), np.float32)
@@ -420,8 +461,9 @@ def _coarse_offsets(small: np.ndarray, small_hole: np.ndarray, coarse: np.ndarra
     return dy, dx, ok
 
 
-def _patch_cost(target: np.ndarray, source: np.ndarray, ys: np.ndarray,
-                xs: np.ndarray) -> np.ndarray:
+def _patch_cost(
+    target: np.ndarray, source: np.ndarray, ys: np.ndarray, xs: np.ndarray
+) -> np.ndarray:
     difference = target - source[ys, xs]
     return np.einsum("ij,ij->i", difference, difference)
 
@@ -432,6 +474,9 @@ def _patch_features(image: np.ndarray, radius: int) -> np.ndarray:
     height, width = image.shape[:2]
     side = 2 * radius + 1
     # Every other pixel of the patch: nearly as discriminating, a third of the work.
-    parts = [padded[y:y + height, x:x + width].astype(np.float32)
-             for y in range(0, side, 2) for x in range(0, side, 2)]
+    parts = [
+        padded[y : y + height, x : x + width].astype(np.float32)
+        for y in range(0, side, 2)
+        for x in range(0, side, 2)
+    ]
     return np.concatenate(parts, axis=2)

@@ -25,8 +25,8 @@ from PIL import Image, ImageDraw, ImageFont
 if TYPE_CHECKING:
     from .sweep import CellResult, SweepPlan, SweepResult
 
-THUMB = 320          # longest side of a cell on the sheet
-CROP_ABOVE = 1024    # photos larger than this are shown cut to the edited area
+THUMB = 320  # longest side of a cell on the sheet
+CROP_ABOVE = 1024  # photos larger than this are shown cut to the edited area
 PAD = 12
 HEADER = 44
 LABEL = 26
@@ -47,8 +47,12 @@ def edit_box(mask: Image.Image) -> tuple[int, int, int, int] | None:
     left, top, right, bottom = box
     grow_x = max((right - left) // 2, (256 - (right - left)) // 2, 0)
     grow_y = max((bottom - top) // 2, (256 - (bottom - top)) // 2, 0)
-    return (max(0, left - grow_x), max(0, top - grow_y),
-            min(mask.width, right + grow_x), min(mask.height, bottom + grow_y))
+    return (
+        max(0, left - grow_x),
+        max(0, top - grow_y),
+        min(mask.width, right + grow_x),
+        min(mask.height, bottom + grow_y),
+    )
 
 
 def _thumb(image: Image.Image, box: tuple[int, int, int, int] | None) -> Image.Image:
@@ -58,8 +62,13 @@ def _thumb(image: Image.Image, box: tuple[int, int, int, int] | None) -> Image.I
     return view
 
 
-def contact_sheet(plan: SweepPlan, results: Sequence[CellResult], *, title: str,
-                  box: tuple[int, int, int, int] | None) -> Image.Image:
+def contact_sheet(
+    plan: SweepPlan,
+    results: Sequence[CellResult],
+    *,
+    title: str,
+    box: tuple[int, int, int, int] | None,
+) -> Image.Image:
     """One sheet: the first axis across, the second (if any) down."""
     names = plan.names
     xs = plan.axes[0][1]
@@ -80,8 +89,12 @@ def contact_sheet(plan: SweepPlan, results: Sequence[CellResult], *, title: str,
     for j, y in enumerate(ys):
         top = HEADER + LABEL + j * (cell_h + LABEL + PAD)
         if y is not None:
-            draw.multiline_text((PAD, top + cell_h // 2 - 10), f"{names[1]} =\n{_value(y)}",
-                                fill=INK, font=_font(16))
+            draw.multiline_text(
+                (PAD, top + cell_h // 2 - 10),
+                f"{names[1]} =\n{_value(y)}",
+                fill=INK,
+                font=_font(16),
+            )
         for i, x in enumerate(xs):
             left = row_head + PAD + i * (cell_w + PAD)
             key = (x,) if y is None else (x, y)
@@ -90,9 +103,14 @@ def contact_sheet(plan: SweepPlan, results: Sequence[CellResult], *, title: str,
     return sheet
 
 
-def _draw_cell(sheet: Image.Image, draw: ImageDraw.ImageDraw, result: CellResult | None,
-               thumbs: dict[int, Image.Image], at: tuple[int, int],
-               size: tuple[int, int]) -> None:
+def _draw_cell(
+    sheet: Image.Image,
+    draw: ImageDraw.ImageDraw,
+    result: CellResult | None,
+    thumbs: dict[int, Image.Image],
+    at: tuple[int, int],
+    size: tuple[int, int],
+) -> None:
     left, top = at
     if result is not None and id(result) in thumbs:
         thumb = thumbs[id(result)]
@@ -110,8 +128,9 @@ def _value(value: Any) -> str:
     return text if len(text) <= 28 else text[:27] + "…"
 
 
-def write_reports(plan: SweepPlan, results: list[CellResult], out_dir: Path,
-                  image: Image.Image, mask: Image.Image) -> SweepResult:
+def write_reports(
+    plan: SweepPlan, results: list[CellResult], out_dir: Path, image: Image.Image, mask: Image.Image
+) -> SweepResult:
     """Sheets (one per value of a third axis), the HTML page and the CSV; the result."""
     from .sweep import SweepResult
 
@@ -120,13 +139,15 @@ def write_reports(plan: SweepPlan, results: list[CellResult], out_dir: Path,
     groups: list[tuple[str, list[CellResult]]]
     if len(plan.axes) == 3:
         name, values = plan.axes[2]
-        groups = [(f"{name} = {_value(v)}", [r for r in results if r.cell.values[2] == v])
-                  for v in values]
+        groups = [
+            (f"{name} = {_value(v)}", [r for r in results if r.cell.values[2] == v]) for v in values
+        ]
     else:
         groups = [("", results)]
     for number, (suffix, group) in enumerate(groups, 1):
-        across = " · ".join(f"{'across' if i == 0 else 'down'}: {n}"
-                            for i, n in enumerate(plan.names[:2]))
+        across = " · ".join(
+            f"{'across' if i == 0 else 'down'}: {n}" for i, n in enumerate(plan.names[:2])
+        )
         title = across + (f" · {suffix}" if suffix else "")
         sheet = contact_sheet(plan, group, title=title, box=box)
         path = out_dir / ("grid.png" if len(groups) == 1 else f"grid-{number}.png")
@@ -140,36 +161,51 @@ def write_reports(plan: SweepPlan, results: list[CellResult], out_dir: Path,
 def _write_csv(plan: SweepPlan, results: list[CellResult], path: Path) -> Path:
     with path.open("w", newline="", encoding="utf-8") as out:
         writer = csv.writer(out)
-        writer.writerow(["cell", *plan.names, "state", "job_ids", "seed", "generation_time",
-                         "files", "error"])
+        writer.writerow(
+            ["cell", *plan.names, "state", "job_ids", "seed", "generation_time", "files", "error"]
+        )
         for r in sorted(results, key=lambda r: r.cell.index):
-            writer.writerow([r.cell.index, *(_value(v) for v in r.cell.values), r.state,
-                             " ".join(map(str, r.job_ids)), r.seed, r.generation_time,
-                             " ".join(r.files), r.error or ""])
+            writer.writerow(
+                [
+                    r.cell.index,
+                    *(_value(v) for v in r.cell.values),
+                    r.state,
+                    " ".join(map(str, r.job_ids)),
+                    r.seed,
+                    r.generation_time,
+                    " ".join(r.files),
+                    r.error or "",
+                ]
+            )
     return path
 
 
-def _write_html(plan: SweepPlan, results: list[CellResult], grids: list[Path],
-                path: Path) -> Path:
+def _write_html(plan: SweepPlan, results: list[CellResult], grids: list[Path], path: Path) -> Path:
     rows = []
     for r in sorted(results, key=lambda r: r.cell.index):
         label = html.escape(r.cell.label(plan.names))
-        images = "".join(f'<a href="{html.escape(f)}"><img src="{html.escape(f)}" '
-                         f'loading="lazy"></a>' for f in r.files)
-        params = html.escape(json.dumps(r.cell.request.kwargs(changed_only=True),
-                                        ensure_ascii=False, default=str))
+        images = "".join(
+            f'<a href="{html.escape(f)}"><img src="{html.escape(f)}" loading="lazy"></a>'
+            for f in r.files
+        )
+        params = html.escape(
+            json.dumps(r.cell.request.kwargs(changed_only=True), ensure_ascii=False, default=str)
+        )
         detail = f"seed {r.seed}, jobs {', '.join(map(str, r.job_ids)) or '-'}"
         if r.error:
             detail += f" · {html.escape(r.error)}"
-        rows.append(f"<tr><td><b>{label}</b><br>{r.state} · {html.escape(detail)}<br>"
-                    f"<code>{params}</code></td><td>{images}</td></tr>")
+        rows.append(
+            f"<tr><td><b>{label}</b><br>{r.state} · {html.escape(detail)}<br>"
+            f"<code>{params}</code></td><td>{images}</td></tr>"
+        )
     sheets = "".join(f'<p><img src="{g.name}" style="max-width:100%"></p>' for g in grids)
     page = (
         "<!doctype html><meta charset='utf-8'><title>Sweep</title>"
         "<style>body{font-family:sans-serif;margin:20px}img{max-width:420px;margin:2px}"
         "td{vertical-align:top;padding:6px;border-bottom:1px solid #ddd}</style>"
         f"<h1>Sweep over {html.escape(', '.join(plan.names))}</h1>{sheets}"
-        f"<table>{''.join(rows)}</table>")
+        f"<table>{''.join(rows)}</table>"
+    )
     path.write_text(page, encoding="utf-8")
     return path
 

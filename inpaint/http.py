@@ -118,13 +118,16 @@ def classify_error_status(message: str, status_code: int | None, body: Any) -> M
     """An ``error`` status with HTTP 200 is classified by its words, as the API
     often answers auth and credit failures that way."""
     low = message.lower()
-    if ("key" in low and any(w in low for w in ("invalid", "missing", "wrong", "not valid"))) \
-            or "unauthori" in low:
+    if (
+        "key" in low and any(w in low for w in ("invalid", "missing", "wrong", "not valid"))
+    ) or "unauthori" in low:
         return AuthenticationError(
-            f"The API key was refused: {message}", status_code=status_code, body=body)
+            f"The API key was refused: {message}", status_code=status_code, body=body
+        )
     if "credit" in low or "balance" in low or "subscription" in low:
         return InsufficientCreditsError(
-            f"Not enough credits: {message}", status_code=status_code, body=body)
+            f"Not enough credits: {message}", status_code=status_code, body=body
+        )
     if "queue" in low or "rate limit" in low or "too many" in low:
         retry = parse_retry_after(body.get("retry_after")) if isinstance(body, dict) else None
         return RateLimitError(message, retry_after=retry, status_code=status_code, body=body)
@@ -138,14 +141,19 @@ def error_for_status(status: int, body: Any, headers: Any) -> ModelsLabError:
     if status == 401:
         return AuthenticationError(
             f"The API key was refused (HTTP 401): {message.rstrip('.')}. Check MODELSLAB_API_KEY.",
-            status_code=status, body=body)
+            status_code=status,
+            body=body,
+        )
     if status == 402:
         return InsufficientCreditsError(
             f"Not enough credits on this account (HTTP 402): {message}",
-            status_code=status, body=body)
+            status_code=status,
+            body=body,
+        )
     if status == 403:
         return PermissionDeniedError(
-            f"This plan does not allow that (HTTP 403): {message}", status_code=status, body=body)
+            f"This plan does not allow that (HTTP 403): {message}", status_code=status, body=body
+        )
     if status == 429:
         retry = None
         if isinstance(body, dict):
@@ -153,11 +161,16 @@ def error_for_status(status: int, body: Any, headers: Any) -> ModelsLabError:
         if retry is None:
             retry = parse_retry_after(headers.get("Retry-After"))
         when = f" Try again in {retry:.0f} s." if retry is not None else " Try again shortly."
-        return RateLimitError(f"The queue is full (HTTP 429): {message}.{when}",
-                              retry_after=retry, status_code=status, body=body)
+        return RateLimitError(
+            f"The queue is full (HTTP 429): {message}.{when}",
+            retry_after=retry,
+            status_code=status,
+            body=body,
+        )
     if status >= 500:
-        return ServerError(f"The server failed (HTTP {status}): {message}",
-                           status_code=status, body=body)
+        return ServerError(
+            f"The server failed (HTTP {status}): {message}", status_code=status, body=body
+        )
     return BadRequestError(f"Unexpected HTTP {status}: {message}", status_code=status, body=body)
 
 
@@ -194,7 +207,7 @@ class HttpSession:
         """Full-jitter exponential backoff, or the server's own figure when it gave one."""
         if retry_after is not None:
             return min(retry_after, MAX_RATE_LIMIT_WAIT) + random.uniform(0, 0.25)
-        return random.uniform(0, min(MAX_BACKOFF, 0.5 * 2 ** attempt))
+        return random.uniform(0, min(MAX_BACKOFF, 0.5 * 2**attempt))
 
     def _wait(self, seconds: float, cancel: Callable[[], bool] | None) -> None:
         if cancel is None:
@@ -250,28 +263,28 @@ class HttpSession:
             # ``from None``: requests' own messages can quote the URL and body.
             raise APITimeoutError(
                 f"No answer from {_host(url)} within {self.timeout:g} s.",
-                may_have_started=not idempotent) from None
+                may_have_started=not idempotent,
+            ) from None
         except requests.ConnectionError:
             raise APIConnectionError(
                 f"Cannot reach the server at {_host(url)}. Is it running, and is the address right?"
             ) from None
-        except (requests.exceptions.ChunkedEncodingError,
-                requests.exceptions.ContentDecodingError):
+        except (requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError):
             # The answer had started, so the request arrived: a job may exist.
             raise APIConnectionError(
                 f"The connection to {_host(url)} broke while it was answering.",
-                may_have_started=not idempotent) from None
+                may_have_started=not idempotent,
+            ) from None
         except requests.RequestException:
             raise APIConnectionError(f"The request to {_host(url)} failed.") from None
         body_json = self._decode(resp)
         body_json = self.scrub(body_json)
-        if resp.status_code != 200 and not (
-            resp.status_code < 300 and isinstance(body_json, dict)
-        ):
+        if resp.status_code != 200 and not (resp.status_code < 300 and isinstance(body_json, dict)):
             raise self._scrubbed(error_for_status(resp.status_code, body_json, resp.headers))
         if not isinstance(body_json, dict):
             raise MalformedResponseError(
-                f"{_host(url)} answered JSON that is not an object.", status_code=resp.status_code)
+                f"{_host(url)} answered JSON that is not an object.", status_code=resp.status_code
+            )
         return body_json
 
     def _decode(self, resp: requests.Response) -> Any:
@@ -281,22 +294,31 @@ class HttpSession:
         except ValueError:
             pass
         if resp.status_code >= 500:
-            raise ServerError(f"The server failed (HTTP {resp.status_code}).",
-                              status_code=resp.status_code)
+            raise ServerError(
+                f"The server failed (HTTP {resp.status_code}).", status_code=resp.status_code
+            )
         if resp.status_code in (401, 402, 403, 429):
             raise error_for_status(resp.status_code, None, resp.headers)
         kind = "an HTML page" if "<html" in text[:500].lower() else "something that is not JSON"
         raise MalformedResponseError(
             f"The server answered {kind} (HTTP {resp.status_code}) where JSON was expected. "
-            "Is the base URL right?", status_code=resp.status_code)
+            "Is the base URL right?",
+            status_code=resp.status_code,
+        )
 
     def _scrubbed(self, exc: ModelsLabError) -> ModelsLabError:
         clean = self.scrub(exc.message)
         return exc if clean == exc.message else exc.evolve(clean)
 
     # -- downloads ----------------------------------------------------------
-    def get_bytes(self, url: str, *, limit: int, retry_404_until: float | None = None,
-                  cancel: Callable[[], bool] | None = None) -> bytes:
+    def get_bytes(
+        self,
+        url: str,
+        *,
+        limit: int,
+        retry_404_until: float | None = None,
+        cancel: Callable[[], bool] | None = None,
+    ) -> bytes:
         """Download ``url`` refusing bodies over ``limit`` without reading them whole.
 
         404 is retried until the monotonic deadline ``retry_404_until``: a
@@ -309,7 +331,8 @@ class HttpSession:
             except _NotYetThere:
                 if retry_404_until is None or time.monotonic() >= retry_404_until:
                     raise DownloadError(
-                        f"The result file is not there (HTTP 404): {self.scrub(url)}") from None
+                        f"The result file is not there (HTTP 404): {self.scrub(url)}"
+                    ) from None
             except (ServerError, APIConnectionError) as exc:
                 if attempt >= self.max_retries:
                     raise DownloadError(f"Could not download a result: {exc}") from None
@@ -327,14 +350,16 @@ class HttpSession:
                 if resp.status_code != 200:
                     raise DownloadError(
                         f"Downloading a result failed (HTTP {resp.status_code}).",
-                        status_code=resp.status_code)
+                        status_code=resp.status_code,
+                    )
                 try:
                     return read_capped(resp, limit)
                 except TooLarge as exc:
                     raise DownloadError(
                         f"A result file is too large ({exc.declared / MB:.0f} MB; "
-                        f"limit {limit / MB:.0f} MB)." if exc.declared else
-                        f"A result file is larger than the {limit / MB:.0f} MB limit."
+                        f"limit {limit / MB:.0f} MB)."
+                        if exc.declared
+                        else f"A result file is larger than the {limit / MB:.0f} MB limit."
                     ) from None
         except requests.ConnectTimeout:
             raise APITimeoutError(f"Could not connect to {_host(url)} to download.") from None

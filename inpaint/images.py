@@ -59,7 +59,7 @@ def decode_base64_payload(text: str | bytes) -> bytes:
     text = text.strip()
     match = _DATA_URI.match(text)
     if match:
-        text = text[match.end():]
+        text = text[match.end() :]
     if not len(text) % 4 and "-" not in text and "_" not in text:
         # The common case, megabytes of clean base64: no regex pass over it.
         try:
@@ -88,8 +88,9 @@ def looks_like_base64_text(data: bytes) -> bool:
 SizeHint = Callable[[tuple[int, int]], tuple[int, int]]
 
 
-def open_image_bytes(data: bytes, *, what: str = "image",
-                     reduce_for: SizeHint | None = None, _load: bool = True) -> Image.Image:
+def open_image_bytes(
+    data: bytes, *, what: str = "image", reduce_for: SizeHint | None = None, _load: bool = True
+) -> Image.Image:
     """Open image bytes, refusing non-images and decompression bombs plainly.
 
     ``reduce_for`` maps the upright size to the size the caller will resize to;
@@ -145,7 +146,8 @@ def check_image_bytes(data: bytes, *, what: str = "image") -> Image.Image:
         Image.open(io.BytesIO(data)).verify()
     except Exception:
         raise InputImageError(
-            f"the {what} is damaged or truncated (use PNG, JPEG or WebP)") from None
+            f"the {what} is damaged or truncated (use PNG, JPEG or WebP)"
+        ) from None
     return image
 
 
@@ -200,8 +202,13 @@ def array_to_image(array: np.ndarray) -> Image.Image:
     return Image.fromarray(arr)
 
 
-def load_image(source: ImageSource, *, what: str = "image", fetch: Any = None,
-               reduce_for: SizeHint | None = None) -> Image.Image:
+def load_image(
+    source: ImageSource,
+    *,
+    what: str = "image",
+    fetch: Any = None,
+    reduce_for: SizeHint | None = None,
+) -> Image.Image:
     """Turn any accepted source into a PIL image (not yet normalised).
 
     ``fetch`` is a callable ``url -> bytes`` used for http(s) URLs, so this
@@ -280,8 +287,9 @@ def fit_size(
     return fit_within((width, height), (max_side, max_side), multiple, enlarge=False)
 
 
-def fit_within(size: tuple[int, int], limit: tuple[int, int], multiple: int = 8, *,
-               enlarge: bool = True) -> tuple[int, int]:
+def fit_within(
+    size: tuple[int, int], limit: tuple[int, int], multiple: int = 8, *, enlarge: bool = True
+) -> tuple[int, int]:
     """The largest size within ``limit`` with ``size``'s aspect, sides multiples of 8.
 
     ``enlarge`` also scales small sizes up: "only masked" mode sends a small
@@ -297,8 +305,9 @@ def fit_within(size: tuple[int, int], limit: tuple[int, int], multiple: int = 8,
     return sw, sh
 
 
-def output_size(size: tuple[int, int], width: int | None = None, height: int | None = None
-                ) -> tuple[int, int]:
+def output_size(
+    size: tuple[int, int], width: int | None = None, height: int | None = None
+) -> tuple[int, int]:
     """The size a job makes from an image of ``size``: the one asked for, or derived.
 
     The one rule for both sides (the client sends at this size; the local

@@ -60,16 +60,23 @@ class Job:
     without real time passing.
     """
 
-    def __init__(self, transport: ApiTransport, answer: dict[str, Any], *,
-                 sent: dict[str, Any] | None = None, max_wait: float = 600,
-                 download_limit: int = DOWNLOAD_LIMIT_BYTES,
-                 clock: Callable[[], float] = time.monotonic,
-                 sleep: Callable[[float], None] = time.sleep) -> None:
+    def __init__(
+        self,
+        transport: ApiTransport,
+        answer: dict[str, Any],
+        *,
+        sent: dict[str, Any] | None = None,
+        max_wait: float = 600,
+        download_limit: int = DOWNLOAD_LIMIT_BYTES,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
         self.transport = transport
         self.answer = answer
         self.id: int | str | None = answer.get("id")
         self.fetch_url: str | None = answer.get("fetch_result") or (
-            transport.fetch_url(self.id) if self.id is not None else None)
+            transport.fetch_url(self.id) if self.id is not None else None
+        )
         self.future_links = [u for u in answer.get("future_links") or [] if isinstance(u, str)]
         self.eta = _as_seconds(answer.get("eta"))
         self.sent = dict(sent or {})
@@ -97,8 +104,13 @@ class Job:
         return cls(message, job=self, **kw)
 
     # -- waiting ------------------------------------------------------------------
-    def wait(self, *, progress: ProgressCallback | None = None,
-             cancel: CancelHook | None = None, max_wait: float | None = None) -> dict[str, Any]:
+    def wait(
+        self,
+        *,
+        progress: ProgressCallback | None = None,
+        cancel: CancelHook | None = None,
+        max_wait: float | None = None,
+    ) -> dict[str, Any]:
         """Poll until the job succeeds; returns the success answer.
 
         Polls follow ``polling.PollSchedule`` (just before the eta, twice a
@@ -108,8 +120,7 @@ class Job:
         if self.done:
             return self.answer
         if self.id is None:
-            raise MalformedResponseError("A queued job came back without an id.",
-                                         body=self.answer)
+            raise MalformedResponseError("A queued job came back without an id.", body=self.answer)
         limit = self.max_wait if max_wait is None else float(max_wait)
         started = self._clock()
         deadline = started + limit
@@ -122,50 +133,73 @@ class Job:
             answer = self._poll(deadline, cancel)
             status = answer.get("status")
             if status == contract.SUCCESS:
-                self.answer = {"id": self.id, **answer,
-                               "future_links": answer.get("future_links") or self.future_links}
+                self.answer = {
+                    "id": self.id,
+                    **answer,
+                    "future_links": answer.get("future_links") or self.future_links,
+                }
                 return self.answer
             if status != contract.PROCESSING:
-                raise self._lost(MalformedResponseError if status else JobFailedError,
-                                 f"Job {self.id} answered an unknown status {status!r}.")
+                raise self._lost(
+                    MalformedResponseError if status else JobFailedError,
+                    f"Job {self.id} answered an unknown status {status!r}.",
+                )
             new_eta = _as_seconds(answer.get("eta"))
             if new_eta is not None:
                 expected = self._clock() + new_eta
             if self._clock() >= deadline:
-                raise self._lost(JobTimeoutError,
-                                 f"Job {self.id} is still running after {limit:g} s. It may "
-                                 "still finish: fetch it later with its id.")
+                raise self._lost(
+                    JobTimeoutError,
+                    f"Job {self.id} is still running after {limit:g} s. It may "
+                    "still finish: fetch it later with its id.",
+                )
             delay = schedule.next_delay(self._clock() - started)
 
-    def _pause(self, wake: float, started: float, expected: float,
-               notify: Callable[..., None], cancel: CancelHook | None) -> None:
+    def _pause(
+        self,
+        wake: float,
+        started: float,
+        expected: float,
+        notify: Callable[..., None],
+        cancel: CancelHook | None,
+    ) -> None:
         """Wait until ``wake``, reporting the countdown and listening for cancel."""
         while (now := self._clock()) < wake:
             if self._cancelled(cancel):
                 raise self._stopped()
-            notify("queued", f"Queued as job {self.id}", eta=max(0.0, expected - now),
-                   job_id=self.id, fraction=_fraction(started, expected, now))
+            notify(
+                "queued",
+                f"Queued as job {self.id}",
+                eta=max(0.0, expected - now),
+                job_id=self.id,
+                fraction=_fraction(started, expected, now),
+            )
             self._sleep(min(0.5, wake - now))
 
     def _poll(self, deadline: float, cancel: CancelHook | None) -> dict[str, Any]:
         assert self.id is not None
         try:
-            return self.transport.fetch(self.id, url=self.fetch_url,
-                                        cancel=lambda: self._cancelled(cancel))
+            return self.transport.fetch(
+                self.id, url=self.fetch_url, cancel=lambda: self._cancelled(cancel)
+            )
         except JobCancelledError:
             raise self._stopped() from None
         except JobFailedError as exc:
             raise self._lost(JobFailedError, exc.message, body=exc.body) from None
         except (ServerError, APIConnectionError) as exc:
             if self._clock() >= deadline:
-                raise self._lost(JobTimeoutError,
-                                 f"Job {self.id} could not be checked before the wait limit "
-                                 f"({exc}). Fetch it later with its id.") from None
+                raise self._lost(
+                    JobTimeoutError,
+                    f"Job {self.id} could not be checked before the wait limit "
+                    f"({exc}). Fetch it later with its id.",
+                ) from None
             return {"status": contract.PROCESSING}
 
     def _stopped(self) -> JobCancelledError:
-        return self._lost(JobCancelledError, f"Stopped waiting for job {self.id}. It may "
-                                             "still finish: fetch it later with its id.")
+        return self._lost(
+            JobCancelledError,
+            f"Stopped waiting for job {self.id}. It may still finish: fetch it later with its id.",
+        )
 
     # -- collecting -----------------------------------------------------------------
     def download(self, *, cancel: CancelHook | None = None) -> list[Image.Image]:
@@ -185,13 +219,15 @@ class Job:
             with ThreadPoolExecutor(max_workers=min(4, len(outputs))) as pool:
                 return list(pool.map(lambda item: self._one(item, until, cancel), outputs))
         except DownloadError as exc:
-            raise (exc if exc.job_id is not None else exc.evolve(job=self, job_id=self.id)) \
-                from None
+            raise (
+                exc if exc.job_id is not None else exc.evolve(job=self, job_id=self.id)
+            ) from None
 
     def _one(self, item: str, until: float, cancel: CancelHook | None) -> Image.Image:
         if imgs.is_url(item):
-            data = self.transport.get_bytes(item, limit=self.download_limit,
-                                            retry_404_until=until, cancel=cancel)
+            data = self.transport.get_bytes(
+                item, limit=self.download_limit, retry_404_until=until, cancel=cancel
+            )
         else:
             data = imgs.decode_base64_payload(item)
         if imgs.looks_like_base64_text(data) and not _is_image_magic(data):
@@ -202,12 +238,14 @@ class Job:
             raise DownloadError(f"A result could not be decoded: {exc}") from None
         return img.convert("RGB") if img.mode not in ("RGB", "RGBA", "L") else img
 
-    def output(self, *, cancel: CancelHook | None = None,
-               progress: ProgressCallback | None = None) -> JobOutput:
+    def output(
+        self, *, cancel: CancelHook | None = None, progress: ProgressCallback | None = None
+    ) -> JobOutput:
         """The finished job's images and what the API said about them."""
         count = len(output_list(self.answer) or self.future_links)
-        notifier(progress)("downloading", f"Downloading {count} image{'s' if count != 1 else ''}",
-                           job_id=self.id)
+        notifier(progress)(
+            "downloading", f"Downloading {count} image{'s' if count != 1 else ''}", job_id=self.id
+        )
         images = self.download(cancel=cancel)
         meta = self.transport.scrub(self.answer.get("meta") or {})
         if not isinstance(meta, dict):
@@ -215,11 +253,15 @@ class Job:
         gen = self.answer.get("generationTime")
         outputs = output_list(self.answer)
         return JobOutput(
-            id=self.answer.get("id", self.id), images=images, seed=_seed_of(meta),
+            id=self.answer.get("id", self.id),
+            images=images,
+            seed=_seed_of(meta),
             generation_time=float(gen) if isinstance(gen, (int, float)) else None,
-            meta=meta, output_urls=[o if imgs.is_url(o) else "" for o in outputs]
-            or list(self.future_links), sent=self.sent,
-            nsfw_content_detected=self.answer.get("nsfw_content_detected"))
+            meta=meta,
+            output_urls=[o if imgs.is_url(o) else "" for o in outputs] or list(self.future_links),
+            sent=self.sent,
+            nsfw_content_detected=self.answer.get("nsfw_content_detected"),
+        )
 
 
 def output_list(answer: dict[str, Any]) -> list[str]:
@@ -256,5 +298,3 @@ def _fraction(start: float, end: float, now: float) -> float | None:
 
 def _is_image_magic(data: bytes) -> bool:
     return data[:8].startswith((b"\x89PNG", b"\xff\xd8", b"GIF8", b"RIFF", b"BM", b"II*", b"MM*"))
-
-

@@ -16,8 +16,9 @@ from .errors import InputImageError
 EMPTY_MASK_MESSAGE = "Nothing is painted: paint the area to change (white = repaint)."
 
 
-def to_binary_mask(mask: Image.Image, size: tuple[int, int] | None = None,
-                   threshold: int = 128) -> Image.Image:
+def to_binary_mask(
+    mask: Image.Image, size: tuple[int, int] | None = None, threshold: int = 128
+) -> Image.Image:
     """Any mask image -> clean 0/255 ``L`` mask, resized (nearest) to ``size``.
 
     Transparency wins when it carries the drawing (a brush layer: transparent
@@ -110,8 +111,9 @@ def feather(mask: Image.Image, pixels: float) -> Image.Image:
     return ImageChops.lighter(widened.filter(ImageFilter.GaussianBlur(pixels / 2)), base)
 
 
-def refine(mask: Image.Image, *, invert_mask: bool = False, grow_px: int = 0,
-           feather_px: float = 0) -> Image.Image:
+def refine(
+    mask: Image.Image, *, invert_mask: bool = False, grow_px: int = 0, feather_px: float = 0
+) -> Image.Image:
     """The mask tools in their one fixed order: invert, grow/shrink, then feather.
 
     Each step that could leave nothing to repaint says so in plain words
@@ -123,21 +125,30 @@ def refine(mask: Image.Image, *, invert_mask: bool = False, grow_px: int = 0,
     if invert_mask:
         out = invert(out)
         if is_empty(out):
-            raise InputImageError("The inverted mask is empty: everything was painted, so "
-                                  "inverting leaves nothing to repaint.", field="mask_image")
+            raise InputImageError(
+                "The inverted mask is empty: everything was painted, so "
+                "inverting leaves nothing to repaint.",
+                field="mask_image",
+            )
     if grow_px:
         out = grow(out, grow_px)
         if is_empty(out):
-            raise InputImageError(f"After shrinking by {-int(grow_px)} px nothing is left to "
-                                  "repaint: shrink less or paint a larger area.",
-                                  field="mask_image")
+            raise InputImageError(
+                f"After shrinking by {-int(grow_px)} px nothing is left to "
+                "repaint: shrink less or paint a larger area.",
+                field="mask_image",
+            )
     if feather_px:
         out = feather(out, feather_px)
     return out
 
 
-def overlay(image: Image.Image, mask: Image.Image, color: tuple[int, int, int] = (255, 40, 90),
-            opacity: float = 0.55) -> Image.Image:
+def overlay(
+    image: Image.Image,
+    mask: Image.Image,
+    color: tuple[int, int, int] = (255, 40, 90),
+    opacity: float = 0.55,
+) -> Image.Image:
     """The image with the mask tinted over it: a preview of exactly what is sent."""
     base = image.convert("RGB")
     m = mask.convert("L")

@@ -27,11 +27,29 @@ SOFTWARE = "inpaint-studio (ModelsLab v6 inpainting)"
 
 # What a saved PNG records, in the order viewers list it.
 RECORDED: tuple[str, ...] = (
-    "prompt", "negative_prompt", "seed", "num_inference_steps", "guidance_scale",
-    "strength", "samples", "safety_checker", "width", "height", "mode", "extend", "overlap",
+    "prompt",
+    "negative_prompt",
+    "seed",
+    "num_inference_steps",
+    "guidance_scale",
+    "strength",
+    "samples",
+    "safety_checker",
+    "width",
+    "height",
+    "mode",
+    "extend",
+    "overlap",
     "mask_padding",
-    "feather", "paste_back", "prefill", "match_colours", "output_size", "regions", "request_id",
-    "backend", "sample",
+    "feather",
+    "paste_back",
+    "prefill",
+    "match_colours",
+    "output_size",
+    "regions",
+    "request_id",
+    "backend",
+    "sample",
 )
 
 
@@ -60,8 +78,9 @@ def png_info(parameters: dict[str, Any]) -> PngImagePlugin.PngInfo:
 def encode_png(image: Image.Image, parameters: dict[str, Any]) -> bytes:
     """The image as PNG bytes carrying ``parameters`` (``images.encode_png``'s fast settings)."""
     buf = io.BytesIO()
-    image.save(buf, format="PNG", pnginfo=png_info(parameters), compress_level=1,
-               compress_type=zlib.Z_RLE)
+    image.save(
+        buf, format="PNG", pnginfo=png_info(parameters), compress_level=1, compress_type=zlib.Z_RLE
+    )
     return buf.getvalue()
 
 
@@ -87,7 +106,8 @@ def read_parameters(source: str | os.PathLike | bytes | Image.Image) -> dict[str
             img = Image.open(io.BytesIO(data))
         except Exception:
             raise InputImageError(
-                "That file is not an image: choose a PNG saved by this tool.") from None
+                "That file is not an image: choose a PNG saved by this tool."
+            ) from None
     chunks = dict(getattr(img, "text", None) or img.info or {})
     raw = chunks.get(JSON_CHUNK)
     if isinstance(raw, str):
@@ -102,13 +122,16 @@ def read_parameters(source: str | os.PathLike | bytes | Image.Image) -> dict[str
         if isinstance(chunks.get(name), str):
             text = chunks[name]
             try:
-                found[name] = json.loads(text) if name not in ("prompt", "negative_prompt",
-                                                               "mode", "backend",
-                                                               "prefill") else text
+                found[name] = (
+                    json.loads(text)
+                    if name not in ("prompt", "negative_prompt", "mode", "backend", "prefill")
+                    else text
+                )
             except ValueError:
                 found[name] = text
     if not found:
         raise InputImageError(
             "This image carries no inpainting parameters: only PNGs saved by this tool do "
-            "(editors and chat apps often strip them).")
+            "(editors and chat apps often strip them)."
+        )
     return clean(found)

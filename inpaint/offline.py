@@ -15,15 +15,20 @@ if TYPE_CHECKING:
 
 # The local server accepts any non-empty key; this one says what it is.
 OFFLINE_KEY = "offline-demo"
-OFFLINE_NOTE = ("the bundled local server: a classical fill that ignores the prompt "
-                "(not a generative model)")
+OFFLINE_NOTE = (
+    "the bundled local server: a classical fill that ignores the prompt (not a generative model)"
+)
 
 
-def start_local_server(*, latency: float = 0.0, queue_limit: int | None = None,
-                       host: str = "127.0.0.1", port: int = 0) -> RunningServer:
+def start_local_server(
+    *, latency: float = 0.0, queue_limit: int | None = None, host: str = "127.0.0.1", port: int = 0
+) -> RunningServer:
     """Start the local ModelsLab-compatible server in this process; ``.stop()`` ends it."""
     from .server import ServerConfig, serve_in_background
 
-    config = ServerConfig(latency=latency) if queue_limit is None else \
-        ServerConfig(latency=latency, queue_limit=queue_limit)
+    config = (
+        ServerConfig(latency=latency)
+        if queue_limit is None
+        else ServerConfig(latency=latency, queue_limit=queue_limit)
+    )
     return serve_in_background(config, host=host, port=port)

@@ -44,12 +44,21 @@ if TYPE_CHECKING:
     from .client import ModelsLabClient
     from .request import InpaintRequest
 
-MAX_PASS = 768       # new pixels (thickness) one job fills
-CONTEXT = 256        # known pixels (at least) beside them in each job
-TILE_OVERLAP = 160   # along a side, consecutive tiles overlap this much
+MAX_PASS = 768  # new pixels (thickness) one job fills
+CONTEXT = 256  # known pixels (at least) beside them in each job
+TILE_OVERLAP = 160  # along a side, consecutive tiles overlap this much
 SIDES = ("left", "right", "top", "bottom")
-ANCHORS = ("center", "left", "right", "top", "bottom", "top-left", "top-right",
-           "bottom-left", "bottom-right")
+ANCHORS = (
+    "center",
+    "left",
+    "right",
+    "top",
+    "bottom",
+    "top-left",
+    "top-right",
+    "bottom-left",
+    "bottom-right",
+)
 
 
 @dataclass(frozen=True)
@@ -80,18 +89,19 @@ class Extension:
         if any(v < 0 for v in self.as_tuple()):
             raise ParameterError("extension amounts must be 0 or more pixels", field="extend")
         if not self.any:
-            raise ParameterError("nothing to extend: give at least one side more than 0 px",
-                                 field="extend")
+            raise ParameterError(
+                "nothing to extend: give at least one side more than 0 px", field="extend"
+            )
         width, height = self.canvas_size(size)
         if width * height > imgs.MAX_INPUT_PIXELS:
             raise ParameterError(
                 f"the extended image would be {width} x {height} ({width * height / 1e6:.0f} "
                 f"megapixels); the limit is {imgs.MAX_INPUT_PIXELS // 1_000_000} megapixels",
-                field="extend")
+                field="extend",
+            )
 
     @classmethod
-    def to_target(cls, size: tuple[int, int], target: str, anchor: str = "center"
-                  ) -> Extension:
+    def to_target(cls, size: tuple[int, int], target: str, anchor: str = "center") -> Extension:
         """The extension that makes a photo of ``size`` match ``target``.
 
         ``target`` is an aspect ratio (``"16:9"``, ``"1:1"``, ``"1.5"``) or a
@@ -99,15 +109,17 @@ class Extension:
         where the photo stays (``"left"``: new area on the right).
         """
         if anchor not in ANCHORS:
-            raise ParameterError(f"anchor must be one of {', '.join(ANCHORS)} (got {anchor!r})",
-                                 field="anchor")
+            raise ParameterError(
+                f"anchor must be one of {', '.join(ANCHORS)} (got {anchor!r})", field="anchor"
+            )
         width, height = size
         scale = re.fullmatch(r"\s*[x×]\s*(\d+(?:\.\d+)?)\s*", target)
         if scale:
             factor = float(scale[1])
             if not 1 <= factor <= 4:
-                raise ParameterError(f"a scale must be from x1 to x4 (got {target!r})",
-                                     field="extend_to")
+                raise ParameterError(
+                    f"a scale must be from x1 to x4 (got {target!r})", field="extend_to"
+                )
             new_w, new_h = round(width * factor), round(height * factor)
         else:
             ratio = _ratio(target)
@@ -120,12 +132,13 @@ class Extension:
 def _ratio(text: str) -> float:
     match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*(?:[:/x]\s*(\d+(?:\.\d+)?))?\s*", text)
     if not match or float(match[1]) == 0 or (match[2] is not None and float(match[2]) == 0):
-        raise ParameterError(f"a target must be a ratio such as 16:9 or 1.5, or a scale such "
-                             f"as x1.5 (got {text!r})", field="extend_to")
+        raise ParameterError(
+            f"a target must be a ratio such as 16:9 or 1.5, or a scale such as x1.5 (got {text!r})",
+            field="extend_to",
+        )
     ratio = float(match[1]) / float(match[2] or 1)
     if not 0.2 <= ratio <= 5:
-        raise ParameterError(f"a ratio must be from 1:5 to 5:1 (got {text!r})",
-                             field="extend_to")
+        raise ParameterError(f"a ratio must be from 1:5 to 5:1 (got {text!r})", field="extend_to")
     return ratio
 
 
@@ -145,8 +158,9 @@ def start_canvas(photo: Image.Image, ext: Extension) -> Image.Image:
     before anything is sent.
     """
     array = np.asarray(photo.convert("RGB"))
-    grown = cv2.copyMakeBorder(array, ext.top, ext.bottom, ext.left, ext.right,
-                               cv2.BORDER_REPLICATE)
+    grown = cv2.copyMakeBorder(
+        array, ext.top, ext.bottom, ext.left, ext.right, cv2.BORDER_REPLICATE
+    )
     return Image.fromarray(grown, "RGB")
 
 
@@ -175,8 +189,12 @@ def tiles(size: tuple[int, int], ext: Extension) -> Iterator[Tile]:
 
 
 def _remaining(side: str, known: Box, canvas: tuple[int, int]) -> int:
-    return {"left": known.left, "top": known.top, "right": canvas[0] - known.right,
-            "bottom": canvas[1] - known.bottom}[side]
+    return {
+        "left": known.left,
+        "top": known.top,
+        "right": canvas[0] - known.right,
+        "bottom": canvas[1] - known.bottom,
+    }[side]
 
 
 def _band(side: str, known: Box, step: int) -> Box:
@@ -194,79 +212,106 @@ def _cut_band(side: str, band: Box, known: Box, canvas: tuple[int, int]) -> Iter
     across = side in ("left", "right")
     length = band.height if across else band.width
     thickness = band.width if across else band.height
-    depth = min((known.width if across else known.height),
-                max(CONTEXT, MAX_SIDE - thickness))
-    count = 1 if length <= MAX_SIDE else math.ceil((length - TILE_OVERLAP) /
-                                                   (MAX_SIDE - TILE_OVERLAP))
+    depth = min((known.width if across else known.height), max(CONTEXT, MAX_SIDE - thickness))
+    count = (
+        1 if length <= MAX_SIDE else math.ceil((length - TILE_OVERLAP) / (MAX_SIDE - TILE_OVERLAP))
+    )
     span = min(length, MAX_SIDE)
     starts = [round(i * (length - span) / max(1, count - 1)) for i in range(count)]
     for start in starts:
         lo = (band.top if across else band.left) + start
         if across:
             piece = Box(band.left, lo, band.right, lo + span)
-            cut = Box(band.left - depth if side == "right" else band.left, lo,
-                      band.right + depth if side == "left" else band.right, lo + span)
+            cut = Box(
+                band.left - depth if side == "right" else band.left,
+                lo,
+                band.right + depth if side == "left" else band.right,
+                lo + span,
+            )
         else:
             piece = Box(lo, band.top, lo + span, band.bottom)
-            cut = Box(lo, band.top - depth if side == "bottom" else band.top,
-                      lo + span, band.bottom + depth if side == "top" else band.bottom)
-        cut = Box(max(0, cut.left), max(0, cut.top), min(canvas[0], cut.right),
-                  min(canvas[1], cut.bottom))
+            cut = Box(
+                lo,
+                band.top - depth if side == "bottom" else band.top,
+                lo + span,
+                band.bottom + depth if side == "top" else band.bottom,
+            )
+        cut = Box(
+            max(0, cut.left), max(0, cut.top), min(canvas[0], cut.right), min(canvas[1], cut.bottom)
+        )
         yield Tile(side, piece, Region(cut, imgs.fit_within(cut.size, (MAX_SIDE, MAX_SIDE))))
 
 
-def tile_mask(canvas_size: tuple[int, int], tile: Tile, unknown: np.ndarray,
-              overlap: int) -> Image.Image:
+def tile_mask(
+    canvas_size: tuple[int, int], tile: Tile, unknown: np.ndarray, overlap: int
+) -> Image.Image:
     """What one job repaints: its band's still-unknown pixels and ``overlap`` px of the
     known pixels beside them (within its cut), so the new area meets the old softly."""
     mask = np.zeros((canvas_size[1], canvas_size[0]), np.uint8)
     b = tile.band
-    mask[b.top:b.bottom, b.left:b.right] = np.where(unknown[b.top:b.bottom, b.left:b.right],
-                                                    255, 0).astype(np.uint8)
+    mask[b.top : b.bottom, b.left : b.right] = np.where(
+        unknown[b.top : b.bottom, b.left : b.right], 255, 0
+    ).astype(np.uint8)
     if overlap > 0:
         disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * overlap + 1, 2 * overlap + 1))
         mask = np.asarray(cv2.dilate(mask, disc), np.uint8)
     c = tile.region.box
     clipped = np.zeros_like(mask)
-    clipped[c.top:c.bottom, c.left:c.right] = mask[c.top:c.bottom, c.left:c.right]
+    clipped[c.top : c.bottom, c.left : c.right] = mask[c.top : c.bottom, c.left : c.right]
     return Image.fromarray(clipped, "L")
 
 
 # -- running ----------------------------------------------------------------------------------
-def run_outpaint(client: ModelsLabClient, image: Any, request: InpaintRequest, *,
-                 progress: ProgressCallback | None = None,
-                 cancel: CancelHook | None = None) -> InpaintResult:
+def run_outpaint(
+    client: ModelsLabClient,
+    image: Any,
+    request: InpaintRequest,
+    *,
+    progress: ProgressCallback | None = None,
+    cancel: CancelHook | None = None,
+) -> InpaintResult:
     """Every tile of the extension, in order, on one canvas; one seed for all of them."""
     photo = imgs.to_rgb(imgs.load_image(image, what="image"))
     ext = request.extension
     ext.check(photo.size)
     plan = list(tiles(photo.size, ext))
     if request.samples > 1 and len(plan) > 1:
-        raise ParameterError(f"this extension takes {len(plan)} jobs, one after another, so "
-                             "it makes one sample: run it again with another seed for "
-                             "variations", field="samples")
+        raise ParameterError(
+            f"this extension takes {len(plan)} jobs, one after another, so "
+            "it makes one sample: run it again with another seed for "
+            "variations",
+            field="samples",
+        )
     overlap = request.overlap_for(photo.size)
-    inner = request.replace(extend_left=0, extend_top=0, extend_right=0, extend_bottom=0,
-                            crop_to_mask=True, paste_back=True,
-                            feather=overlap - overlap // 2)
+    inner = request.replace(
+        extend_left=0,
+        extend_top=0,
+        extend_right=0,
+        extend_bottom=0,
+        crop_to_mask=True,
+        paste_back=True,
+        feather=overlap - overlap // 2,
+    )
     canvas = start_canvas(photo, ext)
     unknown = np.ones((canvas.height, canvas.width), bool)
     known = ext.photo_box(photo.size)
-    unknown[known.top:known.bottom, known.left:known.right] = False
+    unknown[known.top : known.bottom, known.left : known.right] = False
     jobs: list[JobOutput] = []
     images = [canvas]
     for tile in plan:
         mask = tile_mask(canvas.size, tile, unknown, overlap // 2)
-        done = client.run(images[0], mask, inner, regions=[tile.region], progress=progress,
-                          cancel=cancel)
+        done = client.run(
+            images[0], mask, inner, regions=[tile.region], progress=progress, cancel=cancel
+        )
         images = done.images
         jobs.extend(done.jobs)
         if inner.seed is None and done.seed is not None:
             inner = inner.replace(seed=done.seed)  # one seed for every tile
         b = tile.band
-        unknown[b.top:b.bottom, b.left:b.right] = False
+        unknown[b.top : b.bottom, b.left : b.right] = False
     regions = tuple(t.region.box.as_tuple() for t in plan)
     parameters = edit_parameters(request, jobs, images, regions, client.base_url)
     parameters.update(overlap=overlap, output_size=list(images[0].size))
-    return InpaintResult(images=images, jobs=tuple(jobs), request=request, regions=regions,
-                         parameters=parameters)
+    return InpaintResult(
+        images=images, jobs=tuple(jobs), request=request, regions=regions, parameters=parameters
+    )

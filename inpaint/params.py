@@ -66,8 +66,7 @@ class Param:
             if self.random_value is not None:
                 text += f", or {self.random_value} (or blank) for random"
             if self.per_1024 is not None:
-                text += (f"; left out: {_fmt(self.per_1024)} per 1024 px of the photo's "
-                         "long side")
+                text += f"; left out: {_fmt(self.per_1024)} per 1024 px of the photo's long side"
             return text
         if self.kind == "float":
             return f"a number from {_fmt(self.minimum)} to {_fmt(self.maximum)}"
@@ -184,43 +183,137 @@ def _show(value: Any) -> str:
 # (num_inference_steps, the lower bound of width/height) the choice is ours
 # and the README says so.
 PARAMS: tuple[Param, ...] = (
-    Param("prompt", "text", None, "Prompt",
-          "What should appear in the painted area.", required=True),
-    Param("negative_prompt", "text", None, "Negative prompt",
-          "What the model should avoid.", nullable=True),
-    Param("width", "int", 512, "Width",
-          "Output width in pixels (at most 1024). Left out, the image's own size is used.",
-          minimum=8, maximum=1024, step=8, nullable=True),
-    Param("height", "int", 512, "Height",
-          "Output height in pixels (at most 1024). Left out, the image's own size is used.",
-          minimum=8, maximum=1024, step=8, nullable=True),
-    Param("samples", "int", 1, "Samples",
-          "How many variations to generate in one job.", minimum=1, maximum=4, step=1),
-    Param("num_inference_steps", "int", 30, "Steps",
-          "Denoising steps: more is slower and usually finer. "
-          "The API documents no bound; 1-100 is this tool's choice.",
-          minimum=1, maximum=100, step=1),
-    Param("safety_checker", "flag", "no", "Safety checker",
-          "Let the API blur images it judges unsafe.", choices=("yes", "no")),
-    Param("guidance_scale", "int", 5, "Guidance scale",
-          "How closely to follow the prompt (whole steps).", minimum=1, maximum=5, step=1),
-    Param("strength", "float", 0.7, "Strength",
-          "How much the painted area may change: 0 keeps it, 1 replaces it.",
-          minimum=0, maximum=1, step=0.01),
-    Param("seed", "int", None, "Seed",
-          "Same seed and settings give the same result.",
-          minimum=0, maximum=2**32 - 1, nullable=True, random_value=-1),
-    Param("instant_response", "flag", "false", "Instant response",
-          "Answer at once with a job id and fetch the result later.",
-          choices=("true", "false"), advanced=True),
-    Param("base64", "flag", "false", "Base64 output",
-          "Receive the images inline as base64 instead of as URLs.",
-          choices=("true", "false"), advanced=True),
-    Param("webhook", "url", None, "Webhook URL",
-          "The API POSTs the result here when the job ends.", nullable=True, advanced=True),
-    Param("track_id", "int", None, "Track id",
-          "Echoed in the webhook payload so you can match it to this request.",
-          minimum=0, maximum=2**63 - 1, nullable=True, advanced=True),
+    Param(
+        "prompt", "text", None, "Prompt", "What should appear in the painted area.", required=True
+    ),
+    Param(
+        "negative_prompt",
+        "text",
+        None,
+        "Negative prompt",
+        "What the model should avoid.",
+        nullable=True,
+    ),
+    Param(
+        "width",
+        "int",
+        512,
+        "Width",
+        "Output width in pixels (at most 1024). Left out, the image's own size is used.",
+        minimum=8,
+        maximum=1024,
+        step=8,
+        nullable=True,
+    ),
+    Param(
+        "height",
+        "int",
+        512,
+        "Height",
+        "Output height in pixels (at most 1024). Left out, the image's own size is used.",
+        minimum=8,
+        maximum=1024,
+        step=8,
+        nullable=True,
+    ),
+    Param(
+        "samples",
+        "int",
+        1,
+        "Samples",
+        "How many variations to generate in one job.",
+        minimum=1,
+        maximum=4,
+        step=1,
+    ),
+    Param(
+        "num_inference_steps",
+        "int",
+        30,
+        "Steps",
+        "Denoising steps: more is slower and usually finer. "
+        "The API documents no bound; 1-100 is this tool's choice.",
+        minimum=1,
+        maximum=100,
+        step=1,
+    ),
+    Param(
+        "safety_checker",
+        "flag",
+        "no",
+        "Safety checker",
+        "Let the API blur images it judges unsafe.",
+        choices=("yes", "no"),
+    ),
+    Param(
+        "guidance_scale",
+        "int",
+        5,
+        "Guidance scale",
+        "How closely to follow the prompt (whole steps).",
+        minimum=1,
+        maximum=5,
+        step=1,
+    ),
+    Param(
+        "strength",
+        "float",
+        0.7,
+        "Strength",
+        "How much the painted area may change: 0 keeps it, 1 replaces it.",
+        minimum=0,
+        maximum=1,
+        step=0.01,
+    ),
+    Param(
+        "seed",
+        "int",
+        None,
+        "Seed",
+        "Same seed and settings give the same result.",
+        minimum=0,
+        maximum=2**32 - 1,
+        nullable=True,
+        random_value=-1,
+    ),
+    Param(
+        "instant_response",
+        "flag",
+        "false",
+        "Instant response",
+        "Answer at once with a job id and fetch the result later.",
+        choices=("true", "false"),
+        advanced=True,
+    ),
+    Param(
+        "base64",
+        "flag",
+        "false",
+        "Base64 output",
+        "Receive the images inline as base64 instead of as URLs.",
+        choices=("true", "false"),
+        advanced=True,
+    ),
+    Param(
+        "webhook",
+        "url",
+        None,
+        "Webhook URL",
+        "The API POSTs the result here when the job ends.",
+        nullable=True,
+        advanced=True,
+    ),
+    Param(
+        "track_id",
+        "int",
+        None,
+        "Track id",
+        "Echoed in the webhook payload so you can match it to this request.",
+        minimum=0,
+        maximum=2**63 - 1,
+        nullable=True,
+        advanced=True,
+    ),
 )
 
 BY_NAME: dict[str, Param] = {p.name: p for p in PARAMS}
@@ -240,42 +333,108 @@ PREFILL_METHODS: dict[str, str] = {
 # are validated, shown as controls and offered as command-line flags from
 # here, like the API's own parameters.
 OPTIONS: tuple[Param, ...] = (
-    Param("crop_to_mask", "bool", False, "Only the masked area",
-          "Send only the area around the mask (at up to 1024 x 1024) instead of the whole "
-          "picture, so small edits on large photos keep their detail."),
-    Param("mask_padding", "int", None, "Padding around the mask, px",
-          "Context kept around each painted area in \"only masked\" mode, in pixels of the "
-          "original photo.", minimum=0, maximum=512, step=8, nullable=True, per_1024=32),
-    Param("paste_back", "bool", True, "Paste back over the original",
-          "Keep every pixel outside the mask (widened by the feather) exactly as in the "
-          "original, at the original's full size."),
-    Param("feather", "int", None, "Blend width, px",
-          "Width of the smooth blend outside the mask edge when pasting back, in pixels of "
-          "the original photo.", minimum=0, maximum=128, step=1, nullable=True, per_1024=8),
-    *(Param(f"extend_{side}", "int", 0, f"Extend {side}, px",
+    Param(
+        "crop_to_mask",
+        "bool",
+        False,
+        "Only the masked area",
+        "Send only the area around the mask (at up to 1024 x 1024) instead of the whole "
+        "picture, so small edits on large photos keep their detail.",
+    ),
+    Param(
+        "mask_padding",
+        "int",
+        None,
+        "Padding around the mask, px",
+        'Context kept around each painted area in "only masked" mode, in pixels of the '
+        "original photo.",
+        minimum=0,
+        maximum=512,
+        step=8,
+        nullable=True,
+        per_1024=32,
+    ),
+    Param(
+        "paste_back",
+        "bool",
+        True,
+        "Paste back over the original",
+        "Keep every pixel outside the mask (widened by the feather) exactly as in the "
+        "original, at the original's full size.",
+    ),
+    Param(
+        "feather",
+        "int",
+        None,
+        "Blend width, px",
+        "Width of the smooth blend outside the mask edge when pasting back, in pixels of "
+        "the original photo.",
+        minimum=0,
+        maximum=128,
+        step=1,
+        nullable=True,
+        per_1024=8,
+    ),
+    *(
+        Param(
+            f"extend_{side}",
+            "int",
+            0,
+            f"Extend {side}, px",
             f"Pixels of new picture to add on the {side} (outpainting), in pixels of the "
-            "photo. No mask is needed: the new area is the mask.", minimum=0, maximum=8192,
-            step=8) for side in ("left", "top", "right", "bottom")),
-    Param("overlap", "int", None, "Overlap, px",
-          "How far into the photo an extension's new area blends, in pixels of the photo; "
-          "beyond it every original pixel is kept exactly.", minimum=0, maximum=256, step=2,
-          nullable=True, per_1024=16),
-    Param("prefill", "enum", "original", "Pre-fill (masked content)",
-          "What the painted area holds when it is sent: \"original\" sends the photo as it "
-          "is; \"patchmatch\" fills it from its surroundings first (the best start for "
-          "removing something); \"blur\" and \"colour\" give a neutral start; \"edge\" "
-          "stretches the border inward.", choices=tuple(PREFILL_METHODS)),
-    Param("match_colours", "bool", True, "Match colours",
-          "Undo the colour shift a model's round trip leaves on the whole picture (measured "
-          "away from the mask) before the result is put back, so the painted area meets its "
-          "surroundings without a visible edge."),
-    Param("transport", "enum", "upload", "Transport",
-          "How the images travel: \"upload\" posts each to the API's temporary storage and "
-          "sends the URLs; \"base64\" sends them inline; \"url\" passes your own public "
-          "URLs through unchanged.", choices=("upload", "base64", "url"), advanced=True),
+            "photo. No mask is needed: the new area is the mask.",
+            minimum=0,
+            maximum=8192,
+            step=8,
+        )
+        for side in ("left", "top", "right", "bottom")
+    ),
+    Param(
+        "overlap",
+        "int",
+        None,
+        "Overlap, px",
+        "How far into the photo an extension's new area blends, in pixels of the photo; "
+        "beyond it every original pixel is kept exactly.",
+        minimum=0,
+        maximum=256,
+        step=2,
+        nullable=True,
+        per_1024=16,
+    ),
+    Param(
+        "prefill",
+        "enum",
+        "original",
+        "Pre-fill (masked content)",
+        'What the painted area holds when it is sent: "original" sends the photo as it '
+        'is; "patchmatch" fills it from its surroundings first (the best start for '
+        'removing something); "blur" and "colour" give a neutral start; "edge" '
+        "stretches the border inward.",
+        choices=tuple(PREFILL_METHODS),
+    ),
+    Param(
+        "match_colours",
+        "bool",
+        True,
+        "Match colours",
+        "Undo the colour shift a model's round trip leaves on the whole picture (measured "
+        "away from the mask) before the result is put back, so the painted area meets its "
+        "surroundings without a visible edge.",
+    ),
+    Param(
+        "transport",
+        "enum",
+        "upload",
+        "Transport",
+        'How the images travel: "upload" posts each to the API\'s temporary storage and '
+        'sends the URLs; "base64" sends them inline; "url" passes your own public '
+        "URLs through unchanged.",
+        choices=("upload", "base64", "url"),
+        advanced=True,
+    ),
 )
 OPTIONS_BY_NAME: dict[str, Param] = {p.name: p for p in OPTIONS}
-
 
 
 def defaults() -> dict[str, Any]:

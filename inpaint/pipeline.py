@@ -50,8 +50,9 @@ class Send:
 
 
 # -- sizes ----------------------------------------------------------------------------------
-def send_size(size: tuple[int, int], width: int | None = None, height: int | None = None
-              ) -> tuple[int, int]:
+def send_size(
+    size: tuple[int, int], width: int | None = None, height: int | None = None
+) -> tuple[int, int]:
     """The size a whole picture of ``size`` is sent at: the one asked for, or fitted.
 
     Both given: exactly that. One given: the other follows the photo's aspect
@@ -66,8 +67,9 @@ def send_size(size: tuple[int, int], width: int | None = None, height: int | Non
 Fetch = Callable[[str], bytes]
 
 
-def full_inputs(image: Any, mask: Any, *, soft: bool, fetch: Fetch | None = None
-                ) -> tuple[Image.Image, Image.Image]:
+def full_inputs(
+    image: Any, mask: Any, *, soft: bool, fetch: Fetch | None = None
+) -> tuple[Image.Image, Image.Image]:
     """The photo upright at its own full size, and the mask aligned to it.
 
     ``soft`` keeps a mask's greys (a feathered mask sent as it is); otherwise it
@@ -85,16 +87,25 @@ def full_inputs(image: Any, mask: Any, *, soft: bool, fetch: Fetch | None = None
     return original, full
 
 
-def prepare_whole(image: Any, mask: Any, width: int | None = None, height: int | None = None,
-                  *, soft: bool = False, fetch: Fetch | None = None
-                  ) -> tuple[Image.Image, Image.Image]:
+def prepare_whole(
+    image: Any,
+    mask: Any,
+    width: int | None = None,
+    height: int | None = None,
+    *,
+    soft: bool = False,
+    fetch: Fetch | None = None,
+) -> tuple[Image.Image, Image.Image]:
     """The exact whole-picture image and mask that are sent, at the size sent.
 
     A large JPEG is decoded at a reduced DCT scale (never below the size sent),
     several times faster than decoding every pixel only to scale them away.
     """
-    img = imgs.to_rgb(imgs.load_image(image, what="image", fetch=fetch,
-                                      reduce_for=lambda size: send_size(size, width, height)))
+    img = imgs.to_rgb(
+        imgs.load_image(
+            image, what="image", fetch=fetch, reduce_for=lambda size: send_size(size, width, height)
+        )
+    )
     raw_mask = imgs.upright(imgs.load_image(mask, what="mask", fetch=fetch))
     size = send_size(img.size, width, height)
     img = imgs.resize_to(img, size)
@@ -108,11 +119,13 @@ def prepare_whole(image: Any, mask: Any, width: int | None = None, height: int |
     return img, msk
 
 
-def plan_regions(original: Image.Image, full_mask: Image.Image, request: InpaintRequest, *,
-                 soft: bool = False) -> list[Send]:
+def plan_regions(
+    original: Image.Image, full_mask: Image.Image, request: InpaintRequest, *, soft: bool = False
+) -> list[Send]:
     """\"Only masked\" mode: one ``Send`` per region of the photo (see ``region``)."""
-    return [Send(*cut(original, full_mask, r, soft=soft), r)
-            for r in regions_for(full_mask, request)]
+    return [
+        Send(*cut(original, full_mask, r, soft=soft), r) for r in regions_for(full_mask, request)
+    ]
 
 
 def regions_for(mask: Image.Image, request: InpaintRequest) -> list[Region]:
@@ -122,9 +135,12 @@ def regions_for(mask: Image.Image, request: InpaintRequest) -> list[Region]:
     when pasting back, so the blend always has result pixels to use.
     """
     limit = (int(request.width or MAX_SIDE), int(request.height or MAX_SIDE))
-    return plan_boxes(mask, padding=request.padding_for(mask.size),
-                      feather=request.feather_for(mask.size) if request.paste_back else 0,
-                      limit=limit)
+    return plan_boxes(
+        mask,
+        padding=request.padding_for(mask.size),
+        feather=request.feather_for(mask.size) if request.paste_back else 0,
+        limit=limit,
+    )
 
 
 def prefilled(send: Send, request: InpaintRequest) -> Send:
@@ -148,7 +164,9 @@ def url_send(image: Any, mask: Any) -> Send:
         if not imgs.is_url(value):
             raise ParameterError(
                 f'transport="url" needs the {name} as an http(s) URL '
-                f'(use "upload" or "base64" for files and images)', field=name)
+                f'(use "upload" or "base64" for files and images)',
+                field=name,
+            )
     return Send(image, mask)
 
 
@@ -170,10 +188,20 @@ def in_background(func: Callable[..., Any], *args: Any, **kwargs: Any) -> Future
     return future
 
 
-def plan_sends(image: Any, mask: Any, request: InpaintRequest, *, soft: bool = False,
-               fetch: Fetch | None = None, regions: Sequence[Region] | None = None
-               ) -> tuple[list[Send], Image.Image | None, Image.Image | None,
-                          Future[tuple[Image.Image, Image.Image]] | None]:
+def plan_sends(
+    image: Any,
+    mask: Any,
+    request: InpaintRequest,
+    *,
+    soft: bool = False,
+    fetch: Fetch | None = None,
+    regions: Sequence[Region] | None = None,
+) -> tuple[
+    list[Send],
+    Image.Image | None,
+    Image.Image | None,
+    Future[tuple[Image.Image, Image.Image]] | None,
+]:
     """What to send, and the full-size photo and mask (or a future of them) for put-back.
 
     "Only masked" reads the photo at full size at once (regions are cut from
@@ -184,16 +212,30 @@ def plan_sends(image: Any, mask: Any, request: InpaintRequest, *, soft: bool = F
     """
     if request.crop_to_mask or regions is not None:
         original, full_mask = full_inputs(image, mask, soft=soft, fetch=fetch)
-        cuts = [Send(*cut(original, full_mask, r, soft=soft), r) for r in regions] \
-            if regions is not None else plan_regions(original, full_mask, request, soft=soft)
+        cuts = (
+            [Send(*cut(original, full_mask, r, soft=soft), r) for r in regions]
+            if regions is not None
+            else plan_regions(original, full_mask, request, soft=soft)
+        )
         return [prefilled(s, request) for s in cuts], original, full_mask, None
     if request.transport == "url":
         sends = [url_send(image, mask)]
     else:
-        sends = [prefilled(Send(*prepare_whole(image, mask, request.width, request.height,
-                                               soft=soft, fetch=fetch)), request)]
-    later = in_background(full_inputs, image, mask, soft=soft,
-                          fetch=fetch) if request.paste_back else None
+        sends = [
+            prefilled(
+                Send(
+                    *prepare_whole(
+                        image, mask, request.width, request.height, soft=soft, fetch=fetch
+                    )
+                ),
+                request,
+            )
+        ]
+    later = (
+        in_background(full_inputs, image, mask, soft=soft, fetch=fetch)
+        if request.paste_back
+        else None
+    )
     return sends, None, None, later
 
 
@@ -201,9 +243,14 @@ def plan_sends(image: Any, mask: Any, request: InpaintRequest, *, soft: bool = F
 RunOne = Callable[[Send, InpaintRequest], Any]
 
 
-def run_sends(sends: Sequence[Send], request: InpaintRequest, run_one: RunOne, *,
-              progress: ProgressCallback | None = None,
-              cancel: CancelHook | None = None) -> list[Any]:
+def run_sends(
+    sends: Sequence[Send],
+    request: InpaintRequest,
+    run_one: RunOne,
+    *,
+    progress: ProgressCallback | None = None,
+    cancel: CancelHook | None = None,
+) -> list[Any]:
     """Run one job per ``Send`` in order; all share one seed (the first job's if random).
 
     When a later region fails, the error raised says which region, carries its
@@ -217,8 +264,10 @@ def run_sends(sends: Sequence[Send], request: InpaintRequest, run_one: RunOne, *
         if outputs and request.seed is None and outputs[0].seed is not None:
             request = request.replace(seed=outputs[0].seed)  # one seed for every region
         if cancel is not None and cancel() and index > 0:
-            raise JobCancelledError("Cancelled before the next region was sent: the earlier "
-                                    "ones finished.", completed_jobs=_ids(outputs))
+            raise JobCancelledError(
+                "Cancelled before the next region was sent: the earlier ones finished.",
+                completed_jobs=_ids(outputs),
+            )
         try:
             outputs.append(run_one(send, request))
         except ModelsLabError as exc:
@@ -230,8 +279,9 @@ def _ids(outputs: list[Any]) -> tuple[Any, ...]:
     return tuple(o.id for o in outputs if o.id is not None)
 
 
-def _in_context(exc: ModelsLabError, send: Send, index: int, total: int,
-                done: list[Any]) -> ModelsLabError:
+def _in_context(
+    exc: ModelsLabError, send: Send, index: int, total: int, done: list[Any]
+) -> ModelsLabError:
     """The error of region ``index`` with what it needs to be collected later."""
     changes: dict[str, Any] = {}
     if isinstance(exc, JobError):
@@ -242,16 +292,24 @@ def _in_context(exc: ModelsLabError, send: Send, index: int, total: int,
         return exc.evolve(**changes) if changes else exc
     ids = ", ".join(str(i) for i in _ids(done))
     plural = len(done) > 1
-    message = (f"{exc.message} (Region {index + 1} of {total}; the earlier "
-               f"region{'s' if plural else ''} finished as job{'s' if plural else ''} {ids}.)")
+    message = (
+        f"{exc.message} (Region {index + 1} of {total}; the earlier "
+        f"region{'s' if plural else ''} finished as job{'s' if plural else ''} {ids}.)"
+    )
     return exc.evolve(message, **changes)
 
 
 # -- putting back ---------------------------------------------------------------------------
-def put_back(original: Image.Image | None, mask: Image.Image | None,
-             samples: Sequence[Sequence[Image.Image]],
-             boxes: Sequence[Box | None], *, paste_back: bool, feather: int | None,
-             match_colours: bool = False) -> list[Image.Image]:
+def put_back(
+    original: Image.Image | None,
+    mask: Image.Image | None,
+    samples: Sequence[Sequence[Image.Image]],
+    boxes: Sequence[Box | None],
+    *,
+    paste_back: bool,
+    feather: int | None,
+    match_colours: bool = False,
+) -> list[Image.Image]:
     """The finished images of an edit: each job's samples placed into the photo.
 
     ``samples[j]`` are job ``j``'s images, ``boxes[j]`` where job ``j`` was cut
@@ -271,8 +329,15 @@ def put_back(original: Image.Image | None, mask: Image.Image | None,
         canvas = original
         for job_samples, box in zip(samples, boxes, strict=True):
             sample = job_samples[min(i, len(job_samples) - 1)]
-            canvas = place(canvas, sample, mask, box=box, blend=paste_back,
-                           feather=feather, match=match_colours)
+            canvas = place(
+                canvas,
+                sample,
+                mask,
+                box=box,
+                blend=paste_back,
+                feather=feather,
+                match=match_colours,
+            )
         images.append(canvas)
     return images
 
@@ -293,39 +358,66 @@ class Placing:
     match_colours: bool = True
 
     @classmethod
-    def checked(cls, image: Any, mask: Any, box: tuple[int, int, int, int] | None, *,
-                paste_back: Any = True, feather: Any = None, match_colours: Any = True
-                ) -> Placing:
+    def checked(
+        cls,
+        image: Any,
+        mask: Any,
+        box: tuple[int, int, int, int] | None,
+        *,
+        paste_back: Any = True,
+        feather: Any = None,
+        match_colours: Any = True,
+    ) -> Placing:
         """The options validated by the specification, before anything is fetched."""
         if (image is None) != (mask is None):
-            raise ParameterError("fetch_result needs both image and mask to put the result "
-                                 "back, or neither", field="image" if image is None else "mask")
-        return cls(image, mask, box, normalise(spec("paste_back"), paste_back),
-                   normalise(spec("feather"), feather),
-                   normalise(spec("match_colours"), match_colours))
+            raise ParameterError(
+                "fetch_result needs both image and mask to put the result back, or neither",
+                field="image" if image is None else "mask",
+            )
+        return cls(
+            image,
+            mask,
+            box,
+            normalise(spec("paste_back"), paste_back),
+            normalise(spec("feather"), feather),
+            normalise(spec("match_colours"), match_colours),
+        )
 
-    def result(self, output: JobOutput, base_url: str, *, fetch: Fetch | None = None
-               ) -> InpaintResult:
+    def result(
+        self, output: JobOutput, base_url: str, *, fetch: Fetch | None = None
+    ) -> InpaintResult:
         images = output.images
         regions: tuple[tuple[int, int, int, int], ...] = ()
         if self.image is not None:
             original, full_mask = full_inputs(self.image, self.mask, soft=False, fetch=fetch)
             where = self._box_inside(original.size)
-            images = put_back(original, full_mask, [output.images], [where],
-                              paste_back=self.paste_back, feather=self.feather,
-                              match_colours=self.match_colours)
+            images = put_back(
+                original,
+                full_mask,
+                [output.images],
+                [where],
+                paste_back=self.paste_back,
+                feather=self.feather,
+                match_colours=self.match_colours,
+            )
             regions = (where.as_tuple(),) if where else ()
-        parameters = fetched_parameters(output, base_url, placed=self.image is not None,
-                                        paste_back=self.paste_back, images=images)
-        return InpaintResult(images=images, jobs=(output,), regions=regions,
-                             parameters=parameters)
+        parameters = fetched_parameters(
+            output,
+            base_url,
+            placed=self.image is not None,
+            paste_back=self.paste_back,
+            images=images,
+        )
+        return InpaintResult(images=images, jobs=(output,), regions=regions, parameters=parameters)
 
     def _box_inside(self, size: tuple[int, int]) -> Box | None:
         if self.box is None:
             return None
         where = Box(*(int(v) for v in self.box))
-        if not (0 <= where.left < where.right <= size[0]
-                and 0 <= where.top < where.bottom <= size[1]):
-            raise ParameterError(f"box {tuple(self.box)} is not inside the {size[0]} x "
-                                 f"{size[1]} photo", field="box")
+        if not (
+            0 <= where.left < where.right <= size[0] and 0 <= where.top < where.bottom <= size[1]
+        ):
+            raise ParameterError(
+                f"box {tuple(self.box)} is not inside the {size[0]} x {size[1]} photo", field="box"
+            )
         return where

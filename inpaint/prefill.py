@@ -74,8 +74,12 @@ def _blur_fill(array: np.ndarray, hole: np.ndarray) -> np.ndarray:
     while min(levels[-1][1].shape) > 2 and levels[-1][1].min() == 0.0:
         c, w = levels[-1]
         size = (max(1, (w.shape[1] + 1) // 2), max(1, (w.shape[0] + 1) // 2))
-        levels.append((cv2.resize(c, size, interpolation=cv2.INTER_AREA),
-                       cv2.resize(w, size, interpolation=cv2.INTER_AREA)))
+        levels.append(
+            (
+                cv2.resize(c, size, interpolation=cv2.INTER_AREA),
+                cv2.resize(w, size, interpolation=cv2.INTER_AREA),
+            )
+        )
     c, w = levels[-1]
     if w.max() == 0:
         return _no_source(array)
@@ -114,7 +118,8 @@ def _edge_fill(array: np.ndarray, hole: np.ndarray) -> np.ndarray:
         return _no_source(array)
     # distanceTransform's labels name the nearest zero (known) pixel of each pixel.
     _, labels = cv2.distanceTransformWithLabels(
-        hole.astype(np.uint8), cv2.DIST_L2, 5, labelType=cv2.DIST_LABEL_PIXEL)
+        hole.astype(np.uint8), cv2.DIST_L2, 5, labelType=cv2.DIST_LABEL_PIXEL
+    )
     known_y, known_x = np.nonzero(~hole)
     # Labels number the known pixels in raster order, starting at 1.
     order = np.argsort(known_y * hole.shape[1] + known_x, kind="stable")

@@ -68,18 +68,30 @@ class Box:
         return self.left, self.top, self.right, self.bottom
 
     def union(self, other: Box) -> Box:
-        return Box(min(self.left, other.left), min(self.top, other.top),
-                   max(self.right, other.right), max(self.bottom, other.bottom))
+        return Box(
+            min(self.left, other.left),
+            min(self.top, other.top),
+            max(self.right, other.right),
+            max(self.bottom, other.bottom),
+        )
 
     def intersects(self, other: Box) -> bool:
-        return (self.left < other.right and other.left < self.right
-                and self.top < other.bottom and other.top < self.bottom)
+        return (
+            self.left < other.right
+            and other.left < self.right
+            and self.top < other.bottom
+            and other.top < self.bottom
+        )
 
     def pad(self, pixels: int, limit: tuple[int, int]) -> Box:
         """Widened by ``pixels`` on every side, kept inside a ``limit``-sized image."""
         w, h = limit
-        return Box(max(0, self.left - pixels), max(0, self.top - pixels),
-                   min(w, self.right + pixels), min(h, self.bottom + pixels))
+        return Box(
+            max(0, self.left - pixels),
+            max(0, self.top - pixels),
+            min(w, self.right + pixels),
+            min(h, self.bottom + pixels),
+        )
 
 
 @dataclass(frozen=True)
@@ -95,8 +107,7 @@ def painted_boxes(mask: Image.Image) -> list[Box]:
     """Bounding boxes of the separately painted areas (8-connected), largest first."""
     arr = (np.asarray(mask.convert("L")) > 0).astype(np.uint8)
     count, _, stats, _ = cv2.connectedComponentsWithStats(arr, connectivity=8)
-    boxes = [Box(int(x), int(y), int(x + w), int(y + h))
-             for x, y, w, h, _ in stats[1:count]]
+    boxes = [Box(int(x), int(y), int(x + w), int(y + h)) for x, y, w, h, _ in stats[1:count]]
     return sorted(boxes, key=lambda b: -b.area)
 
 
@@ -130,8 +141,12 @@ def plan_regions(
     return regions
 
 
-def merge_boxes(boxes: list[Box], *, limit: tuple[int, int] = (MAX_SIDE, MAX_SIDE),
-                max_regions: int = MAX_REGIONS) -> list[Box]:
+def merge_boxes(
+    boxes: list[Box],
+    *,
+    limit: tuple[int, int] = (MAX_SIDE, MAX_SIDE),
+    max_regions: int = MAX_REGIONS,
+) -> list[Box]:
     """Merge boxes that overlap or are cheap to send together; at most ``max_regions``."""
     boxes = list(boxes)
     merged = True
@@ -146,8 +161,11 @@ def merge_boxes(boxes: list[Box], *, limit: tuple[int, int] = (MAX_SIDE, MAX_SID
             if merged:
                 break
     while len(boxes) > max(1, max_regions):
-        pairs = [(boxes[i].union(boxes[j]).area - boxes[i].area - boxes[j].area, i, j)
-                 for i in range(len(boxes)) for j in range(i + 1, len(boxes))]
+        pairs = [
+            (boxes[i].union(boxes[j]).area - boxes[i].area - boxes[j].area, i, j)
+            for i in range(len(boxes))
+            for j in range(i + 1, len(boxes))
+        ]
         _, i, j = min(pairs)
         boxes[i] = boxes[i].union(boxes.pop(j))
         boxes = merge_boxes(boxes, limit=limit, max_regions=len(boxes))
@@ -195,8 +213,9 @@ def _match_aspect(box: Box, send: tuple[int, int], size: tuple[int, int]) -> Box
     return Box(box.left, top, box.right, bottom)
 
 
-def cut(image: Image.Image, mask: Image.Image, region: Region, *, soft: bool = False
-        ) -> tuple[Image.Image, Image.Image]:
+def cut(
+    image: Image.Image, mask: Image.Image, region: Region, *, soft: bool = False
+) -> tuple[Image.Image, Image.Image]:
     """The image and mask of one region at its send size.
 
     The image is scaled with Lanczos; the mask with a box filter and then
@@ -253,8 +272,12 @@ def paste_back(
     if work is None:
         return out
     sx, sy = result.width / box.width, result.height / box.height
-    source = ((work.left - box.left) * sx, (work.top - box.top) * sy,
-              (work.right - box.left) * sx, (work.bottom - box.top) * sy)
+    source = (
+        (work.left - box.left) * sx,
+        (work.top - box.top) * sy,
+        (work.right - box.left) * sx,
+        (work.bottom - box.top) * sy,
+    )
     patch = result.convert("RGB").resize(work.size, Image.Resampling.LANCZOS, box=source)
     weights = blend_weights(np.asarray(mask.crop(work.as_tuple())), feather)[..., None]
     base = np.asarray(original.crop(work.as_tuple()), dtype=np.float32)
@@ -266,9 +289,16 @@ def paste_back(
     return out
 
 
-def place(original: Image.Image, result: Image.Image, mask: Image.Image | None, *,
-          box: Box | None = None, blend: bool = True, feather: int = 8,
-          match: bool = False) -> Image.Image:
+def place(
+    original: Image.Image,
+    result: Image.Image,
+    mask: Image.Image | None,
+    *,
+    box: Box | None = None,
+    blend: bool = True,
+    feather: int = 8,
+    match: bool = False,
+) -> Image.Image:
     """A result put back where it was cut from: blended under the mask (``blend``, i.e.
     paste-back), or over the whole box. Whole-picture results without paste-back
     are returned as the API made them.
@@ -286,8 +316,9 @@ def place(original: Image.Image, result: Image.Image, mask: Image.Image | None, 
     return paste_whole(original, result, box)
 
 
-def _colour_matched(original: Image.Image, result: Image.Image, mask: Image.Image,
-                    box: Box | None) -> Image.Image:
+def _colour_matched(
+    original: Image.Image, result: Image.Image, mask: Image.Image, box: Box | None
+) -> Image.Image:
     """``result`` with its drift against the original (what was sent) undone."""
     where = (box or Box(0, 0, *original.size)).as_tuple()
     reference = original.convert("RGB").crop(where)
@@ -301,8 +332,7 @@ def _colour_matched(original: Image.Image, result: Image.Image, mask: Image.Imag
 def paste_whole(original: Image.Image, result: Image.Image, box: Box) -> Image.Image:
     """``result`` scaled into ``box`` of ``original`` with no blending (paste-back off)."""
     out = original.convert("RGB").copy()
-    out.paste(result.convert("RGB").resize(box.size, Image.Resampling.LANCZOS),
-              (box.left, box.top))
+    out.paste(result.convert("RGB").resize(box.size, Image.Resampling.LANCZOS), (box.left, box.top))
     return out
 
 
@@ -311,8 +341,13 @@ def _touched_area(mask: Image.Image, box: Box, feather: int) -> Box | None:
     inside = mask.crop(box.as_tuple()).getbbox()
     if inside is None:
         return None
-    painted = Box(box.left + inside[0], box.top + inside[1],
-                  box.left + inside[2], box.top + inside[3])
+    painted = Box(
+        box.left + inside[0], box.top + inside[1], box.left + inside[2], box.top + inside[3]
+    )
     grown = painted.pad(max(0, int(feather)) + 1, mask.size)
-    return Box(max(grown.left, box.left), max(grown.top, box.top),
-               min(grown.right, box.right), min(grown.bottom, box.bottom))
+    return Box(
+        max(grown.left, box.left),
+        max(grown.top, box.top),
+        min(grown.right, box.right),
+        min(grown.bottom, box.bottom),
+    )

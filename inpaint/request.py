@@ -93,8 +93,10 @@ class InpaintRequest:
             object.__setattr__(self, field.name, value)
         for option in ("crop_to_mask", "prefill"):
             if self.transport == "url" and not self.is_default(option):
-                raise ParameterError(f'{option} needs the image itself: use transport '
-                                     '"upload" or "base64"', field=option)
+                raise ParameterError(
+                    f'{option} needs the image itself: use transport "upload" or "base64"',
+                    field=option,
+                )
 
     # -- building -------------------------------------------------------------
     @classmethod
@@ -117,8 +119,9 @@ class InpaintRequest:
         return cls(**clean)
 
     @classmethod
-    def from_recorded(cls, recorded: Mapping[str, Any],
-                      base: InpaintRequest | None = None) -> InpaintRequest:
+    def from_recorded(
+        cls, recorded: Mapping[str, Any], base: InpaintRequest | None = None
+    ) -> InpaintRequest:
         """A request refilled from what a saved PNG records (``recorded()``'s keys).
 
         Fields the record lacks keep ``base``'s values. A region's size says
@@ -135,14 +138,22 @@ class InpaintRequest:
             changes["crop_to_mask"] = recorded["mode"] == "masked"
         extend = recorded.get("extend")
         if isinstance(extend, list) and len(extend) == 4:
-            changes.update(zip(("extend_left", "extend_top", "extend_right", "extend_bottom"),
-                               extend, strict=True))
+            changes.update(
+                zip(
+                    ("extend_left", "extend_top", "extend_right", "extend_bottom"),
+                    extend,
+                    strict=True,
+                )
+            )
         if recorded.get("mode") == "outpaint":
             changes.pop("width", None)
             changes.pop("height", None)
         if base is None:
-            return cls.from_values({"prompt": "", **changes}) if "prompt" not in changes \
+            return (
+                cls.from_values({"prompt": "", **changes})
+                if "prompt" not in changes
                 else cls.from_values(changes)
+            )
         return base.replace(**changes)
 
     def replace(self, **changes: Any) -> InpaintRequest:
@@ -168,14 +179,21 @@ class InpaintRequest:
         library's options; ``mode`` says "masked" or "whole".
         """
         out: dict[str, Any] = {
-            "prompt": self.prompt, "negative_prompt": self.negative_prompt,
-            "seed": self.seed, "num_inference_steps": self.num_inference_steps,
-            "guidance_scale": self.guidance_scale, "strength": self.strength,
-            "samples": self.samples, "safety_checker": _wire(spec("safety_checker"),
-                                                             self.safety_checker),
-            "width": self.width, "height": self.height,
-            "mode": "outpaint" if self.extension.any else
-            "masked" if self.crop_to_mask else "whole",
+            "prompt": self.prompt,
+            "negative_prompt": self.negative_prompt,
+            "seed": self.seed,
+            "num_inference_steps": self.num_inference_steps,
+            "guidance_scale": self.guidance_scale,
+            "strength": self.strength,
+            "samples": self.samples,
+            "safety_checker": _wire(spec("safety_checker"), self.safety_checker),
+            "width": self.width,
+            "height": self.height,
+            "mode": "outpaint"
+            if self.extension.any
+            else "masked"
+            if self.crop_to_mask
+            else "whole",
             "extend": list(self.extension.as_tuple()) if self.extension.any else None,
             "overlap": self.overlap if self.extension.any else None,
             "mask_padding": self.mask_padding if self.crop_to_mask else None,
@@ -222,8 +240,7 @@ class InpaintRequest:
         """The outpainting amounts (all 0: an ordinary edit inside the photo)."""
         from .outpaint import Extension
 
-        return Extension(self.extend_left, self.extend_top, self.extend_right,
-                         self.extend_bottom)
+        return Extension(self.extend_left, self.extend_top, self.extend_right, self.extend_bottom)
 
     def overlap_for(self, size: tuple[int, int]) -> int:
         """The outpainting overlap for a photo of ``size``: as given, or scaled."""
@@ -239,8 +256,11 @@ class InpaintRequest:
 
     def resolved(self, size: tuple[int, int]) -> InpaintRequest:
         """This request with the photo-scaled options made explicit (what is recorded)."""
-        return self.replace(mask_padding=self.padding_for(size), feather=self.feather_for(size),
-                            overlap=self.overlap_for(size))
+        return self.replace(
+            mask_padding=self.padding_for(size),
+            feather=self.feather_for(size),
+            overlap=self.overlap_for(size),
+        )
 
     def is_default(self, name: str) -> bool:
         return bool(getattr(self, name) == _default(name))
@@ -255,8 +275,11 @@ def normalise(param: Param, value: Any) -> Any:
     """
     if is_random(param, value):
         value = None
-    if param.name in ("negative_prompt", "webhook") and isinstance(value, str) \
-            and not value.strip():
+    if (
+        param.name in ("negative_prompt", "webhook")
+        and isinstance(value, str)
+        and not value.strip()
+    ):
         value = None
     if param.kind == "int" and isinstance(value, str) and value.strip():
         try:
@@ -287,5 +310,6 @@ def _default(name: str) -> Any:
 
 
 _DEFAULTS: dict[str, Any] = {
-    f.name: f.default for f in fields(InpaintRequest) if f.default is not dataclasses.MISSING}
+    f.name: f.default for f in fields(InpaintRequest) if f.default is not dataclasses.MISSING
+}
 _DEFAULTS["prompt"] = None

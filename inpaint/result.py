@@ -93,8 +93,12 @@ class InpaintResult:
             data = base64.b64encode(buf.getvalue()).decode("ascii")
             cells.append(f'<img src="data:image/png;base64,{data}" style="margin:2px">')
         shown = {k: v for k, v in self.parameters.items() if v is not None}
-        return ("".join(cells) + "<pre>" + html.escape(json.dumps(shown, ensure_ascii=False,
-                                                                  indent=1)) + "</pre>")
+        return (
+            "".join(cells)
+            + "<pre>"
+            + html.escape(json.dumps(shown, ensure_ascii=False, indent=1))
+            + "</pre>"
+        )
 
     def save(self, path: str | os.PathLike[str]) -> list[Path]:
         """Write every image as PNG with its parameters in text chunks.
@@ -108,23 +112,29 @@ class InpaintResult:
             target = target.with_suffix(".png")
         written = []
         for number, image in enumerate(self.images, 1):
-            out = target if len(self.images) == 1 else target.with_name(
-                f"{target.stem}-{number}.png")
+            out = (
+                target if len(self.images) == 1 else target.with_name(f"{target.stem}-{number}.png")
+            )
             params = {**self.parameters, "sample": number if len(self.images) > 1 else None}
             written.append(metadata.save_png(image, out, params))
         return written
 
 
-def edit_parameters(request: InpaintRequest, jobs: Sequence[JobOutput],
-                    images: Sequence[Image.Image], regions: Sequence[tuple[int, ...]],
-                    base_url: str) -> dict[str, Any]:
+def edit_parameters(
+    request: InpaintRequest,
+    jobs: Sequence[JobOutput],
+    images: Sequence[Image.Image],
+    regions: Sequence[tuple[int, ...]],
+    base_url: str,
+) -> dict[str, Any]:
     """What a saved image of an edit records: the request, the seed used, the sizes."""
     size = images[0].size if images else (int(request.width or 0), int(request.height or 0))
     recorded = request.resolved(size).recorded()
     sent = jobs[0].sent if jobs else {}
     seed = jobs[0].seed if jobs and jobs[0].seed is not None else request.seed
     recorded.update(
-        seed=seed, width=sent.get("width", request.width),
+        seed=seed,
+        width=sent.get("width", request.width),
         height=sent.get("height", request.height),
         output_size=list(images[0].size) if images else None,
         regions=[list(b) for b in regions] or None,
@@ -134,14 +144,17 @@ def edit_parameters(request: InpaintRequest, jobs: Sequence[JobOutput],
     return recorded
 
 
-def fetched_parameters(job: JobOutput, base_url: str, *, placed: bool = False,
-                       paste_back: bool = True,
-                       images: Sequence[Image.Image] = ()) -> dict[str, Any]:
+def fetched_parameters(
+    job: JobOutput,
+    base_url: str,
+    *,
+    placed: bool = False,
+    paste_back: bool = True,
+    images: Sequence[Image.Image] = (),
+) -> dict[str, Any]:
     """What is known of a job fetched by id: what the API echoes, the seed, the id."""
     recorded = {name: job.meta.get(name) for name in metadata.RECORDED if name in job.meta}
-    recorded.update(seed=job.seed, request_id=str(job.id),
-                    backend=urlsplit(base_url).netloc)
+    recorded.update(seed=job.seed, request_id=str(job.id), backend=urlsplit(base_url).netloc)
     if placed:
-        recorded.update(paste_back=paste_back,
-                        output_size=list(images[0].size) if images else None)
+        recorded.update(paste_back=paste_back, output_size=list(images[0].size) if images else None)
     return recorded

@@ -29,21 +29,30 @@ class ApiSteps:
     def _fetch_input(self, url: str) -> bytes:
         raise NotImplementedError
 
-    def prepare(self, image: Any, mask: Any, width: int | None = None,
-                height: int | None = None, *, mask_is_final: bool = False
-                ) -> tuple[Image.Image, Image.Image, int, int]:
+    def prepare(
+        self,
+        image: Any,
+        mask: Any,
+        width: int | None = None,
+        height: int | None = None,
+        *,
+        mask_is_final: bool = False,
+    ) -> tuple[Image.Image, Image.Image, int, int]:
         """The exact whole-picture image and mask that would be sent, and their size."""
-        img, msk = pipeline.prepare_whole(image, mask, width, height, soft=mask_is_final,
-                                          fetch=self._fetch_input)
+        img, msk = pipeline.prepare_whole(
+            image, mask, width, height, soft=mask_is_final, fetch=self._fetch_input
+        )
         return img, msk, img.width, img.height
 
-    def upload(self, data: bytes, mime: str = "image/png", *,
-               cancel: CancelHook | None = None) -> str:
+    def upload(
+        self, data: bytes, mime: str = "image/png", *, cancel: CancelHook | None = None
+    ) -> str:
         """POST one image to ``base64_to_url``; returns its temporary (24 h) URL."""
         return self.transport.upload(data, mime, cancel=cancel)
 
-    def submit(self, payload: dict[str, Any], *,
-               cancel: CancelHook | None = None) -> dict[str, Any]:
+    def submit(
+        self, payload: dict[str, Any], *, cancel: CancelHook | None = None
+    ) -> dict[str, Any]:
         """POST a prepared payload to ``inpaint``; returns the raw success/processing answer."""
         return self.transport.submit(payload, cancel=cancel)
 
@@ -55,14 +64,24 @@ class ApiSteps:
         """The ``Job`` of an ``inpaint`` answer (success or processing): wait, download."""
         return self.submitter.job(answer)
 
-    def wait(self, response: dict[str, Any], *, progress: ProgressCallback | None = None,
-             cancel: CancelHook | None = None, max_wait: float | None = None
-             ) -> dict[str, Any]:
+    def wait(
+        self,
+        response: dict[str, Any],
+        *,
+        progress: ProgressCallback | None = None,
+        cancel: CancelHook | None = None,
+        max_wait: float | None = None,
+    ) -> dict[str, Any]:
         """Poll a ``processing`` answer until it is ``success`` (see ``Job.wait``)."""
         return self.job(response).wait(progress=progress, cancel=cancel, max_wait=max_wait)
 
-    def download(self, outputs: list[str], *, future_links: list[str] | None = None,
-                 cancel: CancelHook | None = None) -> list[Image.Image]:
+    def download(
+        self,
+        outputs: list[str],
+        *,
+        future_links: list[str] | None = None,
+        cancel: CancelHook | None = None,
+    ) -> list[Image.Image]:
         """Decode every output concurrently, whatever shape it arrives in (``Job.download``)."""
         answer = {"status": "success", "output": outputs, "future_links": future_links or []}
         return self.job(answer).download(cancel=cancel)
@@ -91,10 +110,14 @@ class ApiSteps:
         pending), with paste-back and ``feather`` as given.
         """
         self.transport.require_key()
-        placing = pipeline.Placing.checked(image, mask, box, paste_back=paste_back,
-                                           feather=feather, match_colours=match_colours)
-        answer = {"id": job_id, "fetch_result": self.transport.fetch_url(job_id),
-                  **self.transport.fetch(job_id)}
+        placing = pipeline.Placing.checked(
+            image, mask, box, paste_back=paste_back, feather=feather, match_colours=match_colours
+        )
+        answer = {
+            "id": job_id,
+            "fetch_result": self.transport.fetch_url(job_id),
+            **self.transport.fetch(job_id),
+        }
         job = self.job(answer)
         job.wait(progress=progress, cancel=cancel, max_wait=max_wait)
         output = job.output(cancel=cancel, progress=progress)

@@ -120,8 +120,13 @@ class SweepResult:
 
 
 # -- planning ----------------------------------------------------------------------------------
-def plan_sweep(base: InpaintRequest, vary: Mapping[str, Sequence[Any]], *,
-               image: Image.Image | None = None, mask: Image.Image | None = None) -> SweepPlan:
+def plan_sweep(
+    base: InpaintRequest,
+    vary: Mapping[str, Sequence[Any]],
+    *,
+    image: Image.Image | None = None,
+    mask: Image.Image | None = None,
+) -> SweepPlan:
     """Every cell's request, validated now: a bad value fails before anything is sent.
 
     ``vary`` maps up to three request fields (API parameters, the library's
@@ -133,8 +138,9 @@ def plan_sweep(base: InpaintRequest, vary: Mapping[str, Sequence[Any]], *,
     if not vary:
         raise ParameterError("vary needs at least one parameter and its values", field="vary")
     if len(vary) > MAX_AXES:
-        raise ParameterError(f"at most {MAX_AXES} parameters can vary at once (got "
-                             f"{len(vary)})", field="vary")
+        raise ParameterError(
+            f"at most {MAX_AXES} parameters can vary at once (got {len(vary)})", field="vary"
+        )
     axes = []
     for name, values in vary.items():
         values = tuple(values)
@@ -164,8 +170,9 @@ def inputs_fingerprint(image: Image.Image | None, mask: Image.Image | None) -> s
 
 
 def _cell_key(request: InpaintRequest, fingerprint: str) -> str:
-    text = json.dumps({"request": request.kwargs(), "inputs": fingerprint}, sort_keys=True,
-                      default=str)
+    text = json.dumps(
+        {"request": request.kwargs(), "inputs": fingerprint}, sort_keys=True, default=str
+    )
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
@@ -197,10 +204,19 @@ class Manifest:
         return states
 
     def record(self, cell: Cell, names: Sequence[str], state: str, **fields: Any) -> None:
-        entry = {"key": cell.key, "index": cell.index, "state": state,
-                 "values": dict(zip(names, (json.loads(json.dumps(v, default=str))
-                                            for v in cell.values), strict=True)),
-                 **fields}
+        entry = {
+            "key": cell.key,
+            "index": cell.index,
+            "state": state,
+            "values": dict(
+                zip(
+                    names,
+                    (json.loads(json.dumps(v, default=str)) for v in cell.values),
+                    strict=True,
+                )
+            ),
+            **fields,
+        }
         line = json.dumps(entry, ensure_ascii=False, default=str)
         with self._lock, self.path.open("a", encoding="utf-8") as out:
             out.write(line + "\n")
@@ -214,11 +230,19 @@ CellCallback = Callable[[CellResult], None]
 class SweepRunner:
     """Runs a plan's cells on one client, at most ``queue_limit`` jobs at a time."""
 
-    def __init__(self, client: ModelsLabClient, image: Image.Image, mask: Image.Image,
-                 plan: SweepPlan, out_dir: str | os.PathLike[str], *,
-                 queue_limit: int | None = None,
-                 on_cell: CellCallback | None = None, cancel: CancelHook | None = None,
-                 progress: Callable[[Cell, ProgressEvent], None] | None = None) -> None:
+    def __init__(
+        self,
+        client: ModelsLabClient,
+        image: Image.Image,
+        mask: Image.Image,
+        plan: SweepPlan,
+        out_dir: str | os.PathLike[str],
+        *,
+        queue_limit: int | None = None,
+        on_cell: CellCallback | None = None,
+        cancel: CancelHook | None = None,
+        progress: Callable[[Cell, ProgressEvent], None] | None = None,
+    ) -> None:
         problem = output_problem(out_dir, folder=True)
         if problem:
             raise ParameterError(f"out_dir: {problem}", field="out_dir")
@@ -240,11 +264,16 @@ class SweepRunner:
             # Twice the queue limit: while some cells' jobs run, the next are prepared.
             # Cells left running by an earlier run first: their jobs still hold places
             # in the API's queue, which their fetch holds here too (see _fetch).
-            order = sorted(self.plan.cells, key=lambda c: (
-                (earlier.get(c.key) or {}).get("state") not in ("submitted", "pending"),
-                c.index))
-            with ThreadPoolExecutor(max_workers=2 * self.slots.size,
-                                    thread_name_prefix="inpaint-sweep") as pool:
+            order = sorted(
+                self.plan.cells,
+                key=lambda c: (
+                    (earlier.get(c.key) or {}).get("state") not in ("submitted", "pending"),
+                    c.index,
+                ),
+            )
+            with ThreadPoolExecutor(
+                max_workers=2 * self.slots.size, thread_name_prefix="inpaint-sweep"
+            ) as pool:
                 results = list(pool.map(lambda c: self._cell(c, earlier.get(c.key)), order))
             results.sort(key=lambda r: r.cell.index)
         finally:
@@ -258,8 +287,11 @@ class SweepRunner:
         except (ModelsLabError, OSError) as exc:
             ids = list(getattr(exc, "completed_jobs", ()) or [])
             job_id = getattr(exc, "job_id", None)
-            state = "pending" if isinstance(exc, JobError) and job_id is not None and \
-                not _failed(exc) else "failed"
+            state = (
+                "pending"
+                if isinstance(exc, JobError) and job_id is not None and not _failed(exc)
+                else "failed"
+            )
             if job_id is not None:
                 ids.append(job_id)
             result = CellResult(cell, state, job_ids=ids, error=str(exc))
@@ -274,9 +306,16 @@ class SweepRunner:
         files = [self.out_dir / f for f in earlier.get("files") or []]
         if earlier.get("state") == "done" and files and all(f.is_file() for f in files):
             images = [Image.open(f).convert("RGB") for f in files]
-            return CellResult(cell, "done", images, [str(f) for f in earlier["files"]],
-                              earlier.get("job_ids") or [], earlier.get("seed"),
-                              earlier.get("generation_time"), reused=True)
+            return CellResult(
+                cell,
+                "done",
+                images,
+                [str(f) for f in earlier["files"]],
+                earlier.get("job_ids") or [],
+                earlier.get("seed"),
+                earlier.get("generation_time"),
+                reused=True,
+            )
         ids = earlier.get("job_ids") or []
         boxes = earlier.get("boxes") or [None] * len(ids)
         if earlier.get("state") in ("submitted", "pending") and ids and len(boxes) == len(ids):
@@ -287,19 +326,23 @@ class SweepRunner:
         """A cell sent earlier but never collected: its jobs fetched, never sent again."""
         request = cell.request.resolved(self.image.size)
         if not self.slots.acquire(self.cancel):
-            raise JobCancelledError("Stopped before the earlier run's jobs were collected.",
-                                    job_id=ids[0])
+            raise JobCancelledError(
+                "Stopped before the earlier run's jobs were collected.", job_id=ids[0]
+            )
         try:
             last = self._fetch_jobs(request, ids, boxes)
         finally:
             self.slots.release()
-        parameters = {**request.recorded(), "seed": last.seed,
-                      "request_id": ",".join(map(str, ids))}
-        return self._finish(cell, last.images, ids, last.seed, last.generation_time,
-                            parameters)
+        parameters = {
+            **request.recorded(),
+            "seed": last.seed,
+            "request_id": ",".join(map(str, ids)),
+        }
+        return self._finish(cell, last.images, ids, last.seed, last.generation_time, parameters)
 
-    def _fetch_jobs(self, request: InpaintRequest, ids: list[Any], boxes: list[Any]
-                    ) -> InpaintResult:
+    def _fetch_jobs(
+        self, request: InpaintRequest, ids: list[Any], boxes: list[Any]
+    ) -> InpaintResult:
         """Each job of a cell in turn, put back into the photo one region after another.
 
         Holds one job slot: the earlier run's job still occupies the API's queue.
@@ -307,48 +350,78 @@ class SweepRunner:
         canvas, last = self.image, None
         for job_id, box in zip(ids, boxes, strict=True):
             last = self.client.fetch_result(
-                job_id, image=canvas if request.paste_back or box else None,
+                job_id,
+                image=canvas if request.paste_back or box else None,
                 mask=self.mask if request.paste_back or box else None,
-                box=tuple(box) if box else None, paste_back=request.paste_back,
-                feather=request.feather, match_colours=request.match_colours,
-                cancel=self.cancel)
+                box=tuple(box) if box else None,
+                paste_back=request.paste_back,
+                feather=request.feather,
+                match_colours=request.match_colours,
+                cancel=self.cancel,
+            )
             canvas = last.images[0]
         assert last is not None
         return last
 
     def _send(self, cell: Cell) -> CellResult:
         names, seen = self.plan.names, []
-        boxes = [r.box.as_tuple() for r in pipeline.regions_for(self.mask, cell.request)] \
-            if cell.request.crop_to_mask else []
+        boxes = (
+            [r.box.as_tuple() for r in pipeline.regions_for(self.mask, cell.request)]
+            if cell.request.crop_to_mask
+            else []
+        )
 
         def progress(event: ProgressEvent) -> None:
             if event.job_id is not None and event.job_id not in seen:
                 seen.append(event.job_id)
-                self.manifest.record(cell, names, "submitted", job_ids=list(seen),
-                                     boxes=boxes[:len(seen)] or [None] * len(seen))
+                self.manifest.record(
+                    cell,
+                    names,
+                    "submitted",
+                    job_ids=list(seen),
+                    boxes=boxes[: len(seen)] or [None] * len(seen),
+                )
             if self.progress is not None:
                 self.progress(cell, event)
 
-        result = self.client.run(self.image, self.mask, cell.request, progress=progress,
-                                 cancel=self.cancel)
-        return self._finish(cell, result.images, result.job_ids, result.seed,
-                            result.generation_time, result.parameters)
+        result = self.client.run(
+            self.image, self.mask, cell.request, progress=progress, cancel=self.cancel
+        )
+        return self._finish(
+            cell,
+            result.images,
+            result.job_ids,
+            result.seed,
+            result.generation_time,
+            result.parameters,
+        )
 
-    def _finish(self, cell: Cell, images: list[Image.Image], job_ids: list[Any],
-                seed: int | None, generation_time: float | None,
-                parameters: dict[str, Any]) -> CellResult:
+    def _finish(
+        self,
+        cell: Cell,
+        images: list[Image.Image],
+        job_ids: list[Any],
+        seed: int | None,
+        generation_time: float | None,
+        parameters: dict[str, Any],
+    ) -> CellResult:
         stem = f"cells/{cell.index:03d}"
         files = []
         for number, image in enumerate(images, 1):
             name = f"{stem}.png" if len(images) == 1 else f"{stem}-{number}.png"
             sample = {"sample": number} if len(images) > 1 else {}
-            metadata.save_png(image, ensure_parent(self.out_dir / name),
-                              {**parameters, **sample})
+            metadata.save_png(image, ensure_parent(self.out_dir / name), {**parameters, **sample})
             files.append(name)
-        self.manifest.record(cell, self.plan.names, "done", job_ids=list(job_ids), files=files,
-                             seed=seed, generation_time=generation_time)
-        return CellResult(cell, "done", list(images), files, list(job_ids), seed,
-                          generation_time)
+        self.manifest.record(
+            cell,
+            self.plan.names,
+            "done",
+            job_ids=list(job_ids),
+            files=files,
+            seed=seed,
+            generation_time=generation_time,
+        )
+        return CellResult(cell, "done", list(images), files, list(job_ids), seed, generation_time)
 
 
 def _failed(exc: ModelsLabError) -> bool:
@@ -364,7 +437,6 @@ def load_inputs(image: Any, mask: Any) -> tuple[Image.Image, Image.Image]:
 
 def same_pixels(a: Image.Image, b: Image.Image) -> bool:
     """Whether two images are identical pixel for pixel (what ``replay`` promises offline)."""
-    return a.size == b.size and bool(np.array_equal(np.asarray(a.convert("RGB")),
-                                                   np.asarray(b.convert("RGB"))))
-
-
+    return a.size == b.size and bool(
+        np.array_equal(np.asarray(a.convert("RGB")), np.asarray(b.convert("RGB")))
+    )

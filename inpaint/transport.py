@@ -56,11 +56,13 @@ class ApiTransport:
         if not self._key:
             raise ModelsLabError(
                 "No API key: set MODELSLAB_API_KEY (or pass api_key=...), or use "
-                "ModelsLabClient.offline() for the bundled local server.")
+                "ModelsLabClient.offline() for the bundled local server."
+            )
 
     # -- the calls --------------------------------------------------------------
-    def upload(self, data: bytes, mime: str = "image/png", *,
-               cancel: CancelHook | None = None) -> str:
+    def upload(
+        self, data: bytes, mime: str = "image/png", *, cancel: CancelHook | None = None
+    ) -> str:
         """POST one image to ``base64_to_url``; returns its temporary (24 h) URL."""
         self.require_key()
         body = {"key": self._key, "init_image": imgs.to_data_uri(data, mime)}
@@ -72,8 +74,9 @@ class ApiTransport:
             raise MalformedResponseError("The upload answer carried no URL.", body=answer)
         return url
 
-    def submit(self, payload: dict[str, Any], *,
-               cancel: CancelHook | None = None) -> dict[str, Any]:
+    def submit(
+        self, payload: dict[str, Any], *, cancel: CancelHook | None = None
+    ) -> dict[str, Any]:
         """POST a complete payload to ``inpaint``: the raw success/processing answer.
 
         Not idempotent: a lost answer is never sent again (it may be a paid job).
@@ -81,16 +84,19 @@ class ApiTransport:
         self.require_key()
         body = {"key": self._key, **payload}
         log.info("submitting inpaint job (%s)", ", ".join(sorted(shorten_data_uris(payload))))
-        answer = self.http.post_json(self.endpoint(contract.INPAINT), body, idempotent=False,
-                                     cancel=cancel)
+        answer = self.http.post_json(
+            self.endpoint(contract.INPAINT), body, idempotent=False, cancel=cancel
+        )
         self._raise_for_error_status(answer)
         if answer.get("status") not in (contract.SUCCESS, contract.PROCESSING):
             raise MalformedResponseError(
-                f"Unexpected job status {answer.get('status')!r}.", body=answer)
+                f"Unexpected job status {answer.get('status')!r}.", body=answer
+            )
         return answer
 
-    def fetch(self, job_id: int | str, *, url: str | None = None,
-              cancel: CancelHook | None = None) -> dict[str, Any]:
+    def fetch(
+        self, job_id: int | str, *, url: str | None = None, cancel: CancelHook | None = None
+    ) -> dict[str, Any]:
         """One poll of ``fetch/{id}``: the raw answer (a failed job raises).
 
         ``url`` is the fetch URL the API announced; it is only followed on the
@@ -103,14 +109,22 @@ class ApiTransport:
         if status in contract.TERMINAL_ERRORS:
             raise JobFailedError(
                 f"Job {job_id} failed: {error_message(answer) or status}",
-                job_id=job_id, fetch_url=self.fetch_url(job_id), body=answer)
+                job_id=job_id,
+                fetch_url=self.fetch_url(job_id),
+                body=answer,
+            )
         return answer
 
-    def get_bytes(self, url: str, *, limit: int, retry_404_until: float | None = None,
-                  cancel: CancelHook | None = None) -> bytes:
+    def get_bytes(
+        self,
+        url: str,
+        *,
+        limit: int,
+        retry_404_until: float | None = None,
+        cancel: CancelHook | None = None,
+    ) -> bytes:
         """Download a file (an output, or an input given by URL) under a size cap."""
-        return self.http.get_bytes(url, limit=limit, retry_404_until=retry_404_until,
-                                   cancel=cancel)
+        return self.http.get_bytes(url, limit=limit, retry_404_until=retry_404_until, cancel=cancel)
 
     def _raise_for_error_status(self, answer: dict[str, Any]) -> None:
         if answer.get("status") in contract.TERMINAL_ERRORS:

@@ -36,25 +36,36 @@ class App:
     def __init__(self, name: str, *, prefix: tuple[str, ...] = (), **extra_env: str) -> None:
         ARTIFACTS.mkdir(exist_ok=True)
         port = free_port()
-        env = {k: v for k, v in os.environ.items()
-               if not k.startswith(("MODELSLAB_", "STUDIO_"))}
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("MODELSLAB_", "STUDIO_"))}
         # Empty, not absent: a developer's .env must not switch the tests to the paid API.
-        env.update({"MODELSLAB_API_KEY": "", "GRADIO_SERVER_NAME": "127.0.0.1",
-                    "GRADIO_SERVER_PORT": str(port), "GRADIO_ANALYTICS_ENABLED": "False",
-                    **extra_env})
+        env.update(
+            {
+                "MODELSLAB_API_KEY": "",
+                "GRADIO_SERVER_NAME": "127.0.0.1",
+                "GRADIO_SERVER_PORT": str(port),
+                "GRADIO_ANALYTICS_ENABLED": "False",
+                **extra_env,
+            }
+        )
         self.log_path = ARTIFACTS / f"{name}.log"
         self.log = open(self.log_path, "w")  # noqa: SIM115 - closed in stop()
         # ``prefix`` wraps the command, e.g. in a profiler (py-spy record ... --).
-        self.proc = subprocess.Popen([*prefix, sys.executable, "app.py"], cwd=ROOT, env=env,
-                                     stdout=self.log, stderr=subprocess.STDOUT)
+        self.proc = subprocess.Popen(
+            [*prefix, sys.executable, "app.py"],
+            cwd=ROOT,
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
         self.url = f"http://127.0.0.1:{port}/"
 
     def wait_until_ready(self, timeout: float = 90) -> str:
         deadline = time.monotonic() + timeout
         while True:
             if self.proc.poll() is not None:
-                raise RuntimeError(f"app.py exited with {self.proc.returncode}; "
-                                   f"see {self.log.name}")
+                raise RuntimeError(
+                    f"app.py exited with {self.proc.returncode}; see {self.log.name}"
+                )
             try:
                 if requests.get(self.url, timeout=2).status_code == 200:
                     return self.url

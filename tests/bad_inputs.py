@@ -33,8 +33,14 @@ def photo(size: tuple[int, int] = SIZE) -> Image.Image:
     """A busy RGB picture: gradients and stripes, so any fill is visible."""
     w, h = size
     yy, xx = np.mgrid[0:h, 0:w]
-    arr = np.stack([(xx * 255 // max(w - 1, 1)), (yy * 255 // max(h - 1, 1)),
-                    ((xx // 4 + yy // 4) % 2) * 200 + 20], axis=2).astype(np.uint8)
+    arr = np.stack(
+        [
+            (xx * 255 // max(w - 1, 1)),
+            (yy * 255 // max(h - 1, 1)),
+            ((xx // 4 + yy // 4) % 2) * 200 + 20,
+        ],
+        axis=2,
+    ).astype(np.uint8)
     return Image.fromarray(arr, "RGB")
 
 
@@ -62,9 +68,14 @@ def truncated(data: bytes) -> bytes:
 
 def bomb_png(width: int = 20_000, height: int = 20_000) -> bytes:
     """A PNG of a few hundred bytes whose header claims ``width`` x ``height`` pixels."""
+
     def chunk(kind: bytes, data: bytes) -> bytes:
-        return (struct.pack(">I", len(data)) + kind + data
-                + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
+        return (
+            struct.pack(">I", len(data))
+            + kind
+            + data
+            + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+        )
 
     ihdr = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)  # 8-bit greyscale
     # A handful of zero rows: enough to look real, far from the claimed size.
@@ -101,8 +112,7 @@ def exif_rotated_jpeg() -> bytes:
 def animated_gif() -> bytes:
     frames = [photo(), photo().transpose(Image.Transpose.FLIP_LEFT_RIGHT)]
     buf = io.BytesIO()
-    frames[0].save(buf, format="GIF", save_all=True, append_images=frames[1:], duration=100,
-                   loop=0)
+    frames[0].save(buf, format="GIF", save_all=True, append_images=frames[1:], duration=100, loop=0)
     return buf.getvalue()
 
 
@@ -146,12 +156,19 @@ CASES: list[Case] = [
     Case("no-image", image=lambda: None, needle="no image|init_image is required"),
     Case("empty-mask", mask=lambda: encode(Image.new("L", SIZE, 0)), needle="paint"),
     Case("all-white-mask", mask=lambda: encode(Image.new("L", SIZE, 255))),
-    Case("1x1-image", image=lambda: encode(photo((1, 1))),
-         mask=lambda: encode(Image.new("L", (1, 1), 255)), size=(1, 1)),
+    Case(
+        "1x1-image",
+        image=lambda: encode(photo((1, 1))),
+        mask=lambda: encode(Image.new("L", (1, 1), 255)),
+        size=(1, 1),
+    ),
     Case("decompression-bomb", image=bomb_png, needle="too large"),
     Case("truncated-png", image=lambda: truncated(encode(noisy_photo())), needle="truncated"),
-    Case("text-file-named-png", image=lambda: b"hello, I am not a picture\n" * 20,
-         needle="not an image"),
+    Case(
+        "text-file-named-png",
+        image=lambda: b"hello, I am not a picture\n" * 20,
+        needle="not an image",
+    ),
     Case("cmyk-jpeg", image=cmyk_jpeg, image_name="image.jpg"),
     Case("16-bit-png", image=png16),
     Case("palette-png-with-transparency", image=palette_with_transparency),
@@ -174,8 +191,9 @@ CASES: list[Case] = [
 BY_CASE = {case.name: case for case in CASES}
 
 
-def changed_box(before: Image.Image, after: Image.Image, threshold: int = 24
-                ) -> tuple[int, int, int, int] | None:
+def changed_box(
+    before: Image.Image, after: Image.Image, threshold: int = 24
+) -> tuple[int, int, int, int] | None:
     """Bounding box (left, top, right, bottom) of the pixels that changed noticeably."""
     a = np.asarray(before.convert("RGB"), np.int16)
     b = np.asarray(after.convert("RGB"), np.int16)

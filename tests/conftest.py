@@ -68,14 +68,16 @@ class ExampleImages:
     def image(self, name: str = "chelsea") -> Image.Image:
         return Image.open(EXAMPLES / f"{name}.png").convert("RGB")
 
-    def mask_image(self, name: str = "chelsea", box: tuple[float, float, float, float] = (
-            0.3, 0.2, 0.6, 0.6)) -> Image.Image:
+    def mask_image(
+        self, name: str = "chelsea", box: tuple[float, float, float, float] = (0.3, 0.2, 0.6, 0.6)
+    ) -> Image.Image:
         """White ellipse (repaint) inside ``box`` (fractions of the size) on black."""
         width, height = self.image(name).size
         mask = Image.new("L", (width, height), 0)
         left, top, right, bottom = box
         ImageDraw.Draw(mask).ellipse(
-            (left * width, top * height, right * width, bottom * height), fill=255)
+            (left * width, top * height, right * width, bottom * height), fill=255
+        )
         return mask
 
     def mask_png(self, name: str = "chelsea", **kwargs: Any) -> bytes:
@@ -164,8 +166,14 @@ def offline_app() -> Iterator[App]:
         app.stop()
 
 
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
 
 
 @pytest.fixture(scope="module")

@@ -87,7 +87,7 @@ class FaultServer:
                     self.send_header(k, v)
                 self.end_headers()
                 if canned.drop_after is not None:
-                    self.wfile.write(payload[:canned.drop_after])
+                    self.wfile.write(payload[: canned.drop_after])
                     self.wfile.flush()
                     self.connection.shutdown(socket.SHUT_RDWR)
                     self.close_connection = True
@@ -117,7 +117,8 @@ class FaultServer:
         self.httpd = _QuietServer(("127.0.0.1", 0), Handler)
         self.port = self.httpd.server_address[1]
         self.thread = threading.Thread(
-            target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+            target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
 
     @property
     def root(self) -> str:

@@ -91,15 +91,23 @@ def data_uri(data: bytes | None) -> str | None:
 
 
 def good_body() -> dict[str, Any]:
-    return {"key": KEY, "prompt": PROMPT, "base64": "true",
-            "init_image": data_uri(Case("good").image()),
-            "mask_image": data_uri(Case("good").mask())}
+    return {
+        "key": KEY,
+        "prompt": PROMPT,
+        "base64": "true",
+        "init_image": data_uri(Case("good").image()),
+        "mask_image": data_uri(Case("good").mask()),
+    }
 
 
 @pytest.mark.parametrize("case", CASES, ids=ids(CASES))
 def test_server(case: Case, server: RunningServer) -> None:
-    body = {**good_body(), "init_image": data_uri(case.image()),
-            "mask_image": data_uri(case.mask()), **case.params}
+    body = {
+        **good_body(),
+        "init_image": data_uri(case.image()),
+        "mask_image": data_uri(case.mask()),
+        **case.params,
+    }
     body = {k: v for k, v in body.items() if v is not None}
     answer = requests.post(endpoint(server, "inpaint"), json=body, timeout=30)
     if case.works:
@@ -123,14 +131,16 @@ def studio_api(offline_app: App) -> Client:
 def call_studio(client: Client, image: str | None, mask: str | None, **params: Any) -> Any:
     if "width" in params or "height" in params:
         params.setdefault("auto_size", False)
-    return client.predict(image=handle_file(image) if image else None,
-                          mask=handle_file(mask) if mask else None, api_name="/inpaint",
-                          **{"prompt": PROMPT, **params})
+    return client.predict(
+        image=handle_file(image) if image else None,
+        mask=handle_file(mask) if mask else None,
+        api_name="/inpaint",
+        **{"prompt": PROMPT, **params},
+    )
 
 
 @pytest.mark.parametrize("case", CASES, ids=ids(CASES))
-def test_studio_endpoint(case: Case, studio_api: Client, offline_app: App,
-                         tmp_path: Path) -> None:
+def test_studio_endpoint(case: Case, studio_api: Client, offline_app: App, tmp_path: Path) -> None:
     image, mask = case.write(tmp_path)
     if case.works:
         outputs = call_studio(studio_api, image, mask, seed=3, **case.params)
@@ -157,8 +167,7 @@ def test_the_app_log_has_no_traceback_from_bad_input(offline_app: App) -> None:
     assert "Traceback" not in log, log[-3000:]
 
 
-def test_exif_mask_stays_where_the_user_painted(library: ModelsLabClient,
-                                                 tmp_path: Path) -> None:
+def test_exif_mask_stays_where_the_user_painted(library: ModelsLabClient, tmp_path: Path) -> None:
     """The rotated JPEG's repaint fills the mask drawn on the upright picture, and only it.
 
     Had the orientation been ignored, the 96 x 64 mask would have been stretched
@@ -179,10 +188,19 @@ def test_exif_mask_stays_where_the_user_painted(library: ModelsLabClient,
     assert diff[~near].max() <= 2
 
 
-@pytest.mark.parametrize("value,problem", [
-    (3, None), (None, None), (1.0, None), (7, "from 1 to 5 (got 7)"), (0, "(got 0)"),
-    ("abc", "(got 'abc')"), (True, "(got True)"), (float("nan"), "(got nan)"),
-])
+@pytest.mark.parametrize(
+    "value,problem",
+    [
+        (3, None),
+        (None, None),
+        (1.0, None),
+        (7, "from 1 to 5 (got 7)"),
+        (0, "(got 0)"),
+        ("abc", "(got 'abc')"),
+        (True, "(got True)"),
+        (float("nan"), "(got nan)"),
+    ],
+)
 def test_gradio_refusals_name_the_field_and_range(value: Any, problem: str | None) -> None:
     found = plain_inputs.number_problem("Guidance scale", value, 1, 5)
     if problem is None:

@@ -30,8 +30,14 @@ from inpaint.studio import OFFLINE_KEY
 from tests.app_process import ARTIFACTS, ROOT, App
 
 EXAMPLES = ROOT / "examples"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
 VIEWPORT = {"width": 1400, "height": 1000}
 PHOTO = EXAMPLES / "coffee.png"  # 600 x 400
 
@@ -48,8 +54,11 @@ def apps(offline_app: App) -> Iterator[dict[str, str]]:
     """
     slow = App("slow-app", STUDIO_OFFLINE_LATENCY="6", STUDIO_MAX_WAIT="1")
     try:
-        yield {"app": offline_app.wait_until_ready(), "slow": slow.wait_until_ready(),
-               "slow-log": slow.log.name}
+        yield {
+            "app": offline_app.wait_until_ready(),
+            "slow": slow.wait_until_ready(),
+            "slow-log": slow.log.name,
+        }
     finally:
         slow.stop()
 
@@ -128,7 +137,7 @@ def image_rect_on_screen(page: Page) -> tuple[float, float, float, float]:
     backdrop = pixels[2, 2]  # the editor's empty surroundings
     content = np.abs(pixels - backdrop).max(axis=2) > 24
     rows = longest_run(content.mean(axis=1) > 0.5)  # borders and toolbars are thin
-    cols = longest_run(content[rows[0]:rows[1]].mean(axis=0) > 0.5)
+    cols = longest_run(content[rows[0] : rows[1]].mean(axis=0) > 0.5)
     left, right = cols[0] / scale, cols[1] / scale
     top, bottom = rows[0] / scale, rows[1] / scale
     return box["x"] + left, box["y"] + top, right - left, bottom - top
@@ -148,8 +157,9 @@ def longest_run(flags: np.ndarray) -> tuple[int, int]:
     return best
 
 
-def paint_stroke(page: Page, points: list[tuple[float, float]], photo: Path = PHOTO
-                 ) -> list[tuple[float, float]]:
+def paint_stroke(
+    page: Page, points: list[tuple[float, float]], photo: Path = PHOTO
+) -> list[tuple[float, float]]:
     """Drag the mouse through ``points`` (fractions of the photo); returns photo pixels."""
     left, top, width, height = image_rect_on_screen(page)
     with Image.open(photo) as im:
@@ -164,10 +174,11 @@ def paint_stroke(page: Page, points: list[tuple[float, float]], photo: Path = PH
     return [(fx * img_w, fy * img_h) for fx, fy in points]
 
 
-def line_mask(points: list[tuple[float, float]], size: tuple[int, int],
-              radius: float) -> np.ndarray:
+def line_mask(
+    points: list[tuple[float, float]], size: tuple[int, int], radius: float
+) -> np.ndarray:
     """Pixels within ``radius`` of the polyline through ``points``."""
-    yy, xx = np.mgrid[0:size[1], 0:size[0]]
+    yy, xx = np.mgrid[0 : size[1], 0 : size[0]]
     near = np.zeros((size[1], size[0]), bool)
     for (x0, y0), (x1, y1) in zip(points, points[1:], strict=False):
         dx, dy = x1 - x0, y1 - y0
@@ -260,7 +271,8 @@ def test_paint_stroke_and_generate_repaints_only_the_stroke(page: Page) -> None:
 
 
 def test_only_masked_full_resolution_then_reproduce_from_the_png(
-        page: Page, tmp_path: Path) -> None:
+    page: Page, tmp_path: Path
+) -> None:
     big = tmp_path / "big-coffee.png"
     Image.open(PHOTO).convert("RGB").resize((2400, 1600), Image.Resampling.BICUBIC).save(big)
     upload_photo(page, big)
@@ -285,8 +297,9 @@ def test_only_masked_full_resolution_then_reproduce_from_the_png(
     assert result.size == (2400, 1600)
     params = metadata.read_parameters(saved)
     assert params["prompt"] == prompt and params["mode"] == "masked"
-    diff = np.abs(np.asarray(result, np.int16)
-                  - np.asarray(Image.open(big).convert("RGB"), np.int16)).max(axis=2)
+    diff = np.abs(
+        np.asarray(result, np.int16) - np.asarray(Image.open(big).convert("RGB"), np.int16)
+    ).max(axis=2)
     far = ~line_mask(stroke, result.size, radius=250)
     assert diff[far].max() == 0, "pixels far from the stroke are not the original's"
     assert diff[line_mask(stroke, result.size, radius=8)].mean() > 10
@@ -330,9 +343,9 @@ def test_every_missing_input_gets_a_plain_message(page: Page) -> None:
 def test_example_history_and_restore_survive_a_reload(page: Page) -> None:
     # An example loads the photo, its prepared mask and its prompt, and runs offline.
     page.get_by_text("a tall glass of iced latte").first.click()
-    expect(page.locator("#prompt textarea")).to_have_value("a tall glass of iced latte "
-                                                          "standing on the saucer, "
-                                                          "photorealistic")
+    expect(page.locator("#prompt textarea")).to_have_value(
+        "a tall glass of iced latte standing on the saucer, photorealistic"
+    )
     expect(page.locator("#mask-caption")).to_contain_text("from the uploaded mask file")
     page.locator("#generate").click()
     expect(page.locator("#status")).to_contain_text("Done", timeout=60_000)
@@ -349,12 +362,14 @@ def test_example_history_and_restore_survive_a_reload(page: Page) -> None:
     page.locator("#prompt textarea").fill("")
     history.get_by_role("gridcell", name=job, exact=True).first.click()
     expect(page.locator("#prompt textarea")).to_have_value(
-        "a tall glass of iced latte standing on the saucer, photorealistic")
+        "a tall glass of iced latte standing on the saucer, photorealistic"
+    )
     expect(page.locator("#seed input")).to_have_value(seed)
 
 
-def test_job_past_the_wait_limit_is_kept_and_fetched_later(browser: Browser,
-                                                          apps: dict[str, str]) -> None:
+def test_job_past_the_wait_limit_is_kept_and_fetched_later(
+    browser: Browser, apps: dict[str, str]
+) -> None:
     with open_page(browser, apps["slow"]) as page:
         page.get_by_text("a cat's small black nose").first.click()
         expect(page.locator("#mask-caption")).to_contain_text("from the uploaded mask file")
@@ -390,8 +405,13 @@ def client(app_url: str) -> Client:
 
 
 def test_inpaint_endpoint_returns_an_inpainted_image(client: Client) -> None:
-    outputs = client.predict(image=handle_file(str(PHOTO)), mask=handle_file(str(MASK)),
-                             prompt="a glass of iced latte", seed=7, api_name="/inpaint")
+    outputs = client.predict(
+        image=handle_file(str(PHOTO)),
+        mask=handle_file(str(MASK)),
+        prompt="a glass of iced latte",
+        seed=7,
+        api_name="/inpaint",
+    )
     gallery = outputs[0]
     assert len(gallery) == 1
     result = Image.open(gallery[0]["image"]).convert("RGB")
@@ -409,9 +429,15 @@ def test_inpaint_endpoint_returns_an_inpainted_image(client: Client) -> None:
     assert Image.open(again[0][0]["image"]).size == photo.size
     # Region mode through the API: only the area around the mask is sent, and the
     # result is the whole photo, identical far from the mask.
-    masked = client.predict(image=handle_file(str(PHOTO)), mask=handle_file(str(MASK)),
-                            prompt="x", seed=7, crop_to_mask="Only masked", mask_padding=16,
-                            api_name="/inpaint")
+    masked = client.predict(
+        image=handle_file(str(PHOTO)),
+        mask=handle_file(str(MASK)),
+        prompt="x",
+        seed=7,
+        crop_to_mask="Only masked",
+        mask_padding=16,
+        api_name="/inpaint",
+    )
     region_result = Image.open(masked[0][0]["image"]).convert("RGB")
     assert region_result.size == photo.size
     far = np.asarray(Image.open(MASK).convert("L").filter(ImageFilter.MaxFilter(41))) == 0
@@ -426,8 +452,12 @@ def test_inpaint_endpoint_reports_plain_errors(client: Client) -> None:
     path.parent.mkdir(exist_ok=True)
     black.save(path)
     with pytest.raises(Exception) as info:
-        client.predict(image=handle_file(str(PHOTO)), mask=handle_file(str(path)),
-                       prompt="anything", api_name="/inpaint")
+        client.predict(
+            image=handle_file(str(PHOTO)),
+            mask=handle_file(str(path)),
+            prompt="anything",
+            api_name="/inpaint",
+        )
     assert "nothing would be repainted" in str(info.value)
     assert "Traceback" not in str(info.value)
 

@@ -150,7 +150,8 @@ def test_the_cost_says_when_jobs_are_paid() -> None:
 
 
 def test_a_comparison_run_again_resumes_in_its_folder_unless_it_asks_for_new_seeds(
-        tmp_path: Path) -> None:
+    tmp_path: Path,
+) -> None:
     fixed = plan_for(Form(prompt="x"), {"strength": [0.3, 0.9], "seed": [1, 2]})
     folder = out_dir_for(tmp_path, fixed, "session-a")
     assert out_dir_for(tmp_path, fixed, "session-a") == folder
@@ -171,8 +172,17 @@ def test_a_comparison_without_a_photo_is_refused_in_one_sentence(tmp_path: Path)
 
     studio = Studio(Settings(), store=OutputStore(tmp_path))
     form = Form(prompt="x").as_ui()
-    run = studio.compare.run(None, None, None, "strength", "0.3, 0.9", "none", "", "",
-                             *(form[name] for name in FORM_FIELDS))
+    run = studio.compare.run(
+        None,
+        None,
+        None,
+        "strength",
+        "0.3, 0.9",
+        "none",
+        "",
+        "",
+        *(form[name] for name in FORM_FIELDS),
+    )
     _, status, _, _ = next(run)
     assert status.startswith("⚠ No image")
     with pytest.raises(gr.Error):

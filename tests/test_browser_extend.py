@@ -44,9 +44,11 @@ def unchanged_inside(result: Image.Image, ext: tuple[int, int, int, int], margin
     left, top, right, bottom = ext
     height, width = photo.shape[:2]
     assert result.size == (width + left + right, height + top + bottom)
-    inner = (slice(margin if top else 0, height - (margin if bottom else 0)),
-             slice(margin if left else 0, width - (margin if right else 0)))
-    placed = np.asarray(result.convert("RGB"))[top:top + height, left:left + width]
+    inner = (
+        slice(margin if top else 0, height - (margin if bottom else 0)),
+        slice(margin if left else 0, width - (margin if right else 0)),
+    )
+    placed = np.asarray(result.convert("RGB"))[top : top + height, left : left + width]
     assert (placed[inner] == photo[inner]).all(), "original pixels changed beyond the overlap"
 
 
@@ -75,7 +77,7 @@ def test_extend_to_16_9_with_a_preset_then_extend_again(page: Page) -> None:
     # run along the canvas's edges), the new area tinted at both ends.
     photo = np.asarray(Image.open(PHOTO).convert("RGB"), np.int16)
     shown = np.asarray(preview, np.int16)
-    assert np.abs(shown[12:-12, 56 + 8:656 - 8] - photo[12:-12, 8:592]).max() <= 2
+    assert np.abs(shown[12:-12, 56 + 8 : 656 - 8] - photo[12:-12, 8:592]).max() <= 2
     assert shown[:, 20:40, 0].mean() > shown[:, 20:40, 1].mean() + 40  # pink tint
     shot(page, "extend-01-preset-16-9")
 
@@ -115,11 +117,27 @@ def test_outpaint_endpoint_extends_and_refuses_plainly(offline_app: App) -> None
     client = Client(offline_app.wait_until_ready(), verbose=False)
     api = client.view_api(return_format="dict", print_info=False)["named_endpoints"]
     names = [p["parameter_name"] for p in api["/outpaint"]["parameters"]]
-    assert names[:10] == ["image", "prompt", "left", "top", "right", "bottom", "overlap",
-                          "prefill", "seed", "strength"]
+    assert names[:10] == [
+        "image",
+        "prompt",
+        "left",
+        "top",
+        "right",
+        "bottom",
+        "overlap",
+        "prefill",
+        "seed",
+        "strength",
+    ]
     assert not any("key" in name for name in names)
-    outputs = client.predict(image=handle_file(str(PHOTO)), prompt="more table", right=64,
-                             bottom=32, seed=3, api_name="/outpaint")
+    outputs = client.predict(
+        image=handle_file(str(PHOTO)),
+        prompt="more table",
+        right=64,
+        bottom=32,
+        seed=3,
+        api_name="/outpaint",
+    )
     result = Image.open(outputs[0][0]["image"])
     unchanged_inside(result, (0, 0, 64, 32), OVERLAP)
     assert "`3`" in next(o for o in outputs if isinstance(o, str) and "Seed" in o)
@@ -129,6 +147,5 @@ def test_outpaint_endpoint_extends_and_refuses_plainly(offline_app: App) -> None
     assert "Nothing to extend" in str(nothing.value)
     assert "Traceback" not in str(nothing.value)
     with pytest.raises(Exception) as too_far:
-        client.predict(image=handle_file(str(PHOTO)), prompt="x", right=4096,
-                       api_name="/outpaint")
+        client.predict(image=handle_file(str(PHOTO)), prompt="x", right=4096, api_name="/outpaint")
     assert "2048" in str(too_far.value)

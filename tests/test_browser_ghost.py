@@ -32,7 +32,8 @@ def ghost_of_original(result: np.ndarray, original: np.ndarray, inside: np.ndarr
 
 
 def test_the_first_offline_example_removes_the_flag_without_a_ghost(
-        browser: Browser, offline_app: App) -> None:
+    browser: Browser, offline_app: App
+) -> None:
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     page = context.new_page()
     try:

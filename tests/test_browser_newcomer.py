@@ -18,8 +18,7 @@ from tests.test_browser import open_page, upload_photo
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
 
-def test_a_new_photo_does_not_inherit_the_examples_mask(browser: Browser,
-                                                        offline_app: App) -> None:
+def test_a_new_photo_does_not_inherit_the_examples_mask(browser: Browser, offline_app: App) -> None:
     with open_page(browser, offline_app.url) as page:
         page.get_by_text("a tall glass of iced latte").first.click()
         expect(page.locator("#mask-caption")).to_contain_text("from the uploaded mask file")
@@ -27,12 +26,12 @@ def test_a_new_photo_does_not_inherit_the_examples_mask(browser: Browser,
         expect(page.locator("#status")).to_contain_text("previous mask file was removed")
         page.locator("#generate").click()
         expect(page.locator("#status")).to_contain_text("Nothing is painted")
-        page.screenshot(path=str(ARTIFACTS / "12-new-photo-no-inherited-mask.png"),
-                        full_page=True)
+        page.screenshot(path=str(ARTIFACTS / "12-new-photo-no-inherited-mask.png"), full_page=True)
 
 
-def test_auto_size_shows_the_size_sent_and_no_track_id_is_sent(browser: Browser,
-                                                               offline_app: App) -> None:
+def test_auto_size_shows_the_size_sent_and_no_track_id_is_sent(
+    browser: Browser, offline_app: App
+) -> None:
     with open_page(browser, offline_app.url) as page:
         upload_photo(page, EXAMPLES / "coffee.png")  # 600 x 400: sent at 600 x 400
         expect(page.locator("#width input[type=number]")).to_have_value("600")

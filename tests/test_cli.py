@@ -56,11 +56,18 @@ def env_for(key: str | None = KEY) -> dict[str, str]:
     return env
 
 
-def run_cli(cwd: Path, *args: object, key: str | None = KEY,
-            timeout: float = 60) -> subprocess.CompletedProcess[str]:
+def run_cli(
+    cwd: Path, *args: object, key: str | None = KEY, timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
     """``python -m inpaint ARGS`` in ``cwd``; asserts the key never shows."""
-    proc = subprocess.run([sys.executable, "-m", "inpaint", *map(str, args)], cwd=cwd,
-                          env=env_for(key), capture_output=True, text=True, timeout=timeout)
+    proc = subprocess.run(
+        [sys.executable, "-m", "inpaint", *map(str, args)],
+        cwd=cwd,
+        env=env_for(key),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
     if key:
         assert key not in proc.stdout and key not in proc.stderr
     assert "Traceback" not in proc.stderr, proc.stderr
@@ -94,9 +101,24 @@ def test_parser_flags_come_from_the_spec():
         if param.kind == "flag":
             assert tuple(action.choices) == param.choices
     args = cli.build_parser().parse_args(
-        ["--prompt", "p", "--steps", "12", "--guidance", "3", "--seed", "-1",
-         "--safety-checker", "--base64-output", "--no-paste-back", "--feather", "4",
-         "--transport", "base64"])
+        [
+            "--prompt",
+            "p",
+            "--steps",
+            "12",
+            "--guidance",
+            "3",
+            "--seed",
+            "-1",
+            "--safety-checker",
+            "--base64-output",
+            "--no-paste-back",
+            "--feather",
+            "4",
+            "--transport",
+            "base64",
+        ]
+    )
     request = cli.request_from(args)
     assert request.num_inference_steps == 12 and request.guidance_scale == 3
     assert request.seed is None  # -1 = random
@@ -109,23 +131,32 @@ def test_parser_flags_come_from_the_spec():
     with pytest.raises(ParameterError, match="strength must be a number from 0 to 1"):
         cli.request_from(cli.build_parser().parse_args(["--prompt", "p", "--strength", "2"]))
     with pytest.raises(ParameterError, match="mask_padding"):
-        cli.request_from(cli.build_parser().parse_args(["--prompt", "p", "--mask-padding",
-                                                        "9999"]))
+        cli.request_from(cli.build_parser().parse_args(["--prompt", "p", "--mask-padding", "9999"]))
 
 
 def test_progress_is_one_rewritten_line_on_a_terminal_and_one_line_per_stage_otherwise():
-    events = [ProgressEvent("preparing", "Preparing"), ProgressEvent("uploading", "Uploading"),
-              *[ProgressEvent("queued", "Queued as job 9", eta=4 - i, job_id=9, fraction=i / 4)
-                for i in range(4)],
-              ProgressEvent("downloading", "Downloading 1 image"), ProgressEvent("done", "Done")]
+    events = [
+        ProgressEvent("preparing", "Preparing"),
+        ProgressEvent("uploading", "Uploading"),
+        *[
+            ProgressEvent("queued", "Queued as job 9", eta=4 - i, job_id=9, fraction=i / 4)
+            for i in range(4)
+        ],
+        ProgressEvent("downloading", "Downloading 1 image"),
+        ProgressEvent("done", "Done"),
+    ]
     plain = io.StringIO()
     bar = ProgressBar(plain, tty=False, label="[1/2] a.png")
     for event in events:
         bar(event)
     bar.close()
     assert plain.getvalue().splitlines() == [
-        "[1/2] a.png: Preparing", "[1/2] a.png: Uploading", "[1/2] a.png: Queued as job 9",
-        "[1/2] a.png: Downloading 1 image", "[1/2] a.png: Done"]
+        "[1/2] a.png: Preparing",
+        "[1/2] a.png: Uploading",
+        "[1/2] a.png: Queued as job 9",
+        "[1/2] a.png: Downloading 1 image",
+        "[1/2] a.png: Done",
+    ]
     assert bar.job_id == 9
     term = io.StringIO()
     bar = ProgressBar(term, tty=True)
@@ -143,14 +174,25 @@ def test_progress_is_one_rewritten_line_on_a_terminal_and_one_line_per_stage_oth
     assert quiet.getvalue() == "" and bar.job_id == 9  # still known for Ctrl-C
 
 
-@pytest.mark.parametrize(("exc", "code"), [
-    (ParameterError("x"), 2), (InputImageError("x"), 2), (BadRequestError("x"), 2),
-    (AuthenticationError("x"), 3), (InsufficientCreditsError("x"), 3),
-    (PermissionDeniedError("x"), 3), (RateLimitError("x"), 4), (ServerError("x"), 4),
-    (APIConnectionError("x"), 4), (DownloadError("x"), 4), (JobFailedError("x", job_id=1), 4),
-    (JobTimeoutError("x", job_id=1), 5), (JobCancelledError("x"), 130),
-    (KeyboardInterrupt(), 130),
-])
+@pytest.mark.parametrize(
+    ("exc", "code"),
+    [
+        (ParameterError("x"), 2),
+        (InputImageError("x"), 2),
+        (BadRequestError("x"), 2),
+        (AuthenticationError("x"), 3),
+        (InsufficientCreditsError("x"), 3),
+        (PermissionDeniedError("x"), 3),
+        (RateLimitError("x"), 4),
+        (ServerError("x"), 4),
+        (APIConnectionError("x"), 4),
+        (DownloadError("x"), 4),
+        (JobFailedError("x", job_id=1), 4),
+        (JobTimeoutError("x", job_id=1), 5),
+        (JobCancelledError("x"), 130),
+        (KeyboardInterrupt(), 130),
+    ],
+)
 def test_exit_codes_follow_the_exception_classes(exc, code):
     assert cli.exit_code_for(exc) == code
 
@@ -165,14 +207,19 @@ def test_folder_pairing_rules(tmp_path):
         (masks / name).write_bytes(b"x")
     pairs = plan(photos, masks, tmp_path / "out")
     assert [(p.image.name, p.mask.name if p.mask else None, p.out.name) for p in pairs] == [
-        ("a.png", "a.bmp", "a.png"), ("b.JPG", "b_mask.png", "b.png"),
-        ("c.webp", "c-mask.jpeg", "c.png"), ("d.jpg", "d.png", "d.png"),
-        ("d.png", "d.png", "d-png.png")]
+        ("a.png", "a.bmp", "a.png"),
+        ("b.JPG", "b_mask.png", "b.png"),
+        ("c.webp", "c-mask.jpeg", "c.png"),
+        ("d.jpg", "d.png", "d.png"),
+        ("d.png", "d.png", "d-png.png"),
+    ]
     # Photos and masks side by side: masks are not photos, and a photo is not its own mask.
     side = plan(EXAMPLES, EXAMPLES, tmp_path / "out")
     assert [(p.image.name, p.mask.name) for p in side] == [
-        ("astronaut.png", "astronaut_mask.png"), ("chelsea.png", "chelsea_mask.png"),
-        ("coffee.png", "coffee_mask.png")]
+        ("astronaut.png", "astronaut_mask.png"),
+        ("chelsea.png", "chelsea_mask.png"),
+        ("coffee.png", "coffee_mask.png"),
+    ]
     assert find_mask(photos / "notes.txt", photos) is None
     one = plan(photos, masks / "a.bmp", tmp_path / "out")  # one mask for every photo
     assert len(one) == 5 and {p.mask for p in one} == {masks / "a.bmp"}
@@ -181,10 +228,31 @@ def test_folder_pairing_rules(tmp_path):
 # -- real runs --------------------------------------------------------------------------
 def test_one_photo_writes_pngs_that_carry_the_parameters(server, tmp_path):
     image, mask = photo(tmp_path)
-    proc = run_cli(tmp_path, "--image", image, "--mask", mask, "--prompt", "a red scarf 🧣",
-                   "--negative", "blur", "--samples", 2, "--seed", 1234, "--steps", 20,
-                   "--strength", 0.9, "--guidance-scale", 3, "--out", "out/result.png",
-                   "--base-url", server.base_url)
+    proc = run_cli(
+        tmp_path,
+        "--image",
+        image,
+        "--mask",
+        mask,
+        "--prompt",
+        "a red scarf 🧣",
+        "--negative",
+        "blur",
+        "--samples",
+        2,
+        "--seed",
+        1234,
+        "--steps",
+        20,
+        "--strength",
+        0.9,
+        "--guidance-scale",
+        3,
+        "--out",
+        "out/result.png",
+        "--base-url",
+        server.base_url,
+    )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.splitlines() == ["out/result-1.png", "out/result-2.png"]
     assert "Uploading the image and mask" in proc.stderr  # progress, one line per stage
@@ -196,34 +264,97 @@ def test_one_photo_writes_pngs_that_carry_the_parameters(server, tmp_path):
         assert saved["samples"] == 2 and saved["sample"] == number
         assert saved["mode"] == "whole" and saved["paste_back"] is True
         assert Image.open(tmp_path / line).size == Image.open(image).size
-    quiet = run_cli(tmp_path, "--image", image, "--mask", mask, "--prompt", "x", "-q",
-                    "--out", "q.png", "--base-url", server.base_url, "--transport", "base64")
+    quiet = run_cli(
+        tmp_path,
+        "--image",
+        image,
+        "--mask",
+        mask,
+        "--prompt",
+        "x",
+        "-q",
+        "--out",
+        "q.png",
+        "--base-url",
+        server.base_url,
+        "--transport",
+        "base64",
+    )
     assert quiet.returncode == 0 and quiet.stdout == "q.png\n" and quiet.stderr == ""
 
 
 def test_bad_parameter_is_one_line_and_exit_2(server, tmp_path):
     image, mask = photo(tmp_path)
-    proc = run_cli(tmp_path, "--image", image, "--mask", mask, "--prompt", "x",
-                   "--guidance-scale", 7, "--out", "r.png", "--base-url", server.base_url)
+    proc = run_cli(
+        tmp_path,
+        "--image",
+        image,
+        "--mask",
+        mask,
+        "--prompt",
+        "x",
+        "--guidance-scale",
+        7,
+        "--out",
+        "r.png",
+        "--base-url",
+        server.base_url,
+    )
     assert proc.returncode == 2
     assert proc.stderr == "error: guidance_scale must be a whole number from 1 to 5 (got 7)\n"
     assert proc.stdout == "" and not (tmp_path / "r.png").exists()
-    typo = run_cli(tmp_path, "--image", image, "--mask", mask, "--prompt", "x",
-                   "--steps", "many", "--out", "r.png", "--base-url", server.base_url)
+    typo = run_cli(
+        tmp_path,
+        "--image",
+        image,
+        "--mask",
+        mask,
+        "--prompt",
+        "x",
+        "--steps",
+        "many",
+        "--out",
+        "r.png",
+        "--base-url",
+        server.base_url,
+    )
     assert typo.returncode == 2 and "num_inference_steps must be a whole number" in typo.stderr
-    no_prompt = run_cli(tmp_path, "--image", image, "--mask", mask, "--out", "r.png",
-                        "--base-url", server.base_url)
+    no_prompt = run_cli(
+        tmp_path, "--image", image, "--mask", mask, "--out", "r.png", "--base-url", server.base_url
+    )
     assert no_prompt.returncode == 2 and "error: prompt is required" in no_prompt.stderr
 
 
 def test_missing_image_and_empty_mask_exit_2(server, tmp_path):
     image, mask = photo(tmp_path)
-    proc = run_cli(tmp_path, "--image", "nope.jpg", "--mask", mask, "--prompt", "x",
-                   "--out", "r.png", "--base-url", server.base_url)
+    proc = run_cli(
+        tmp_path,
+        "--image",
+        "nope.jpg",
+        "--mask",
+        mask,
+        "--prompt",
+        "x",
+        "--out",
+        "r.png",
+        "--base-url",
+        server.base_url,
+    )
     assert proc.returncode == 2 and proc.stderr == "error: image not found: nope.jpg\n"
     Image.new("L", Image.open(image).size, 0).save(tmp_path / "empty.png")
-    proc = run_cli(tmp_path, "--image", image, "--mask", "empty.png", "--prompt", "x",
-                   "--out", "r.png", "--base-url", server.base_url)
+    proc = run_cli(
+        tmp_path,
+        "--image",
+        image,
+        "--mask",
+        "empty.png",
+        "--prompt",
+        "x",
+        "--out",
+        "r.png",
+        "--base-url",
+        server.base_url,
+    )
     assert proc.returncode == 2, proc.stderr
     assert proc.stderr.splitlines()[-1].startswith("error: ")
     assert "paint" in proc.stderr.splitlines()[-1]
@@ -233,13 +364,36 @@ def test_missing_image_and_empty_mask_exit_2(server, tmp_path):
 def test_wrong_key_exits_3_and_never_shows_the_key(make_server, tmp_path):
     running = make_server(keys=frozenset({"the-right-key"}))
     image, mask = photo(tmp_path)
-    proc = run_cli(tmp_path, "--image", image, "--mask", mask, "--prompt", "x",
-                   "--out", "r.png", "--base-url", running.base_url)
+    proc = run_cli(
+        tmp_path,
+        "--image",
+        image,
+        "--mask",
+        mask,
+        "--prompt",
+        "x",
+        "--out",
+        "r.png",
+        "--base-url",
+        running.base_url,
+    )
     assert proc.returncode == 3
     assert "error: " in proc.stderr and "key" in proc.stderr.lower()
     assert "the-right-key" not in proc.stderr  # run_cli checks the sentinel key too
-    ok = run_cli(tmp_path, "--image", image, "--mask", mask, "--prompt", "x",
-                 "--out", "r.png", "--base-url", running.base_url, key="the-right-key")
+    ok = run_cli(
+        tmp_path,
+        "--image",
+        image,
+        "--mask",
+        mask,
+        "--prompt",
+        "x",
+        "--out",
+        "r.png",
+        "--base-url",
+        running.base_url,
+        key="the-right-key",
+    )
     assert ok.returncode == 0 and ok.stdout == "r.png\n"
     assert "the-right-key" not in ok.stdout + ok.stderr
 
@@ -247,16 +401,40 @@ def test_wrong_key_exits_3_and_never_shows_the_key(make_server, tmp_path):
 def test_pending_job_exits_5_with_its_id_and_the_fetch_command(make_server, tmp_path):
     running = make_server(latency=2.0, sync_threshold=0.0)
     image, mask = photo(tmp_path)
-    proc = run_cli(tmp_path, "--image", image, "--mask", mask, "--prompt", "later",
-                   "--seed", 5, "--out", "late.png", "--max-wait", 0.5,
-                   "--base-url", running.base_url)
+    proc = run_cli(
+        tmp_path,
+        "--image",
+        image,
+        "--mask",
+        mask,
+        "--prompt",
+        "later",
+        "--seed",
+        5,
+        "--out",
+        "late.png",
+        "--max-wait",
+        0.5,
+        "--base-url",
+        running.base_url,
+    )
     assert proc.returncode == 5, proc.stderr
     job_id = re.search(r"^job id: (\d+)$", proc.stderr, re.M).group(1)
     command = re.search(r"^fetch it later with: (.+)$", proc.stderr, re.M).group(1)
     words = shlex.split(command)
     assert words[:3] == ["python", "-m", "inpaint"]
-    assert words[3:] == ["--fetch", job_id, "--out", "late.png", "--image", str(image),
-                         "--mask", str(mask), "--base-url", running.base_url]
+    assert words[3:] == [
+        "--fetch",
+        job_id,
+        "--out",
+        "late.png",
+        "--image",
+        str(image),
+        "--mask",
+        str(mask),
+        "--base-url",
+        running.base_url,
+    ]
     assert not (tmp_path / "late.png").exists()
     fetched = run_cli(tmp_path, *words[3:])
     assert fetched.returncode == 0, fetched.stderr
@@ -268,8 +446,7 @@ def test_pending_job_exits_5_with_its_id_and_the_fetch_command(make_server, tmp_
     out = Image.open(tmp_path / "late.png").convert("RGB")
     assert out.size == original.size and saved["paste_back"] is True
     # Without --image/--mask, the API's own image at the size it was sent.
-    raw = run_cli(tmp_path, "--fetch", job_id, "--out", "raw.png", "--base-url",
-                  running.base_url)
+    raw = run_cli(tmp_path, "--fetch", job_id, "--out", "raw.png", "--base-url", running.base_url)
     assert raw.returncode == 0, raw.stderr
     assert Image.open(tmp_path / "raw.png").size == (saved["width"], saved["height"])
 
@@ -281,9 +458,24 @@ def test_a_pending_region_job_is_fetched_back_into_its_region(make_server, tmp_p
     drawn = Image.new("L", (2400, 1600), 0)
     drawn.paste(255, (1000, 600, 1300, 900))
     drawn.save(tmp_path / "big_mask.png")
-    proc = run_cli(tmp_path, "--image", big, "--mask", tmp_path / "big_mask.png", "--prompt",
-                   "x", "--strength", 1, "--crop-to-mask", "--out", "r.png", "--max-wait", 0.3,
-                   "--base-url", running.base_url)
+    proc = run_cli(
+        tmp_path,
+        "--image",
+        big,
+        "--mask",
+        tmp_path / "big_mask.png",
+        "--prompt",
+        "x",
+        "--strength",
+        1,
+        "--crop-to-mask",
+        "--out",
+        "r.png",
+        "--max-wait",
+        0.3,
+        "--base-url",
+        running.base_url,
+    )
     assert proc.returncode == 5, proc.stderr
     words = shlex.split(re.search(r"^fetch it later with: (.+)$", proc.stderr, re.M).group(1))
     assert "--region" in words
@@ -291,20 +483,42 @@ def test_a_pending_region_job_is_fetched_back_into_its_region(make_server, tmp_p
     assert fetched.returncode == 0, fetched.stderr
     out = np.asarray(Image.open(tmp_path / "r.png").convert("RGB"))
     keep = np.ones((1600, 2400), bool)
-    keep[600 - 10:900 + 10, 1000 - 10:1300 + 10] = False  # the mask and its blend band
+    keep[600 - 10 : 900 + 10, 1000 - 10 : 1300 + 10] = False  # the mask and its blend band
     assert out.shape == (1600, 2400, 3)
     assert (out[keep] == np.asarray(Image.open(big))[keep]).all()
-    assert np.abs(out[650:850, 1050:1250].astype(int)
-                  - np.asarray(Image.open(big))[650:850, 1050:1250]).mean() > 3
+    assert (
+        np.abs(
+            out[650:850, 1050:1250].astype(int) - np.asarray(Image.open(big))[650:850, 1050:1250]
+        ).mean()
+        > 3
+    )
 
 
 def test_ctrl_c_while_queued_exits_130_and_keeps_the_job_id(make_server, tmp_path):
     running = make_server(latency=30.0, sync_threshold=0.0)
     image, mask = photo(tmp_path)
     proc = subprocess.Popen(
-        [sys.executable, "-m", "inpaint", "--image", str(image), "--mask", str(mask),
-         "--prompt", "x", "--out", "r.png", "--base-url", running.base_url],
-        cwd=tmp_path, env=env_for(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        [
+            sys.executable,
+            "-m",
+            "inpaint",
+            "--image",
+            str(image),
+            "--mask",
+            str(mask),
+            "--prompt",
+            "x",
+            "--out",
+            "r.png",
+            "--base-url",
+            running.base_url,
+        ],
+        cwd=tmp_path,
+        env=env_for(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         seen = []
         for line in proc.stderr:  # non-TTY progress: one line per stage
@@ -336,8 +550,21 @@ def test_folder_mode_processes_the_others_when_a_mask_is_missing(server, tmp_pat
     Image.open(EXAMPLES / "coffee_mask.png").save(masks / "cup_mask.png")
     Image.open(EXAMPLES / "chelsea.png").save(photos / "blank.png")
     Image.new("L", (451, 300), 0).save(masks / "blank-mask.png")  # nothing painted: fails
-    proc = run_cli(tmp_path, "--image", "photos", "--mask", "masks", "--prompt", "x",
-                   "--seed", 3, "--out", "results", "--base-url", server.base_url)
+    proc = run_cli(
+        tmp_path,
+        "--image",
+        "photos",
+        "--mask",
+        "masks",
+        "--prompt",
+        "x",
+        "--seed",
+        3,
+        "--out",
+        "results",
+        "--base-url",
+        server.base_url,
+    )
     assert proc.returncode == 2  # a photo was skipped and one refused
     assert proc.stdout.splitlines() == ["results/cat.png", "results/cup.png"]
     assert "skipped lonely.png: no mask" in proc.stderr
@@ -354,9 +581,24 @@ def test_crop_to_mask_on_a_big_photo_keeps_its_size_and_pixels(server, tmp_path)
     mask = Image.new("L", big.size, 0)
     mask.paste(255, (1000, 700, 1200, 860))
     mask.save(tmp_path / "big_mask.png")
-    proc = run_cli(tmp_path, "--image", "big.png", "--mask", "big_mask.png", "--prompt", "x",
-                   "--crop-to-mask", "--mask-padding", 64, "--feather", 4, "--out", "out.png",
-                   "--base-url", server.base_url)
+    proc = run_cli(
+        tmp_path,
+        "--image",
+        "big.png",
+        "--mask",
+        "big_mask.png",
+        "--prompt",
+        "x",
+        "--crop-to-mask",
+        "--mask-padding",
+        64,
+        "--feather",
+        4,
+        "--out",
+        "out.png",
+        "--base-url",
+        server.base_url,
+    )
     assert proc.returncode == 0, proc.stderr
     result = Image.open(tmp_path / "out.png")
     assert result.size == (2400, 1600)
@@ -365,20 +607,29 @@ def test_crop_to_mask_on_a_big_photo_keeps_its_size_and_pixels(server, tmp_path)
     assert saved["output_size"] == [2400, 1600] and len(saved["regions"]) == 1
     before, after = np.asarray(big), np.asarray(result.convert("RGB"))
     far = np.ones(before.shape[:2], bool)
-    far[700 - 8:860 + 8, 1000 - 8:1200 + 8] = False
+    far[700 - 8 : 860 + 8, 1000 - 8 : 1200 + 8] = False
     assert np.array_equal(before[far], after[far])  # untouched outside mask + feather
     assert not np.array_equal(before[700:860, 1000:1200], after[700:860, 1000:1200])
 
 
 def test_without_a_key_the_offline_engine_runs_and_says_so(tmp_path):
     image, mask = photo(tmp_path, "coffee")
-    proc = run_cli(tmp_path, "--image", image, "--mask", mask, "--prompt", "x",
-                   "--out", "o.png", key=None)
+    proc = run_cli(
+        tmp_path, "--image", image, "--mask", mask, "--prompt", "x", "--out", "o.png", key=None
+    )
     assert proc.returncode == 0, proc.stderr
     assert "classical fill that ignores the prompt" in proc.stderr
     assert proc.stdout == "o.png\n" and read_parameters(tmp_path / "o.png")["prompt"] == "x"
-    no_key = run_cli(tmp_path, "--fetch", "12", "--out", "o.png", "--base-url",
-                     "http://127.0.0.1:9/api", key=None)
+    no_key = run_cli(
+        tmp_path,
+        "--fetch",
+        "12",
+        "--out",
+        "o.png",
+        "--base-url",
+        "http://127.0.0.1:9/api",
+        key=None,
+    )
     assert no_key.returncode == 3 and "MODELSLAB_API_KEY" in no_key.stderr
 
 
@@ -389,21 +640,57 @@ def test_an_unwritable_out_is_refused_before_anything_is_sent(tmp_path):
     image, mask = photo(tmp_path)
     (tmp_path / "taken").write_text("a file, not a folder")
     with FaultServer() as fs:
-        proc = run_cli(tmp_path, "--image", image, "--mask", mask, "--prompt", "x",
-                       "--out", "taken/result.png", "--base-url", fs.base_url)
-        folder = run_cli(tmp_path, "--image", EXAMPLES, "--mask", EXAMPLES, "--prompt", "x",
-                         "--out", "taken", "--base-url", fs.base_url)
+        proc = run_cli(
+            tmp_path,
+            "--image",
+            image,
+            "--mask",
+            mask,
+            "--prompt",
+            "x",
+            "--out",
+            "taken/result.png",
+            "--base-url",
+            fs.base_url,
+        )
+        folder = run_cli(
+            tmp_path,
+            "--image",
+            EXAMPLES,
+            "--mask",
+            EXAMPLES,
+            "--prompt",
+            "x",
+            "--out",
+            "taken",
+            "--base-url",
+            fs.base_url,
+        )
         assert fs.seen == []  # nothing uploaded, nothing submitted: nothing paid
     assert proc.returncode == 2 and proc.stdout == ""
-    assert proc.stderr == ("error: --out: cannot create taken/result.png: taken is a file, "
-                           "not a folder\n")
+    assert proc.stderr == (
+        "error: --out: cannot create taken/result.png: taken is a file, not a folder\n"
+    )
     assert folder.returncode == 2 and "is a file" in folder.stderr
 
 
 def test_missing_output_folders_are_created(server, tmp_path):
     image, mask = photo(tmp_path)
-    proc = run_cli(tmp_path, "--image", image, "--mask", mask, "--prompt", "x", "--seed", 3,
-                   "--out", "new/deeper/r.png", "--base-url", server.base_url)
+    proc = run_cli(
+        tmp_path,
+        "--image",
+        image,
+        "--mask",
+        mask,
+        "--prompt",
+        "x",
+        "--seed",
+        3,
+        "--out",
+        "new/deeper/r.png",
+        "--base-url",
+        server.base_url,
+    )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout == "new/deeper/r.png\n" and (tmp_path / "new/deeper/r.png").is_file()
 

@@ -43,9 +43,13 @@ def png_bytes(color=(10, 200, 30), size=(96, 64)) -> bytes:
 
 
 def success(fs: FaultServer, outputs: list[str] | None = None, **extra) -> Canned:
-    body = {"status": "success", "id": 42, "generationTime": 1.5,
-            "output": outputs if outputs is not None else [fs.root + "/files/out.png"],
-            "meta": {"seed": 1234, "prompt": "x"}}
+    body = {
+        "status": "success",
+        "id": 42,
+        "generationTime": 1.5,
+        "output": outputs if outputs is not None else [fs.root + "/files/out.png"],
+        "meta": {"seed": 1234, "prompt": "x"},
+    }
     body.update(extra)
     return Canned(200, body)
 
@@ -69,9 +73,12 @@ def run(client: ModelsLabClient, **kw):
 
 
 def test_retries_5xx_then_succeeds(fs):
-    fs.script("/api/v6/image_editing/inpaint",
-              Canned(500, {"status": "error", "message": "boom"}),
-              Canned(503, "<html>down</html>"), success(fs))
+    fs.script(
+        "/api/v6/image_editing/inpaint",
+        Canned(500, {"status": "error", "message": "boom"}),
+        Canned(503, "<html>down</html>"),
+        success(fs),
+    )
     result = run(client_for(fs))
     assert len(fs.requests_to("/api/v6/image_editing/inpaint")) == 3
     assert result.images[0].size == (96, 64)
@@ -87,10 +94,11 @@ def test_persistent_5xx_becomes_server_error(fs):
 
 @pytest.mark.parametrize("where", ["body", "header"])
 def test_429_honours_retry_after(fs, where):
-    limited = (Canned(429, {"status": "error", "message": "queue full", "retry_after": 1})
-               if where == "body" else
-               Canned(429, {"status": "error", "message": "queue full"},
-                      headers={"Retry-After": "1"}))
+    limited = (
+        Canned(429, {"status": "error", "message": "queue full", "retry_after": 1})
+        if where == "body"
+        else Canned(429, {"status": "error", "message": "queue full"}, headers={"Retry-After": "1"})
+    )
     fs.script("/api/v6/image_editing/inpaint", limited, success(fs))
     run(client_for(fs))
     first, second = fs.requests_to("/api/v6/image_editing/inpaint")
@@ -98,8 +106,10 @@ def test_429_honours_retry_after(fs, where):
 
 
 def test_429_with_long_retry_after_is_reported_not_waited(fs):
-    fs.script("/api/v6/image_editing/inpaint",
-              Canned(429, {"status": "error", "message": "queue full", "retry_after": 600}))
+    fs.script(
+        "/api/v6/image_editing/inpaint",
+        Canned(429, {"status": "error", "message": "queue full", "retry_after": 600}),
+    )
     with pytest.raises(RateLimitError) as info:
         run(client_for(fs))
     assert info.value.retry_after == 600
@@ -107,13 +117,20 @@ def test_429_with_long_retry_after_is_reported_not_waited(fs):
     assert len(fs.requests_to("/api/v6/image_editing/inpaint")) == 1
 
 
-@pytest.mark.parametrize("status,cls", [
-    (400, BadRequestError), (401, AuthenticationError), (402, InsufficientCreditsError),
-    (403, PermissionDeniedError),
-])
+@pytest.mark.parametrize(
+    "status,cls",
+    [
+        (400, BadRequestError),
+        (401, AuthenticationError),
+        (402, InsufficientCreditsError),
+        (403, PermissionDeniedError),
+    ],
+)
 def test_client_errors_map_to_classes_without_retry(fs, status, cls):
-    fs.script("/api/v6/image_editing/inpaint",
-              Canned(status, {"status": "error", "message": f"nope, your key {KEY} is bad"}))
+    fs.script(
+        "/api/v6/image_editing/inpaint",
+        Canned(status, {"status": "error", "message": f"nope, your key {KEY} is bad"}),
+    )
     with pytest.raises(cls) as info:
         run(client_for(fs))
     assert len(fs.requests_to("/api/v6/image_editing/inpaint")) == 1
@@ -123,8 +140,10 @@ def test_client_errors_map_to_classes_without_retry(fs, status, cls):
 
 
 def test_error_status_with_http_200_is_classified(fs):
-    fs.script("/api/v6/image_editing/inpaint",
-              Canned(200, {"status": "error", "messege": "Invalid Api Key"}))
+    fs.script(
+        "/api/v6/image_editing/inpaint",
+        Canned(200, {"status": "error", "messege": "Invalid Api Key"}),
+    )
     with pytest.raises(AuthenticationError, match="Invalid Api Key"):
         run(client_for(fs))
 
@@ -153,18 +172,27 @@ def test_read_timeout_on_inpaint_is_not_retried(fs):
 
 
 def processing(fs: FaultServer, eta: int = 1) -> Canned:
-    return Canned(200, {
-        "status": "processing", "id": 77, "eta": eta, "message": "queued", "output": [],
-        "fetch_result": fs.base_url + "/v6/image_editing/fetch/77",
-        "future_links": [fs.root + "/files/future.png"],
-    })
+    return Canned(
+        200,
+        {
+            "status": "processing",
+            "id": 77,
+            "eta": eta,
+            "message": "queued",
+            "output": [],
+            "fetch_result": fs.base_url + "/v6/image_editing/fetch/77",
+            "future_links": [fs.root + "/files/future.png"],
+        },
+    )
 
 
 def test_processing_then_fetch_first_poll_near_eta(fs):
     fs.script("/api/v6/image_editing/inpaint", processing(fs, eta=3))
-    fs.script("/api/v6/image_editing/fetch/77",
-              Canned(200, {"status": "processing", "output": "", "message": "wait"}),
-              success(fs))
+    fs.script(
+        "/api/v6/image_editing/fetch/77",
+        Canned(200, {"status": "processing", "output": "", "message": "wait"}),
+        success(fs),
+    )
     events = []
     result = run(client_for(fs), progress=events.append)
     submit = fs.requests_to("/api/v6/image_editing/inpaint")[0]
@@ -186,8 +214,7 @@ def test_processing_then_fetch_first_poll_near_eta(fs):
 
 def test_wait_limit_keeps_the_job_id(fs):
     fs.script("/api/v6/image_editing/inpaint", processing(fs, eta=1))
-    fs.script("/api/v6/image_editing/fetch/77",
-              Canned(200, {"status": "processing", "output": ""}))
+    fs.script("/api/v6/image_editing/fetch/77", Canned(200, {"status": "processing", "output": ""}))
     with pytest.raises(JobTimeoutError) as info:
         run(client_for(fs, max_wait=2))
     assert info.value.job_id == 77
@@ -199,8 +226,10 @@ def test_wait_limit_keeps_the_job_id(fs):
 @pytest.mark.parametrize("status", ["failed", "error"])
 def test_failed_job_keeps_the_job_id(fs, status):
     fs.script("/api/v6/image_editing/inpaint", processing(fs, eta=0))
-    fs.script("/api/v6/image_editing/fetch/77",
-              Canned(200, {"status": status, "message": "GPU fell over"}))
+    fs.script(
+        "/api/v6/image_editing/fetch/77",
+        Canned(200, {"status": status, "message": "GPU fell over"}),
+    )
     with pytest.raises(JobFailedError, match="GPU fell over") as info:
         run(client_for(fs))
     assert info.value.job_id == 77
@@ -210,8 +239,11 @@ def test_cancel_stops_waiting_and_keeps_the_id(fs):
     fs.script("/api/v6/image_editing/inpaint", processing(fs, eta=30))
     events = []
     with pytest.raises(JobCancelledError) as info:
-        run(client_for(fs), progress=events.append,
-            cancel=lambda: any(e.stage == "queued" for e in events))
+        run(
+            client_for(fs),
+            progress=events.append,
+            cancel=lambda: any(e.stage == "queued" for e in events),
+        )
     assert info.value.job_id == 77
     assert not fs.requests_to("/api/v6/image_editing/fetch")
 
@@ -226,8 +258,10 @@ def test_base64_outputs_in_every_shape(fs):
     raw = png_bytes((1, 2, 3))
     b64 = base64.b64encode(raw).decode()
     fs.script("/files/out.base64", Canned(200, b64, content_type="text/plain"))
-    fs.script("/api/v6/image_editing/inpaint", success(fs, outputs=[
-        "data:image/png;base64," + b64, b64, fs.root + "/files/out.base64"]))
+    fs.script(
+        "/api/v6/image_editing/inpaint",
+        success(fs, outputs=["data:image/png;base64," + b64, b64, fs.root + "/files/out.base64"]),
+    )
     result = run(client_for(fs), samples=3, paste_back=False)
     assert len(result.images) == 3
     for img in result.images:
@@ -235,8 +269,12 @@ def test_base64_outputs_in_every_shape(fs):
 
 
 def test_future_links_404_until_ready(fs):
-    fs.script("/files/late.png", Canned(404, {"status": "error"}), Canned(404, "no"),
-              Canned(200, png_bytes(), content_type="image/png"))
+    fs.script(
+        "/files/late.png",
+        Canned(404, {"status": "error"}),
+        Canned(404, "no"),
+        Canned(200, png_bytes(), content_type="image/png"),
+    )
     fs.script("/api/v6/image_editing/inpaint", success(fs, outputs=[fs.root + "/files/late.png"]))
     result = run(client_for(fs))
     assert result.images[0].size == (96, 64)
@@ -255,14 +293,17 @@ def test_base_url_with_or_without_slash(fs, suffix):
     fs.script("/api/v6/image_editing/inpaint", success(fs))
     client = ModelsLabClient(api_key=KEY, base_url=fs.root + suffix)
     run(client)
-    assert fs.requests_to("/api/v6/image_editing/inpaint")[0].path == \
-        "/api/v6/image_editing/inpaint"
+    assert (
+        fs.requests_to("/api/v6/image_editing/inpaint")[0].path == "/api/v6/image_editing/inpaint"
+    )
 
 
 def test_upload_transport_posts_data_uris_then_urls(fs):
-    fs.script("/api/v6/image_editing/base64_to_url",
-              Canned(200, {"status": "success", "id": 1, "output": [fs.root + "/files/a.png"]}),
-              Canned(200, {"status": "success", "id": 2, "output": [fs.root + "/files/b.png"]}))
+    fs.script(
+        "/api/v6/image_editing/base64_to_url",
+        Canned(200, {"status": "success", "id": 1, "output": [fs.root + "/files/a.png"]}),
+        Canned(200, {"status": "success", "id": 2, "output": [fs.root + "/files/b.png"]}),
+    )
     fs.script("/api/v6/image_editing/inpaint", success(fs))
     run(client_for(fs), transport="upload")
     uploads = fs.requests_to("/api/v6/image_editing/base64_to_url")

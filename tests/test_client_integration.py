@@ -70,8 +70,7 @@ def test_url_transport_passes_urls_through(server, photo, mask):
 
     init_url = client.upload(imgs.encode_png(photo))
     mask_url = client.upload(imgs.encode_mask(mask))
-    result = client.inpaint(init_url, mask_url, prompt="x", transport="url", width=600,
-                            height=400)
+    result = client.inpaint(init_url, mask_url, prompt="x", transport="url", width=600, height=400)
     assert result.sent["init_image"] == init_url
     assert_inpainted(result, photo, mask)
 
@@ -94,8 +93,9 @@ def test_same_seed_same_images_and_samples_differ(server, photo, mask):
 
 def test_explicit_size_is_honoured(server, photo, mask):
     client = ModelsLabClient(api_key=KEY, base_url=server.base_url)
-    raw = client.inpaint(photo, mask, prompt="x", width=512, height=256, transport="base64",
-                         paste_back=False)
+    raw = client.inpaint(
+        photo, mask, prompt="x", width=512, height=256, transport="base64", paste_back=False
+    )
     assert raw.images[0].size == (512, 256)
     # Pasted back (the default), the same request comes back at the photo's own size.
     pasted = client.inpaint(photo, mask, prompt="x", width=512, height=256, transport="base64")
@@ -122,8 +122,10 @@ def test_instant_response_and_fetch_result_later(server, photo, mask):
     from inpaint.params import build_payload
 
     payload = build_payload({"prompt": "x", "instant_response": True, "width": w, "height": h})
-    payload.update(init_image=client.upload(imgs.encode_png(img)),
-                   mask_image=client.upload(imgs.encode_mask(msk)))
+    payload.update(
+        init_image=client.upload(imgs.encode_png(img)),
+        mask_image=client.upload(imgs.encode_mask(msk)),
+    )
     answer = client.submit(payload)
     assert answer["status"] == "processing" and answer["output"] == []
     later = ModelsLabClient(api_key=KEY, base_url=server.base_url)  # e.g. another process
@@ -149,8 +151,7 @@ def test_server_400_is_a_bad_request(server, photo, mask):
     with pytest.raises(BadRequestError, match="(?i)unable to fetch|fetch"):
         client.inpaint(dead, dead, prompt="x", transport="url", width=64, height=64)
     with pytest.raises(BadRequestError) as info:
-        client.submit({"prompt": "x", "init_image": dead, "mask_image": dead,
-                       "guidance_scale": 9})
+        client.submit({"prompt": "x", "init_image": dead, "mask_image": dead, "guidance_scale": 9})
     assert info.value.status_code == 400
     assert "guidance_scale" in str(info.value)
 
@@ -174,8 +175,10 @@ def test_server_429_past_queue_limit(make_server, photo, mask):
     from inpaint.params import build_payload
 
     payload = build_payload({"prompt": "x", "width": w, "height": h, "base64": True})
-    payload.update(init_image=imgs.to_data_uri(imgs.encode_png(img)),
-                   mask_image=imgs.to_data_uri(imgs.encode_mask(msk)))
+    payload.update(
+        init_image=imgs.to_data_uri(imgs.encode_png(img)),
+        mask_image=imgs.to_data_uri(imgs.encode_mask(msk)),
+    )
     first = client.submit(payload)
     assert first["status"] == "processing"
     with pytest.raises(RateLimitError) as info:

@@ -1,4 +1,4 @@
-""""Copy as code": the generated Python and curl are executed, not just read.
+""" "Copy as code": the generated Python and curl are executed, not just read.
 
 The snippet runs in a fresh interpreter and the curl script in bash, both
 against the local server over real HTTP, in a folder holding photo.png and
@@ -33,9 +33,11 @@ KEY = "codegen-sentinel-key-93d1"
 
 def hostile_prompt(folder: Path) -> str:
     """Quotes of both kinds, a newline, emoji, ``$``, ``$(...)`` and backticks."""
-    return (f"a \"red\" scarf's edge $HOME $(touch {folder}/pwned-dollar) "
-            f"`touch {folder}/pwned-tick` '; touch {folder}/pwned-quote; '\n"
-            "second line 🧣 \\n %s {}")
+    return (
+        f'a "red" scarf\'s edge $HOME $(touch {folder}/pwned-dollar) '
+        f"`touch {folder}/pwned-tick` '; touch {folder}/pwned-quote; '\n"
+        "second line 🧣 \\n %s {}"
+    )
 
 
 def workdir(tmp_path: Path) -> Path:
@@ -55,34 +57,70 @@ def no_pwned(folder: Path) -> None:
 
 
 def fetch_meta(server, job_id: str) -> dict:
-    answer = requests.post(f"{server.base_url}/v6/image_editing/fetch/{job_id}",
-                           json={"key": KEY}, timeout=10).json()
+    answer = requests.post(
+        f"{server.base_url}/v6/image_editing/fetch/{job_id}", json={"key": KEY}, timeout=10
+    ).json()
     assert answer["status"] == "success", answer
     return answer["meta"]
 
 
 # -- pure functions ----------------------------------------------------------------------
 def test_only_non_default_values_and_never_a_key():
-    plain = InpaintRequest.from_values({
-        "prompt": "x", "samples": 1, "seed": -1, "width": None, "height": "",
-        "safety_checker": "no", "instant_response": False, "base64": "false",
-        "transport": "upload", "crop_to_mask": False, "mask_padding": None, "paste_back": True,
-        "feather": None})
+    plain = InpaintRequest.from_values(
+        {
+            "prompt": "x",
+            "samples": 1,
+            "seed": -1,
+            "width": None,
+            "height": "",
+            "safety_checker": "no",
+            "instant_response": False,
+            "base64": "false",
+            "transport": "upload",
+            "crop_to_mask": False,
+            "mask_padding": None,
+            "paste_back": True,
+            "feather": None,
+        }
+    )
     assert plain.kwargs(changed_only=True) == {"prompt": "x"}
     snippet = codegen.python_snippet(plain, base_url=DEFAULT_BASE_URL + "/")
     assert "ModelsLabClient()" in snippet and KEY not in snippet
     script = codegen.curl_script(plain)
     assert KEY not in script and f"BASE={DEFAULT_BASE_URL}\n" in script
-    changed = InpaintRequest.from_values({
-        "prompt": "x", "seed": "42", "safety_checker": True, "base64": "true",
-        "guidance_scale": 3.0, "crop_to_mask": "true", "feather": 0, "transport": "base64"})
+    changed = InpaintRequest.from_values(
+        {
+            "prompt": "x",
+            "seed": "42",
+            "safety_checker": True,
+            "base64": "true",
+            "guidance_scale": 3.0,
+            "crop_to_mask": "true",
+            "feather": 0,
+            "transport": "base64",
+        }
+    )
     assert changed.kwargs(changed_only=True) == {
-        "prompt": "x", "guidance_scale": 3, "safety_checker": True, "seed": 42,
-        "base64_output": True, "transport": "base64", "crop_to_mask": True, "feather": 0}
+        "prompt": "x",
+        "guidance_scale": 3,
+        "safety_checker": True,
+        "seed": 42,
+        "base64_output": True,
+        "transport": "base64",
+        "crop_to_mask": True,
+        "feather": 0,
+    }
     assert InpaintRequest(prompt="x", seed=42, instant_response=True).payload() == {
-        "prompt": "x", "samples": 1, "num_inference_steps": 30, "safety_checker": "no",
-        "guidance_scale": 5, "strength": 0.7, "seed": 42, "instant_response": "true",
-        "base64": "false"}
+        "prompt": "x",
+        "samples": 1,
+        "num_inference_steps": 30,
+        "safety_checker": "no",
+        "guidance_scale": 5,
+        "strength": 0.7,
+        "seed": 42,
+        "instant_response": "true",
+        "base64": "false",
+    }
 
 
 def test_a_request_cannot_carry_a_key_or_an_invalid_value():
@@ -97,17 +135,18 @@ def test_a_request_cannot_carry_a_key_or_an_invalid_value():
 
 def test_offline_code_starts_the_bundled_server_itself():
     request = InpaintRequest(prompt="x", seed=3)
-    snippet = codegen.python_snippet(request, base_url="http://127.0.0.1:45678/api",
-                                     offline=True)
+    snippet = codegen.python_snippet(request, base_url="http://127.0.0.1:45678/api", offline=True)
     assert "ModelsLabClient.offline()" in snippet and "45678" not in snippet
-    command = codegen.cli_command(request, base_url="http://127.0.0.1:45678/api",
-                                  offline=True)
+    command = codegen.cli_command(request, base_url="http://127.0.0.1:45678/api", offline=True)
     assert "--offline" in command and "45678" not in command
 
 
 def test_markers_inside_values_are_not_substituted():
-    script = codegen.curl_script(InpaintRequest(prompt="__PARAMS__ __BASE__"),
-                                 base_url="http://h/__MASK__", image="my photo __IMAGE__.png")
+    script = codegen.curl_script(
+        InpaintRequest(prompt="__PARAMS__ __BASE__"),
+        base_url="http://h/__MASK__",
+        image="my photo __IMAGE__.png",
+    )
     assert "BASE=http://h/__MASK__\n" in script
     assert "IMAGE='my photo __IMAGE__.png'\n" in script
     assert '"prompt": "__PARAMS__ __BASE__"' in script
@@ -117,14 +156,29 @@ def test_markers_inside_values_are_not_substituted():
 def test_python_snippet_runs_and_saves_the_parameters(server, tmp_path):
     folder = workdir(tmp_path)
     prompt = hostile_prompt(folder)
-    request = InpaintRequest(prompt=prompt, negative_prompt="it's `blurry`", seed=77,
-                             samples=2, strength=0.8, num_inference_steps=12,
-                             crop_to_mask=True, mask_padding=48, feather=4, transport="base64")
+    request = InpaintRequest(
+        prompt=prompt,
+        negative_prompt="it's `blurry`",
+        seed=77,
+        samples=2,
+        strength=0.8,
+        num_inference_steps=12,
+        crop_to_mask=True,
+        mask_padding=48,
+        feather=4,
+        transport="base64",
+    )
     snippet = codegen.python_snippet(request, base_url=server.base_url)
     assert KEY not in snippet
     (folder / "snippet.py").write_text(snippet, encoding="utf-8")
-    proc = subprocess.run([sys.executable, "snippet.py"], cwd=folder, env=env(),
-                          capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "snippet.py"],
+        cwd=folder,
+        env=env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert proc.returncode == 0, proc.stderr
     assert KEY not in proc.stdout + proc.stderr
     assert proc.stdout.splitlines() == ["result-1.png", "result-2.png"]
@@ -143,13 +197,15 @@ def test_curl_script_runs_against_the_api(server, tmp_path, instant):
     assert shutil.which("curl"), "scripts/test installs curl"
     folder = workdir(tmp_path)
     prompt = hostile_prompt(folder)
-    request = InpaintRequest(prompt=prompt, seed=5, strength=0.9, instant_response=instant,
-                             crop_to_mask=True)
+    request = InpaintRequest(
+        prompt=prompt, seed=5, strength=0.9, instant_response=instant, crop_to_mask=True
+    )
     script = codegen.curl_script(request, base_url=server.base_url)
     assert KEY not in script and "crop_to_mask" in script  # the note about library features
     (folder / "inpaint.sh").write_text(script, encoding="utf-8")
-    proc = subprocess.run(["bash", "inpaint.sh"], cwd=folder, env=env(),
-                          capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(
+        ["bash", "inpaint.sh"], cwd=folder, env=env(), capture_output=True, text=True, timeout=60
+    )
     assert proc.returncode == 0, proc.stderr
     assert KEY not in proc.stdout + proc.stderr
     found = re.search(r"^job id: (\d+) \((\w+)\)$", proc.stderr, re.M)
@@ -165,19 +221,23 @@ def test_curl_script_runs_against_the_api(server, tmp_path, instant):
 
 def test_curl_script_saves_base64_outputs_and_stops_on_errors(make_server, tmp_path):
     folder = workdir(tmp_path)
-    script = codegen.curl_script(InpaintRequest(prompt="x", base64=True), base_url=server_url(
-        make_server()))
+    script = codegen.curl_script(
+        InpaintRequest(prompt="x", base64=True), base_url=server_url(make_server())
+    )
     (folder / "b64.sh").write_text(script, encoding="utf-8")
-    proc = subprocess.run(["bash", "b64.sh"], cwd=folder, env=env(), capture_output=True,
-                          text=True, timeout=60)
+    proc = subprocess.run(
+        ["bash", "b64.sh"], cwd=folder, env=env(), capture_output=True, text=True, timeout=60
+    )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout == "result-1.png\n"
     assert Image.open(folder / "result-1.png").format == "PNG"
     locked = make_server(keys=frozenset({"another-key"}))
-    (folder / "denied.sh").write_text(codegen.curl_script(InpaintRequest(prompt="x"),
-                                                          base_url=server_url(locked)))
-    denied = subprocess.run(["bash", "denied.sh"], cwd=folder, env=env(), capture_output=True,
-                            text=True, timeout=60)
+    (folder / "denied.sh").write_text(
+        codegen.curl_script(InpaintRequest(prompt="x"), base_url=server_url(locked))
+    )
+    denied = subprocess.run(
+        ["bash", "denied.sh"], cwd=folder, env=env(), capture_output=True, text=True, timeout=60
+    )
     assert denied.returncode != 0 and "error: Invalid API key" in denied.stderr
     assert KEY not in denied.stdout + denied.stderr and denied.stdout == ""
 
@@ -189,19 +249,21 @@ def server_url(running) -> str:
 def test_cli_command_runs_with_a_hostile_prompt(server, tmp_path):
     folder = workdir(tmp_path)
     prompt = "-starts with a dash " + hostile_prompt(folder)
-    request = InpaintRequest(prompt=prompt, seed=11, safety_checker=True, samples=1,
-                             paste_back=False, transport="base64")
+    request = InpaintRequest(
+        prompt=prompt, seed=11, safety_checker=True, samples=1, paste_back=False, transport="base64"
+    )
     command = codegen.cli_command(request, base_url=server.base_url, out="cli.png")
     assert KEY not in command and "--no-paste-back" in command
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     wrapper = bin_dir / "python"  # "python" as in the README: this venv's interpreter
-    wrapper.write_text(f"#!/bin/sh\nexec {shlex.quote(sys.executable)} \"$@\"\n")
+    wrapper.write_text(f'#!/bin/sh\nexec {shlex.quote(sys.executable)} "$@"\n')
     wrapper.chmod(0o755)
     run_env = env()
     run_env["PATH"] = f"{bin_dir}{os.pathsep}{run_env.get('PATH', '')}"
-    proc = subprocess.run(["bash", "-c", command], cwd=folder, env=run_env,
-                          capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(
+        ["bash", "-c", command], cwd=folder, env=run_env, capture_output=True, text=True, timeout=60
+    )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout == "cli.png\n" and KEY not in proc.stderr
     saved = read_parameters(folder / "cli.png")

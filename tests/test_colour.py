@@ -21,7 +21,7 @@ KEY = "colour-test-key"
 
 def textured(size: tuple[int, int] = (320, 240), seed: int = 1) -> Image.Image:
     rng = np.random.default_rng(seed)
-    y, x = np.mgrid[0:size[1], 0:size[0]]
+    y, x = np.mgrid[0 : size[1], 0 : size[0]]
     base = np.stack([90 + 0.2 * x, 120 + 0.15 * y, 100 + 0.1 * (x + y)], axis=-1)
     noise = rng.normal(0, 6, base.shape)
     return Image.fromarray(np.clip(base + noise, 0, 255).astype(np.uint8), "RGB")
@@ -59,8 +59,9 @@ def step_across(image: Image.Image, mask: Image.Image, band: int) -> np.ndarray:
     m = (np.asarray(mask) > 0).astype(np.uint8)
     disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (9, 9))
     inner = (m - cv2.erode(m, disc)) > 0
-    grown = cv2.dilate(m, cv2.getStructuringElement(cv2.MORPH_ELLIPSE,
-                                                    (2 * band + 1, 2 * band + 1)))
+    grown = cv2.dilate(
+        m, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * band + 1, 2 * band + 1))
+    )
     outer = (cv2.dilate(grown, disc) - grown) > 0
     arr = np.asarray(image, dtype=np.float32)
     return arr[inner].mean(axis=0) - arr[outer].mean(axis=0)
@@ -74,9 +75,17 @@ def test_seam_against_a_drifting_server(make_server, crop) -> None:
 
     def edit(server, match: bool) -> Image.Image:
         with ModelsLabClient(api_key=KEY, base_url=server.base_url) as client:
-            result = client.inpaint(photo, mask, prompt="x", seed=4, strength=1.0,
-                                    transport="base64", crop_to_mask=crop, feather=8,
-                                    match_colours=match)
+            result = client.inpaint(
+                photo,
+                mask,
+                prompt="x",
+                seed=4,
+                strength=1.0,
+                transport="base64",
+                crop_to_mask=crop,
+                feather=8,
+                match_colours=match,
+            )
         return result.images[0]
 
     truth = step_across(edit(honest, True), mask, 8)

@@ -17,8 +17,11 @@ def photo() -> Image.Image:
     return Image.fromarray(rng.integers(0, 255, (H, W, 3), dtype=np.uint8), "RGB")
 
 
-def layer(box: tuple[int, int, int, int], size: tuple[int, int] = (W, H),
-          color: tuple[int, int, int, int] = (255, 45, 111, 153)) -> Image.Image:
+def layer(
+    box: tuple[int, int, int, int],
+    size: tuple[int, int] = (W, H),
+    color: tuple[int, int, int, int] = (255, 45, 111, 153),
+) -> Image.Image:
     """A paint layer as the editor sends it: transparent, strokes in the brush colour."""
     img = Image.new("RGBA", size, (0, 0, 0, 0))
     ImageDraw.Draw(img).rectangle(box, fill=color)
@@ -108,8 +111,7 @@ def test_uploaded_mask_of_another_shape_is_stretched_with_a_note() -> None:
 
 def test_read_inputs_without_photo_says_so() -> None:
     with pytest.raises(InputImageError) as info:
-        editor.read_inputs({"background": None, "layers": [layer((0, 0, 5, 5))],
-                            "composite": None})
+        editor.read_inputs({"background": None, "layers": [layer((0, 0, 5, 5))], "composite": None})
     assert info.value.message == editor.NO_IMAGE_MESSAGE
 
 

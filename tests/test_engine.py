@@ -19,7 +19,7 @@ def scene(size: tuple[int, int] = (240, 160), seed: int = 0) -> Image.Image:
     arr[..., 1] = 90 + 60 * xs / width
     arr[..., 2] = 140 + 40 * ys / height
     arr += rng.normal(0, 6, arr.shape)
-    arr[height // 3: 2 * height // 3, width // 3: 2 * width // 3] = (230, 20, 20)
+    arr[height // 3 : 2 * height // 3, width // 3 : 2 * width // 3] = (230, 20, 20)
     return Image.fromarray(np.clip(arr, 0, 255).astype(np.uint8), "RGB")
 
 
@@ -28,7 +28,8 @@ def square_mask(size: tuple[int, int] = (240, 160), grow: int = 4) -> Image.Imag
     mask = Image.new("L", size, 0)
     ImageDraw.Draw(mask).rectangle(
         (width // 3 - grow, height // 3 - grow, 2 * width // 3 + grow, 2 * height // 3 + grow),
-        fill=255)
+        fill=255,
+    )
     return mask
 
 
@@ -102,8 +103,10 @@ def test_concurrent_jobs_reproduce_their_seeds():
 
     image, mask = scene(), square_mask()
     seeds = [7, 8, 7, 8]
-    alone = {s: np.asarray(inpaint_image(image, mask, 240, 160, samples=2, seed=s)[1])
-             for s in set(seeds)}
+    alone = {
+        s: np.asarray(inpaint_image(image, mask, 240, 160, samples=2, seed=s)[1])
+        for s in set(seeds)
+    }
     start = threading.Barrier(len(seeds))
 
     def job(seed):

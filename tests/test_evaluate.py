@@ -12,13 +12,16 @@ from inpaint import evaluate as ev
 
 
 def case() -> ev.Case:
-    return ev.make_case("gravel", ev.texture("gravel", 128), ev.texture("brick", 128),
-                        radius=30)
+    return ev.make_case("gravel", ev.texture("gravel", 128), ev.texture("brick", 128), radius=30)
 
 
 def arrays(c: ev.Case) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    return (np.asarray(c.truth), np.asarray(c.damaged), np.asarray(c.mask) >= 128,
-            np.asarray(c.object_area) >= 128)
+    return (
+        np.asarray(c.truth),
+        np.asarray(c.damaged),
+        np.asarray(c.mask) >= 128,
+        np.asarray(c.object_area) >= 128,
+    )
 
 
 def test_ghost_is_zero_for_the_truth_one_for_the_object_and_the_blend_share():
@@ -55,13 +58,14 @@ def test_ssim_and_psnr():
 
 
 def test_evaluate_runs_backends_writes_strips_table_and_csv(tmp_path):
-    cases = [case(), ev.make_case("chelsea", ev.photo("chelsea", 128), ev.texture("sky", 128),
-                                  radius=25)]
+    cases = [
+        case(),
+        ev.make_case("chelsea", ev.photo("chelsea", 128), ev.texture("sky", 128), radius=25),
+    ]
     keep = lambda image, mask, seed: image  # noqa: E731 - the "do nothing" backend
     backends = {"ours": ev.engine_backend(0.7), "telea": ev.telea_backend, "keep": keep}
     scores = ev.evaluate(cases, backends, seed=1, strips=tmp_path / "strips")
-    assert [(s.case, s.method) for s in scores] == [
-        (c.name, m) for c in cases for m in backends]
+    assert [(s.case, s.method) for s in scores] == [(c.name, m) for c in cases for m in backends]
     by = {(s.case, s.method): s for s in scores}
     assert by[("gravel", "keep")].ghost == 1.0
     assert by[("gravel", "ours")].ghost < 0.1
@@ -72,8 +76,15 @@ def test_evaluate_runs_backends_writes_strips_table_and_csv(tmp_path):
     assert "| **median** | ours |" in text
     ev.write_csv(scores, tmp_path / "scores.csv")
     rows = list(csv.DictReader((tmp_path / "scores.csv").open()))
-    assert len(rows) == 6 and set(rows[0]) == {"case", "method", "texture", "ghost", "ssim",
-                                                "psnr", "seconds"}
+    assert len(rows) == 6 and set(rows[0]) == {
+        "case",
+        "method",
+        "texture",
+        "ghost",
+        "ssim",
+        "psnr",
+        "seconds",
+    }
 
 
 def test_default_cases_are_square_and_known():
@@ -88,8 +99,21 @@ def test_default_cases_are_square_and_known():
 
 
 def test_cli_prints_the_table(tmp_path, capsys):
-    assert ev.main(["--size", "96", "--methods", "ours,telea", "--cases", "sky,brick",
-                    "--out", str(tmp_path)]) == 0
+    assert (
+        ev.main(
+            [
+                "--size",
+                "96",
+                "--methods",
+                "ours,telea",
+                "--cases",
+                "sky,brick",
+                "--out",
+                str(tmp_path),
+            ]
+        )
+        == 0
+    )
     out = capsys.readouterr().out
     assert "| sky | ours |" in out and "| brick | telea |" in out
     assert (tmp_path / "scores.csv").exists() and (tmp_path / "strips" / "sky.png").exists()

@@ -65,16 +65,20 @@ def test_a_full_job_slot_holds_the_submission_and_cancel_sends_nothing():
     slots = JobSlots(1)
     assert slots.try_acquire()  # another generation holds the only slot
     with serve_in_background(ServerConfig()) as server:
-        client = ModelsLabClient(api_key="k-test-123456", base_url=server.base_url,
-                                 job_slots=slots)
+        client = ModelsLabClient(api_key="k-test-123456", base_url=server.base_url, job_slots=slots)
         events: list[str] = []
         photo = Image.new("RGB", (64, 64), "gray")
         mask = Image.new("L", (64, 64), 0)
         mask.paste(255, (16, 16, 48, 48))
         with pytest.raises(JobCancelledError, match="nothing was charged"):
-            client.inpaint(photo, mask, prompt="x", transport="base64",
-                           progress=lambda e: events.append(e.message),
-                           cancel=lambda: any("free place" in m for m in events))
+            client.inpaint(
+                photo,
+                mask,
+                prompt="x",
+                transport="base64",
+                progress=lambda e: events.append(e.message),
+                cancel=lambda: any("free place" in m for m in events),
+            )
         assert server.app.state.jobs.next_id() == 1  # no job was ever created
         slots.release()
         result = client.inpaint(photo, mask, prompt="x", transport="base64")
@@ -90,9 +94,13 @@ def test_eta_factor_scales_the_reported_eta():
         config = ServerConfig(latency=6.0, sync_threshold=0.0, eta_factor=factor)
         with serve_in_background(config) as server:
             client = ModelsLabClient(api_key="k-test-123456", base_url=server.base_url)
-            payload = {"prompt": "x", "width": 64, "height": 64,
-                       "init_image": imgs.to_data_uri(imgs.encode_png(photo)),
-                       "mask_image": imgs.to_data_uri(imgs.encode_mask(mask))}
+            payload = {
+                "prompt": "x",
+                "width": 64,
+                "height": 64,
+                "init_image": imgs.to_data_uri(imgs.encode_png(photo)),
+                "mask_image": imgs.to_data_uri(imgs.encode_mask(mask)),
+            }
             answer = client.submit(payload)
             assert answer["status"] == "processing"
             etas[factor] = answer["eta"]

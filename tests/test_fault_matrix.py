@@ -55,15 +55,30 @@ def output_png() -> bytes:
 
 
 def success(fs: FaultServer, outputs: list[str] | None = None, job: int = 42) -> Canned:
-    return Canned(200, {"status": "success", "id": job, "generationTime": 1.0,
-                        "output": [fs.root + "/files/out.png"] if outputs is None else outputs,
-                        "meta": {"seed": 9}})
+    return Canned(
+        200,
+        {
+            "status": "success",
+            "id": job,
+            "generationTime": 1.0,
+            "output": [fs.root + "/files/out.png"] if outputs is None else outputs,
+            "meta": {"seed": 9},
+        },
+    )
 
 
 def processing(fs: FaultServer, future: str = "/files/future.png") -> Canned:
-    return Canned(200, {"status": "processing", "id": 77, "eta": 0, "output": [],
-                        "fetch_result": fs.base_url + "/v6/image_editing/fetch/77",
-                        "future_links": [fs.root + future]})
+    return Canned(
+        200,
+        {
+            "status": "processing",
+            "id": 77,
+            "eta": 0,
+            "output": [],
+            "fetch_result": fs.base_url + "/v6/image_editing/fetch/77",
+            "future_links": [fs.root + future],
+        },
+    )
 
 
 @dataclass(frozen=True)
@@ -78,73 +93,165 @@ class Scenario:
     inpaint_posts: int | None = None  # how many times the job was submitted
 
 
-def _script(**paths: list[Canned] | Callable[[FaultServer], list[Canned]]
-            ) -> Callable[[FaultServer], None]:
+def _script(
+    **paths: list[Canned] | Callable[[FaultServer], list[Canned]],
+) -> Callable[[FaultServer], None]:
     def apply(fs: FaultServer) -> None:
         for path, answers in paths.items():
             real = {"inpaint": INPAINT, "fetch": FETCH}.get(path, "/files/" + path)
             fs.script(real, *(answers(fs) if callable(answers) else answers))
+
     return apply
 
 
 SCENARIOS = [
-    Scenario("429-with-retry-after-then-success", _script(inpaint=lambda fs: [
-        Canned(429, {"status": "error", "message": "queue full", "retry_after": 1}),
-        success(fs)]), inpaint_posts=2),
-    Scenario("500-and-503-then-success", _script(inpaint=lambda fs: [
-        Canned(500, {"status": "error", "message": "boom"}), Canned(503, "<html>busy</html>"),
-        success(fs)]), inpaint_posts=3),
-    Scenario("hangs-past-the-read-timeout", _script(inpaint=[
-        Canned(200, {"status": "success"}, delay=TIMEOUT + 1.0)]),
-        APITimeoutError, "within", inpaint_posts=1),
-    Scenario("fetch-hangs-past-the-read-timeout", _script(
-        inpaint=lambda fs: [processing(fs)],
-        fetch=[Canned(200, {"status": "processing"}, delay=TIMEOUT + 1.0)]),
-        JobTimeoutError, "77", job=77),
-    Scenario("connection-dropped-mid-response", _script(inpaint=[
-        Canned(200, {"status": "success", "id": 5, "output": ["x" * 400]}, drop_after=40)]),
-        APIConnectionError, "may", inpaint_posts=1),
-    Scenario("fetch-connection-dropped-then-success", _script(
-        inpaint=lambda fs: [processing(fs)],
-        fetch=lambda fs: [Canned(200, {"status": "processing", "message": "x" * 200},
-                                 drop_after=30), success(fs)])),
-    Scenario("html-error-page", _script(inpaint=[
-        Canned(502, "<html><body><h1>502 Bad Gateway</h1></body></html>")]),
-        ServerError, "502"),
-    Scenario("200-with-an-html-page", _script(inpaint=[
-        Canned(200, "<!doctype html><html><body>Welcome to nginx</body></html>")]),
-        MalformedResponseError, "HTML"),
-    Scenario("200-with-non-json", _script(inpaint=[
-        Canned(200, "status=ok; id=5", content_type="text/plain")]),
-        MalformedResponseError, "not JSON"),
-    Scenario("error-status-with-legacy-messege", _script(inpaint=[
-        Canned(200, {"status": "error", "messege": "Model is loading, retry shortly"})]),
-        BadRequestError, "Model is loading"),
-    Scenario("processing-forever", _script(inpaint=lambda fs: [processing(fs)],
-                                           fetch=[Canned(200, {"status": "processing"})]),
-             JobTimeoutError, "77", job=77),
-    Scenario("failed-from-fetch", _script(
-        inpaint=lambda fs: [processing(fs)],
-        fetch=[Canned(200, {"status": "failed", "message": "the GPU fell over"})]),
-        JobFailedError, "GPU fell over", job=77),
-    Scenario("future-links-404-for-a-while", _script(
-        inpaint=lambda fs: [processing(fs)],
-        fetch=lambda fs: [success(fs, outputs=[], job=77)],
-        **{"future.png": [Canned(404, {"status": "error"}), Canned(404, "not yet"),
-                          Canned(200, output_png(), content_type="image/png")]})),
-    Scenario("future-links-404-forever", _script(
-        inpaint=lambda fs: [processing(fs)],
-        fetch=lambda fs: [success(fs, outputs=[], job=77)],
-        **{"future.png": [Canned(404, {"status": "error"})]}),
-        DownloadError, "404", job=77),
-    Scenario("output-far-larger-than-an-image", _script(
-        inpaint=lambda fs: [success(fs, outputs=[fs.root + "/files/huge.png"])],
-        **{"huge.png": [Canned(200, stream=120 << 20)]}),
-        DownloadError, "limit", job=42),
-    Scenario("output-is-a-decompression-bomb", _script(
-        inpaint=lambda fs: [success(fs, outputs=[fs.root + "/files/bomb.png"])],
-        **{"bomb.png": [Canned(200, bomb_png(), content_type="image/png")]}),
-        DownloadError, "too large", job=42),
+    Scenario(
+        "429-with-retry-after-then-success",
+        _script(
+            inpaint=lambda fs: [
+                Canned(429, {"status": "error", "message": "queue full", "retry_after": 1}),
+                success(fs),
+            ]
+        ),
+        inpaint_posts=2,
+    ),
+    Scenario(
+        "500-and-503-then-success",
+        _script(
+            inpaint=lambda fs: [
+                Canned(500, {"status": "error", "message": "boom"}),
+                Canned(503, "<html>busy</html>"),
+                success(fs),
+            ]
+        ),
+        inpaint_posts=3,
+    ),
+    Scenario(
+        "hangs-past-the-read-timeout",
+        _script(inpaint=[Canned(200, {"status": "success"}, delay=TIMEOUT + 1.0)]),
+        APITimeoutError,
+        "within",
+        inpaint_posts=1,
+    ),
+    Scenario(
+        "fetch-hangs-past-the-read-timeout",
+        _script(
+            inpaint=lambda fs: [processing(fs)],
+            fetch=[Canned(200, {"status": "processing"}, delay=TIMEOUT + 1.0)],
+        ),
+        JobTimeoutError,
+        "77",
+        job=77,
+    ),
+    Scenario(
+        "connection-dropped-mid-response",
+        _script(
+            inpaint=[
+                Canned(200, {"status": "success", "id": 5, "output": ["x" * 400]}, drop_after=40)
+            ]
+        ),
+        APIConnectionError,
+        "may",
+        inpaint_posts=1,
+    ),
+    Scenario(
+        "fetch-connection-dropped-then-success",
+        _script(
+            inpaint=lambda fs: [processing(fs)],
+            fetch=lambda fs: [
+                Canned(200, {"status": "processing", "message": "x" * 200}, drop_after=30),
+                success(fs),
+            ],
+        ),
+    ),
+    Scenario(
+        "html-error-page",
+        _script(inpaint=[Canned(502, "<html><body><h1>502 Bad Gateway</h1></body></html>")]),
+        ServerError,
+        "502",
+    ),
+    Scenario(
+        "200-with-an-html-page",
+        _script(inpaint=[Canned(200, "<!doctype html><html><body>Welcome to nginx</body></html>")]),
+        MalformedResponseError,
+        "HTML",
+    ),
+    Scenario(
+        "200-with-non-json",
+        _script(inpaint=[Canned(200, "status=ok; id=5", content_type="text/plain")]),
+        MalformedResponseError,
+        "not JSON",
+    ),
+    Scenario(
+        "error-status-with-legacy-messege",
+        _script(
+            inpaint=[Canned(200, {"status": "error", "messege": "Model is loading, retry shortly"})]
+        ),
+        BadRequestError,
+        "Model is loading",
+    ),
+    Scenario(
+        "processing-forever",
+        _script(inpaint=lambda fs: [processing(fs)], fetch=[Canned(200, {"status": "processing"})]),
+        JobTimeoutError,
+        "77",
+        job=77,
+    ),
+    Scenario(
+        "failed-from-fetch",
+        _script(
+            inpaint=lambda fs: [processing(fs)],
+            fetch=[Canned(200, {"status": "failed", "message": "the GPU fell over"})],
+        ),
+        JobFailedError,
+        "GPU fell over",
+        job=77,
+    ),
+    Scenario(
+        "future-links-404-for-a-while",
+        _script(
+            inpaint=lambda fs: [processing(fs)],
+            fetch=lambda fs: [success(fs, outputs=[], job=77)],
+            **{
+                "future.png": [
+                    Canned(404, {"status": "error"}),
+                    Canned(404, "not yet"),
+                    Canned(200, output_png(), content_type="image/png"),
+                ]
+            },
+        ),
+    ),
+    Scenario(
+        "future-links-404-forever",
+        _script(
+            inpaint=lambda fs: [processing(fs)],
+            fetch=lambda fs: [success(fs, outputs=[], job=77)],
+            **{"future.png": [Canned(404, {"status": "error"})]},
+        ),
+        DownloadError,
+        "404",
+        job=77,
+    ),
+    Scenario(
+        "output-far-larger-than-an-image",
+        _script(
+            inpaint=lambda fs: [success(fs, outputs=[fs.root + "/files/huge.png"])],
+            **{"huge.png": [Canned(200, stream=120 << 20)]},
+        ),
+        DownloadError,
+        "limit",
+        job=42,
+    ),
+    Scenario(
+        "output-is-a-decompression-bomb",
+        _script(
+            inpaint=lambda fs: [success(fs, outputs=[fs.root + "/files/bomb.png"])],
+            **{"bomb.png": [Canned(200, bomb_png(), content_type="image/png")]},
+        ),
+        DownloadError,
+        "too large",
+        job=42,
+    ),
 ]
 
 
@@ -156,8 +263,9 @@ def fs() -> Iterator[FaultServer]:
 
 
 def client_for(fs: FaultServer) -> ModelsLabClient:
-    return ModelsLabClient(api_key=KEY, base_url=fs.base_url, timeout=TIMEOUT,
-                           max_wait=MAX_WAIT, max_retries=2)
+    return ModelsLabClient(
+        api_key=KEY, base_url=fs.base_url, timeout=TIMEOUT, max_wait=MAX_WAIT, max_retries=2
+    )
 
 
 def assert_plain(message: str) -> None:
@@ -169,8 +277,7 @@ def assert_plain(message: str) -> None:
 
 # -- the library -------------------------------------------------------------------------
 @pytest.mark.parametrize("scenario", SCENARIOS, ids=[s.name for s in SCENARIOS])
-def test_library(scenario: Scenario, fs: FaultServer,
-                 caplog: pytest.LogCaptureFixture) -> None:
+def test_library(scenario: Scenario, fs: FaultServer, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG)
     scenario.script(fs)
     started = time.monotonic()
@@ -209,8 +316,13 @@ class FaultBackend(studio.Backend):
     60 s per request, too long to wait for in a test)."""
 
     def client(self, session_key: str | None = None) -> ModelsLabClient:
-        return ModelsLabClient(api_key=self.settings.api_key, base_url=self.modelslab_url,
-                               timeout=TIMEOUT, max_wait=MAX_WAIT, max_retries=2)
+        return ModelsLabClient(
+            api_key=self.settings.api_key,
+            base_url=self.modelslab_url,
+            timeout=TIMEOUT,
+            max_wait=MAX_WAIT,
+            max_retries=2,
+        )
 
 
 class Progress:
@@ -220,15 +332,17 @@ class Progress:
 
 def run_studio(fs: FaultServer, tmp_path: Path) -> tuple[list[dict[str, Any]], gr.Error | None]:
     settings = studio.Settings(api_key=KEY, base_url=fs.base_url, max_wait=MAX_WAIT)
-    app = studio.Studio(settings, backend=FaultBackend(settings),
-                        store=studio.OutputStore(tmp_path / "out"))
+    app = studio.Studio(
+        settings, backend=FaultBackend(settings), store=studio.OutputStore(tmp_path / "out")
+    )
     image, mask = tmp_path / "image.png", tmp_path / "mask.png"
     IMAGE.save(image)
     MASK.save(mask)
     seen: list[dict[str, Any]] = []
     try:
-        for values in app.generate(str(image), str(mask), prompt="a cat", transport="base64",
-                                   progress=Progress()):
+        for values in app.generate(
+            str(image), str(mask), prompt="a cat", transport="base64", progress=Progress()
+        ):
             seen.append(dict(zip(studio.GENERATE_OUTPUTS, values, strict=True)))
     except gr.Error as exc:
         return seen, exc

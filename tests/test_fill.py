@@ -27,7 +27,7 @@ def grainy(size: int = 160, seed: int = 0) -> np.ndarray:
 def square_hole(size: int = 160, side: int = 48) -> np.ndarray:
     hole = np.zeros((size, size), bool)
     start = (size - side) // 2
-    hole[start:start + side, start:start + side] = True
+    hole[start : start + side, start : start + side] = True
     return hole
 
 
@@ -98,7 +98,7 @@ def test_grey_mask_pixels_count_from_hole_level_and_black_is_kept():
     mask = Image.new("L", image.size, 0)
     draw = ImageDraw.Draw(mask)
     draw.rectangle((50, 50, 100, 100), fill=255)
-    draw.rectangle((40, 50, 49, 100), fill=HOLE_LEVEL)      # faint: filled
+    draw.rectangle((40, 50, 49, 100), fill=HOLE_LEVEL)  # faint: filled
     draw.rectangle((30, 50, 39, 100), fill=HOLE_LEVEL - 1)  # below: kept
     out = np.asarray(fill(image, mask, seed=0))
     level = np.asarray(mask)

@@ -65,14 +65,17 @@ def test_numpy_arrays_of_common_shapes():
         imgs.load_image(np.zeros((5, 6, 2), np.uint8))
 
 
-@pytest.mark.parametrize("size,expected", [
-    ((451, 300), (448, 296)),
-    ((600, 400), (600, 400)),
-    ((4000, 3000), (1024, 768)),
-    ((3000, 4000), (768, 1024)),
-    ((5000, 100), (1024, 16)),
-    ((3, 3), (8, 8)),
-])
+@pytest.mark.parametrize(
+    "size,expected",
+    [
+        ((451, 300), (448, 296)),
+        ((600, 400), (600, 400)),
+        ((4000, 3000), (1024, 768)),
+        ((3000, 4000), (768, 1024)),
+        ((5000, 100), (1024, 16)),
+        ((3, 3), (8, 8)),
+    ],
+)
 def test_fit_size_keeps_aspect_within_1024_in_multiples_of_8(size, expected):
     assert imgs.fit_size(*size) == expected
 
@@ -88,9 +91,15 @@ def test_non_image_and_missing_files_get_plain_messages(tmp_path):
 
 def bomb_png(width: int, height: int) -> bytes:
     """A tiny PNG whose header claims a huge canvas."""
+
     def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(
-            ">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+        return (
+            struct.pack(">I", len(data))
+            + kind
+            + data
+            + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+        )
+
     ihdr = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
     idat = zlib.compress(b"\x00" * 1000)
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", idat) + chunk(b"IEND", b"")
@@ -121,9 +130,16 @@ def test_mask_is_encoded_single_channel_and_small():
     assert len(data) < 20_000
 
 
-@pytest.mark.parametrize("text", [
-    "data:image/png;base64,{b}", "{b}", "  {b}\n", "{b_nopad}", "data:image/png;base64,{b_url}",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "data:image/png;base64,{b}",
+        "{b}",
+        "  {b}\n",
+        "{b_nopad}",
+        "data:image/png;base64,{b_url}",
+    ],
+)
 def test_base64_payload_shapes(text):
     raw = encode(Image.new("RGB", (3, 3), (9, 9, 9)))
     b = base64.b64encode(raw).decode()

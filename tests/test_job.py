@@ -38,8 +38,7 @@ class FakeTransport:
     def fetch_url(self, job_id: Any) -> str:
         return f"http://api.test/api/v6/image_editing/fetch/{job_id}"
 
-    def fetch(self, job_id: Any, *, url: str | None = None, cancel: Any = None
-              ) -> dict[str, Any]:
+    def fetch(self, job_id: Any, *, url: str | None = None, cancel: Any = None) -> dict[str, Any]:
         self.polls.append(round(self.clock() - 100.0, 3))
         answer = self.answers.pop(0) if len(self.answers) > 1 else self.answers[0]
         if answer.get("status") == "failed":
@@ -47,13 +46,19 @@ class FakeTransport:
         return answer
 
 
-def job_for(answers: list[dict[str, Any]], eta: float | None = 3, max_wait: float = 600
-            ) -> tuple[Job, FakeTransport, FakeClock]:
+def job_for(
+    answers: list[dict[str, Any]], eta: float | None = 3, max_wait: float = 600
+) -> tuple[Job, FakeTransport, FakeClock]:
     clock = FakeClock()
     transport = FakeTransport(clock, answers)
     answer = {"status": "processing", "id": 7, **({"eta": eta} if eta is not None else {})}
-    job = Job(transport, answer, max_wait=max_wait, clock=clock,  # type: ignore[arg-type]
-              sleep=clock.sleep)
+    job = Job(
+        transport,
+        answer,
+        max_wait=max_wait,
+        clock=clock,  # type: ignore[arg-type]
+        sleep=clock.sleep,
+    )
     return job, transport, clock
 
 

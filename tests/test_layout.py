@@ -22,18 +22,20 @@ MAX_CLASS_LINES = 250
 
 
 def test_import_inpaint_pulls_in_no_web_framework() -> None:
-    code = ("import sys, inpaint, inpaint.client, inpaint.request, inpaint.pipeline\n"
-            "print(','.join(m for m in ('gradio', 'fastapi', 'uvicorn', 'starlette', "
-            "'playwright') if m in sys.modules))")
-    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
-                          text=True, timeout=120)
+    code = (
+        "import sys, inpaint, inpaint.client, inpaint.request, inpaint.pipeline\n"
+        "print(','.join(m for m in ('gradio', 'fastapi', 'uvicorn', 'starlette', "
+        "'playwright') if m in sys.modules))"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == ""
 
 
 def test_no_module_at_the_package_root_imports_gradio() -> None:
-    offenders = [path.name for path in PACKAGE.glob("*.py")
-                 if "gradio" in _imported_modules(path)]
+    offenders = [path.name for path in PACKAGE.glob("*.py") if "gradio" in _imported_modules(path)]
     assert offenders == []
 
 
@@ -64,7 +66,10 @@ SOURCES = sorted([*PACKAGE.rglob("*.py"), ROOT / "app.py"])
 @pytest.mark.parametrize("path", SOURCES, ids=lambda p: str(p.relative_to(ROOT)))
 def test_units_stay_small(path: Path) -> None:
     in_server = "server" in path.relative_to(ROOT).parts
-    too_big = [f"{kind} {name}: {lines} lines" for kind, name, lines in _units(path)
-               if (kind == "function" and lines > MAX_FUNCTION_LINES)
-               or (kind == "class" and lines > MAX_CLASS_LINES and not in_server)]
+    too_big = [
+        f"{kind} {name}: {lines} lines"
+        for kind, name, lines in _units(path)
+        if (kind == "function" and lines > MAX_FUNCTION_LINES)
+        or (kind == "class" and lines > MAX_CLASS_LINES and not in_server)
+    ]
     assert too_big == []

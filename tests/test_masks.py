@@ -35,7 +35,7 @@ def test_every_mode_binarises_with_antialiased_edges(mode):
     grey = np.zeros((6, 6), np.uint8)
     grey[:, 3:] = 255
     grey[:, 2] = 140  # anti-aliased edge, counts as paint
-    grey[:, 1] = 90   # faint edge, does not
+    grey[:, 1] = 90  # faint edge, does not
     img = Image.fromarray(grey, "L")
     if mode == "I;16":
         img = Image.fromarray(grey.astype(np.uint16) * 257)

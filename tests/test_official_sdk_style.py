@@ -21,8 +21,9 @@ from .conftest import data_uri, open_png
 
 
 class SdkStyleClient:
-    def __init__(self, api_key: str, base_url: str, fetch_retry: int = 200,
-                 fetch_interval: float = 0.05) -> None:
+    def __init__(
+        self, api_key: str, base_url: str, fetch_retry: int = 200, fetch_interval: float = 0.05
+    ) -> None:
         self.api_key = api_key
         self.base_url = base_url  # ends with "/api/", like the SDK's default
         self.fetch_retry = fetch_retry
@@ -30,8 +31,12 @@ class SdkStyleClient:
 
     def _post(self, name: str, data: dict[str, Any]) -> dict[str, Any]:
         data = dict(data, key=self.api_key)
-        response = requests.post(self.base_url + "v6/image_editing/" + name, json=data,
-                                 headers={"Content-Type": "application/json"}, timeout=30)
+        response = requests.post(
+            self.base_url + "v6/image_editing/" + name,
+            json=data,
+            headers={"Content-Type": "application/json"},
+            timeout=30,
+        )
         if response.status_code != 200:
             raise Exception(f"request failed with status {response.status_code}")
         return response.json()
@@ -74,9 +79,11 @@ def hosted_images(server, examples) -> tuple[str, str]:
     """Example image and mask at URLs (the SDK takes URLs), hosted by the server itself."""
     urls = []
     for data in (examples.png("coffee"), examples.mask_png("coffee")):
-        response = requests.post(server.base_url + "/v6/image_editing/base64_to_url",
-                                 json={"key": "sdk-key", "init_image": data_uri(data)},
-                                 timeout=30)
+        response = requests.post(
+            server.base_url + "/v6/image_editing/base64_to_url",
+            json={"key": "sdk-key", "init_image": data_uri(data)},
+            timeout=30,
+        )
         urls.append(response.json()["output"][0])
     return urls[0], urls[1]
 

@@ -35,7 +35,7 @@ def grass(size: tuple[int, int]) -> Image.Image:
     """Generated grass; large sizes repeat a 512 px tile (generating 12 MP of it is slow)."""
     tile = np.asarray(texture("grass", min(512, max(size))))
     reps = (-(-size[1] // tile.shape[0]), -(-size[0] // tile.shape[1]), 1)
-    return Image.fromarray(np.tile(tile, reps)[:size[1], :size[0]], "RGB")
+    return Image.fromarray(np.tile(tile, reps)[: size[1], : size[0]], "RGB")
 
 
 def detail(array: np.ndarray) -> float:
@@ -50,11 +50,13 @@ def check(photo: Image.Image, out: Image.Image, ext: Extension, band: int) -> No
     w, h = photo.size
     assert out.size == ext.canvas_size(photo.size)
     got = np.asarray(out)
-    inner = got[ext.top:ext.top + h, ext.left:ext.left + w]
+    inner = got[ext.top : ext.top + h, ext.left : ext.left + w]
     original = np.asarray(photo)
     keep = np.zeros((h, w), bool)
-    keep[band if ext.top else 0:h - band if ext.bottom else h,
-         band if ext.left else 0:w - band if ext.right else w] = True
+    keep[
+        band if ext.top else 0 : h - band if ext.bottom else h,
+        band if ext.left else 0 : w - band if ext.right else w,
+    ] = True
     assert (inner[keep] == original[keep]).all()
     for side, amount in zip(("left", "top", "right", "bottom"), ext.as_tuple(), strict=True):
         if not amount:
@@ -65,30 +67,43 @@ def check(photo: Image.Image, out: Image.Image, ext: Extension, band: int) -> No
         assert step < 12, side  # no colour step at the old border
 
 
-def _strips(got: np.ndarray, ext: Extension, size: tuple[int, int], side: str,
-            depth: int) -> tuple[np.ndarray, np.ndarray]:
+def _strips(
+    got: np.ndarray, ext: Extension, size: tuple[int, int], side: str, depth: int
+) -> tuple[np.ndarray, np.ndarray]:
     """The new pixels just outside the old border, and the photo's just inside it."""
     w, h = size
     left, top = ext.left, ext.top
     if side == "left":
-        return got[top:top + h, left - depth:left], got[top:top + h, left:left + depth]
+        return got[top : top + h, left - depth : left], got[top : top + h, left : left + depth]
     if side == "right":
-        return got[top:top + h, left + w:left + w + depth], got[top:top + h, left + w - depth:
-                                                                 left + w]
+        return got[top : top + h, left + w : left + w + depth], got[
+            top : top + h, left + w - depth : left + w
+        ]
     if side == "top":
-        return got[top - depth:top, left:left + w], got[top:top + depth, left:left + w]
-    return got[top + h:top + h + depth, left:left + w], got[top + h - depth:top + h,
-                                                          left:left + w]
+        return got[top - depth : top, left : left + w], got[top : top + depth, left : left + w]
+    return got[top + h : top + h + depth, left : left + w], got[
+        top + h - depth : top + h, left : left + w
+    ]
 
 
-@pytest.mark.parametrize("amounts", [(96, 0, 0, 0), (0, 64, 0, 0), (0, 0, 80, 0),
-                                     (0, 0, 0, 72), (40, 32, 56, 48)],
-                         ids=["left", "top", "right", "bottom", "all-four"])
+@pytest.mark.parametrize(
+    "amounts",
+    [(96, 0, 0, 0), (0, 64, 0, 0), (0, 0, 80, 0), (0, 0, 0, 72), (40, 32, 56, 48)],
+    ids=["left", "top", "right", "bottom", "all-four"],
+)
 def test_each_side_alone_and_all_four(client, amounts):
     photo = grass((320, 240))
     ext = Extension(*amounts)
-    result = client.outpaint(photo, "more grass", left=amounts[0], top=amounts[1],
-                             right=amounts[2], bottom=amounts[3], overlap=8, seed=5)
+    result = client.outpaint(
+        photo,
+        "more grass",
+        left=amounts[0],
+        top=amounts[1],
+        right=amounts[2],
+        bottom=amounts[3],
+        overlap=8,
+        seed=5,
+    )
     check(photo, result.images[0], ext, band=8)
     assert result.parameters["extend"] == list(amounts)
     assert result.parameters["mode"] == "outpaint"
@@ -108,17 +123,23 @@ def test_a_12_megapixel_photo_extended_on_two_sides_at_full_resolution(client, t
     assert read_parameters(saved)["extend"] == [0, 0, 200, 120]
 
 
-@pytest.mark.parametrize("call,words", [
-    ({"left": -5}, "extend_left must be a whole number from 0 to 8192"),
-    ({}, "nothing to extend"),
-    ({"right": 8192, "bottom": 8192}, r"megapixels\); the limit is 40"),
-])
+@pytest.mark.parametrize(
+    "call,words",
+    [
+        ({"left": -5}, "extend_left must be a whole number from 0 to 8192"),
+        ({}, "nothing to extend"),
+        ({"right": 8192, "bottom": 8192}, r"megapixels\); the limit is 40"),
+    ],
+)
 def test_bad_extensions_are_refused_before_anything_is_sent(make_server, call, words):
     server = make_server()
-    with ModelsLabClient(api_key=KEY, base_url=server.base_url) as c, \
-            pytest.raises(ParameterError, match=words):
-        c.outpaint(Image.new("RGB", (4032, 3024)) if "bottom" in call else grass((64, 48)),
-                   "x", **call)
+    with (
+        ModelsLabClient(api_key=KEY, base_url=server.base_url) as c,
+        pytest.raises(ParameterError, match=words),
+    ):
+        c.outpaint(
+            Image.new("RGB", (4032, 3024)) if "bottom" in call else grass((64, 48)), "x", **call
+        )
     assert server.app.state.jobs.counts()["submitted"] == 0
 
 
@@ -135,14 +156,50 @@ def test_cli_extends_without_a_mask(tmp_path, server):
     photo = tmp_path / "photo.png"
     grass((160, 120)).save(photo)
     env = {"MODELSLAB_API_KEY": KEY, "PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"}
-    proc = subprocess.run([sys.executable, "-m", "inpaint", "--image", str(photo), "--prompt",
-                           "x", "--extend-to", "16:9", "--anchor", "left", "--out",
-                           str(tmp_path / "wide.png"), "--base-url", server.base_url],
-                          env=env, capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "inpaint",
+            "--image",
+            str(photo),
+            "--prompt",
+            "x",
+            "--extend-to",
+            "16:9",
+            "--anchor",
+            "left",
+            "--out",
+            str(tmp_path / "wide.png"),
+            "--base-url",
+            server.base_url,
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 0, proc.stderr
     assert Image.open(tmp_path / "wide.png").size == (213, 120)
-    bad = subprocess.run([sys.executable, "-m", "inpaint", "--image", str(photo), "--prompt",
-                          "x", "--extend-to", "abc", "--out", str(tmp_path / "w.png"),
-                          "--base-url", server.base_url], env=env, capture_output=True,
-                         text=True, timeout=60)
+    bad = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "inpaint",
+            "--image",
+            str(photo),
+            "--prompt",
+            "x",
+            "--extend-to",
+            "abc",
+            "--out",
+            str(tmp_path / "w.png"),
+            "--base-url",
+            server.base_url,
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert bad.returncode == 2 and "a target must be a ratio such as 16:9" in bad.stderr

@@ -38,7 +38,8 @@ def test_library_dependencies_are_in_the_space_requirements() -> None:
 def test_console_script_runs_from_another_directory(tmp_path: Path) -> None:
     script = Path(sys.executable).with_name("inpaint")
     assert script.exists(), "scripts/test installs the project (pip install -e .)"
-    proc = subprocess.run([str(script), "--help"], cwd=tmp_path, capture_output=True,
-                          text=True, timeout=60)
+    proc = subprocess.run(
+        [str(script), "--help"], cwd=tmp_path, capture_output=True, text=True, timeout=60
+    )
     assert proc.returncode == 0, proc.stderr
     assert "--prompt" in proc.stdout and "exit codes" in proc.stdout

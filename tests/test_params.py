@@ -21,8 +21,15 @@ def test_documented_defaults_and_ranges():
 
 
 def test_payload_has_documented_wire_types():
-    payload = build_payload({"prompt": "a cat", "instant_response": True,
-                             "guidance_scale": 5.0, "safety_checker": True, "seed": 7})
+    payload = build_payload(
+        {
+            "prompt": "a cat",
+            "instant_response": True,
+            "guidance_scale": 5.0,
+            "safety_checker": True,
+            "seed": 7,
+        }
+    )
     assert payload["guidance_scale"] == 5 and isinstance(payload["guidance_scale"], int)
     assert payload["instant_response"] == "true"
     assert payload["safety_checker"] == "yes"
@@ -41,16 +48,19 @@ def test_null_width_is_left_out_so_the_api_uses_the_image_size():
     assert "width" not in payload and "height" not in payload
 
 
-@pytest.mark.parametrize("field,value,expected", [
-    ("guidance_scale", 7, "guidance_scale must be a whole number from 1 to 5 (got 7)"),
-    ("guidance_scale", 2.5, "guidance_scale must be a whole number from 1 to 5 (got 2.5)"),
-    ("strength", 1.5, "strength must be a number from 0 to 1 (got 1.5)"),
-    ("samples", 5, "samples must be a whole number from 1 to 4 (got 5)"),
-    ("width", 2048, "width must be a whole number from 8 to 1024 (got 2048)"),
-    ("safety_checker", "maybe", 'safety_checker must be one of "yes", "no" (got \'maybe\')'),
-    ("webhook", "ftp://x", "webhook must be an http(s) URL (got 'ftp://x')"),
-    ("num_inference_steps", True, "num_inference_steps must be a whole number from 1 to 100"),
-])
+@pytest.mark.parametrize(
+    "field,value,expected",
+    [
+        ("guidance_scale", 7, "guidance_scale must be a whole number from 1 to 5 (got 7)"),
+        ("guidance_scale", 2.5, "guidance_scale must be a whole number from 1 to 5 (got 2.5)"),
+        ("strength", 1.5, "strength must be a number from 0 to 1 (got 1.5)"),
+        ("samples", 5, "samples must be a whole number from 1 to 4 (got 5)"),
+        ("width", 2048, "width must be a whole number from 8 to 1024 (got 2048)"),
+        ("safety_checker", "maybe", 'safety_checker must be one of "yes", "no" (got \'maybe\')'),
+        ("webhook", "ftp://x", "webhook must be an http(s) URL (got 'ftp://x')"),
+        ("num_inference_steps", True, "num_inference_steps must be a whole number from 1 to 100"),
+    ],
+)
 def test_out_of_range_names_field_range_and_value(field, value, expected):
     with pytest.raises(ParameterError) as info:
         build_payload({"prompt": "x", field: value})
@@ -66,9 +76,19 @@ def test_empty_prompt_and_unknown_names_are_refused():
 
 
 def test_server_parsing_is_as_lenient_as_the_docs():
-    parsed = parse_request({"prompt": "a", "width": "512", "num_inference_steps": "30",
-                            "base64": False, "guidance_scale": 5.0, "strength": "0.5",
-                            "instant_response": True, "enhance_prompt": "yes", "seed": None})
+    parsed = parse_request(
+        {
+            "prompt": "a",
+            "width": "512",
+            "num_inference_steps": "30",
+            "base64": False,
+            "guidance_scale": 5.0,
+            "strength": "0.5",
+            "instant_response": True,
+            "enhance_prompt": "yes",
+            "seed": None,
+        }
+    )
     assert parsed["width"] == 512 and parsed["num_inference_steps"] == 30
     assert parsed["base64"] == "false" and parsed["instant_response"] == "true"
     assert parsed["guidance_scale"] == 5 and parsed["strength"] == 0.5
@@ -76,13 +96,16 @@ def test_server_parsing_is_as_lenient_as_the_docs():
     assert "enhance_prompt" not in parsed
 
 
-@pytest.mark.parametrize("body", [
-    {"prompt": "a", "guidance_scale": "5.5"},
-    {"prompt": "a", "width": "wide"},
-    {"prompt": "a", "samples": 9},
-    {"prompt": 5},
-    {},
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"prompt": "a", "guidance_scale": "5.5"},
+        {"prompt": "a", "width": "wide"},
+        {"prompt": "a", "samples": 9},
+        {"prompt": 5},
+        {},
+    ],
+)
 def test_server_parsing_still_refuses_bad_values(body):
     with pytest.raises(ParameterError):
         parse_request(body)

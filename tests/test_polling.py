@@ -9,8 +9,9 @@ import pytest
 from inpaint.polling import MAX_INTERVAL, PollSchedule
 
 
-def simulate(eta: float | None, finishes_at: float, request: float = 0.03
-             ) -> tuple[int, float, list[float]]:
+def simulate(
+    eta: float | None, finishes_at: float, request: float = 0.03
+) -> tuple[int, float, list[float]]:
     """Calls made, lateness, and the gaps between calls for a job ending at ``finishes_at``."""
     schedule = PollSchedule(eta)
     now = schedule.first_delay()

@@ -21,7 +21,7 @@ BOX = (96, 64, 160, 128)
 
 def photo() -> Image.Image:
     rng = np.random.default_rng(5)
-    y, x = np.mgrid[0:SIZE[1], 0:SIZE[0]]
+    y, x = np.mgrid[0 : SIZE[1], 0 : SIZE[0]]
     base = np.stack([60 + 0.3 * x, 110 + 0.2 * y, 90 + 0.1 * x], axis=-1)
     arr = np.clip(base + rng.normal(0, 5, base.shape), 0, 255).astype(np.uint8)
     image = Image.fromarray(arr, "RGB")
@@ -47,8 +47,9 @@ def received_init(server) -> np.ndarray:
 def test_the_server_receives_the_prefilled_photo(make_server, method, tmp_path) -> None:
     server = make_server()
     with ModelsLabClient(api_key=KEY, base_url=server.base_url) as client:
-        result = client.inpaint(photo(), mask(), prompt="remove it", prefill=method, seed=2,
-                                transport="upload")
+        result = client.inpaint(
+            photo(), mask(), prompt="remove it", prefill=method, seed=2, transport="upload"
+        )
     sent = received_init(server)
     original = np.asarray(photo())
     inside = np.asarray(mask()) > 0
@@ -71,8 +72,15 @@ def test_original_sends_the_photo_as_it_is(make_server) -> None:
 def test_prefill_applies_to_each_region_in_only_masked_mode(make_server) -> None:
     server = make_server()
     with ModelsLabClient(api_key=KEY, base_url=server.base_url) as client:
-        result = client.inpaint(photo(), mask(), prompt="x", transport="upload",
-                                crop_to_mask=True, mask_padding=16, prefill="patchmatch")
+        result = client.inpaint(
+            photo(),
+            mask(),
+            prompt="x",
+            transport="upload",
+            crop_to_mask=True,
+            mask_padding=16,
+            prefill="patchmatch",
+        )
     sent = received_init(server)
     magenta = (sent[..., 0] > 200) & (sent[..., 1] < 60) & (sent[..., 2] > 150)
     assert magenta.mean() < 0.002 and len(result.regions) == 1

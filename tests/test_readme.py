@@ -20,8 +20,7 @@ from PIL import Image
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
-BLOCKS = re.findall(r"^ *```python\n(.*?)^ *```", (ROOT / "README.md").read_text(),
-                    re.S | re.M)
+BLOCKS = re.findall(r"^ *```python\n(.*?)^ *```", (ROOT / "README.md").read_text(), re.S | re.M)
 RUNNABLE = [b for b in BLOCKS if "gradio_client" not in b]
 
 
@@ -44,6 +43,12 @@ def test_snippet_runs_as_printed(code: str, folder: Path, server) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("MODELSLAB_")}
     env.update(MODELSLAB_API_KEY="readme-key", MODELSLAB_BASE_URL=server.base_url)
     env.pop("PYTHONPATH", None)  # the installed package, as a reader has it
-    proc = subprocess.run([sys.executable, "-c", code.replace("\n    ", "\n    ")],
-                          cwd=folder, env=env, capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        [sys.executable, "-c", code.replace("\n    ", "\n    ")],
+        cwd=folder,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]

@@ -61,7 +61,7 @@ def test_many_scattered_areas_are_capped():
     assert 1 <= len(plan) <= region.MAX_REGIONS
     covered = np.zeros((3024, 4032), bool)
     for r in plan:
-        covered[r.box.top:r.box.bottom, r.box.left:r.box.right] = True
+        covered[r.box.top : r.box.bottom, r.box.left : r.box.right] = True
     assert covered[np.asarray(mask) > 0].all()  # every painted pixel is in some region
 
 
@@ -123,8 +123,9 @@ def test_paste_back_into_a_box_touches_only_that_box():
     original = Image.new("RGB", (1000, 800), (30, 60, 90))
     mask = blob_mask((1000, 800), (600, 500, 700, 600))
     box = Box(550, 450, 750, 650)
-    out = region.paste_back(original, Image.new("RGB", (256, 256), "white"), mask, box=box,
-                            feather=8)
+    out = region.paste_back(
+        original, Image.new("RGB", (256, 256), "white"), mask, box=box, feather=8
+    )
     diff = np.any(np.asarray(out) != np.asarray(original), axis=2)
     ys, xs = np.nonzero(diff)
     assert diff.any() and xs.min() >= 550 and xs.max() < 750 and ys.min() >= 450
@@ -139,9 +140,17 @@ def client_for(server) -> ModelsLabClient:
 def test_full_resolution_edit_keeps_every_unpainted_pixel(server, big_photo, crop):
     mask = blob_mask(big_photo.size, (1800, 1200, 2300, 1600))
     with client_for(server) as client:
-        result = client.inpaint(big_photo, mask, prompt="x", strength=1.0, seed=7,
-                                transport="base64", crop_to_mask=crop, mask_padding=48,
-                                feather=10)
+        result = client.inpaint(
+            big_photo,
+            mask,
+            prompt="x",
+            strength=1.0,
+            seed=7,
+            transport="base64",
+            crop_to_mask=crop,
+            mask_padding=48,
+            feather=10,
+        )
     [out] = result.images
     assert out.size == (4032, 3024)
     a, b = np.asarray(out), np.asarray(big_photo)
@@ -163,8 +172,9 @@ def test_far_apart_areas_are_separate_jobs_with_one_seed(server, big_photo):
     for x0, y0, x1, y1 in areas:  # something to remove under each painted area
         ImageDraw.Draw(photo).rectangle((x0 + 50, y0 + 50, x1 - 50, y1 - 50), fill="white")
     with client_for(server) as client:
-        result = client.inpaint(photo, mask, prompt="x", strength=1.0, samples=2,
-                                transport="base64", crop_to_mask=True)
+        result = client.inpaint(
+            photo, mask, prompt="x", strength=1.0, samples=2, transport="base64", crop_to_mask=True
+        )
     assert len(result.job_ids) == 2 and len(result.regions) == 2
     assert len(result.images) == 2 and all(i.size == photo.size for i in result.images)
     assert result.parameters["seed"] == result.seed is not None
@@ -183,8 +193,15 @@ def test_far_apart_areas_are_separate_jobs_with_one_seed(server, big_photo):
 def test_without_paste_back_the_whole_region_box_is_replaced(server, big_photo):
     mask = blob_mask(big_photo.size, (1800, 1200, 2300, 1600))
     with client_for(server) as client:
-        result = client.inpaint(big_photo, mask, prompt="x", strength=1.0, transport="base64",
-                                crop_to_mask=True, paste_back=False)
+        result = client.inpaint(
+            big_photo,
+            mask,
+            prompt="x",
+            strength=1.0,
+            transport="base64",
+            crop_to_mask=True,
+            paste_back=False,
+        )
     assert result.images[0].size == big_photo.size
     x0, y0, x1, y1 = result.regions[0]
     outside = np.ones((3024, 4032), bool)
@@ -196,10 +213,19 @@ def test_saved_pngs_carry_the_parameters_and_never_the_key(server, tmp_path):
     photo = Image.open(EXAMPLES / "chelsea.png").convert("RGB")
     mask = Image.open(EXAMPLES / "chelsea_mask.png")
     with client_for(server) as client:
-        result = client.inpaint(photo, mask, prompt="a red scarf 🧣", negative_prompt="blur",
-                                seed=99, num_inference_steps=12, guidance_scale=3,
-                                strength=0.6, transport="upload", crop_to_mask=True,
-                                mask_padding=24)
+        result = client.inpaint(
+            photo,
+            mask,
+            prompt="a red scarf 🧣",
+            negative_prompt="blur",
+            seed=99,
+            num_inference_steps=12,
+            guidance_scale=3,
+            strength=0.6,
+            transport="upload",
+            crop_to_mask=True,
+            mask_padding=24,
+        )
     [path] = result.save(tmp_path / "out.png")
     data = path.read_bytes()
     assert KEY.encode() not in data
@@ -216,14 +242,24 @@ def test_saved_pngs_carry_the_parameters_and_never_the_key(server, tmp_path):
 
 def test_url_transport_cannot_crop(server):
     with client_for(server) as client, pytest.raises(ParameterError, match="crop_to_mask"):
-        client.inpaint(server.root_url + "/files/a.png", server.root_url + "/files/m.png",
-                       prompt="x", transport="url", crop_to_mask=True)
+        client.inpaint(
+            server.root_url + "/files/a.png",
+            server.root_url + "/files/m.png",
+            prompt="x",
+            transport="url",
+            crop_to_mask=True,
+        )
 
 
 def test_options_out_of_range_are_refused_before_sending(server):
     with client_for(server) as client, pytest.raises(ParameterError, match="mask_padding"):
-        client.inpaint(Image.new("RGB", (64, 64)), Image.new("L", (64, 64), 255), prompt="x",
-                       crop_to_mask=True, mask_padding=-5)
+        client.inpaint(
+            Image.new("RGB", (64, 64)),
+            Image.new("L", (64, 64), 255),
+            prompt="x",
+            crop_to_mask=True,
+            mask_padding=-5,
+        )
 
 
 def test_read_parameters_explains_a_png_without_them(tmp_path):
@@ -242,8 +278,9 @@ def test_fetch_result_puts_a_pending_region_job_back_where_it_belongs(make_serve
     mask = blob_mask(big_photo.size, (1800, 1200, 2300, 1600))
     client = ModelsLabClient(api_key=KEY, base_url=srv.base_url, max_wait=0.2)
     with pytest.raises(JobTimeoutError) as info:
-        client.inpaint(big_photo, mask, prompt="x", strength=1.0, transport="base64",
-                       crop_to_mask=True)
+        client.inpaint(
+            big_photo, mask, prompt="x", strength=1.0, transport="base64", crop_to_mask=True
+        )
     box = info.value.region
     assert box is not None and box[2] - box[0] < 4032
     later = ModelsLabClient(api_key=KEY, base_url=srv.base_url, max_wait=30)

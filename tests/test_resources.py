@@ -48,8 +48,9 @@ def files_under(folder: Path) -> int:
     return sum(len(names) for _, _, names in os.walk(folder))
 
 
-def test_200_jobs_leave_no_files_and_memory_levels_off(tmp_path: Path,
-                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+def test_200_jobs_leave_no_files_and_memory_levels_off(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     temp = tmp_path / "tmp"
     temp.mkdir()
     monkeypatch.setattr(tempfile, "tempdir", str(temp))
@@ -59,21 +60,27 @@ def test_200_jobs_leave_no_files_and_memory_levels_off(tmp_path: Path,
     image, mask = photo(), box_mask()
     figures: dict[str, float] = {}
     try:
-        with ModelsLabClient(api_key="sk-resource-test-0123456789", base_url=server.base_url,
-                             timeout=30) as client:
+        with ModelsLabClient(
+            api_key="sk-resource-test-0123456789", base_url=server.base_url, timeout=30
+        ) as client:
             started = time.monotonic()
             for n in range(1, JOBS + 1):
                 # Alternately by upload (three stored files) and inline (one).
                 transport = "upload" if n % 2 == 0 else "base64"
-                result = client.inpaint(image, mask, prompt="sunflowers", seed=n,
-                                        transport=transport)
+                result = client.inpaint(
+                    image, mask, prompt="sunflowers", seed=n, transport=transport
+                )
                 assert result.images[0].size == image.size
                 if n == WARM_UP:
-                    figures.update(rss_warm=rss_mb(), fds_warm=open_fds(),
-                                   threads_warm=threading.active_count())
+                    figures.update(
+                        rss_warm=rss_mb(),
+                        fds_warm=open_fds(),
+                        threads_warm=threading.active_count(),
+                    )
             figures["seconds"] = time.monotonic() - started
-            figures.update(rss_end=rss_mb(), fds_end=open_fds(),
-                           threads_end=threading.active_count())
+            figures.update(
+                rss_end=rss_mb(), fds_end=open_fds(), threads_end=threading.active_count()
+            )
         figures["temp_entries"] = len(os.listdir(temp))
         figures["server_files"] = files_under(storage)
     finally:
@@ -81,14 +88,16 @@ def test_200_jobs_leave_no_files_and_memory_levels_off(tmp_path: Path,
     figures["temp_entries_after_stop"] = len(os.listdir(temp))
 
     growth = figures["rss_end"] - figures["rss_warm"]
-    print(f"\n{JOBS} jobs in {figures['seconds']:.1f} s "
-          f"({figures['seconds'] / JOBS * 1000:.0f} ms each); "
-          f"RSS {figures['rss_warm']:.1f} MB after {WARM_UP} -> {figures['rss_end']:.1f} MB "
-          f"after {JOBS} ({growth:+.1f} MB); open fds {figures['fds_warm']:.0f} -> "
-          f"{figures['fds_end']:.0f}; threads {figures['threads_warm']:.0f} -> "
-          f"{figures['threads_end']:.0f}; temporary-directory entries {figures['temp_entries']:.0f}"
-          f" (the server's storage, {figures['server_files']:.0f} files), "
-          f"{figures['temp_entries_after_stop']:.0f} after the server stopped")
+    print(
+        f"\n{JOBS} jobs in {figures['seconds']:.1f} s "
+        f"({figures['seconds'] / JOBS * 1000:.0f} ms each); "
+        f"RSS {figures['rss_warm']:.1f} MB after {WARM_UP} -> {figures['rss_end']:.1f} MB "
+        f"after {JOBS} ({growth:+.1f} MB); open fds {figures['fds_warm']:.0f} -> "
+        f"{figures['fds_end']:.0f}; threads {figures['threads_warm']:.0f} -> "
+        f"{figures['threads_end']:.0f}; temporary-directory entries {figures['temp_entries']:.0f}"
+        f" (the server's storage, {figures['server_files']:.0f} files), "
+        f"{figures['temp_entries_after_stop']:.0f} after the server stopped"
+    )
 
     assert figures["temp_entries"] == 1  # only the server's storage folder: the client wrote none
     # Per job its output, plus two uploads for the upload jobs: nothing stray.

@@ -59,7 +59,11 @@ def keyed_server() -> Iterator[Server]:
     with open(log_path, "w") as log:
         proc = subprocess.Popen(
             [sys.executable, "-m", "inpaint.server", "--port", str(port), "--log-level", "debug"],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
     server = Server(f"http://127.0.0.1:{port}/api", proc, log_path)
 
     def up() -> bool:
@@ -104,17 +108,22 @@ class Seen:
 def collect(page: Page, seen: Seen, label: str) -> None:
     seen.add(f"{label}: page HTML", page.content())
     seen.add(f"{label}: page text", page.locator("body").inner_text())
-    seen.add(f"{label}: local storage",
-             page.evaluate("JSON.stringify(Object.assign({}, window.localStorage))"))
-    seen.add(f"{label}: session storage",
-             page.evaluate("JSON.stringify(Object.assign({}, window.sessionStorage))"))
+    seen.add(
+        f"{label}: local storage",
+        page.evaluate("JSON.stringify(Object.assign({}, window.localStorage))"),
+    )
+    seen.add(
+        f"{label}: session storage",
+        page.evaluate("JSON.stringify(Object.assign({}, window.sessionStorage))"),
+    )
 
 
 def generate_example(page: Page) -> str:
     """Run the coffee example; returns the job id shown."""
     page.get_by_text(EXAMPLE_PROMPT).first.click()
-    expect(page.locator("#mask-caption")).to_contain_text("from the uploaded mask file",
-                                                         timeout=60_000)
+    expect(page.locator("#mask-caption")).to_contain_text(
+        "from the uploaded mask file", timeout=60_000
+    )
     page.locator("#generate").click()
     expect(page.locator("#status")).to_contain_text("Done", timeout=60_000)
     return page.locator("#run-info code").last.inner_text()
@@ -138,8 +147,9 @@ def open_page(browser: Browser, url: str) -> Page:
     return page
 
 
-def test_no_secret_anywhere_a_user_or_operator_looks(browser: Browser, keyed_app: App,
-                                                     keyed_server: Server) -> None:
+def test_no_secret_anywhere_a_user_or_operator_looks(
+    browser: Browser, keyed_app: App, keyed_server: Server
+) -> None:
     seen = Seen()
     page = open_page(browser, keyed_app.url)
     messages: list[str] = []
@@ -188,12 +198,24 @@ def test_no_secret_anywhere_a_user_or_operator_looks(browser: Browser, keyed_app
 
     # gradio_client, as an API user: outputs (info JSON included) and error messages.
     client = Client(keyed_app.url, verbose=False)
-    outputs = client.predict(image=handle_file(str(PHOTO)), mask=handle_file(str(MASK)),
-                             prompt="a red scarf", seed=3, api_name="/inpaint")
+    outputs = client.predict(
+        image=handle_file(str(PHOTO)),
+        mask=handle_file(str(MASK)),
+        prompt="a red scarf",
+        seed=3,
+        api_name="/inpaint",
+    )
     seen.add("gradio_client outputs", repr(outputs))
-    for call in ({"job_id": "999999", "api_name": "/fetch_result"},
-                 {"image": handle_file(str(PHOTO)), "mask": handle_file(str(MASK)),
-                  "prompt": "x", "guidance_scale": 7, "api_name": "/inpaint"}):
+    for call in (
+        {"job_id": "999999", "api_name": "/fetch_result"},
+        {
+            "image": handle_file(str(PHOTO)),
+            "mask": handle_file(str(MASK)),
+            "prompt": "x",
+            "guidance_scale": 7,
+            "api_name": "/inpaint",
+        },
+    ):
         with pytest.raises(Exception) as info:
             client.predict(**call)
         seen.add("gradio_client errors", f"{info.value}\n{info.value!r}")
@@ -213,8 +235,9 @@ def test_no_secret_anywhere_a_user_or_operator_looks(browser: Browser, keyed_app
     assert seen.leaks(SENTINEL) == []
 
 
-def test_two_visitors_with_their_own_keys_stay_apart(browser: Browser, keyed_app: App,
-                                                     keyed_server: Server) -> None:
+def test_two_visitors_with_their_own_keys_stay_apart(
+    browser: Browser, keyed_app: App, keyed_server: Server
+) -> None:
     pages = {"A": open_page(browser, keyed_app.url), "B": open_page(browser, keyed_app.url)}
     keys = {"A": KEY_A, "B": KEY_B}
     jobs: dict[str, str] = {}
@@ -247,19 +270,24 @@ def test_two_visitors_with_their_own_keys_stay_apart(browser: Browser, keyed_app
         page.context.close()
 
     # The API keeps jobs per key, too: B's key cannot fetch A's job.
-    refused = requests.post(f"{keyed_server.url}/v6/image_editing/fetch/{jobs['A']}",
-                            json={"key": KEY_B}, timeout=10)
+    refused = requests.post(
+        f"{keyed_server.url}/v6/image_editing/fetch/{jobs['A']}", json={"key": KEY_B}, timeout=10
+    )
     assert refused.json()["status"] == "error"
-    mine = requests.post(f"{keyed_server.url}/v6/image_editing/fetch/{jobs['A']}",
-                         json={"key": KEY_A}, timeout=10)
+    mine = requests.post(
+        f"{keyed_server.url}/v6/image_editing/fetch/{jobs['A']}", json={"key": KEY_A}, timeout=10
+    )
     assert mine.json()["status"] == "success", "A's job did not run on A's own key"
 
 
 def test_dotenv_files_are_ignored_by_git() -> None:
     """``.env`` (the real key) never gets committed; the template does."""
+
     def ignored(name: str) -> bool:
-        return subprocess.run(["git", "check-ignore", "--no-index", "-q", name],
-                              cwd=ROOT).returncode == 0
+        return (
+            subprocess.run(["git", "check-ignore", "--no-index", "-q", name], cwd=ROOT).returncode
+            == 0
+        )
 
     for name in (".env", ".env.local", ".env.production", "sub/.env"):
         assert ignored(name), name

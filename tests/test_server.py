@@ -80,15 +80,17 @@ def test_success_with_url_output(server, examples):
 
 
 def test_outputs_repaint_only_the_masked_area(server, examples):
-    answer = post(server, "inpaint", body(examples, width=None, height=None,
-                                          strength=1)).json()
+    answer = post(server, "inpaint", body(examples, width=None, height=None, strength=1)).json()
     assert answer["status"] == "success"
-    out = np.asarray(open_png(requests.get(answer["output"][0], timeout=10).content)
-                     .convert("RGB"), dtype=np.int16)
+    out = np.asarray(
+        open_png(requests.get(answer["output"][0], timeout=10).content).convert("RGB"),
+        dtype=np.int16,
+    )
     size = (out.shape[1], out.shape[0])
     assert size == (448, 296)  # the init image (451 x 300) fitted to multiples of 8
-    original = np.asarray(examples.image("chelsea").resize(size, Image.Resampling.LANCZOS),
-                          dtype=np.int16)
+    original = np.asarray(
+        examples.image("chelsea").resize(size, Image.Resampling.LANCZOS), dtype=np.int16
+    )
     mask = np.asarray(examples.mask_image("chelsea").resize(size, Image.Resampling.BILINEAR))
     assert np.abs(out[mask == 0] - original[mask == 0]).max() <= 1
     assert np.abs(out[mask == 255] - original[mask == 255]).mean() > 5
@@ -109,10 +111,27 @@ def test_meta_echoes_the_request_as_understood_in_a_fixed_order(server, examples
     answer = post(server, "inpaint", body(examples, width=None, height=200, track_id=7)).json()
     meta = answer["meta"]
     assert list(meta) == [
-        "prompt", "negative_prompt", "init_image", "mask_image", "width", "height", "W", "H",
-        "samples", "num_inference_steps", "guidance_scale", "strength", "safety_checker",
-        "seed", "base64", "instant_response", "webhook", "track_id", "engine",
-        "engine_methods", "engine_note",
+        "prompt",
+        "negative_prompt",
+        "init_image",
+        "mask_image",
+        "width",
+        "height",
+        "W",
+        "H",
+        "samples",
+        "num_inference_steps",
+        "guidance_scale",
+        "strength",
+        "safety_checker",
+        "seed",
+        "base64",
+        "instant_response",
+        "webhook",
+        "track_id",
+        "engine",
+        "engine_methods",
+        "engine_note",
     ]
     assert meta["height"] == meta["H"] == 200 and meta["width"] == meta["W"]
     assert meta["width"] % 8 == 0 and meta["track_id"] == 7 and meta["webhook"] is None
@@ -135,8 +154,9 @@ def test_base64_output_is_png_data_uris(server, examples):
 def test_bare_base64_inputs_with_base64_true(server, examples):
     bare = base64.b64encode(examples.png("coffee")).decode()
     mask = base64.b64encode(examples.mask_png("coffee")).decode()
-    answer = post(server, "inpaint", body(examples, init_image=bare, mask_image=mask,
-                                          base64="true")).json()
+    answer = post(
+        server, "inpaint", body(examples, init_image=bare, mask_image=mask, base64="true")
+    ).json()
     assert answer["status"] == "success"
     assert answer["meta"]["init_image"].startswith("<base64 data")
 
@@ -147,8 +167,18 @@ def test_upload_then_inpaint_with_the_urls(server, examples):
     assert image_url.startswith(server.root_url + "/")
     stored = requests.get(image_url, timeout=10)
     assert stored.status_code == 200 and stored.content == examples.png("coffee")
-    answer = post(server, "inpaint", body(examples, init_image=image_url, mask_image=mask_url,
-                                          width=None, height=None, base64=False)).json()
+    answer = post(
+        server,
+        "inpaint",
+        body(
+            examples,
+            init_image=image_url,
+            mask_image=mask_url,
+            width=None,
+            height=None,
+            base64=False,
+        ),
+    ).json()
     assert answer["status"] == "success", answer
     assert answer["meta"]["init_image"] == image_url
     assert open_png(requests.get(answer["output"][0], timeout=10).content).size == (600, 400)
@@ -213,8 +243,11 @@ def test_slow_job_answers_processing_with_future_links(make_server, examples):
 
 def test_fetch_with_the_id_in_the_body(server, examples):
     queued = post(server, "inpaint", body(examples, instant_response=True)).json()
-    done = poll(lambda: (lambda a: a if a["status"] != "processing" else None)(
-        post(server, "fetch", {"key": KEY, "id": queued["id"]}).json()))
+    done = poll(
+        lambda: (lambda a: a if a["status"] != "processing" else None)(
+            post(server, "fetch", {"key": KEY, "id": queued["id"]}).json()
+        )
+    )
     assert done["status"] == "success" and done["id"] == queued["id"]
 
 
@@ -261,8 +294,9 @@ def test_bad_parameters_are_400(server, examples, change, needle):
 def test_malformed_bodies_are_400(server):
     url = endpoint(server, "inpaint")
     for raw in (b"{not json", b"[1, 2, 3]", b"", b'"just a string"'):
-        response = requests.post(url, data=raw, headers={"Content-Type": "application/json"},
-                                 timeout=10)
+        response = requests.post(
+            url, data=raw, headers={"Content-Type": "application/json"}, timeout=10
+        )
         assert response.status_code == 400, raw
         assert response.json()["status"] == "error"
 
@@ -271,8 +305,11 @@ def test_unfetchable_urls_are_400(server, examples):
     nowhere = post(server, "inpaint", body(examples, init_image="http://127.0.0.1:9/x.png"))
     assert nowhere.status_code == 400
     assert "Unable to fetch image from provided URL" in nowhere.json()["message"]
-    missing = post(server, "inpaint", body(
-        examples, mask_image=server.root_url + "/files/uploads/doesnotexist.png"))
+    missing = post(
+        server,
+        "inpaint",
+        body(examples, mask_image=server.root_url + "/files/uploads/doesnotexist.png"),
+    )
     assert missing.status_code == 400
     assert "Unable to fetch image" in missing.json()["message"]
     assert "mask_image" in missing.json()["message"]
@@ -286,8 +323,12 @@ def test_keys_are_checked_when_configured(make_server, examples):
     refused = post(locked, "inpaint", missing)
     assert refused.status_code == 401 and refused.json()["status"] == "error"
     assert post(locked, "fetch/1", {"key": "wrong-key"}).status_code == 401
-    assert post(locked, "base64_to_url", {"key": "wrong-key",
-                                          "init_image": examples.data_uri()}).status_code == 401
+    assert (
+        post(
+            locked, "base64_to_url", {"key": "wrong-key", "init_image": examples.data_uri()}
+        ).status_code
+        == 401
+    )
     assert post(locked, "inpaint", body(examples, key="right-key")).json()["status"] == "success"
 
 
@@ -319,11 +360,26 @@ def test_queue_limit_is_429_with_retry_after(make_server, examples):
 
 
 def test_lenient_types_and_unknown_fields(server, examples):
-    answer = post(server, "inpaint", body(
-        examples, width="320", height=216.0, samples="2", num_inference_steps="25",
-        guidance_scale=4.0, strength="0.5", seed="77", base64=False, instant_response=False,
-        safety_checker=True, track_id="9", enhance_prompt="yes", model_id="whatever",
-    ))
+    answer = post(
+        server,
+        "inpaint",
+        body(
+            examples,
+            width="320",
+            height=216.0,
+            samples="2",
+            num_inference_steps="25",
+            guidance_scale=4.0,
+            strength="0.5",
+            seed="77",
+            base64=False,
+            instant_response=False,
+            safety_checker=True,
+            track_id="9",
+            enhance_prompt="yes",
+            model_id="whatever",
+        ),
+    )
     assert answer.status_code == 200, answer.text
     result = answer.json()
     assert result["status"] == "success"
@@ -361,8 +417,7 @@ class _Receiver:
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/hook"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, args=(0.05,),
-                                       daemon=True)
+        self.thread = threading.Thread(target=self.httpd.serve_forever, args=(0.05,), daemon=True)
         self.thread.start()
 
     def payload(self) -> dict[str, Any]:
@@ -401,8 +456,11 @@ def test_webhook_is_delivered_with_track_id(server, examples, receiver):
 
 def test_failed_job_reports_error_and_webhook(make_server, examples, receiver):
     failing = make_server(fail_marker="PLEASE-FAIL")
-    response = post(failing, "inpaint", body(examples, prompt="x PLEASE-FAIL x",
-                                             webhook=receiver.url, track_id=7))
+    response = post(
+        failing,
+        "inpaint",
+        body(examples, prompt="x PLEASE-FAIL x", webhook=receiver.url, track_id=7),
+    )
     assert response.status_code == 200
     answer = response.json()
     assert answer["status"] == "error" and "Simulated failure" in answer["message"]
@@ -435,11 +493,13 @@ def test_sloppy_paths_still_route(server, examples):
 
 def test_urls_follow_the_host_the_client_used(server, examples):
     headers = {"Host": "inpaint.example.test:8123"}
-    answer = post(server, "inpaint", body(examples, instant_response="true"),
-                  headers=headers).json()
+    answer = post(
+        server, "inpaint", body(examples, instant_response="true"), headers=headers
+    ).json()
     assert answer["fetch_result"].startswith("http://inpaint.example.test:8123/api/v6/")
-    assert all(u.startswith("http://inpaint.example.test:8123/files/")
-               for u in answer["future_links"])
+    assert all(
+        u.startswith("http://inpaint.example.test:8123/files/") for u in answer["future_links"]
+    )
 
 
 def test_the_key_never_appears_in_answers_or_logs(server, examples, caplog):

@@ -30,8 +30,9 @@ def test_the_api_routers_are_mounted_exactly_on_the_contract_paths(tmp_path: Pat
     }
 
 
-@pytest.mark.parametrize("name", [contract.INPAINT, f"{contract.FETCH}/1", contract.FETCH,
-                                  contract.UPLOAD])
+@pytest.mark.parametrize(
+    "name", [contract.INPAINT, f"{contract.FETCH}/1", contract.FETCH, contract.UPLOAD]
+)
 def test_the_client_s_urls_reach_the_routes(server: RunningServer, name: str) -> None:
     # No key: a route answers 401; a path that misses every route would be a 404.
     response = requests.post(contract.endpoint(server.base_url, name), json={}, timeout=10)

@@ -107,50 +107,75 @@ def servers() -> Iterator[Callable[..., RunningServer]]:
 
 
 @pytest.fixture
-def make_studio(tmp_path: Path, servers: Callable[..., RunningServer]
-                ) -> Callable[..., studio.Studio]:
+def make_studio(
+    tmp_path: Path, servers: Callable[..., RunningServer]
+) -> Callable[..., studio.Studio]:
     """An offline studio whose local server is started with ``server_config``."""
 
     def make(server_config: dict[str, Any] | None = None, **settings: Any) -> studio.Studio:
         config = server_config or {}
         backend_settings = studio.Settings(**settings)
         backend = studio.Backend(backend_settings, server_factory=lambda: servers(**config))
-        return studio.Studio(backend_settings, backend=backend,
-                             store=studio.OutputStore(tmp_path / "out"))
+        return studio.Studio(
+            backend_settings, backend=backend, store=studio.OutputStore(tmp_path / "out")
+        )
 
     return make
 
 
-def generate(app: studio.Studio, tmp_path: Path, *, prompt: str = "a glass of juice",
-             session_key: str | None = None, progress: Progress | None = None,
-             request: Request | None = None, **form: Any) -> Iterator[tuple[Any, ...]]:
-    return app.generate(str(PHOTO), mask_file(tmp_path), prompt=prompt,
-                        session_key=session_key, progress=progress or Progress(),
-                        request=request or Request(), **form)
+def generate(
+    app: studio.Studio,
+    tmp_path: Path,
+    *,
+    prompt: str = "a glass of juice",
+    session_key: str | None = None,
+    progress: Progress | None = None,
+    request: Request | None = None,
+    **form: Any,
+) -> Iterator[tuple[Any, ...]]:
+    return app.generate(
+        str(PHOTO),
+        mask_file(tmp_path),
+        prompt=prompt,
+        session_key=session_key,
+        progress=progress or Progress(),
+        request=request or Request(),
+        **form,
+    )
 
 
 # -- settings and backends ------------------------------------------------------------
 def test_settings_defaults_and_environment() -> None:
     default = studio.Settings.from_env({})
     assert default.api_key == "" and default.concurrency_limit == 5
-    custom = studio.Settings.from_env({"MODELSLAB_API_KEY": " k-123 ",
-                                       "STUDIO_CONCURRENCY_LIMIT": "10",
-                                       "STUDIO_MAX_WAIT": "90",
-                                       "MODELSLAB_BASE_URL": "http://127.0.0.1:9/api"})
+    custom = studio.Settings.from_env(
+        {
+            "MODELSLAB_API_KEY": " k-123 ",
+            "STUDIO_CONCURRENCY_LIMIT": "10",
+            "STUDIO_MAX_WAIT": "90",
+            "MODELSLAB_BASE_URL": "http://127.0.0.1:9/api",
+        }
+    )
     assert custom.api_key == "k-123" and custom.concurrency_limit == 10
     assert custom.max_wait == 90 and custom.base_url == "http://127.0.0.1:9/api"
     assert "k-123" not in repr(custom)
     assert default.launch_options() == {"server_name": None, "server_port": None}
-    served = studio.Settings.from_env({"GRADIO_SERVER_NAME": "0.0.0.0",
-                                       "GRADIO_SERVER_PORT": "7861"})
+    served = studio.Settings.from_env(
+        {"GRADIO_SERVER_NAME": "0.0.0.0", "GRADIO_SERVER_PORT": "7861"}
+    )
     assert served.launch_options() == {"server_name": "0.0.0.0", "server_port": 7861}
 
 
-@pytest.mark.parametrize("name,value", [("STUDIO_CONCURRENCY_LIMIT", "0"),
-                                        ("STUDIO_CONCURRENCY_LIMIT", "2.5"),
-                                        ("STUDIO_MAX_WAIT", "soon"),
-                                        ("STUDIO_OFFLINE_LATENCY", "-1"),
-                                        ("GRADIO_SERVER_PORT", "http")])
+@pytest.mark.parametrize(
+    "name,value",
+    [
+        ("STUDIO_CONCURRENCY_LIMIT", "0"),
+        ("STUDIO_CONCURRENCY_LIMIT", "2.5"),
+        ("STUDIO_MAX_WAIT", "soon"),
+        ("STUDIO_OFFLINE_LATENCY", "-1"),
+        ("GRADIO_SERVER_PORT", "http"),
+    ],
+)
 def test_bad_settings_stop_start_up_naming_the_variable(name: str, value: str) -> None:
     with pytest.raises(studio.SettingsError, match=name):
         studio.Settings.from_env({name: value})
@@ -175,8 +200,10 @@ def test_backend_modes_and_banners() -> None:
 
 
 def test_own_key_goes_to_modelslab_even_in_offline_mode() -> None:
-    backend = studio.Backend(studio.Settings(base_url="http://127.0.0.1:9/api"),
-                             server_factory=lambda: pytest.fail("no local server for own keys"))
+    backend = studio.Backend(
+        studio.Settings(base_url="http://127.0.0.1:9/api"),
+        server_factory=lambda: pytest.fail("no local server for own keys"),
+    )
     client = backend.client(OWN_KEY)
     assert client.base_url == "http://127.0.0.1:9/api" and client.has_key
     assert OWN_KEY not in repr(client)
@@ -187,8 +214,11 @@ def test_own_key_goes_to_modelslab_even_in_offline_mode() -> None:
 def test_sliders_use_the_documented_ranges(name: str) -> None:
     p = BY_NAME[name]
     kwargs = ui_spec.kwargs_for(name)
-    assert (kwargs["minimum"], kwargs["maximum"], kwargs["value"]) == (p.minimum, p.maximum,
-                                                                      p.default)
+    assert (kwargs["minimum"], kwargs["maximum"], kwargs["value"]) == (
+        p.minimum,
+        p.maximum,
+        p.default,
+    )
     assert kwargs["label"] == p.label and kwargs["info"] == p.help
 
 
@@ -204,8 +234,11 @@ def test_specific_widgets() -> None:
     assert seed["value"] == -1 and seed["precision"] == 0 and seed["minimum"] == -1
     assert ui_spec.checkbox_kwargs("safety_checker")["value"] is False
     assert ui_spec.checkbox_kwargs("instant_response")["value"] is False
-    every = {n for group in (ui_spec.SLIDERS, ui_spec.CHECKBOXES, ui_spec.NUMBERS,
-                             ui_spec.TEXTS) for n in group}
+    every = {
+        n
+        for group in (ui_spec.SLIDERS, ui_spec.CHECKBOXES, ui_spec.NUMBERS, ui_spec.TEXTS)
+        for n in group
+    }
     assert every == {p.name for p in PARAMS}  # every API parameter has a widget
     with pytest.raises(ValueError):
         ui_spec.slider_kwargs("prompt")
@@ -213,9 +246,18 @@ def test_specific_widgets() -> None:
 
 # -- the form -----------------------------------------------------------------------------
 def test_form_coerces_widget_values() -> None:
-    form = studio.Form.from_ui({"prompt": "x", "samples": 2.0, "seed": -1, "width": 640.0,
-                                "auto_size": False, "track_id": 7.0, "safety_checker": True,
-                                "grow_px": -3.0})
+    form = studio.Form.from_ui(
+        {
+            "prompt": "x",
+            "samples": 2.0,
+            "seed": -1,
+            "width": 640.0,
+            "auto_size": False,
+            "track_id": 7.0,
+            "safety_checker": True,
+            "grow_px": -3.0,
+        }
+    )
     assert form.samples == 2 and isinstance(form.samples, int)
     assert form.seed is None and form.size() == (640, 512)
     kwargs = form.client_kwargs()
@@ -244,8 +286,9 @@ def test_prepare_fits_the_size_and_applies_the_tools_in_order(tmp_path: Path) ->
 
     grown = studio.prepare_inputs(big, mask, studio.Form(grow_px=10))
     shrunk = studio.prepare_inputs(big, mask, studio.Form(grow_px=-10))
-    assert (np.asarray(grown.mask) == 255).sum() > base.sum() > (np.asarray(shrunk.mask)
-                                                                 == 255).sum()
+    assert (
+        (np.asarray(grown.mask) == 255).sum() > base.sum() > (np.asarray(shrunk.mask) == 255).sum()
+    )
     inverted = studio.prepare_inputs(big, mask, studio.Form(invert_mask=True))
     assert np.array_equal(np.asarray(inverted.mask) == 255, ~base)
 
@@ -258,8 +301,7 @@ def test_prepare_fits_the_size_and_applies_the_tools_in_order(tmp_path: Path) ->
     assert feathered.soft and ((soft > 0) & (soft < 255)).any()
     assert (soft[base] == 255).all()  # the painted core is still fully repainted
 
-    fixed = studio.prepare_inputs(big, mask, studio.Form(auto_size=False, width=512,
-                                                         height=256))
+    fixed = studio.prepare_inputs(big, mask, studio.Form(auto_size=False, width=512, height=256))
     assert (fixed.width, fixed.height) == (512, 256)
 
 
@@ -309,8 +351,14 @@ def test_prepare_refuses_what_would_repaint_nothing() -> None:
         studio.prepare_inputs(None, dot, studio.Form())
 
 
-MASK_SETTINGS = {"auto_size": True, "width": 512, "height": 512, "invert_mask": False,
-                 "grow_px": 0, "feather_px": 0}
+MASK_SETTINGS = {
+    "auto_size": True,
+    "width": 512,
+    "height": 512,
+    "invert_mask": False,
+    "grow_px": 0,
+    "feather_px": 0,
+}
 
 
 def test_preview_shows_the_sent_mask_over_the_sent_image() -> None:
@@ -335,26 +383,35 @@ def test_preview_shows_the_sent_mask_over_the_sent_image() -> None:
 
 
 # -- messages -----------------------------------------------------------------------------
-@pytest.mark.parametrize("exc,words", [
-    (AuthenticationError("The API key was refused (HTTP 401): invalid"), "Wrong API key"),
-    (InsufficientCreditsError("Not enough credits"), "No credits left"),
-    (RateLimitError("The queue is full", retry_after=11.2), "Try again in about 12 s"),
-    (RateLimitError("The queue is full"), "Rate limited"),
-    (APIConnectionError("Cannot reach 127.0.0.1:9."), "Server unreachable"),
-    (APIConnectionError("The connection broke while it was answering.",
-                        may_have_started=True), "cannot be fetched from here"),
-    (APITimeoutError("No answer within 60 s.", may_have_started=True), "request history"),
-    (ServerError("The server failed (HTTP 503)"), "failed on its side"),
-    (JobFailedError("Job 9 failed: out of memory", job_id=9), "The job failed"),
-    (JobTimeoutError("Job 9 is still running", job_id=9), "job 9 is not finished yet"),
-    (JobCancelledError("stopped", job_id=9), "keeps running"),
-    (JobCancelledError("stopped"), "nothing was charged"),
-    (ParameterError("seed must be a whole number", field="seed"), "Seed must be"),
-    (ParameterError("num_inference_steps must be at most 100", field="num_inference_steps"),
-     "Steps must be at most 100"),
-    (ParameterError("must not be empty", field="prompt"), "Prompt: must not be empty"),
-    (KeyError("secret internals"), "Something unexpected went wrong (KeyError)"),
-])
+@pytest.mark.parametrize(
+    "exc,words",
+    [
+        (AuthenticationError("The API key was refused (HTTP 401): invalid"), "Wrong API key"),
+        (InsufficientCreditsError("Not enough credits"), "No credits left"),
+        (RateLimitError("The queue is full", retry_after=11.2), "Try again in about 12 s"),
+        (RateLimitError("The queue is full"), "Rate limited"),
+        (APIConnectionError("Cannot reach 127.0.0.1:9."), "Server unreachable"),
+        (
+            APIConnectionError(
+                "The connection broke while it was answering.", may_have_started=True
+            ),
+            "cannot be fetched from here",
+        ),
+        (APITimeoutError("No answer within 60 s.", may_have_started=True), "request history"),
+        (ServerError("The server failed (HTTP 503)"), "failed on its side"),
+        (JobFailedError("Job 9 failed: out of memory", job_id=9), "The job failed"),
+        (JobTimeoutError("Job 9 is still running", job_id=9), "job 9 is not finished yet"),
+        (JobCancelledError("stopped", job_id=9), "keeps running"),
+        (JobCancelledError("stopped"), "nothing was charged"),
+        (ParameterError("seed must be a whole number", field="seed"), "Seed must be"),
+        (
+            ParameterError("num_inference_steps must be at most 100", field="num_inference_steps"),
+            "Steps must be at most 100",
+        ),
+        (ParameterError("must not be empty", field="prompt"), "Prompt: must not be empty"),
+        (KeyError("secret internals"), "Something unexpected went wrong (KeyError)"),
+    ],
+)
 def test_every_failure_is_one_plain_message(exc: Exception, words: str) -> None:
     message = studio.describe_error(exc)
     assert words in message
@@ -364,13 +421,13 @@ def test_every_failure_is_one_plain_message(exc: Exception, words: str) -> None:
 # -- history ------------------------------------------------------------------------------
 def test_history_upserts_and_completes_pending_jobs() -> None:
     form = studio.Form(prompt="a red scarf", seed=None)
-    pending = studio.history_entry(form, status="pending", backend="offline", job_id=12,
-                                   entry_id="e1")
+    pending = studio.history_entry(
+        form, status="pending", backend="offline", job_id=12, entry_id="e1"
+    )
     items = studio.record_history([], pending)
     items = studio.record_history(items, pending)  # the same entry twice: still one
     assert len(items) == 1 and items[0]["status"] == "pending"
-    done = studio.history_entry(studio.Form(), status="done", backend="offline", job_id=12,
-                                seed=99)
+    done = studio.history_entry(studio.Form(), status="done", backend="offline", job_id=12, seed=99)
     done.update(update_job=True, params=None, when="later")
     items = studio.record_history(items, done)
     assert len(items) == 1
@@ -379,15 +436,15 @@ def test_history_upserts_and_completes_pending_jobs() -> None:
     assert items[0]["when"] == pending["when"] and "update_job" not in items[0]
     many = items
     for i in range(studio.HISTORY_LIMIT + 5):
-        many = studio.record_history(many, studio.history_entry(form, status="done",
-                                                                backend="offline", job_id=i))
+        many = studio.record_history(
+            many, studio.history_entry(form, status="done", backend="offline", job_id=i)
+        )
     assert len(many) == studio.HISTORY_LIMIT and many[0]["job_id"] == studio.HISTORY_LIMIT + 4
     assert studio.history_rows([])[0][2] == "No generations yet"
 
 
 def test_restore_refills_the_form_with_the_seed_used() -> None:
-    form = studio.Form(prompt="a red scarf", samples=3, strength=0.4, seed=None,
-                       feather_px=6)
+    form = studio.Form(prompt="a red scarf", samples=3, strength=0.4, seed=None, feather_px=6)
     entry = studio.history_entry(form, status="done", backend="offline", job_id=5, seed=1234)
     pending = studio.history_entry(form, status="pending", backend="offline", job_id=6)
 
@@ -456,11 +513,13 @@ def test_input_problems_end_with_a_plain_error_and_no_job(make_studio, tmp_path)
     assert seen[-1]["status"].startswith("⚠ Empty prompt") and skipped(seen[-1]["new_entry"])
     black = tmp_path / "black.png"
     Image.new("L", (600, 400), 0).save(black)
-    seen, error = run(app.generate(str(PHOTO), str(black), prompt="x", progress=Progress(),
-                                   request=Request()))
+    seen, error = run(
+        app.generate(str(PHOTO), str(black), prompt="x", progress=Progress(), request=Request())
+    )
     assert "all black" in error.message
-    seen, error = run(app.generate(None, str(black), prompt="x", progress=Progress(),
-                                   request=Request()))
+    seen, error = run(
+        app.generate(None, str(black), prompt="x", progress=Progress(), request=Request())
+    )
     assert "No image" in error.message
 
 
@@ -522,8 +581,7 @@ def test_cancel_stops_waiting_but_keeps_the_job(make_studio, tmp_path) -> None:
     assert final["new_entry"]["status"] == "pending"
     assert final["fetch_job_id"] == str(first["new_entry"]["job_id"])
     # The job kept running; "Fetch result" collects it.
-    fetched, error = run(app.fetch(final["fetch_job_id"], progress=Progress(),
-                                   request=request))
+    fetched, error = run(app.fetch(final["fetch_job_id"], progress=Progress(), request=request))
     assert error is None and fetched[-1]["status"].startswith("✓ Done")
 
 
@@ -537,8 +595,11 @@ def test_failed_job_is_recorded_as_failed(make_studio, tmp_path) -> None:
 def test_wrong_own_key_is_a_plain_message_without_the_key(servers, tmp_path) -> None:
     real = servers(keys=frozenset({"the-right-key-000"}))
     settings = studio.Settings(base_url=real.base_url)
-    app = studio.Studio(settings, backend=studio.Backend(settings, server_factory=lambda: None),
-                        store=studio.OutputStore(tmp_path / "out"))
+    app = studio.Studio(
+        settings,
+        backend=studio.Backend(settings, server_factory=lambda: None),
+        store=studio.OutputStore(tmp_path / "out"),
+    )
     seen, error = run(generate(app, tmp_path, session_key=OWN_KEY))
     assert error is not None and "Wrong API key" in error.message
     assert all(OWN_KEY not in str(s) for s in seen) and OWN_KEY not in error.message
@@ -547,8 +608,11 @@ def test_wrong_own_key_is_a_plain_message_without_the_key(servers, tmp_path) -> 
 def test_own_key_is_used_and_never_recorded(servers, tmp_path) -> None:
     real = servers(keys=frozenset({OWN_KEY}))
     settings = studio.Settings(base_url=real.base_url)
-    app = studio.Studio(settings, backend=studio.Backend(settings, server_factory=lambda: None),
-                        store=studio.OutputStore(tmp_path / "out"))
+    app = studio.Studio(
+        settings,
+        backend=studio.Backend(settings, server_factory=lambda: None),
+        store=studio.OutputStore(tmp_path / "out"),
+    )
     seen, error = run(generate(app, tmp_path, session_key=OWN_KEY))
     assert error is None
     final = seen[-1]
@@ -564,8 +628,9 @@ def test_unreachable_server_says_so(tmp_path) -> None:
 
 
 def test_progress_text_counts_down_the_queue() -> None:
-    fraction, text = studio.progress_text(ProgressEvent("queued", "Queued as job 4", eta=11.2,
-                                                        job_id=4, fraction=0.5))
+    fraction, text = studio.progress_text(
+        ProgressEvent("queued", "Queued as job 4", eta=11.2, job_id=4, fraction=0.5)
+    )
     assert text == "Queued as job 4 · about 12 s left" and 0.2 < fraction < 0.9
     _, text = studio.progress_text(ProgressEvent("queued", "Queued as job 4", eta=0.2))
     assert text.endswith("finishing…")
@@ -578,18 +643,18 @@ def test_cancel_while_queued_stops_before_anything_is_sent(make_studio, tmp_path
     layer = Image.new("RGBA", photo.size, (0, 0, 0, 0))
     ImageDraw.Draw(layer).rectangle((0, 0, 99, 99), fill=(255, 0, 0, 153))
     request = Request("tab-q")
-    image, mask, _status, _tab = list(app.capture(
-        {"background": photo, "layers": [layer], "composite": photo}, None,
-        request=request))[-1]
+    image, mask, _status, _tab = list(
+        app.capture(
+            {"background": photo, "layers": [layer], "composite": photo}, None, request=request
+        )
+    )[-1]
     assert app.cancel(request).startswith("Stopping")  # still waiting in gradio's queue
-    seen, error = run(app.generate(image, mask, prompt="x", progress=Progress(),
-                                   request=request))
+    seen, error = run(app.generate(image, mask, prompt="x", progress=Progress(), request=request))
     assert error is None
     assert "nothing was charged" in seen[-1]["status"]
     assert all(skipped(s["new_entry"]) for s in seen)  # no job, nothing to keep
     # The next request starts clean.
-    seen, error = run(app.generate(image, mask, prompt="x", progress=Progress(),
-                                   request=request))
+    seen, error = run(app.generate(image, mask, prompt="x", progress=Progress(), request=request))
     assert error is None and seen[-1]["status"].startswith("✓ Done")
 
 
@@ -616,7 +681,8 @@ def test_examples_have_their_files() -> None:
 
 # -- full resolution and reproducing ------------------------------------------------------
 def test_only_masked_generation_returns_full_size_pngs_carrying_their_parameters(
-        make_studio, tmp_path) -> None:
+    make_studio, tmp_path
+) -> None:
     app = make_studio()
     photo = tmp_path / "big.png"
     Image.open(PHOTO).convert("RGB").resize((2400, 1600)).save(photo)
@@ -624,9 +690,19 @@ def test_only_masked_generation_returns_full_size_pngs_carrying_their_parameters
     drawn = Image.new("L", (2400, 1600), 0)
     ImageDraw.Draw(drawn).ellipse((1000, 600, 1300, 900), fill=255)
     drawn.save(mask)
-    seen, error = run(app.generate(str(photo), str(mask), prompt="a red scarf", seed=5,
-                                   crop_to_mask=studio.AREA_MASKED, mask_padding=40,
-                                   strength=1.0, progress=Progress(), request=Request()))
+    seen, error = run(
+        app.generate(
+            str(photo),
+            str(mask),
+            prompt="a red scarf",
+            seed=5,
+            crop_to_mask=studio.AREA_MASKED,
+            mask_padding=40,
+            strength=1.0,
+            progress=Progress(),
+            request=Request(),
+        )
+    )
     assert error is None, error
     [path] = seen[-1]["downloads"]["value"]
     out = Image.open(path)
@@ -660,8 +736,7 @@ def test_loading_parameters_from_a_plain_png_says_why_and_changes_nothing(tmp_pa
     assert "carries no inpainting parameters" in values[-1]
 
 
-def test_a_job_fetched_later_is_pasted_back_into_the_full_size_photo(make_studio,
-                                                                     tmp_path) -> None:
+def test_a_job_fetched_later_is_pasted_back_into_the_full_size_photo(make_studio, tmp_path) -> None:
     app = make_studio({"latency": 2.0, "sync_threshold": 0.0}, max_wait=0.3)
     photo = tmp_path / "wide.png"
     Image.open(PHOTO).convert("RGB").resize((1800, 1200)).save(photo)
@@ -669,8 +744,16 @@ def test_a_job_fetched_later_is_pasted_back_into_the_full_size_photo(make_studio
     ImageDraw.Draw(drawn).rectangle((700, 400, 1000, 700), fill=255)
     drawn.save(tmp_path / "wide_mask.png")
     with pytest.warns(UserWarning, match="Still running"):
-        seen, _ = run(app.generate(str(photo), str(tmp_path / "wide_mask.png"), prompt="x",
-                                   strength=1.0, progress=Progress(), request=Request()))
+        seen, _ = run(
+            app.generate(
+                str(photo),
+                str(tmp_path / "wide_mask.png"),
+                prompt="x",
+                strength=1.0,
+                progress=Progress(),
+                request=Request(),
+            )
+        )
     job = seen[-1]["fetch_job_id"]
     assert job
     app.settings = studio.Settings(max_wait=30)
@@ -686,8 +769,9 @@ def test_a_job_fetched_later_is_pasted_back_into_the_full_size_photo(make_studio
 
 
 def test_code_panel_shows_the_request_with_the_key_from_the_environment() -> None:
-    app = studio.Studio(studio.Settings(),
-                        backend=studio.Backend(studio.Settings(), server_factory=lambda: None))
+    app = studio.Studio(
+        studio.Settings(), backend=studio.Backend(studio.Settings(), server_factory=lambda: None)
+    )
     form = studio.Form(prompt='a "red" scarf', seed=12, crop_to_mask=True, mask_padding=48)
     ui = form.as_ui()
     python, curl, command = app.reproduce.code_for(ui, OWN_KEY)
@@ -723,10 +807,12 @@ def drive(gen: Iterator[Any]) -> tuple[list[Any], studio.Outcome]:
 
 
 def test_runner_relays_progress_and_reports_each_new_job_once() -> None:
-    events = [ProgressEvent("submitting", "Sending"),
-              ProgressEvent("queued", "Queued as job 4", job_id=4, eta=3.0),
-              ProgressEvent("queued", "Queued as job 4", job_id=4, eta=1.0),
-              ProgressEvent("queued", "Queued as job 5", job_id=5)]
+    events = [
+        ProgressEvent("submitting", "Sending"),
+        ProgressEvent("queued", "Queued as job 4", job_id=4, eta=3.0),
+        ProgressEvent("queued", "Queued as job 4", job_id=4, eta=1.0),
+        ProgressEvent("queued", "Queued as job 5", job_id=5),
+    ]
     result = object()
 
     def call(on_progress: Callable[[ProgressEvent], None], cancel: Callable[[], bool]) -> Any:
@@ -750,8 +836,9 @@ def test_runner_keeps_the_job_id_of_a_failure() -> None:
         raise APITimeoutError("No answer within 60 s.")
 
     runner = studio.JobRunner(clock=FakeClock(7.0))
-    yielded, outcome = drive(runner.run(call, stop=threading.Event(), on_progress=print,
-                                        started=5.0))
+    yielded, outcome = drive(
+        runner.run(call, stop=threading.Event(), on_progress=print, started=5.0)
+    )
     assert yielded == [8] and isinstance(outcome.error, APITimeoutError)
     assert outcome.job_id == 8 and outcome.elapsed == 2.0  # counted from ``started``
     own = studio.Outcome(error=JobFailedError("failed", job_id=9), job_ids=[8])
@@ -762,8 +849,11 @@ def test_runner_keeps_the_job_id_of_a_failure() -> None:
 def test_runner_stopped_before_the_start_sends_nothing() -> None:
     stop = threading.Event()
     stop.set()
-    yielded, outcome = drive(studio.JobRunner(clock=FakeClock(0.0, 0.0)).run(
-        lambda *_: pytest.fail("nothing may be sent"), stop=stop, on_progress=print))
+    yielded, outcome = drive(
+        studio.JobRunner(clock=FakeClock(0.0, 0.0)).run(
+            lambda *_: pytest.fail("nothing may be sent"), stop=stop, on_progress=print
+        )
+    )
     assert yielded == [] and isinstance(outcome.error, JobCancelledError)
     assert outcome.error.job_id is None
 
@@ -792,9 +882,11 @@ def test_messages_are_looked_up_by_class_most_specific_first() -> None:
 
 
 def test_a_lost_answer_is_said_whatever_the_class() -> None:
-    for exc in (ServerError("The server failed (HTTP 502).", may_have_started=True),
-                APIConnectionError("The connection broke.", may_have_started=True),
-                MalformedResponseError("Not JSON.", may_have_started=True)):
+    for exc in (
+        ServerError("The server failed (HTTP 502).", may_have_started=True),
+        APIConnectionError("The connection broke.", may_have_started=True),
+        MalformedResponseError("Not JSON.", may_have_started=True),
+    ):
         message = studio.describe_error(exc)
         assert message.startswith("The answer to the request was lost")
         assert exc.message in message and "request history" in message
@@ -807,8 +899,12 @@ def test_the_public_endpoint_takes_the_form_by_name() -> None:
 
     names = list(inspect.signature(studio.Studio.generate).parameters)[1:]
     assert names == ["image", "mask", *studio.FORM_FIELDS, "session_key", "progress", "request"]
-    assert studio.GENERATE_INPUTS == ("input_image", "input_mask", *studio.FORM_FIELDS,
-                                      "session_key")
+    assert studio.GENERATE_INPUTS == (
+        "input_image",
+        "input_mask",
+        *studio.FORM_FIELDS,
+        "session_key",
+    )
     for handler in (studio.Studio.generate, studio.Studio.fetch, studio.Studio.capture):
         assert inspect.isgeneratorfunction(handler)  # gradio streams only declared generators
 
@@ -816,23 +912,67 @@ def test_the_public_endpoint_takes_the_form_by_name() -> None:
 def test_the_page_keeps_its_ids_and_leaves_the_editor_out_of_realtime_mode() -> None:
     import app as page
 
-    demo = page.build(studio.Studio(studio.Settings(),
-                                    backend=studio.Backend(studio.Settings(),
-                                                           server_factory=lambda: None)))
+    demo = page.build(
+        studio.Studio(
+            studio.Settings(),
+            backend=studio.Backend(studio.Settings(), server_factory=lambda: None),
+        )
+    )
     ids = {getattr(block, "elem_id", None) for block in demo.blocks.values()}
-    for elem_id in ("banner", "session-key", "editor", "prompt", "negative-prompt", "generate",
-                    "cancel", "status", "fetch-row", "fetch-job-id", "fetch", "right-tabs",
-                    "mask-tab", "mask-preview", "mask-caption", "refresh-preview", "area",
-                    "padding", "grow", "feather", "paste-back", "invert", "mask-file",
-                    "result-tab", "before-after", "gallery", "run-info", "use-as-input",
-                    "downloads", "info", "auto-size", "width", "height", "samples", "steps",
-                    "guidance", "strength", "seed", "reuse-seed", "safety", "reproduce",
-                    "load-params", "code-python", "code-curl", "code-cli", "history",
-                    "clear-history"):
+    for elem_id in (
+        "banner",
+        "session-key",
+        "editor",
+        "prompt",
+        "negative-prompt",
+        "generate",
+        "cancel",
+        "status",
+        "fetch-row",
+        "fetch-job-id",
+        "fetch",
+        "right-tabs",
+        "mask-tab",
+        "mask-preview",
+        "mask-caption",
+        "refresh-preview",
+        "area",
+        "padding",
+        "grow",
+        "feather",
+        "paste-back",
+        "invert",
+        "mask-file",
+        "result-tab",
+        "before-after",
+        "gallery",
+        "run-info",
+        "use-as-input",
+        "downloads",
+        "info",
+        "auto-size",
+        "width",
+        "height",
+        "samples",
+        "steps",
+        "guidance",
+        "strength",
+        "seed",
+        "reuse-seed",
+        "safety",
+        "reproduce",
+        "load-params",
+        "code-python",
+        "code-curl",
+        "code-cli",
+        "history",
+        "clear-history",
+    ):
         assert elem_id in ids, elem_id
     [editor] = [b for b in demo.blocks.values() if getattr(b, "elem_id", None) == "editor"]
-    listened = {(target[1]) for fn in demo.fns.values() for target in fn.targets
-                if target[0] == editor._id}
+    listened = {
+        (target[1]) for fn in demo.fns.values() for target in fn.targets if target[0] == editor._id
+    }
     # change/input would switch the editor to realtime mode (panels.browser explains why not).
     assert listened == {"upload", "clear"}
 

@@ -49,40 +49,58 @@ def test_preview_tints_the_new_area_and_says_what_is_kept() -> None:
     assert photo is not None and photo.size == (600, 400)  # the plain photo, and why
     assert caption == extend.NOTHING_MESSAGE
     assert extend.preview(None, extend.extension(8, 0, 0, 0), 16, "blur") == (
-        None, extend.NO_PHOTO_MESSAGE)
+        None,
+        extend.NO_PHOTO_MESSAGE,
+    )
 
 
 def test_capture_refuses_each_slip_in_one_sentence(make_studio) -> None:
     app = make_studio()
     photo = Image.open(PHOTO).convert("RGBA")
     value = {"background": photo, "layers": [], "composite": photo}
-    cases = [(None, "x", (8, 0, 0, 0), "No photo"),
-             (value, "x", (0, 0, 0, 0), "Nothing to extend"),
-             (value, " ", (8, 0, 0, 0), "Empty prompt")]
+    cases = [
+        (None, "x", (8, 0, 0, 0), "No photo"),
+        (value, "x", (0, 0, 0, 0), "Nothing to extend"),
+        (value, " ", (8, 0, 0, 0), "Empty prompt"),
+    ]
     for editor_value, prompt, amounts, words in cases:
         with pytest.raises(gr.Error, match=words):
             list(app.extend.capture(editor_value, prompt, *amounts, request=Request()))
     big = Image.new("RGBA", (6000, 4000), (90, 120, 60, 255))
     with pytest.raises(gr.Error, match="megapixels"):
-        list(app.extend.capture({"background": big, "layers": [], "composite": big}, "x",
-                                2048, 2048, 2048, 2048, request=Request()))
-    image, status, _tab, kept = list(app.extend.capture(value, "x", 8, 0, 0, 0,
-                                                        request=Request()))[-1]
+        list(
+            app.extend.capture(
+                {"background": big, "layers": [], "composite": big},
+                "x",
+                2048,
+                2048,
+                2048,
+                2048,
+                request=Request(),
+            )
+        )
+    image, status, _tab, kept = list(app.extend.capture(value, "x", 8, 0, 0, 0, request=Request()))[
+        -1
+    ]
     assert Image.open(image).size == (600, 400) and kept == image and status == "Extending…"
 
 
-def test_outpaint_runs_like_a_generation_and_keeps_the_original(make_studio,
-                                                                tmp_path: Path) -> None:
+def test_outpaint_runs_like_a_generation_and_keeps_the_original(
+    make_studio, tmp_path: Path
+) -> None:
     app = make_studio()
-    seen, error = run(app.extend.outpaint(str(PHOTO), "more table", right=64, seed=5,
-                                          progress=Progress(), request=Request()))
+    seen, error = run(
+        app.extend.outpaint(
+            str(PHOTO), "more table", right=64, seed=5, progress=Progress(), request=Request()
+        )
+    )
     assert error is None
     final = seen[-1]
     assert final["status"].startswith("✓ Done: 1 image") and "`5`" in final["run_info"]
     result = np.asarray(Image.open(final["downloads"]["value"][0]).convert("RGB"))
     photo = np.asarray(Image.open(PHOTO).convert("RGB"))
     assert result.shape == (400, 664, 3)
-    assert (result[:, :600 - 16] == photo[:, :600 - 16]).all()
+    assert (result[:, : 600 - 16] == photo[:, : 600 - 16]).all()
     before, _after = final["before_after"]
     assert Image.open(before).size == (664, 400)  # the canvas the job started from
     entry = final["new_entry"]
@@ -91,8 +109,7 @@ def test_outpaint_runs_like_a_generation_and_keeps_the_original(make_studio,
     pending = [s["new_entry"] for s in seen[:-1] if not skipped(s["new_entry"])]
     assert pending and pending[0]["status"] == "pending"
 
-    seen, error = run(app.extend.outpaint(str(PHOTO), "x", progress=Progress(),
-                                          request=Request()))
+    seen, error = run(app.extend.outpaint(str(PHOTO), "x", progress=Progress(), request=Request()))
     assert error is not None and error.message == extend.NOTHING_MESSAGE
     assert skipped(seen[-1]["new_entry"])
 
@@ -101,18 +118,18 @@ def test_cancel_keeps_the_extension_job_and_fetch_puts_it_back(make_studio) -> N
     """The Generate flow's Cancel and Fetch result work for an extension too."""
     app = make_studio({"latency": 3.0, "sync_threshold": 0.0})
     request = Request("tab-extend")
-    gen = app.extend.outpaint(str(PHOTO), "more table", right=64, progress=Progress(),
-                              request=request)
+    gen = app.extend.outpaint(
+        str(PHOTO), "more table", right=64, progress=Progress(), request=request
+    )
     first = outputs(next(gen))  # the job exists: its id is reported at once
     assert first["new_entry"]["status"] == "pending"
     assert first["new_entry"]["size"] == [664, 400]
     assert app.cancel(request).startswith("Stopping")
     seen, error = run(gen)
     assert error is None and "Stopped waiting for job" in seen[-1]["status"]
-    fetched, error = run(app.fetch(seen[-1]["fetch_job_id"], progress=Progress(),
-                                   request=request))
+    fetched, error = run(app.fetch(seen[-1]["fetch_job_id"], progress=Progress(), request=request))
     assert error is None and fetched[-1]["status"].startswith("✓ Done")
     result = np.asarray(Image.open(fetched[-1]["downloads"]["value"][0]).convert("RGB"))
     photo = np.asarray(Image.open(PHOTO).convert("RGB"))
     assert result.shape == (400, 664, 3)  # put back into its canvas, not the bare cut
-    assert (result[:, :600 - 16] == photo[:, :600 - 16]).all()
+    assert (result[:, : 600 - 16] == photo[:, : 600 - 16]).all()

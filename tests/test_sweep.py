@@ -45,18 +45,41 @@ def env() -> dict[str, str]:
 
 
 def sweep_command(server, photo: Path, mask: Path, out: Path) -> list[str]:
-    return [sys.executable, "-m", "inpaint", "sweep", "--image", str(photo), "--mask", str(mask),
-            "--prompt", "x", "--vary", "strength=0.2,0.5,0.9", "--vary", "seed=1,2,3",
-            "--out", str(out), "--base-url", server.base_url, "--queue-limit", "2", "--yes"]
+    return [
+        sys.executable,
+        "-m",
+        "inpaint",
+        "sweep",
+        "--image",
+        str(photo),
+        "--mask",
+        str(mask),
+        "--prompt",
+        "x",
+        "--vary",
+        "strength=0.2,0.5,0.9",
+        "--vary",
+        "seed=1,2,3",
+        "--out",
+        str(out),
+        "--base-url",
+        server.base_url,
+        "--queue-limit",
+        "2",
+        "--yes",
+    ]
 
 
-def test_a_3x3_sweep_stays_within_the_queue_limit_and_a_rerun_pays_nothing(make_server,
-                                                                          tmp_path):
+def test_a_3x3_sweep_stays_within_the_queue_limit_and_a_rerun_pays_nothing(make_server, tmp_path):
     server = make_server(queue_limit=2, latency=0.3, sync_threshold=0.0, workers=4)
     photo, mask = scene(tmp_path)
     image, msk = Image.open(photo).convert("RGB"), Image.open(mask).convert("L")
-    plan = plan_sweep(InpaintRequest(prompt="x", transport="base64"),
-                      {"strength": [0.2, 0.5, 0.9], "seed": [1, 2, 3]}, image=image, mask=msk)
+    plan = plan_sweep(
+        InpaintRequest(prompt="x", transport="base64"),
+        {"strength": [0.2, 0.5, 0.9], "seed": [1, 2, 3]},
+        image=image,
+        mask=msk,
+    )
     assert plan.job_count == 9
     with ModelsLabClient(api_key=KEY, base_url=server.base_url) as client:
         result = SweepRunner(client, image, msk, plan, tmp_path / "run", queue_limit=2).run()
@@ -79,8 +102,14 @@ def test_a_killed_sweep_resumes_without_paying_twice(make_server, tmp_path):
     server = make_server(queue_limit=2, latency=1.5, sync_threshold=0.0, workers=4)
     photo, mask = scene(tmp_path)
     out = tmp_path / "run"
-    proc = subprocess.Popen(sweep_command(server, photo, mask, out), env=env(), cwd=tmp_path,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        sweep_command(server, photo, mask, out),
+        env=env(),
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
     def states() -> list[str]:
         manifest = out / "manifest.jsonl"
@@ -97,8 +126,14 @@ def test_a_killed_sweep_resumes_without_paying_twice(make_server, tmp_path):
         latest[entry["key"]] = entry["state"]
     done, sent = list(latest.values()).count("done"), list(latest.values()).count("submitted")
     assert 3 <= done < 9
-    rerun = subprocess.run(sweep_command(server, photo, mask, out), env=env(), cwd=tmp_path,
-                           capture_output=True, text=True, timeout=120)
+    rerun = subprocess.run(
+        sweep_command(server, photo, mask, out),
+        env=env(),
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert rerun.returncode == 0, rerun.stderr
     counts = server.app.state.jobs.counts()
     # Done cells are read back and recorded jobs are fetched by id: only the cells
@@ -119,10 +154,28 @@ def test_sweeps_are_checked_before_anything_is_sent(tmp_path):
     with pytest.raises(ParameterError, match="guidance_scale must be a whole number"):
         plan_sweep(base, {"guidance_scale": [2, 9]})
     photo, mask = scene(tmp_path)
-    proc = subprocess.run([sys.executable, "-m", "inpaint", "sweep", "--image", str(photo),
-                           "--mask", str(mask), "--prompt", "x", "--vary", "strenth=1,2",
-                           "--out", str(tmp_path / "o")], env=env(), capture_output=True,
-                          text=True, timeout=60)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "inpaint",
+            "sweep",
+            "--image",
+            str(photo),
+            "--mask",
+            str(mask),
+            "--prompt",
+            "x",
+            "--vary",
+            "strenth=1,2",
+            "--out",
+            str(tmp_path / "o"),
+        ],
+        env=env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert proc.returncode == 2 and "strenth is not a parameter" in proc.stderr
 
 
@@ -130,12 +183,30 @@ def test_sweeps_are_checked_before_anything_is_sent(tmp_path):
 def test_replay_reproduces_an_offline_result_pixel_for_pixel(tmp_path, crop):
     photo, mask = scene(tmp_path)
     with ModelsLabClient.offline() as client:
-        first = client.inpaint(photo, mask, prompt="a stone", crop_to_mask=crop,
-                               prefill="blur", samples=2)
+        first = client.inpaint(
+            photo, mask, prompt="a stone", crop_to_mask=crop, prefill="blur", samples=2
+        )
     [one, two] = first.save(tmp_path / "first.png")
-    proc = subprocess.run([sys.executable, "-m", "inpaint", "replay", str(two), "--image",
-                           str(photo), "--mask", str(mask), "--out", str(tmp_path / "again.png"),
-                           "--offline"], env=env(), capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "inpaint",
+            "replay",
+            str(two),
+            "--image",
+            str(photo),
+            "--mask",
+            str(mask),
+            "--out",
+            str(tmp_path / "again.png"),
+            "--offline",
+        ],
+        env=env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 0, proc.stderr
     again = [Path(p) for p in proc.stdout.splitlines()]
     assert len(again) == 2 and "sample 2" in proc.stderr
@@ -148,10 +219,15 @@ def test_library_sweep_and_results_show_inline_in_notebooks(tmp_path):
 
     photo, mask = scene(tmp_path)
     with ModelsLabClient.offline() as client:
-        sweep = client.sweep(photo, mask, prompt="x", vary={"prefill": ["original", "blur"]},
-                             out_dir=tmp_path / "nb", seed=4)
+        sweep = client.sweep(
+            photo,
+            mask,
+            prompt="x",
+            vary={"prefill": ["original", "blur"]},
+            out_dir=tmp_path / "nb",
+            seed=4,
+        )
         single = client.inpaint(photo, mask, prompt="x", seed=4)
-    assert sweep.counts()["done"] == 2 and "<img src=\"data:image/png;base64," in \
-        sweep._repr_html_()
+    assert sweep.counts()["done"] == 2 and '<img src="data:image/png;base64,' in sweep._repr_html_()
     assert Image.open(io.BytesIO(single._repr_png_())).size == Image.open(photo).size
-    assert '&quot;seed&quot;: 4' in single._repr_html_()  # the recipe, escaped
+    assert "&quot;seed&quot;: 4" in single._repr_html_()  # the recipe, escaped

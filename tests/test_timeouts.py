@@ -52,13 +52,19 @@ def never_accepts() -> Iterator[str]:
 
 
 def test_connect_timeout_on_submit_is_retried(never_accepts, caplog) -> None:
-    client = ModelsLabClient(api_key=KEY, base_url=never_accepts, timeout=5,
-                             connect_timeout=0.3, max_retries=2)
-    with caplog.at_level(logging.INFO, logger="inpaint.http"), \
-            pytest.raises(APITimeoutError) as info:
+    client = ModelsLabClient(
+        api_key=KEY, base_url=never_accepts, timeout=5, connect_timeout=0.3, max_retries=2
+    )
+    with (
+        caplog.at_level(logging.INFO, logger="inpaint.http"),
+        pytest.raises(APITimeoutError) as info,
+    ):
         client.inpaint(IMG, MASK, prompt="x", transport="base64")
-    retries = [r for r in caplog.records if r.getMessage().startswith("retrying /api/v6/"
-                                                                       "image_editing/inpaint")]
+    retries = [
+        r
+        for r in caplog.records
+        if r.getMessage().startswith("retrying /api/v6/image_editing/inpaint")
+    ]
     assert len(retries) == 2  # sent again: nothing reached the API
     assert info.value.may_have_started is False
     assert "Could not connect" in str(info.value) and "request history" not in str(info.value)
@@ -67,8 +73,9 @@ def test_connect_timeout_on_submit_is_retried(never_accepts, caplog) -> None:
 def test_read_timeout_on_submit_is_not_retried() -> None:
     with FaultServer() as fs:
         fs.script("/api/v6/image_editing/inpaint", Canned(200, {"status": "error"}, delay=2.0))
-        client = ModelsLabClient(api_key=KEY, base_url=fs.base_url, timeout=0.4,
-                                 connect_timeout=5, max_retries=3)
+        client = ModelsLabClient(
+            api_key=KEY, base_url=fs.base_url, timeout=0.4, connect_timeout=5, max_retries=3
+        )
         with pytest.raises(APITimeoutError) as info:
             client.inpaint(IMG, MASK, prompt="x", transport="base64")
         assert len(fs.requests_to("/api/v6/image_editing/inpaint")) == 1

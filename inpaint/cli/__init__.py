@@ -55,8 +55,9 @@ __all__ = ["EXIT_CODES", "build_parser", "exit_code_for", "flag_name", "main", "
 SUBCOMMANDS = ("sweep", "replay", "evaluate")
 
 
-def main(argv: list[str] | None = None, *, stdout: TextIO | None = None,
-         stderr: TextIO | None = None) -> int:
+def main(
+    argv: list[str] | None = None, *, stdout: TextIO | None = None, stderr: TextIO | None = None
+) -> int:
     """Run the command line; returns the exit code (see ``EXIT_CODES``).
 
     ``sweep``, ``replay`` and ``evaluate`` as the first word run those commands
@@ -98,19 +99,22 @@ def edit_main(argv: list[str], out: TextIO, err: TextIO) -> int:
         request = request_from(args) if args.fetch is None else None
         pairs: list[batch.Pair] = []
         if folder:
-            pairs = batch.plan(Path(args.image), Path(args.mask) if args.mask else None,
-                               Path(args.out))
+            pairs = batch.plan(
+                Path(args.image), Path(args.mask) if args.mask else None, Path(args.out)
+            )
             if not pairs:
                 raise UsageError(f"no photos (png, jpg, jpeg, webp) in {args.image}")
-        elif args.fetch is None and args.mask and not is_url(args.mask) \
-                and Path(args.mask).is_dir():
+        elif (
+            args.fetch is None and args.mask and not is_url(args.mask) and Path(args.mask).is_dir()
+        ):
             found = batch.find_mask(Path(args.image), Path(args.mask))
             if found is None:
                 raise UsageError(f"no mask for {args.image} in {args.mask}")
             args.mask = str(found)
         # Before anything is sent: a paid result that cannot be saved is lost.
-        problem = output_problem(args.out, folder=True) if folder else \
-            output_problem(single_output(args))
+        problem = (
+            output_problem(args.out, folder=True) if folder else output_problem(single_output(args))
+        )
         if problem:
             raise UsageError(f"--out: {problem}")
     except (UsageError, ParameterError) as exc:

@@ -27,14 +27,18 @@ def request_from(args: argparse.Namespace) -> InpaintRequest:
     Unset flags are left out, so the request's defaults apply. ``--prompt`` is
     required by the request itself (an empty prompt is refused).
     """
-    values = {p.name: getattr(args, p.name) for p in (*PARAMS, *OPTIONS)
-              if getattr(args, p.name, None) is not None}
+    values = {
+        p.name: getattr(args, p.name)
+        for p in (*PARAMS, *OPTIONS)
+        if getattr(args, p.name, None) is not None
+    }
     return InpaintRequest.from_values(values)
 
 
 def outpainting(args: argparse.Namespace) -> bool:
-    return bool(args.extend_to) or any(getattr(args, f"extend_{side}", None)
-                                       for side in ("left", "top", "right", "bottom"))
+    return bool(args.extend_to) or any(
+        getattr(args, f"extend_{side}", None) for side in ("left", "top", "right", "bottom")
+    )
 
 
 def resolve_extend_to(args: argparse.Namespace) -> None:
@@ -55,10 +59,16 @@ def extension_for(image: str | Path, args: argparse.Namespace) -> dict[str, int]
     size = upright(load_image(image, what="image")).size
     ext = Extension.to_target(size, args.extend_to, args.anchor)
     if not ext.any:
-        raise UsageError(f"the photo ({size[0]} x {size[1]}) is already {args.extend_to}: "
-                         "nothing to extend")
-    return dict(zip(("extend_left", "extend_top", "extend_right", "extend_bottom"),
-                    ext.as_tuple(), strict=True))
+        raise UsageError(
+            f"the photo ({size[0]} x {size[1]}) is already {args.extend_to}: nothing to extend"
+        )
+    return dict(
+        zip(
+            ("extend_left", "extend_top", "extend_right", "extend_bottom"),
+            ext.as_tuple(),
+            strict=True,
+        )
+    )
 
 
 def is_url(text: str) -> bool:
@@ -84,8 +94,9 @@ def check_args(args: argparse.Namespace) -> None:
         if not args.image:
             raise UsageError("--image is required")
     elif not args.image or not args.mask:
-        raise UsageError("--image and --mask are required (or --fetch JOB_ID, or "
-                         "--extend-... to outpaint)")
+        raise UsageError(
+            "--image and --mask are required (or --fetch JOB_ID, or --extend-... to outpaint)"
+        )
     for what in ("image", "mask"):
         value = getattr(args, what)
         if value and not is_url(value) and not Path(value).exists():
@@ -100,8 +111,10 @@ def check_args(args: argparse.Namespace) -> None:
 
 def _check_fetch(args: argparse.Namespace) -> None:
     if bool(args.image) != bool(args.mask):
-        raise UsageError("--fetch takes both --image and --mask (to put the result back "
-                         "into the photo) or neither")
+        raise UsageError(
+            "--fetch takes both --image and --mask (to put the result back "
+            "into the photo) or neither"
+        )
     if args.region is not None and not args.image:
         raise UsageError("--region needs --image and --mask: it is a box of that photo")
     for what in ("image", "mask"):
@@ -111,5 +124,7 @@ def _check_fetch(args: argparse.Namespace) -> None:
     if not JOB_ID.match(args.fetch):
         raise UsageError(f"--fetch needs a job id such as 1234 (got {args.fetch!r})")
     if args.offline:
-        raise UsageError("--fetch needs the server that ran the job; offline jobs end "
-                         "with the command that started them")
+        raise UsageError(
+            "--fetch needs the server that ran the job; offline jobs end "
+            "with the command that started them"
+        )

@@ -34,9 +34,13 @@ def list_images(folder: Path, *, skip_masks: bool = False) -> list[Path]:
     ``skip_masks`` leaves out ``*_mask`` / ``*-mask`` files, for a folder that
     holds photos and masks side by side.
     """
-    found = [p for p in folder.iterdir()
-             if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES
-             and not (skip_masks and is_mask_name(p))]
+    found = [
+        p
+        for p in folder.iterdir()
+        if p.is_file()
+        and p.suffix.lower() in IMAGE_SUFFIXES
+        and not (skip_masks and is_mask_name(p))
+    ]
     return sorted(found, key=lambda p: p.name.lower())
 
 

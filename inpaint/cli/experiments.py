@@ -42,20 +42,38 @@ def sweep_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m inpaint sweep",
         description="Run every combination of up to three parameters' values on one photo "
-                    "and mask; write the images, a labelled grid, an HTML page, a CSV and a "
-                    "resumable manifest to --out. Prints the grid, page and CSV paths.")
+        "and mask; write the images, a labelled grid, an HTML page, a CSV and a "
+        "resumable manifest to --out. Prints the grid, page and CSV paths.",
+    )
     parser.add_argument("--image", required=True, metavar="PATH")
     parser.add_argument("--mask", required=True, metavar="PATH")
-    parser.add_argument("--out", required=True, metavar="DIR",
-                        help="the sweep's folder (created; run again to resume)")
-    parser.add_argument("--vary", action="append", default=[], metavar="NAME=V1,V2,...",
-                        help=f"a parameter and its values (up to {MAX_AXES} times); text "
-                             f"values are separated by '{TEXT_SEPARATOR}'")
-    parser.add_argument("--yes", "-y", action="store_true",
-                        help=f"do not ask before sending more than {CONFIRM_ABOVE} paid jobs")
-    parser.add_argument("--queue-limit", type=int, default=5, metavar="N",
-                        help="jobs the key may have queued at once (default 5, the smallest "
-                             "plan's)")
+    parser.add_argument(
+        "--out",
+        required=True,
+        metavar="DIR",
+        help="the sweep's folder (created; run again to resume)",
+    )
+    parser.add_argument(
+        "--vary",
+        action="append",
+        default=[],
+        metavar="NAME=V1,V2,...",
+        help=f"a parameter and its values (up to {MAX_AXES} times); text "
+        f"values are separated by '{TEXT_SEPARATOR}'",
+    )
+    parser.add_argument(
+        "--yes",
+        "-y",
+        action="store_true",
+        help=f"do not ask before sending more than {CONFIRM_ABOVE} paid jobs",
+    )
+    parser.add_argument(
+        "--queue-limit",
+        type=int,
+        default=5,
+        metavar="N",
+        help="jobs the key may have queued at once (default 5, the smallest plan's)",
+    )
     fixed = parser.add_argument_group("fixed parameters (as for a single edit)")
     for param in (*PARAMS, *OPTIONS):
         add_param(fixed, param)
@@ -81,8 +99,9 @@ def parse_vary(items: list[str]) -> dict[str, list[object]]:
             try:
                 values.append(float(part) if param.kind == "float" else part)
             except ValueError:
-                raise UsageError(f"--vary {name}: {param.name} must be {param.range_text()} "
-                                 f"(got {part!r})") from None
+                raise UsageError(
+                    f"--vary {name}: {param.name} must be {param.range_text()} (got {part!r})"
+                ) from None
         if name in vary:
             raise UsageError(f"--vary {name} is given twice")
         vary[name] = values
@@ -110,12 +129,21 @@ def sweep_main(argv: list[str], out: TextIO, err: TextIO) -> int:
         return EXIT_AUTH
     try:
         what = "jobs on the local server (free)" if backend.offline else "paid jobs"
-        print(f"sweep: {len(plan.cells)} cells over {', '.join(plan.names)}: up to "
-              f"{plan.job_count} {what}", file=err, flush=True)
-        if not backend.offline and plan.job_count > CONFIRM_ABOVE and not args.yes \
-                and not _confirmed(plan.job_count, err):
-            print("error: not confirmed: nothing was sent (add --yes to skip the question)",
-                  file=err)
+        print(
+            f"sweep: {len(plan.cells)} cells over {', '.join(plan.names)}: up to "
+            f"{plan.job_count} {what}",
+            file=err,
+            flush=True,
+        )
+        if (
+            not backend.offline
+            and plan.job_count > CONFIRM_ABOVE
+            and not args.yes
+            and not _confirmed(plan.job_count, err)
+        ):
+            print(
+                "error: not confirmed: nothing was sent (add --yes to skip the question)", file=err
+            )
             return EXIT_USAGE
         return _run_sweep(args, backend, plan, image, mask, out, err)
     finally:
@@ -130,8 +158,15 @@ def _confirmed(count: int, err: TextIO) -> bool:
     return sys.stdin.readline().strip().lower() in ("y", "yes")
 
 
-def _run_sweep(args: argparse.Namespace, backend: Backend, plan: SweepPlan,
-               image: Image.Image, mask: Image.Image, out: TextIO, err: TextIO) -> int:
+def _run_sweep(
+    args: argparse.Namespace,
+    backend: Backend,
+    plan: SweepPlan,
+    image: Image.Image,
+    mask: Image.Image,
+    out: TextIO,
+    err: TextIO,
+) -> int:
     done = [0]
     total = len(plan.cells)
 
@@ -139,21 +174,39 @@ def _run_sweep(args: argparse.Namespace, backend: Backend, plan: SweepPlan,
         done[0] += 1
         if args.quiet:
             return
-        detail = {"done": f"seed {result.seed}, job {', '.join(map(str, result.job_ids))}"
-                          + (" (from the earlier run)" if result.reused else ""),
-                  "failed": result.error or "failed",
-                  "pending": f"still running: job {', '.join(map(str, result.job_ids))}"}
-        print(f"[{done[0]}/{total}] {result.cell.label(plan.names)}: {result.state}, "
-              f"{detail.get(result.state, '')}", file=err, flush=True)
+        detail = {
+            "done": f"seed {result.seed}, job {', '.join(map(str, result.job_ids))}"
+            + (" (from the earlier run)" if result.reused else ""),
+            "failed": result.error or "failed",
+            "pending": f"still running: job {', '.join(map(str, result.job_ids))}",
+        }
+        print(
+            f"[{done[0]}/{total}] {result.cell.label(plan.names)}: {result.state}, "
+            f"{detail.get(result.state, '')}",
+            file=err,
+            flush=True,
+        )
 
     with Interrupt(err) as interrupt:
-        runner = SweepRunner(backend.client, image, mask, plan, args.out,
-                             queue_limit=args.queue_limit, on_cell=report, cancel=interrupt)
+        runner = SweepRunner(
+            backend.client,
+            image,
+            mask,
+            plan,
+            args.out,
+            queue_limit=args.queue_limit,
+            on_cell=report,
+            cancel=interrupt,
+        )
         result = runner.run()
     counts = result.counts()
     reused = sum(1 for c in result.cells if c.reused)
-    print(f"{total} cells: {counts['done']} done ({reused} from an earlier run), "
-          f"{counts['failed']} failed, {counts['pending']} pending", file=err, flush=True)
+    print(
+        f"{total} cells: {counts['done']} done ({reused} from an earlier run), "
+        f"{counts['failed']} failed, {counts['pending']} pending",
+        file=err,
+        flush=True,
+    )
     for path in (*result.grids, result.html, result.csv):
         print(path, file=out, flush=True)
     if counts["pending"]:
@@ -167,8 +220,9 @@ def replay_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m inpaint replay",
         description="Repeat a saved result from the parameters its PNG carries, on the same "
-                    "photo and mask (offline: the same pixels; with the API: the same "
-                    "request). Prints the paths written.")
+        "photo and mask (offline: the same pixels; with the API: the same "
+        "request). Prints the paths written.",
+    )
     parser.add_argument("result", metavar="RESULT.png", help="a PNG saved by this tool")
     parser.add_argument("--image", required=True, metavar="PATH")
     parser.add_argument("--mask", required=True, metavar="PATH")
@@ -207,8 +261,10 @@ def replay_main(argv: list[str], out: TextIO, err: TextIO) -> int:
         backend.close()
     sample = recorded.get("sample")
     if sample and len(paths) >= int(sample):
-        print(f"the PNG was sample {sample} of its job: compare it with {paths[int(sample) - 1]}",
-              file=err)
+        print(
+            f"the PNG was sample {sample} of its job: compare it with {paths[int(sample) - 1]}",
+            file=err,
+        )
     for path in paths:
         print(path, file=out, flush=True)
     return EXIT_OK

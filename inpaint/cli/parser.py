@@ -28,19 +28,28 @@ EXIT_INTERRUPTED = 130
 
 EXIT_CODES: tuple[tuple[int, str], ...] = (
     (EXIT_OK, "every result was written"),
-    (EXIT_USAGE, "usage error, bad input or bad parameter (refused before anything was sent, "
-                 "or HTTP 400), an output that cannot be written; in folder mode also a photo "
-                 "without a mask"),
+    (
+        EXIT_USAGE,
+        "usage error, bad input or bad parameter (refused before anything was sent, "
+        "or HTTP 400), an output that cannot be written; in folder mode also a photo "
+        "without a mask",
+    ),
     (EXIT_AUTH, "API key missing or refused, not enough credits, or not allowed by the plan"),
     (EXIT_API, "API, server, network or download error, or the job failed"),
-    (EXIT_PENDING, "the job was accepted but had not finished within --max-wait: its id and "
-                   "the command that fetches it are printed"),
+    (
+        EXIT_PENDING,
+        "the job was accepted but had not finished within --max-wait: its id and "
+        "the command that fetches it are printed",
+    ),
     (EXIT_INTERRUPTED, "interrupted (Ctrl-C); a job id already known is printed"),
 )
 
 # Short spellings people type.
-ALIASES = {"num_inference_steps": ("--steps",), "guidance_scale": ("--guidance",),
-           "negative_prompt": ("--negative",)}
+ALIASES = {
+    "num_inference_steps": ("--steps",),
+    "guidance_scale": ("--guidance",),
+    "negative_prompt": ("--negative",),
+}
 METAVARS = {"int": "N", "float": "X", "text": "TEXT", "url": "URL", "enum": "NAME"}
 
 __all__ = ["EXIT_CODES", "PROG", "build_parser", "flag_name"]
@@ -74,7 +83,8 @@ def _converter(param: Param) -> Callable[[str], Any]:
                 return float(text)
         except ValueError:
             raise argparse.ArgumentTypeError(
-                f"{param.name} must be {param.range_text()} (got {text!r})") from None
+                f"{param.name} must be {param.range_text()} (got {text!r})"
+            ) from None
         return text
 
     convert.__name__ = param.kind  # argparse names the type in its own messages
@@ -88,19 +98,26 @@ def add_param(group: Any, param: Param) -> None:
     if param.kind == "bool":
         group.add_argument(*names, action=argparse.BooleanOptionalAction, **common)
     elif param.kind == "flag":
-        group.add_argument(*names, nargs="?", const=param.choices[0], choices=param.choices,
-                           type=str.lower, metavar="|".join(param.choices), **common)
+        group.add_argument(
+            *names,
+            nargs="?",
+            const=param.choices[0],
+            choices=param.choices,
+            type=str.lower,
+            metavar="|".join(param.choices),
+            **common,
+        )
     elif param.kind == "enum":
-        group.add_argument(*names, choices=param.choices, metavar="|".join(param.choices),
-                           **common)
+        group.add_argument(*names, choices=param.choices, metavar="|".join(param.choices), **common)
     else:
-        group.add_argument(*names, type=_converter(param), metavar=METAVARS[param.kind],
-                           **common)
+        group.add_argument(*names, type=_converter(param), metavar=METAVARS[param.kind], **common)
 
 
 def epilog() -> str:
-    codes = "\n".join(textwrap.fill(text, 88, initial_indent=f"  {code:<5}",
-                                     subsequent_indent=" " * 7) for code, text in EXIT_CODES)
+    codes = "\n".join(
+        textwrap.fill(text, 88, initial_indent=f"  {code:<5}", subsequent_indent=" " * 7)
+        for code, text in EXIT_CODES
+    )
     return f"""exit codes:
 {codes}
   In folder mode: the highest code of any photo.
@@ -133,11 +150,16 @@ examples:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog=PROG, epilog=epilog(), formatter_class=argparse.RawDescriptionHelpFormatter,
+        prog=PROG,
+        epilog=epilog(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
         description=textwrap.fill(
             "Repaint the masked part of a photo (white = repaint, black = keep) with "
             "ModelsLab's v6 inpainting API, or offline with the bundled classical fill. "
-            "Writes PNGs that carry their parameters; prints their paths on stdout.", 88))
+            "Writes PNGs that carry their parameters; prints their paths on stdout.",
+            88,
+        ),
+    )
     _add_files(parser)
     api = parser.add_argument_group("API parameters (from the parameter specification)")
     for param in PARAMS:
@@ -146,14 +168,30 @@ def build_parser() -> argparse.ArgumentParser:
     for param in OPTIONS:
         add_param(own, param)
     conn = parser.add_argument_group("connection")
-    conn.add_argument("--base-url", metavar="URL",
-                      help="API base URL (default: $MODELSLAB_BASE_URL or the public API)")
-    conn.add_argument("--offline", action="store_true",
-                      help="use the bundled local server (classical fill, ignores the prompt)")
-    conn.add_argument("--max-wait", type=float, default=600, metavar="SECONDS",
-                      help="how long to wait for a queued job (default 600)")
-    conn.add_argument("--timeout", type=float, default=30, metavar="SECONDS",
-                      help="limit for each HTTP answer (default 30)")
+    conn.add_argument(
+        "--base-url",
+        metavar="URL",
+        help="API base URL (default: $MODELSLAB_BASE_URL or the public API)",
+    )
+    conn.add_argument(
+        "--offline",
+        action="store_true",
+        help="use the bundled local server (classical fill, ignores the prompt)",
+    )
+    conn.add_argument(
+        "--max-wait",
+        type=float,
+        default=600,
+        metavar="SECONDS",
+        help="how long to wait for a queued job (default 600)",
+    )
+    conn.add_argument(
+        "--timeout",
+        type=float,
+        default=30,
+        metavar="SECONDS",
+        help="limit for each HTTP answer (default 30)",
+    )
     conn.add_argument("--quiet", "-q", action="store_true", help="no progress display")
     return parser
 
@@ -161,26 +199,44 @@ def build_parser() -> argparse.ArgumentParser:
 def _add_files(parser: argparse.ArgumentParser) -> None:
     """The photo, the mask, where results go, outpainting targets and ``--fetch``."""
     files = parser.add_argument_group("input and output")
-    files.add_argument("--image", metavar="PATH",
-                       help="the photo (file or http(s) URL), or a folder of photos")
-    files.add_argument("--mask", metavar="PATH",
-                       help="the mask (white = repaint), or a folder of masks")
-    files.add_argument("--out", metavar="PATH",
-                       help="the PNG to write (several samples: NAME-1.png, NAME-2.png...), "
-                            "or a folder; missing folders are created")
-    files.add_argument("--region", metavar="L,T,R,B", type=_box,
-                       help="with --fetch, --image and --mask: the box of the photo an "
-                            "\"only masked\" job was cut from (printed when it was left "
-                            "pending), so its result is put back there")
-    files.add_argument("--extend-to", metavar="TARGET",
-                       help="outpaint to an aspect ratio (16:9, 1:1, 1.5) or a scale (x1.5) "
-                            "instead of giving --extend-left/-top/-right/-bottom; no mask")
-    files.add_argument("--anchor", default="center", metavar="WHERE",
-                       help="with --extend-to: where the photo stays (center, left, right, "
-                            "top, bottom, top-left, ...; default center)")
-    files.add_argument("--fetch", metavar="JOB_ID",
-                       help="collect a job that was still running (see exit code 5) and write "
-                            "it to --out")
+    files.add_argument(
+        "--image", metavar="PATH", help="the photo (file or http(s) URL), or a folder of photos"
+    )
+    files.add_argument(
+        "--mask", metavar="PATH", help="the mask (white = repaint), or a folder of masks"
+    )
+    files.add_argument(
+        "--out",
+        metavar="PATH",
+        help="the PNG to write (several samples: NAME-1.png, NAME-2.png...), "
+        "or a folder; missing folders are created",
+    )
+    files.add_argument(
+        "--region",
+        metavar="L,T,R,B",
+        type=_box,
+        help="with --fetch, --image and --mask: the box of the photo an "
+        '"only masked" job was cut from (printed when it was left '
+        "pending), so its result is put back there",
+    )
+    files.add_argument(
+        "--extend-to",
+        metavar="TARGET",
+        help="outpaint to an aspect ratio (16:9, 1:1, 1.5) or a scale (x1.5) "
+        "instead of giving --extend-left/-top/-right/-bottom; no mask",
+    )
+    files.add_argument(
+        "--anchor",
+        default="center",
+        metavar="WHERE",
+        help="with --extend-to: where the photo stays (center, left, right, "
+        "top, bottom, top-left, ...; default center)",
+    )
+    files.add_argument(
+        "--fetch",
+        metavar="JOB_ID",
+        help="collect a job that was still running (see exit code 5) and write it to --out",
+    )
 
 
 def _box(text: str) -> tuple[int, int, int, int]:

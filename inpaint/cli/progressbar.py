@@ -20,8 +20,9 @@ BAR_WIDTH = 24
 class ProgressBar:
     """Renders ``ProgressEvent``s on ``stream``; ``label`` prefixes every line."""
 
-    def __init__(self, stream: TextIO, *, enabled: bool = True, tty: bool | None = None,
-                 label: str = "") -> None:
+    def __init__(
+        self, stream: TextIO, *, enabled: bool = True, tty: bool | None = None, label: str = ""
+    ) -> None:
         self.stream = stream
         self.enabled = enabled
         self.tty = stream.isatty() if tty is None else tty
@@ -67,4 +68,3 @@ class ProgressBar:
     def _write_line(self, text: str) -> None:
         self.stream.write(text + "\n")
         self.stream.flush()
-

@@ -58,8 +58,10 @@ class Backend:
         self.offline = bool(args.offline or (not key and not named))
         if self.offline:
             if args.fetch is not None:
-                raise NoKeyError("--fetch needs MODELSLAB_API_KEY: offline jobs end with the "
-                                 "command that started them")
+                raise NoKeyError(
+                    "--fetch needs MODELSLAB_API_KEY: offline jobs end with the "
+                    "command that started them"
+                )
             why = "" if args.offline else "no MODELSLAB_API_KEY, so "
             print(f"offline: {why}using {OFFLINE_NOTE}", file=err, flush=True)
             self.server = start_local_server()
@@ -68,8 +70,9 @@ class Backend:
             raise NoKeyError("no API key: set MODELSLAB_API_KEY (environment or .env)")
         else:
             base_url = args.base_url or None
-        self.client = ModelsLabClient(api_key=key, base_url=base_url, timeout=args.timeout,
-                                      max_wait=args.max_wait)
+        self.client = ModelsLabClient(
+            api_key=key, base_url=base_url, timeout=args.timeout, max_wait=args.max_wait
+        )
 
     def close(self) -> None:
         self.client.close()
@@ -116,9 +119,13 @@ class Context:
     err: TextIO
 
 
-def fetch_command(ctx: Context, job_id: Any, out_path: Path | str,
-                  inputs: tuple[Any, Any] | None = None,
-                  region: tuple[int, int, int, int] | None = None) -> str:
+def fetch_command(
+    ctx: Context,
+    job_id: Any,
+    out_path: Path | str,
+    inputs: tuple[Any, Any] | None = None,
+    region: tuple[int, int, int, int] | None = None,
+) -> str:
     """The command that collects ``job_id`` later and puts it back into its photo."""
     words = ["python", "-m", "inpaint", "--fetch", str(job_id), "--out", str(out_path)]
     if inputs is not None and inputs[0] is not None and inputs[1] is not None:
@@ -140,16 +147,23 @@ def exit_code_for(exc: BaseException) -> int:
         return EXIT_PENDING
     if isinstance(exc, (JobCancelledError, KeyboardInterrupt)):
         return EXIT_INTERRUPTED
-    if isinstance(exc, (AuthenticationError, InsufficientCreditsError, PermissionDeniedError,
-                        NoKeyError)):
+    if isinstance(
+        exc, (AuthenticationError, InsufficientCreditsError, PermissionDeniedError, NoKeyError)
+    ):
         return EXIT_AUTH
     if isinstance(exc, (BadRequestError, UsageError)):  # ParameterError, InputImageError too
         return EXIT_USAGE
     return EXIT_API
 
 
-def report(ctx: Context, exc: BaseException, job_id: Any, out_path: Path | str,
-            label: str, inputs: tuple[Any, Any] | None = None) -> int:
+def report(
+    ctx: Context,
+    exc: BaseException,
+    job_id: Any,
+    out_path: Path | str,
+    label: str,
+    inputs: tuple[Any, Any] | None = None,
+) -> int:
     code = exit_code_for(exc)
     prefix = f"{label}: " if label else ""
     err = ctx.err
@@ -165,12 +179,17 @@ def report(ctx: Context, exc: BaseException, job_id: Any, out_path: Path | str,
     if job_id is not None and code in (EXIT_PENDING, EXIT_INTERRUPTED, EXIT_API):
         print(f"job id: {job_id}", file=err)
         if code != EXIT_API and ctx.backend is not None and ctx.backend.offline:
-            print("note: the offline server stops with this command, so this job cannot be "
-                  "fetched later; run again with a larger --max-wait", file=err)
+            print(
+                "note: the offline server stops with this command, so this job cannot be "
+                "fetched later; run again with a larger --max-wait",
+                file=err,
+            )
         elif code != EXIT_API:
             region = getattr(exc, "region", None)
-            print(f"fetch it later with: {fetch_command(ctx, job_id, out_path, inputs, region)}",
-                  file=err)
+            print(
+                f"fetch it later with: {fetch_command(ctx, job_id, out_path, inputs, region)}",
+                file=err,
+            )
     err.flush()
     return code
 
@@ -179,25 +198,30 @@ def save(ctx: Context, result: InpaintResult, out_path: Path, label: str) -> int
     try:
         paths = result.save(out_path)
     except OSError as exc:
-        print(f"error: {label + ': ' if label else ''}cannot write {out_path}: "
-              f"{exc.strerror or exc}", file=ctx.err)
+        print(
+            f"error: {label + ': ' if label else ''}cannot write {out_path}: {exc.strerror or exc}",
+            file=ctx.err,
+        )
         if result.id is not None:
-            print(f"job id: {result.id}; fetch it again with: "
-                  f"{fetch_command(ctx, result.id, out_path)}", file=ctx.err)
+            print(
+                f"job id: {result.id}; fetch it again with: "
+                f"{fetch_command(ctx, result.id, out_path)}",
+                file=ctx.err,
+            )
         return EXIT_USAGE
     for path in paths:
         print(path, file=ctx.out, flush=True)
     return EXIT_OK
 
 
-def run_one(ctx: Context, request: InpaintRequest, image: Any, mask: Any, out_path: Path,
-            label: str = "") -> int:
+def run_one(
+    ctx: Context, request: InpaintRequest, image: Any, mask: Any, out_path: Path, label: str = ""
+) -> int:
     """Inpaint one photo and write its PNG(s); returns the exit code."""
     bar = ProgressBar(ctx.err, enabled=not ctx.args.quiet, label=label)
     try:
         assert ctx.backend is not None
-        result = ctx.backend.client.run(image, mask, request, progress=bar,
-                                        cancel=ctx.interrupt)
+        result = ctx.backend.client.run(image, mask, request, progress=bar, cancel=ctx.interrupt)
     except (ModelsLabError, KeyboardInterrupt) as exc:
         bar.close()
         return report(ctx, exc, bar.job_id, out_path, label, (image, mask))
@@ -221,8 +245,9 @@ def run_fetch(ctx: Context, job_id: str, out_path: Path) -> int:
                 placing["paste_back"] = args.paste_back
             if args.feather is not None:
                 placing["feather"] = args.feather
-        result = ctx.backend.client.fetch_result(job_id, progress=bar, cancel=ctx.interrupt,
-                                                 **placing)
+        result = ctx.backend.client.fetch_result(
+            job_id, progress=bar, cancel=ctx.interrupt, **placing
+        )
     except Exception as exc:  # library errors, and bugs: one line and the job id
         bar.close()
         return report(ctx, exc, job_id, out_path, "")
@@ -254,8 +279,12 @@ def run_folder(ctx: Context, request: InpaintRequest, pairs: list[batch.Pair]) -
             request = request.replace(**extension_for(pair.image, ctx.args))
         if pair.mask is None and not request.extension.any:
             stem = pair.image.stem
-            print(f"skipped {pair.image.name}: no mask ({stem}.*, {stem}_mask.* or "
-                  f"{stem}-mask.* in {ctx.args.mask})", file=ctx.err, flush=True)
+            print(
+                f"skipped {pair.image.name}: no mask ({stem}.*, {stem}_mask.* or "
+                f"{stem}-mask.* in {ctx.args.mask})",
+                file=ctx.err,
+                flush=True,
+            )
             counts["skipped"] += 1
             codes.append(EXIT_USAGE)
             continue

@@ -22,29 +22,53 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m inpaint.server",
         description="Local ModelsLab-compatible inpainting server (classical PatchMatch fill; "
-                    "the prompt does not steer it).",
+        "the prompt does not steer it).",
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=7861, help="port (default 7861; 0 = any free)")
-    parser.add_argument("--keys", default=None,
-                        help="comma-separated accepted API keys (default: $INPAINT_SERVER_KEYS, "
-                             "else any non-empty key)")
-    parser.add_argument("--latency", type=float, default=0.0,
-                        help="simulated seconds added to every job (default 0)")
-    parser.add_argument("--queue-limit", type=int, default=5,
-                        help="jobs one key may have queued or running (default 5)")
-    parser.add_argument("--sync-threshold", type=float, default=3.0,
-                        help="seconds to wait before answering 'processing' (default 3)")
+    parser.add_argument(
+        "--keys",
+        default=None,
+        help="comma-separated accepted API keys (default: $INPAINT_SERVER_KEYS, "
+        "else any non-empty key)",
+    )
+    parser.add_argument(
+        "--latency",
+        type=float,
+        default=0.0,
+        help="simulated seconds added to every job (default 0)",
+    )
+    parser.add_argument(
+        "--queue-limit",
+        type=int,
+        default=5,
+        help="jobs one key may have queued or running (default 5)",
+    )
+    parser.add_argument(
+        "--sync-threshold",
+        type=float,
+        default=3.0,
+        help="seconds to wait before answering 'processing' (default 3)",
+    )
     parser.add_argument("--workers", type=int, default=2, help="jobs generated at once (default 2)")
-    parser.add_argument("--storage-dir", default=None,
-                        help="keep outputs and uploads here (default: a temporary directory)")
-    parser.add_argument("--eta-factor", type=float, default=1.0,
-                        help="benchmark aid: report every eta times this factor "
-                             "(0.5 = underestimate by half; default 1)")
-    parser.add_argument("--fail-marker", default=None,
-                        help="test aid: jobs whose prompt contains this text fail")
-    parser.add_argument("--log-level", default="warning",
-                        choices=["critical", "error", "warning", "info", "debug"])
+    parser.add_argument(
+        "--storage-dir",
+        default=None,
+        help="keep outputs and uploads here (default: a temporary directory)",
+    )
+    parser.add_argument(
+        "--eta-factor",
+        type=float,
+        default=1.0,
+        help="benchmark aid: report every eta times this factor "
+        "(0.5 = underestimate by half; default 1)",
+    )
+    parser.add_argument(
+        "--fail-marker", default=None, help="test aid: jobs whose prompt contains this text fail"
+    )
+    parser.add_argument(
+        "--log-level", default="warning", choices=["critical", "error", "warning", "info", "debug"]
+    )
     return parser
 
 
@@ -67,14 +91,17 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     logging.basicConfig(level=args.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
     try:
-        server = serve_in_background(config, host=args.host, port=args.port,
-                                     log_level=args.log_level)
+        server = serve_in_background(
+            config, host=args.host, port=args.port, log_level=args.log_level
+        )
     except OSError as exc:
         print(f"error: cannot listen on {args.host}:{args.port}: {exc.strerror}", file=sys.stderr)
         return 1
     keys = f"{len(config.keys)} configured key(s)" if config.keys else "any non-empty key"
-    print(f"Local ModelsLab-compatible server: {server.base_url}  (accepts {keys}; "
-          "Ctrl+C to stop)", flush=True)
+    print(
+        f"Local ModelsLab-compatible server: {server.base_url}  (accepts {keys}; Ctrl+C to stop)",
+        flush=True,
+    )
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:

@@ -35,9 +35,14 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 def create_app(config: ServerConfig | None = None) -> FastAPI:
     """A new server application with its own job pool and file storage."""
-    app = FastAPI(title="Local ModelsLab-compatible inpainting server", docs_url=None,
-                  redoc_url=None, openapi_url=None, lifespan=_lifespan,
-                  exception_handlers=EXCEPTION_HANDLERS)
+    app = FastAPI(
+        title="Local ModelsLab-compatible inpainting server",
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+        lifespan=_lifespan,
+        exception_handlers=EXCEPTION_HANDLERS,
+    )
     attach(app, ServerState(config or ServerConfig()))
     app.add_middleware(NormalisePath)
     for router in ROUTERS:

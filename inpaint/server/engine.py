@@ -36,8 +36,14 @@ from PIL import Image
 from inpaint import fill as fill_engine
 from inpaint.fill import HOLE_LEVEL
 
-__all__ = ["ENGINE_NAME", "FULL_CHANGE", "HOLE_LEVEL", "inpaint_image", "methods_for",
-           "strength_target"]
+__all__ = [
+    "ENGINE_NAME",
+    "FULL_CHANGE",
+    "HOLE_LEVEL",
+    "inpaint_image",
+    "methods_for",
+    "strength_target",
+]
 
 # From this strength up the painted area is the fill alone (the API's default).
 FULL_CHANGE = 0.7
@@ -98,8 +104,9 @@ def inpaint_image(
     return outputs
 
 
-def strength_target(original: np.ndarray, filled: np.ndarray, hole: np.ndarray,
-                    strength: float) -> np.ndarray:
+def strength_target(
+    original: np.ndarray, filled: np.ndarray, hole: np.ndarray, strength: float
+) -> np.ndarray:
     """What the painted area becomes at ``strength`` (float32 HxWx3; soft edges come later).
 
     At ``FULL_CHANGE`` and above: the fill. Below: the fill plus a share

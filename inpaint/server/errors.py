@@ -21,8 +21,10 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from .. import contract
 from .responses import ApiError, error_response
 
-NOT_FOUND = (f"Not found. The API's routes are POST {contract.server_path(contract.INPAINT)}, "
-             f"/{contract.FETCH}/{{id}} and /{contract.UPLOAD}.")
+NOT_FOUND = (
+    f"Not found. The API's routes are POST {contract.server_path(contract.INPAINT)}, "
+    f"/{contract.FETCH}/{{id}} and /{contract.UPLOAD}."
+)
 
 
 async def _api_error(_request: Request, exc: ApiError) -> JSONResponse:

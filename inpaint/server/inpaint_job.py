@@ -49,16 +49,21 @@ class InpaintPlan:
     seed: int
 
     @classmethod
-    def read(cls, body: dict[str, Any], params: dict[str, Any],
-             config: ServerConfig) -> InpaintPlan:
+    def read(
+        cls, body: dict[str, Any], params: dict[str, Any], config: ServerConfig
+    ) -> InpaintPlan:
         """Every slow or failing step (downloads, decoding) happens here, inside the
         caller's queue reservation and before the job exists."""
         inline_ok = params["base64"] == "true"
 
         def image(field: str) -> Image.Image:
-            return read_image_field(body, field, base64_enabled=inline_ok,
-                                    timeout=config.fetch_timeout,
-                                    max_bytes=config.max_fetch_bytes)
+            return read_image_field(
+                body,
+                field,
+                base64_enabled=inline_ok,
+                timeout=config.fetch_timeout,
+                max_bytes=config.max_fetch_bytes,
+            )
 
         init = to_rgb(image("init_image"))
         mask = mask_for_engine(image("mask_image"))
@@ -124,10 +129,18 @@ class InpaintPlan:
 
         def run(job: Job) -> None:
             if fail_marker and fail_marker in prompt:
-                raise JobFailure("Simulated failure: the prompt contains the server's "
-                                 "configured fail marker.")
-            images = inpaint_image(self.init, self.mask, self.width, self.height, self.samples,
-                                   self.seed, self.params["strength"])
+                raise JobFailure(
+                    "Simulated failure: the prompt contains the server's configured fail marker."
+                )
+            images = inpaint_image(
+                self.init,
+                self.mask,
+                self.width,
+                self.height,
+                self.samples,
+                self.seed,
+                self.params["strength"],
+            )
             if shift is not None:
                 images = [_shifted(image, shift) for image in images]
             for name, output in zip(job.output_names, images, strict=True):
@@ -136,14 +149,24 @@ class InpaintPlan:
         return run
 
 
-def start_inpaint_job(state: ServerState, reservation: Reservation, body: dict[str, Any],
-                      params: dict[str, Any], owner: str, root_url: str) -> Job:
+def start_inpaint_job(
+    state: ServerState,
+    reservation: Reservation,
+    body: dict[str, Any],
+    params: dict[str, Any],
+    owner: str,
+    root_url: str,
+) -> Job:
     """The job takes an id only once its images are read (see the module docstring)."""
     plan = InpaintPlan.read(body, params, state.config)
     jobs = state.jobs
     job = plan.job(jobs.next_id(), owner, root_url, jobs.expected_seconds(plan.megapixels))
-    return jobs.submit(reservation, job, plan.work(state.storage, state.config),
-                       functools.partial(webhook_body, storage=state.storage))
+    return jobs.submit(
+        reservation,
+        job,
+        plan.work(state.storage, state.config),
+        functools.partial(webhook_body, storage=state.storage),
+    )
 
 
 def _shifted(image: Image.Image, shift: tuple[int, int, int]) -> Image.Image:

@@ -45,8 +45,9 @@ USER_AGENT = "inpaint-local-server/1 (ModelsLab-compatible)"
 _LAYER_MODES = ("RGBA", "LA", "PA", "RGBa", "La")
 
 
-def read_image_field(body: dict[str, Any], field: str, *, base64_enabled: bool,
-                     timeout: float, max_bytes: int) -> Image.Image:
+def read_image_field(
+    body: dict[str, Any], field: str, *, base64_enabled: bool, timeout: float, max_bytes: int
+) -> Image.Image:
     """The image named by ``body[field]``, or an ``ApiError`` (400) saying why not."""
     value = body.get(field)
     if value is None or (isinstance(value, str) and not value.strip()):
@@ -75,17 +76,23 @@ def read_image_field(body: dict[str, Any], field: str, *, base64_enabled: bool,
 def download(url: str, field: str, *, timeout: float, max_bytes: int) -> bytes:
     """GET ``url`` with a cap on time and size; failures are 400s naming the field."""
     try:
-        with requests.get(url, timeout=(min(5.0, timeout), timeout), stream=True,
-                          headers={"User-Agent": USER_AGENT}) as response:
+        with requests.get(
+            url,
+            timeout=(min(5.0, timeout), timeout),
+            stream=True,
+            headers={"User-Agent": USER_AGENT},
+        ) as response:
             if response.status_code != 200:
                 raise ApiError(
-                    400, f"{FETCH_FAILED} ({field}: the server answered HTTP "
-                         f"{response.status_code})")
+                    400,
+                    f"{FETCH_FAILED} ({field}: the server answered HTTP {response.status_code})",
+                )
             try:
                 return read_capped(response, max_bytes)
             except TooLarge:
-                raise ApiError(400, f"{field} is too large (limit {max_bytes // 2**20} MB)") \
-                    from None
+                raise ApiError(
+                    400, f"{field} is too large (limit {max_bytes // 2**20} MB)"
+                ) from None
     except requests.Timeout:
         raise ApiError(400, f"{FETCH_FAILED} ({field}: timed out)") from None
     except requests.RequestException:
@@ -124,8 +131,7 @@ def mask_for_engine(mask: Image.Image) -> Image.Image:
     else:
         mask = mask.convert("L")
     if mask.getextrema()[1] == 0:  # the client refuses this too: nothing would change
-        raise ApiError(400, "mask_image is all black: nothing would be repainted "
-                            "(white = repaint)")
+        raise ApiError(400, "mask_image is all black: nothing would be repainted (white = repaint)")
     return mask
 
 

@@ -102,9 +102,16 @@ class Reservation:
 
 
 class JobManager:
-    def __init__(self, *, workers: int, queue_limit: int, latency: float,
-                 webhook_timeout: float = 5.0, retention: float = 24 * 3600.0,
-                 eta_factor: float = 1.0) -> None:
+    def __init__(
+        self,
+        *,
+        workers: int,
+        queue_limit: int,
+        latency: float,
+        webhook_timeout: float = 5.0,
+        retention: float = 24 * 3600.0,
+        eta_factor: float = 1.0,
+    ) -> None:
         self.workers = workers
         self.queue_limit = queue_limit
         self.latency = latency
@@ -153,8 +160,13 @@ class JobManager:
         return self.latency + JOB_OVERHEAD_SECONDS + megapixels * self._seconds_per_megapixel
 
     # -- submitting -----------------------------------------------------------
-    def submit(self, reservation: Reservation, job: Job, work: Callable[[Job], None],
-               webhook_payload: Callable[[Job], dict[str, Any]] | None = None) -> Job:
+    def submit(
+        self,
+        reservation: Reservation,
+        job: Job,
+        work: Callable[[Job], None],
+        webhook_payload: Callable[[Job], dict[str, Any]] | None = None,
+    ) -> Job:
         """Queue ``job``; ``work`` produces its outputs (and raises on failure)."""
         if reservation.used or reservation.owner != job.owner:
             raise RuntimeError("the reservation is spent or belongs to another owner")
@@ -173,8 +185,12 @@ class JobManager:
             self._finish(job, "error", message="The server is shutting down.")
         return job
 
-    def _run(self, job: Job, work: Callable[[Job], None],
-             webhook_payload: Callable[[Job], dict[str, Any]] | None) -> None:
+    def _run(
+        self,
+        job: Job,
+        work: Callable[[Job], None],
+        webhook_payload: Callable[[Job], dict[str, Any]] | None,
+    ) -> None:
         job.started = time.monotonic()
         try:
             # The simulated model time comes first, so outputs (and future
@@ -187,8 +203,12 @@ class JobManager:
             self._finish(job, "error", message=str(exc))
         except Exception:
             log.exception("job %s failed in the engine", job.id)
-            self._finish(job, "error", message="Generation failed: the local engine hit an "
-                                               "internal error. Try again or change the inputs.")
+            self._finish(
+                job,
+                "error",
+                message="Generation failed: the local engine hit an "
+                "internal error. Try again or change the inputs.",
+            )
         else:
             self._learn(engine_seconds, job.megapixels)
             self._finish(job, "success")
@@ -218,8 +238,9 @@ class JobManager:
             self._seconds_per_megapixel = 0.7 * self._seconds_per_megapixel + 0.3 * rate
 
     # -- webhooks -------------------------------------------------------------
-    def _deliver(self, job: Job, url: str,
-                 webhook_payload: Callable[[Job], dict[str, Any]]) -> None:
+    def _deliver(
+        self, job: Job, url: str, webhook_payload: Callable[[Job], dict[str, Any]]
+    ) -> None:
         try:
             payload = webhook_payload(job)
             response = requests.post(url, json=payload, timeout=self.webhook_timeout)
@@ -257,8 +278,7 @@ class JobManager:
         """Seconds until the first of ``owner``'s jobs should end, freeing a slot."""
         schedule = self._schedule_locked()
         now = time.monotonic()
-        ends = [finish for job_id, finish in schedule.items()
-                if self._jobs[job_id].owner == owner]
+        ends = [finish for job_id, finish in schedule.items() if self._jobs[job_id].owner == owner]
         if not ends:
             # Only reservations (requests still downloading their images).
             return max(1, math.ceil(self.expected_seconds(0.26)))
@@ -297,8 +317,11 @@ class JobManager:
         if not self.retention:
             return
         cutoff = time.time() - self.retention
-        stale = [job_id for job_id, job in self._jobs.items()
-                 if job.finished_wall is not None and job.finished_wall < cutoff]
+        stale = [
+            job_id
+            for job_id, job in self._jobs.items()
+            if job.finished_wall is not None and job.finished_wall < cutoff
+        ]
         for job_id in stale:
             del self._jobs[job_id]
 

@@ -33,8 +33,14 @@ FETCH_PROCESSING_MESSAGE = "Your request is still processing. Fetch it again in 
 class ApiError(Exception):
     """An error answer: HTTP ``status_code`` and ``{"status": "error", "message": ...}``."""
 
-    def __init__(self, status_code: int, message: str, *, extra: dict[str, Any] | None = None,
-                 headers: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        status_code: int,
+        message: str,
+        *,
+        extra: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         super().__init__(message)
         self.status_code = status_code
         self.message = message
@@ -42,8 +48,13 @@ class ApiError(Exception):
         self.headers = headers
 
 
-def error_response(status_code: int, message: str, *, extra: dict[str, Any] | None = None,
-                   headers: dict[str, str] | None = None) -> JSONResponse:
+def error_response(
+    status_code: int,
+    message: str,
+    *,
+    extra: dict[str, Any] | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
     body: dict[str, Any] = {"status": "error", "message": message}
     body.update(extra or {})
     return JSONResponse(body, status_code=status_code, headers=headers)

@@ -25,8 +25,14 @@ log = logging.getLogger("inpaint.server")
 class RunningServer:
     """A started server. ``base_url`` is what a client uses (no trailing slash)."""
 
-    def __init__(self, config: ServerConfig, server: uvicorn.Server, thread: threading.Thread,
-                 host: str, port: int) -> None:
+    def __init__(
+        self,
+        config: ServerConfig,
+        server: uvicorn.Server,
+        thread: threading.Thread,
+        host: str,
+        port: int,
+    ) -> None:
         self.config = config
         self.host = host
         self.port = port
@@ -52,17 +58,26 @@ class RunningServer:
     def __enter__(self) -> RunningServer:
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         self.stop()
 
     def __repr__(self) -> str:
         return f"RunningServer(base_url={self.base_url!r}, config={self.config!r})"
 
 
-def serve_in_background(config: ServerConfig | None = None, host: str = "127.0.0.1",
-                        port: int = 0, *, log_level: str = "warning",
-                        startup_timeout: float = 20.0) -> RunningServer:
+def serve_in_background(
+    config: ServerConfig | None = None,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    *,
+    log_level: str = "warning",
+    startup_timeout: float = 20.0,
+) -> RunningServer:
     """Start a server on a daemon thread and return once it accepts connections."""
     config = config or ServerConfig()
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
@@ -81,11 +96,20 @@ def serve_in_background(config: ServerConfig | None = None, host: str = "127.0.0
         sock.close()
         raise
     bound_port = sock.getsockname()[1]
-    uv_config = uvicorn.Config(create_app(config), log_level=log_level, access_log=False,
-                               lifespan="on", timeout_graceful_shutdown=3)
+    uv_config = uvicorn.Config(
+        create_app(config),
+        log_level=log_level,
+        access_log=False,
+        lifespan="on",
+        timeout_graceful_shutdown=3,
+    )
     server = uvicorn.Server(uv_config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True,
-                              name=f"inpaint-server-{bound_port}")
+    thread = threading.Thread(
+        target=server.run,
+        kwargs={"sockets": [sock]},
+        daemon=True,
+        name=f"inpaint-server-{bound_port}",
+    )
     thread.start()
     running = RunningServer(config, server, thread, host, bound_port)
 

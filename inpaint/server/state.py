@@ -26,9 +26,14 @@ class ServerState:
     def __init__(self, config: ServerConfig) -> None:
         self.config = config
         self.storage = Storage(config.storage_dir, ttl=config.file_ttl)
-        self.jobs = JobManager(workers=config.workers, queue_limit=config.queue_limit,
-                               latency=config.latency, webhook_timeout=config.webhook_timeout,
-                               retention=config.file_ttl, eta_factor=config.eta_factor)
+        self.jobs = JobManager(
+            workers=config.workers,
+            queue_limit=config.queue_limit,
+            latency=config.latency,
+            webhook_timeout=config.webhook_timeout,
+            retention=config.file_ttl,
+            eta_factor=config.eta_factor,
+        )
         self._upload_ids = itertools.count(1)
         self._upload_lock = threading.Lock()
 

@@ -45,8 +45,9 @@ MEDIA_TYPES = {
 class Storage:
     """A folder of served files. Thread-safe; names are never reused."""
 
-    def __init__(self, root: str | os.PathLike[str] | None = None,
-                 ttl: float = DEFAULT_TTL) -> None:
+    def __init__(
+        self, root: str | os.PathLike[str] | None = None, ttl: float = DEFAULT_TTL
+    ) -> None:
         self._owned = root is None
         self.root = Path(tempfile.mkdtemp(prefix="inpaint-server-")) if root is None else Path(root)
         self.ttl = ttl

@@ -21,8 +21,11 @@ MODE_OFFLINE = "offline"
 MODE_MODELSLAB = "modelslab"
 MODE_OWN_KEY = "own-key"
 # How a saved PNG names where it was made (never with a key).
-BACKEND_LABELS = {MODE_OFFLINE: "offline (local classical fill, prompt ignored)",
-                  MODE_MODELSLAB: "ModelsLab", MODE_OWN_KEY: "ModelsLab"}
+BACKEND_LABELS = {
+    MODE_OFFLINE: "offline (local classical fill, prompt ignored)",
+    MODE_MODELSLAB: "ModelsLab",
+    MODE_OWN_KEY: "ModelsLab",
+}
 
 
 class Backend:
@@ -34,8 +37,7 @@ class Backend:
     per call) always goes to ModelsLab, for that call only.
     """
 
-    def __init__(self, settings: Settings,
-                 server_factory: Callable[[], Any] | None = None) -> None:
+    def __init__(self, settings: Settings, server_factory: Callable[[], Any] | None = None) -> None:
         self.settings = settings
         self._server_factory = server_factory or self._default_server
         self._server: Any = None
@@ -62,8 +64,9 @@ class Backend:
         with self._lock:
             if self._server is None:
                 self._server = self._server_factory()
-                log.info("offline mode: local ModelsLab-compatible server at %s",
-                         self._server.base_url)
+                log.info(
+                    "offline mode: local ModelsLab-compatible server at %s", self._server.base_url
+                )
             return str(self._server.base_url)
 
     def stop(self) -> None:
@@ -80,15 +83,28 @@ class Backend:
         own = (session_key or "").strip()
         timeout = 60.0
         if own:
-            return ModelsLabClient(api_key=own, base_url=self.modelslab_url, timeout=timeout,
-                                   max_wait=self.settings.max_wait,
-                                   job_slots=self.job_slots)
+            return ModelsLabClient(
+                api_key=own,
+                base_url=self.modelslab_url,
+                timeout=timeout,
+                max_wait=self.settings.max_wait,
+                job_slots=self.job_slots,
+            )
         if self.mode == MODE_MODELSLAB:
-            return ModelsLabClient(api_key=self.settings.api_key, base_url=self.modelslab_url,
-                                   timeout=timeout, max_wait=self.settings.max_wait,
-                                   job_slots=self.job_slots)
-        return ModelsLabClient(api_key=OFFLINE_KEY, base_url=self.start(), timeout=timeout,
-                               max_wait=self.settings.max_wait, job_slots=self.job_slots)
+            return ModelsLabClient(
+                api_key=self.settings.api_key,
+                base_url=self.modelslab_url,
+                timeout=timeout,
+                max_wait=self.settings.max_wait,
+                job_slots=self.job_slots,
+            )
+        return ModelsLabClient(
+            api_key=OFFLINE_KEY,
+            base_url=self.start(),
+            timeout=timeout,
+            max_wait=self.settings.max_wait,
+            job_slots=self.job_slots,
+        )
 
     def base_url_for(self, session_key: str | None = None) -> str:
         """The API base URL a session's requests go to (starts the local server if needed)."""
@@ -131,5 +147,3 @@ def _host(url: str) -> str:
 
     parts = urlsplit(url)
     return parts.netloc + parts.path
-
-

@@ -1,4 +1,4 @@
-""""Copy as code": a request as a Python snippet, a curl script or a command line.
+""" "Copy as code": a request as a Python snippet, a curl script or a command line.
 
 Pure functions of an ``InpaintRequest`` (the request knows its own forms:
 ``kwargs``, ``payload``, ``cli_args``), for the studio's Reproduce panel:
@@ -42,22 +42,31 @@ def _explicit_base(base_url: str | None) -> str | None:
     return None if base == DEFAULT_BASE_URL else base
 
 
-def python_snippet(request: InpaintRequest, *, base_url: str | None = None,
-                   offline: bool = False, image: str = "photo.png", mask: str = "mask.png",
-                   out: str = "result.png") -> str:
+def python_snippet(
+    request: InpaintRequest,
+    *,
+    base_url: str | None = None,
+    offline: bool = False,
+    image: str = "photo.png",
+    mask: str = "mask.png",
+    out: str = "result.png",
+) -> str:
     """A runnable Python script that repeats ``request`` with the ``inpaint`` library."""
     base = None if offline else _explicit_base(base_url)
     if offline:
         client = "ModelsLabClient.offline()"
-        where = ["# The bundled local server (a classical fill that ignores the prompt);",
-                 "# with a key, use ModelsLabClient() instead (MODELSLAB_API_KEY)."]
+        where = [
+            "# The bundled local server (a classical fill that ignores the prompt);",
+            "# with a key, use ModelsLabClient() instead (MODELSLAB_API_KEY).",
+        ]
     else:
         client = f"ModelsLabClient(base_url={base!r})" if base else "ModelsLabClient()"
-        where = ["# Inpainting with the inpaint library (this project). The API key is read "
-                 "from",
-                 "# the MODELSLAB_API_KEY environment variable"
-                 + ("" if base else " (and MODELSLAB_BASE_URL, else ModelsLab's API)")
-                 + "; it is not written here."]
+        where = [
+            "# Inpainting with the inpaint library (this project). The API key is read from",
+            "# the MODELSLAB_API_KEY environment variable"
+            + ("" if base else " (and MODELSLAB_BASE_URL, else ModelsLab's API)")
+            + "; it is not written here.",
+        ]
     args = [repr(str(image)), repr(str(mask))]
     args += [f"{name}={value!r}" for name, value in request.kwargs(changed_only=True).items()]
     lines = [
@@ -75,12 +84,17 @@ def python_snippet(request: InpaintRequest, *, base_url: str | None = None,
     return "\n".join(lines)
 
 
-def cli_command(request: InpaintRequest, *, base_url: str | None = None,
-                offline: bool = False, image: str = "photo.png", mask: str = "mask.png",
-                out: str = "result.png") -> str:
+def cli_command(
+    request: InpaintRequest,
+    *,
+    base_url: str | None = None,
+    offline: bool = False,
+    image: str = "photo.png",
+    mask: str = "mask.png",
+    out: str = "result.png",
+) -> str:
     """``request`` as a ``python -m inpaint`` command (non-default flags only)."""
-    words = ["python", "-m", "inpaint", f"--image={image}", f"--mask={mask}",
-             *request.cli_args()]
+    words = ["python", "-m", "inpaint", f"--image={image}", f"--mask={mask}", *request.cli_args()]
     base = _explicit_base(base_url)
     if offline:
         words.append("--offline")
@@ -191,8 +205,13 @@ for number, item in enumerate(json.load(sys.stdin).get("output") or [], 1):
 """
 
 
-def curl_script(request: InpaintRequest, *, base_url: str | None = None,
-                image: str = "photo.png", mask: str = "mask.png") -> str:
+def curl_script(
+    request: InpaintRequest,
+    *,
+    base_url: str | None = None,
+    image: str = "photo.png",
+    mask: str = "mask.png",
+) -> str:
     """A bash script that sends ``request`` to the raw API with curl.
 
     The script always uploads the images (``base64_to_url``), so the request's
@@ -202,5 +221,6 @@ def curl_script(request: InpaintRequest, *, base_url: str | None = None,
     params = json.dumps(request.replace(transport="upload").payload(), ensure_ascii=False)
     quoted = {"BASE": base, "IMAGE": str(image), "MASK": str(mask), "PARAMS": params}
     # One pass, so a value that happens to contain a marker is never substituted into.
-    return re.sub(r"__(BASE|IMAGE|MASK|PARAMS)__", lambda m: shlex.quote(quoted[m[1]]),
-                  _CURL_TEMPLATE)
+    return re.sub(
+        r"__(BASE|IMAGE|MASK|PARAMS)__", lambda m: shlex.quote(quoted[m[1]]), _CURL_TEMPLATE
+    )

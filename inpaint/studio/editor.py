@@ -105,8 +105,9 @@ def uploaded_mask(mask: Any, size: tuple[int, int]) -> tuple[Image.Image, list[s
     raw = ImageOps.exif_transpose(raw) or raw
     notes = []
     if _aspect_differs(raw.size, size):
-        notes.append(MASK_STRETCHED_NOTE.format(mw=raw.size[0], mh=raw.size[1],
-                                                iw=size[0], ih=size[1]))
+        notes.append(
+            MASK_STRETCHED_NOTE.format(mw=raw.size[0], mh=raw.size[1], iw=size[0], ih=size[1])
+        )
     return masks.to_binary_mask(raw, size), notes
 
 
@@ -127,8 +128,9 @@ def read_inputs(value: dict[str, Any] | None, mask_file: Any = None) -> EditorIn
     if mask_file is not None:
         mask, notes = uploaded_mask(mask_file, image.size)
         if not masks.is_empty(painted_mask(value, image.size)):
-            notes.append("Using the uploaded mask file: painted strokes are ignored "
-                         "while a mask file is set (clear it to use your painting).")
+            notes.append(
+                "Using the uploaded mask file: painted strokes are ignored "
+                "while a mask file is set (clear it to use your painting)."
+            )
         return EditorInputs(image, mask, "uploaded", notes)
     return EditorInputs(image, painted_mask(value, image.size), "painted")
-

@@ -22,23 +22,63 @@ MASK_TOOL_LIMIT = 64  # the grow/shrink slider, in pixels of the photo
 # The generation form, in the order the page passes it. History entries store
 # exactly these (so "restore" refills exactly these); the key is not one.
 FORM_FIELDS = (
-    "prompt", "negative_prompt", "auto_size", "width", "height", "samples",
-    "num_inference_steps", "guidance_scale", "strength", "safety_checker", "seed",
-    "transport", "base64_output", "instant_response", "webhook", "track_id",
-    "invert_mask", "grow_px", "feather_px", "crop_to_mask", "mask_padding", "paste_back",
-    "prefill", "match_colours",
+    "prompt",
+    "negative_prompt",
+    "auto_size",
+    "width",
+    "height",
+    "samples",
+    "num_inference_steps",
+    "guidance_scale",
+    "strength",
+    "safety_checker",
+    "seed",
+    "transport",
+    "base64_output",
+    "instant_response",
+    "webhook",
+    "track_id",
+    "invert_mask",
+    "grow_px",
+    "feather_px",
+    "crop_to_mask",
+    "mask_padding",
+    "paste_back",
+    "prefill",
+    "match_colours",
 )
 # The settings the mask preview reads besides the editor (which it reads
 # through a hidden copy, see panels.browser); a change of any refreshes it.
-PREVIEW_SETTINGS = ("mask_file", "auto_size", "width", "height", "invert_mask", "grow_px",
-                    "feather_px", "crop_to_mask", "mask_padding", "paste_back", "prefill")
+PREVIEW_SETTINGS = (
+    "mask_file",
+    "auto_size",
+    "width",
+    "height",
+    "invert_mask",
+    "grow_px",
+    "feather_px",
+    "crop_to_mask",
+    "mask_padding",
+    "paste_back",
+    "prefill",
+)
 CAPTURE_INPUTS = ("generate_snapshot", "mask_file", "invert_mask", "prompt")
 CAPTURE_OUTPUTS = ("input_image", "input_mask", "status", "right_tabs")
 GENERATE_INPUTS = ("input_image", "input_mask", *FORM_FIELDS, "session_key")
 FETCH_INPUTS = ("fetch_job_id", "session_key")
 GENERATE_OUTPUTS = (
-    "gallery", "before_after", "downloads", "run_info", "info", "status",
-    "fetch_job_id", "fetch_row", "last_run", "last_seed", "new_entry", "right_tabs",
+    "gallery",
+    "before_after",
+    "downloads",
+    "run_info",
+    "info",
+    "status",
+    "fetch_job_id",
+    "fetch_row",
+    "last_run",
+    "last_seed",
+    "new_entry",
+    "right_tabs",
 )
 RESULT_TAB = "result"
 MASK_TAB = "mask"
@@ -88,8 +128,9 @@ class Form:
         form.seed = normalise_seed(_whole_or_none(d["seed"], "seed"))
         form.transport = str(d["transport"] or "upload")
         if form.transport not in TRANSPORTS:
-            raise ParameterError(f"Transport must be one of {', '.join(TRANSPORTS)}",
-                                 field="transport")
+            raise ParameterError(
+                f"Transport must be one of {', '.join(TRANSPORTS)}", field="transport"
+            )
         form.base64_output = _flag(d["base64_output"], False)
         form.instant_response = _flag(d["instant_response"], False)
         form.webhook = str(d["webhook"] or "").strip()
@@ -98,8 +139,11 @@ class Form:
         form.grow_px = _whole(d["grow_px"], "grow_px", 0)
         form.feather_px = _whole(d["feather_px"], "feather_px", form.feather_px)
         area = d["crop_to_mask"]
-        form.crop_to_mask = (area == AREA_MASKED) if isinstance(area, str) and area in AREAS \
+        form.crop_to_mask = (
+            (area == AREA_MASKED)
+            if isinstance(area, str) and area in AREAS
             else _flag(area, form.crop_to_mask)
+        )
         form.mask_padding = _whole(d["mask_padding"], "mask_padding", form.mask_padding)
         form.paste_back = _flag(d["paste_back"], form.paste_back)
         form.prefill = str(d["prefill"] or form.prefill)
@@ -109,9 +153,14 @@ class Form:
 
     def options(self) -> dict[str, Any]:
         """The region and paste-back options, by their names in ``OPTIONS``."""
-        return {"crop_to_mask": self.crop_to_mask, "mask_padding": self.mask_padding,
-                "paste_back": self.paste_back, "feather": self.feather_px,
-                "prefill": self.prefill, "match_colours": self.match_colours}
+        return {
+            "crop_to_mask": self.crop_to_mask,
+            "mask_padding": self.mask_padding,
+            "paste_back": self.paste_back,
+            "feather": self.feather_px,
+            "prefill": self.prefill,
+            "match_colours": self.match_colours,
+        }
 
     def size(self) -> tuple[int | None, int | None]:
         return (None, None) if self.auto_size else (self.width, self.height)
@@ -137,8 +186,9 @@ class Form:
     def request(self) -> InpaintRequest:
         """The typed request this form describes (validated: a bad value is refused)."""
         width, height = self.size()
-        return InpaintRequest.from_values({
-            **self.client_kwargs(), "width": width, "height": height, **self.options()})
+        return InpaintRequest.from_values(
+            {**self.client_kwargs(), "width": width, "height": height, **self.options()}
+        )
 
     def replace(self, **changes: Any) -> Form:
         return dataclasses.replace(self, **changes)
@@ -158,8 +208,15 @@ class Form:
         size is restored into the width/height sliders without changing "auto".
         """
         form = Form(**asdict(base)) if base is not None else cls()
-        plain = {"prompt": str, "negative_prompt": str, "num_inference_steps": int,
-                 "guidance_scale": int, "samples": int, "strength": float, "mask_padding": int}
+        plain = {
+            "prompt": str,
+            "negative_prompt": str,
+            "num_inference_steps": int,
+            "guidance_scale": int,
+            "samples": int,
+            "strength": float,
+            "mask_padding": int,
+        }
         if params.get("mode") != "masked":  # a region's size says nothing about the sliders
             plain.update(width=int, height=int)
         for name, kind in plain.items():
@@ -212,7 +269,3 @@ def _flag(value: Any, default: bool) -> bool:
     if isinstance(value, str):
         return value.strip().lower() in ("yes", "true", "1", "on")
     return bool(value)
-
-
-
-

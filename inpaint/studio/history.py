@@ -17,10 +17,19 @@ def _now() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
-def history_entry(form: Form, *, status: str, backend: str, job_id: Any = None,
-                  seed: int | None = None, generation_time: float | None = None,
-                  size: tuple[int, int] | None = None, message: str = "",
-                  fetch_url: str | None = None, entry_id: str | None = None) -> dict[str, Any]:
+def history_entry(
+    form: Form,
+    *,
+    status: str,
+    backend: str,
+    job_id: Any = None,
+    seed: int | None = None,
+    generation_time: float | None = None,
+    size: tuple[int, int] | None = None,
+    message: str = "",
+    fetch_url: str | None = None,
+    entry_id: str | None = None,
+) -> dict[str, Any]:
     """A JSON-ready record of one generation, for the browser-side history.
 
     It holds the form (to restore it), the outcome and the job id (to fetch a
@@ -41,8 +50,9 @@ def history_entry(form: Form, *, status: str, backend: str, job_id: Any = None,
     }
 
 
-def record_history(history: list[dict[str, Any]] | None,
-                   entry: dict[str, Any] | None) -> list[dict[str, Any]]:
+def record_history(
+    history: list[dict[str, Any]] | None, entry: dict[str, Any] | None
+) -> list[dict[str, Any]]:
     """Insert or update ``entry`` (newest first), keeping at most ``HISTORY_LIMIT``.
 
     An entry with the same ``id`` is replaced; an update that only knows a job
@@ -55,8 +65,11 @@ def record_history(history: list[dict[str, Any]] | None,
     entry = dict(entry)
     for i, old in enumerate(items):
         same_id = old.get("id") == entry.get("id")
-        same_job = (entry.get("update_job") and old.get("job_id") is not None
-                    and str(old.get("job_id")) == str(entry.get("job_id")))
+        same_job = (
+            entry.get("update_job")
+            and old.get("job_id") is not None
+            and str(old.get("job_id")) == str(entry.get("job_id"))
+        )
         if same_id or same_job:
             update = {k: v for k, v in entry.items() if v is not None}
             if entry.get("update_job"):
@@ -83,14 +96,14 @@ def history_rows(history: list[dict[str, Any]] | None) -> list[list[Any]]:
         params = e.get("params") or {}
         prompt = str(params.get("prompt") or "")
         size = e.get("size")
-        rows.append([
-            e.get("when", ""),
-            STATUS_ICONS.get(e.get("status", ""), e.get("status", "")),
-            prompt if len(prompt) <= 48 else prompt[:47] + "…",
-            "" if e.get("seed") is None else str(e.get("seed")),
-            "" if e.get("job_id") is None else str(e.get("job_id")),
-            f"{size[0]} × {size[1]}" if size else "",
-        ])
+        rows.append(
+            [
+                e.get("when", ""),
+                STATUS_ICONS.get(e.get("status", ""), e.get("status", "")),
+                prompt if len(prompt) <= 48 else prompt[:47] + "…",
+                "" if e.get("seed") is None else str(e.get("seed")),
+                "" if e.get("job_id") is None else str(e.get("job_id")),
+                f"{size[0]} × {size[1]}" if size else "",
+            ]
+        )
     return rows or [["", "", "No generations yet", "", "", ""]]
-
-

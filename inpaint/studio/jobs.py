@@ -51,9 +51,14 @@ class JobRunner:
     def __init__(self, clock: Clock = time.monotonic) -> None:
         self.clock = clock
 
-    def run(self, call: JobCall, *, stop: threading.Event,
-            on_progress: Callable[[ProgressEvent], None],
-            started: float | None = None) -> Generator[Any, None, Outcome]:
+    def run(
+        self,
+        call: JobCall,
+        *,
+        stop: threading.Event,
+        on_progress: Callable[[ProgressEvent], None],
+        started: float | None = None,
+    ) -> Generator[Any, None, Outcome]:
         """Yield each new job id as it appears; return the ``Outcome``.
 
         ``on_progress`` is called from the caller's thread for every progress

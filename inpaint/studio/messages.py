@@ -46,11 +46,14 @@ Template = str | Callable[[Any, str], str]
 
 # The answer to a request that may have started a paid job was lost: whatever
 # the class, what matters is that no job id came back to fetch it with.
-LOST_ANSWER = ("The answer to the request was lost: {msg} The job may still have started, but "
-               "no job id came back, so it cannot be fetched from here: look for it in your "
-               "ModelsLab account's request history before generating again.")
-UNEXPECTED = ("Something unexpected went wrong ({name}). The details are in the server log; "
-              "please try again.")
+LOST_ANSWER = (
+    "The answer to the request was lost: {msg} The job may still have started, but "
+    "no job id came back, so it cannot be fetched from here: look for it in your "
+    "ModelsLab account's request history before generating again."
+)
+UNEXPECTED = (
+    "Something unexpected went wrong ({name}). The details are in the server log; please try again."
+)
 
 
 def _capitalised(_exc: Any, msg: str) -> str:
@@ -62,40 +65,47 @@ def _parameter(exc: ParameterError, msg: str) -> str:
     field_name = exc.field
     label = BY_NAME[field_name].label if field_name in BY_NAME else None
     if label and field_name and msg.startswith(f"{field_name} "):
-        return label + msg[len(field_name):]
+        return label + msg[len(field_name) :]
     if label and label.lower() not in msg.lower():
         return f"{label}: {msg}"
     return _capitalised(exc, msg)
 
 
 def _rate_limited(exc: RateLimitError, msg: str) -> str:
-    when = (f"in about {math.ceil(exc.retry_after)} s" if exc.retry_after is not None
-            else "in a minute")
+    when = (
+        f"in about {math.ceil(exc.retry_after)} s" if exc.retry_after is not None else "in a minute"
+    )
     return f"Rate limited: the account's queue is full. Try again {when}. ({msg})"
 
 
 def _cancelled(exc: JobCancelledError, _msg: str) -> str:
     if exc.job_id is None:
         return "Cancelled before the job was sent: nothing was charged."
-    return (f"Stopped waiting for job {exc.job_id}. It keeps running on the server and is "
-            "kept in your history: press “Fetch result” to collect it later.")
+    return (
+        f"Stopped waiting for job {exc.job_id}. It keeps running on the server and is "
+        "kept in your history: press “Fetch result” to collect it later."
+    )
 
 
 MESSAGES: dict[type[BaseException], Template] = {
     InputImageError: _capitalised,
     ParameterError: _parameter,
-    AuthenticationError: ("Wrong API key: {msg} Paste a valid ModelsLab key in the key field "
-                          "(or set MODELSLAB_API_KEY on the server)."),
+    AuthenticationError: (
+        "Wrong API key: {msg} Paste a valid ModelsLab key in the key field "
+        "(or set MODELSLAB_API_KEY on the server)."
+    ),
     InsufficientCreditsError: "No credits left: {msg} Top up your ModelsLab account, then try "
-                              "again.",
+    "again.",
     PermissionDeniedError: "Not allowed on this plan: {msg}",
     RateLimitError: _rate_limited,
     APITimeoutError: "The API did not answer in time: {msg} Try again in a moment.",
     APIConnectionError: "Server unreachable: {msg} Check your connection, or try again later.",
     ServerError: "The API failed on its side: {msg} Try again in a moment.",
     JobFailedError: "The job failed: {msg}",
-    JobTimeoutError: ("Still running after the wait limit: job {exc.job_id} is not finished yet. "
-                      "It is kept in your history: press “Fetch result” to collect it later."),
+    JobTimeoutError: (
+        "Still running after the wait limit: job {exc.job_id} is not finished yet. "
+        "It is kept in your history: press “Fetch result” to collect it later."
+    ),
     JobCancelledError: _cancelled,
     DownloadError: "The result could not be downloaded: {msg}",
     MalformedResponseError: "The API answered something unexpected: {msg}",

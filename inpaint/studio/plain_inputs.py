@@ -28,7 +28,8 @@ def guard(components: Iterable[Any]) -> None:
     for component in components:
         if isinstance(component, (gr.Slider, gr.Number, gr.Image)):
             component.preprocess = _guarded(  # type: ignore[method-assign,assignment]
-                component, component.preprocess)
+                component, component.preprocess
+            )
 
 
 def _guarded(component: Any, original: Callable[[Any], Any]) -> Callable[[Any], Any]:
@@ -51,16 +52,20 @@ def _guarded(component: Any, original: Callable[[Any], Any]) -> Callable[[Any], 
     return preprocess
 
 
-def number_problem(label: str, value: Any, minimum: float | None,
-                   maximum: float | None) -> str | None:
+def number_problem(
+    label: str, value: Any, minimum: float | None, maximum: float | None
+) -> str | None:
     """Why ``value`` is not a number within [minimum, maximum]; None when it is fine."""
     if value is None:
         return None
     bounds = _bounds(minimum, maximum)
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return f"{label} must be a number{bounds} (got {_show(value)})."
-    if math.isnan(value) or (minimum is not None and value < minimum) \
-            or (maximum is not None and value > maximum):
+    if (
+        math.isnan(value)
+        or (minimum is not None and value < minimum)
+        or (maximum is not None and value > maximum)
+    ):
         return f"{label} must be a number{bounds} (got {_show(value)})."
     return None
 

@@ -43,8 +43,9 @@ class Prepared:
         return masks.coverage(self.mask)
 
 
-def prepare_inputs(image: Any, mask: Any, form: Form, *, source: str = "uploaded",
-                   notes: list[str] | None = None) -> Prepared:
+def prepare_inputs(
+    image: Any, mask: Any, form: Form, *, source: str = "uploaded", notes: list[str] | None = None
+) -> Prepared:
     """Image + mask + mask tools -> the full-size photo and mask the client is given.
 
     ``image`` and ``mask`` are anything ``inpaint.images`` reads (a path from
@@ -67,8 +68,12 @@ def prepare_inputs(image: Any, mask: Any, form: Form, *, source: str = "uploaded
         raise InputImageError(masks.EMPTY_MASK_MESSAGE, field="mask_image")
     # With paste-back the feather is the blend band; without it, the mask is sent soft.
     soft = form.feather_px > 0 and not form.paste_back
-    mask = masks.refine(mask, invert_mask=form.invert_mask, grow_px=form.grow_px,
-                        feather_px=form.feather_px if soft else 0)
+    mask = masks.refine(
+        mask,
+        invert_mask=form.invert_mask,
+        grow_px=form.grow_px,
+        feather_px=form.feather_px if soft else 0,
+    )
     # The sizes and regions are the library's own rules for this very request.
     request = form.request() if form.prompt.strip() else form.replace(prompt="-").request()
     regions: list[region.Region] = []
@@ -77,8 +82,20 @@ def prepare_inputs(image: Any, mask: Any, form: Form, *, source: str = "uploaded
         w, h = regions[0].send_size
     else:
         w, h = pipeline.send_size(picture.size, request.width, request.height)
-    return Prepared(picture, mask, w, h, soft, notes, source, regions, form.crop_to_mask,
-                    form.paste_back, request.prefill, request.seed)
+    return Prepared(
+        picture,
+        mask,
+        w,
+        h,
+        soft,
+        notes,
+        source,
+        regions,
+        form.crop_to_mask,
+        form.paste_back,
+        request.prefill,
+        request.seed,
+    )
 
 
 PREVIEW_SIDE = 1024  # the preview is drawn at most this large, whatever the photo
@@ -87,10 +104,11 @@ PREVIEW_SIDE = 1024  # the preview is drawn at most this large, whatever the pho
 def preview_image(prepared: Prepared) -> Image.Image:
     """The mask tinted over the photo, with the boxes that "only masked" mode sends."""
     scale = min(1.0, PREVIEW_SIDE / max(prepared.image.size))
-    size = (max(1, round(prepared.image.width * scale)),
-            max(1, round(prepared.image.height * scale)))
-    photo = prepared.image if scale == 1 else prepared.image.resize(size,
-                                                                    Image.Resampling.BILINEAR)
+    size = (
+        max(1, round(prepared.image.width * scale)),
+        max(1, round(prepared.image.height * scale)),
+    )
+    photo = prepared.image if scale == 1 else prepared.image.resize(size, Image.Resampling.BILINEAR)
     mask = prepared.mask if scale == 1 else prepared.mask.resize(size, Image.Resampling.BOX)
     if prepared.prefill != "original":  # the painted area as it will be sent
         photo = pipeline.prefilled(pipeline.Send(photo, mask), _prefill_only(prepared)).image
@@ -101,8 +119,11 @@ def preview_image(prepared: Prepared) -> Image.Image:
         draw = ImageDraw.Draw(shown)
         for r in prepared.regions:
             box = [round(v * scale) for v in r.box.as_tuple()]
-            draw.rectangle((box[0], box[1], box[2] - 1, box[3] - 1), outline=(255, 214, 0),
-                           width=max(2, round(3 * max(size) / 1024)))
+            draw.rectangle(
+                (box[0], box[1], box[2] - 1, box[3] - 1),
+                outline=(255, 214, 0),
+                width=max(2, round(3 * max(size) / 1024)),
+            )
     return shown
 
 
@@ -118,8 +139,10 @@ def preview_caption(prepared: Prepared) -> str:
     if prepared.crop:
         sizes = ", ".join(f"{r.send_size[0]} × {r.send_size[1]}" for r in prepared.regions)
         count = len(prepared.regions)
-        text = (f"Only masked: **{count} region{'s' if count != 1 else ''}** (yellow) sent at "
-                f"**{sizes}** px")
+        text = (
+            f"Only masked: **{count} region{'s' if count != 1 else ''}** (yellow) sent at "
+            f"**{sizes}** px"
+        )
     else:
         text = f"Sent at **{prepared.width} × {prepared.height}** px"
     text += f" · **{prepared.coverage:.1%}** repainted (from the {source}{soft})."
@@ -127,9 +150,7 @@ def preview_caption(prepared: Prepared) -> str:
         text += f" Pre-filled (**{prepared.prefill}**) as shown, lightly tinted."
     if prepared.paste_back or prepared.crop:
         text += f" Result at full size, **{full}** px"
-        text += (", unpainted pixels kept exactly." if prepared.paste_back else ".")
+        text += ", unpainted pixels kept exactly." if prepared.paste_back else "."
     for note in prepared.notes:
         text += f"\n\n⚠ {note}"
     return text
-
-

@@ -60,5 +60,3 @@ class CancelBoard:
             return False
         event.set()
         return True
-
-

@@ -45,8 +45,9 @@ class Settings:
         return cls(
             api_key=(env.get(ENV_API_KEY) or "").strip(),
             base_url=(env.get(ENV_BASE_URL) or "").strip() or None,
-            concurrency_limit=int(_env_number(env, ENV_CONCURRENCY, DEFAULT_CONCURRENCY,
-                                              minimum=1, whole=True)),
+            concurrency_limit=int(
+                _env_number(env, ENV_CONCURRENCY, DEFAULT_CONCURRENCY, minimum=1, whole=True)
+            ),
             max_wait=_env_number(env, ENV_MAX_WAIT, DEFAULT_MAX_WAIT, minimum=1),
             offline_latency=_env_number(env, ENV_OFFLINE_LATENCY, 0.0, minimum=0),
             # Gradio reads these two when it is imported, before .env is loaded,
@@ -77,8 +78,9 @@ def _port(env: dict[str, str]) -> int | None:
     return int(raw)
 
 
-def _env_number(env: dict[str, str], name: str, default: float, *, minimum: float,
-                whole: bool = False) -> float:
+def _env_number(
+    env: dict[str, str], name: str, default: float, *, minimum: float, whole: bool = False
+) -> float:
     raw = (env.get(name) or "").strip()
     if not raw:
         return default
@@ -90,5 +92,3 @@ def _env_number(env: dict[str, str], name: str, default: float, *, minimum: floa
         kind = "a whole number" if whole else "a number"
         raise SettingsError(f"{name} must be {kind} of at least {minimum:g} (got {raw!r})")
     return value
-
-

@@ -35,8 +35,13 @@ class Placement:
     def fetch_kwargs(self) -> dict[str, Any]:
         """``ModelsLabClient.fetch_result`` keywords that put a job fetched later back into
         its photo, by the library's one put-back rule."""
-        return {"image": self.image, "mask": self.mask, "box": self.box,
-                "paste_back": self.paste_back, "feather": self.feather}
+        return {
+            "image": self.image,
+            "mask": self.mask,
+            "box": self.box,
+            "paste_back": self.paste_back,
+            "feather": self.feather,
+        }
 
 
 class OutputStore:
@@ -53,9 +58,14 @@ class OutputStore:
         self._jobs: dict[str, Placement] = {}
         self._lock = threading.Lock()
 
-    def save_run(self, before: Image.Image | None, images: list[Image.Image], job_id: Any,
-                 seed: int | None, parameters: dict[str, Any] | None = None
-                 ) -> tuple[str | None, list[str]]:
+    def save_run(
+        self,
+        before: Image.Image | None,
+        images: list[Image.Image],
+        job_id: Any,
+        seed: int | None,
+        parameters: dict[str, Any] | None = None,
+    ) -> tuple[str | None, list[str]]:
         """Each result as a PNG carrying ``parameters`` (never the key), and the input.
 
         The input is saved at the results' size so the before/after slider

@@ -39,7 +39,8 @@ def slider_kwargs(name: str) -> dict[str, Any]:
         "minimum": _num(p.minimum, p.kind),
         "maximum": _num(p.maximum, p.kind),
         "step": _num(step, p.kind),
-        "value": p.default if p.default is not None or p.per_1024 is None
+        "value": p.default
+        if p.default is not None or p.per_1024 is None
         else p.scaled((1024, 1024)),
         "label": p.label,
         "info": p.help,

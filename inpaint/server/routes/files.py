@@ -27,22 +27,30 @@ def serve_file(folder: str, name: str, state: StateDep) -> Response:
     storage = state.storage
     path = storage.find(folder, name)
     if path is None:
-        raise ApiError(404, "File not found: it is not ready yet, or it has expired.",
-                       headers={"Cache-Control": "no-store"})
-    return _WholeFileResponse(path, media_type=storage.media_type(name),
-                              headers={"Cache-Control": "public, max-age=86400"})
+        raise ApiError(
+            404,
+            "File not found: it is not ready yet, or it has expired.",
+            headers={"Cache-Control": "no-store"},
+        )
+    return _WholeFileResponse(
+        path,
+        media_type=storage.media_type(name),
+        headers={"Cache-Control": "public, max-age=86400"},
+    )
 
 
 @router.api_route("/", methods=["GET", "HEAD"])
 @router.api_route("/health", methods=["GET", "HEAD"])
 @router.api_route(contract.API_ROOT, methods=["GET", "HEAD"])
 def health(request: Request) -> JSONResponse:
-    return JSONResponse({
-        "status": "success",
-        "message": "Local ModelsLab-compatible inpainting server.",
-        "api_base": root_of(request).rstrip("/") + contract.API_ROOT,
-        "engine": ENGINE_NAME,
-    })
+    return JSONResponse(
+        {
+            "status": "success",
+            "message": "Local ModelsLab-compatible inpainting server.",
+            "api_base": root_of(request).rstrip("/") + contract.API_ROOT,
+            "engine": ENGINE_NAME,
+        }
+    )
 
 
 class _WholeFileResponse(FileResponse):

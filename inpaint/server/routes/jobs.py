@@ -60,8 +60,7 @@ def fetch(job_id: str, request: Request, owner: Owner, state: StateDep) -> JSONR
 
 
 @router.post(contract.server_path(contract.FETCH))
-def fetch_by_body(request: Request, body: JsonBody, owner: Owner,
-                  state: StateDep) -> JSONResponse:
+def fetch_by_body(request: Request, body: JsonBody, owner: Owner, state: StateDep) -> JSONResponse:
     return _fetch_job(state, root_of(request), owner, body.get("id", body.get("request_id")))
 
 
@@ -94,12 +93,12 @@ def _reserve(jobs: JobManager, owner: str) -> Reservation:
 def _fetch_job(state: ServerState, root: str, owner: str, raw_id: Any) -> JSONResponse:
     text = str(raw_id).strip() if isinstance(raw_id, (str, int)) else ""
     if not re.fullmatch(r"\d{1,18}", text):
-        raise ApiError(400, "Invalid request id: it must be the whole number an "
-                            "inpaint request answered with.")
+        raise ApiError(
+            400, "Invalid request id: it must be the whole number an inpaint request answered with."
+        )
     job = state.jobs.get(int(text), owner)
     if job is None:
-        raise ApiError(400, f"Request not found: no job with id {int(text)} for this "
-                            "API key.")
+        raise ApiError(400, f"Request not found: no job with id {int(text)} for this API key.")
     if job.status == "processing":
         return JSONResponse(fetch_processing_body(job, root, state.jobs.eta(job)))
     return JSONResponse(finished_body(job, state.storage, root))

@@ -33,25 +33,28 @@ router = APIRouter()
 
 
 @router.post(contract.server_path(contract.UPLOAD))
-def base64_to_url(request: Request, body: JsonBody, _owner: Owner,
-                  state: StateDep) -> JSONResponse:
+def base64_to_url(request: Request, body: JsonBody, _owner: Owner, state: StateDep) -> JSONResponse:
     data, extension = _image_bytes(body.get("init_image"))
     name = state.storage.save_upload(data, extension)
     upload_id = state.next_upload_id()
     url = Storage.url(root_of(request), UPLOADS, name)
-    return JSONResponse({"status": "success", "id": upload_id, "output": [url],
-                         "proxy_links": [url]})
+    return JSONResponse(
+        {"status": "success", "id": upload_id, "output": [url], "proxy_links": [url]}
+    )
 
 
 def _image_bytes(value: object) -> tuple[bytes, str]:
     """The file to store and its extension, or a 400 saying what is wrong with the data."""
     if not isinstance(value, str) or not value.strip():
-        raise ApiError(400, 'init_image is required: a data URI such as '
-                            '"data:image/png;base64,..."')
+        raise ApiError(
+            400, 'init_image is required: a data URI such as "data:image/png;base64,..."'
+        )
     limit = contract.UPLOAD_LIMIT_BYTES
     if len(value) > limit:
-        raise ApiError(400, f"The image is larger than the upload limit of "
-                            f"{limit // 2**20} MB (as base64 text).")
+        raise ApiError(
+            400,
+            f"The image is larger than the upload limit of {limit // 2**20} MB (as base64 text).",
+        )
     if is_url(value.strip()):
         raise ApiError(400, "init_image must be base64 image data, not a URL.")
     try:

@@ -33,8 +33,14 @@ from .results import Results, run_info_text
 class Studio:
     """Everything the page's events call, bound to one backend and one output folder."""
 
-    def __init__(self, settings: Settings | None = None, *, backend: Backend | None = None,
-                 store: OutputStore | None = None, runner: JobRunner | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        *,
+        backend: Backend | None = None,
+        store: OutputStore | None = None,
+        runner: JobRunner | None = None,
+    ) -> None:
         settings = settings or Settings.from_env()
         self.backend = backend or Backend(settings)
         self.store = store or OutputStore()
@@ -62,29 +68,52 @@ class Studio:
         return self.backend.banner(session_key)
 
     # -- the events that need the page's session ----------------------------------
-    def capture(self, image_editor: dict[str, Any] | None, mask_file: Any,
-                invert_mask: bool = False, prompt: str | None = "x",
-                request: gr.Request | None = None) -> Iterator[tuple[Any, Any, str, Any]]:
+    def capture(
+        self,
+        image_editor: dict[str, Any] | None,
+        mask_file: Any,
+        invert_mask: bool = False,
+        prompt: str | None = "x",
+        request: gr.Request | None = None,
+    ) -> Iterator[tuple[Any, Any, str, Any]]:
         """``Generation.capture`` for the session of ``request``."""
         # A generator function itself: gradio streams only what is declared as one.
-        yield from self.generation.capture(image_editor, mask_file, invert_mask, prompt,
-                                           session=session_of(request))
+        yield from self.generation.capture(
+            image_editor, mask_file, invert_mask, prompt, session=session_of(request)
+        )
 
-    def generate(self, image: str | None, mask: str | None, prompt: str = "",
-                 negative_prompt: str | None = None, auto_size: bool | None = None,
-                 width: float | None = None, height: float | None = None,
-                 samples: float | None = None, num_inference_steps: float | None = None,
-                 guidance_scale: float | None = None, strength: float | None = None,
-                 safety_checker: bool | None = None, seed: float | None = None,
-                 transport: str | None = None, base64_output: bool | None = None,
-                 instant_response: bool | None = None, webhook: str | None = None,
-                 track_id: float | None = None, invert_mask: bool | None = None,
-                 grow_px: float | None = None, feather_px: float | None = None,
-                 crop_to_mask: str | bool | None = None, mask_padding: float | None = None,
-                 paste_back: bool | None = None, prefill: str | None = None,
-                 match_colours: bool | None = None, session_key: str | None = None,
-                 progress: gr.Progress = PROGRESS,
-                 request: gr.Request | None = None) -> Iterator[tuple[Any, ...]]:
+    def generate(
+        self,
+        image: str | None,
+        mask: str | None,
+        prompt: str = "",
+        negative_prompt: str | None = None,
+        auto_size: bool | None = None,
+        width: float | None = None,
+        height: float | None = None,
+        samples: float | None = None,
+        num_inference_steps: float | None = None,
+        guidance_scale: float | None = None,
+        strength: float | None = None,
+        safety_checker: bool | None = None,
+        seed: float | None = None,
+        transport: str | None = None,
+        base64_output: bool | None = None,
+        instant_response: bool | None = None,
+        webhook: str | None = None,
+        track_id: float | None = None,
+        invert_mask: bool | None = None,
+        grow_px: float | None = None,
+        feather_px: float | None = None,
+        crop_to_mask: str | bool | None = None,
+        mask_padding: float | None = None,
+        paste_back: bool | None = None,
+        prefill: str | None = None,
+        match_colours: bool | None = None,
+        session_key: str | None = None,
+        progress: gr.Progress = PROGRESS,
+        request: gr.Request | None = None,
+    ) -> Iterator[tuple[Any, ...]]:
         """The public ``/inpaint`` endpoint: inpaint the white area of ``mask`` in ``image``.
 
         Its parameter names are the API's argument names (``gradio_client``
@@ -92,32 +121,66 @@ class Studio:
         out here; the work is ``Generation.generate`` on the form by name.
         """
         fields = {
-            "prompt": prompt, "negative_prompt": negative_prompt, "auto_size": auto_size,
-            "width": width, "height": height, "samples": samples,
-            "num_inference_steps": num_inference_steps, "guidance_scale": guidance_scale,
-            "strength": strength, "safety_checker": safety_checker, "seed": seed,
-            "transport": transport, "base64_output": base64_output,
-            "instant_response": instant_response, "webhook": webhook, "track_id": track_id,
-            "invert_mask": invert_mask, "grow_px": grow_px, "feather_px": feather_px,
-            "crop_to_mask": crop_to_mask, "mask_padding": mask_padding, "paste_back": paste_back,
-            "prefill": prefill, "match_colours": match_colours,
+            "prompt": prompt,
+            "negative_prompt": negative_prompt,
+            "auto_size": auto_size,
+            "width": width,
+            "height": height,
+            "samples": samples,
+            "num_inference_steps": num_inference_steps,
+            "guidance_scale": guidance_scale,
+            "strength": strength,
+            "safety_checker": safety_checker,
+            "seed": seed,
+            "transport": transport,
+            "base64_output": base64_output,
+            "instant_response": instant_response,
+            "webhook": webhook,
+            "track_id": track_id,
+            "invert_mask": invert_mask,
+            "grow_px": grow_px,
+            "feather_px": feather_px,
+            "crop_to_mask": crop_to_mask,
+            "mask_padding": mask_padding,
+            "paste_back": paste_back,
+            "prefill": prefill,
+            "match_colours": match_colours,
         }
-        yield from self.generation.generate(image, mask, fields, session_key=session_key,
-                                            progress=progress, session=session_of(request))
+        yield from self.generation.generate(
+            image,
+            mask,
+            fields,
+            session_key=session_key,
+            progress=progress,
+            session=session_of(request),
+        )
 
-    def fetch(self, job_id: str | float | None, session_key: str | None = None,
-              progress: gr.Progress = PROGRESS,
-              request: gr.Request | None = None) -> Iterator[tuple[Any, ...]]:
+    def fetch(
+        self,
+        job_id: str | float | None,
+        session_key: str | None = None,
+        progress: gr.Progress = PROGRESS,
+        request: gr.Request | None = None,
+    ) -> Iterator[tuple[Any, ...]]:
         """Collect a job that was still running (timed out, cancelled or from history)."""
         # The public /fetch_result endpoint: the docstring above is its API description.
-        yield from self.generation.fetch(job_id, session_key=session_key, progress=progress,
-                                         session=session_of(request))
+        yield from self.generation.fetch(
+            job_id, session_key=session_key, progress=progress, session=session_of(request)
+        )
 
     def cancel(self, request: gr.Request | None = None) -> str:
         """Stop waiting for this session's job (the job id is kept)."""
         return self.generation.cancel(session_of(request))
 
 
-__all__ = ["Compare", "Extend", "Generation", "Reproduce", "Results", "Studio", "history",
-           "preview",
-           "run_info_text"]
+__all__ = [
+    "Compare",
+    "Extend",
+    "Generation",
+    "Reproduce",
+    "Results",
+    "Studio",
+    "history",
+    "preview",
+    "run_info_text",
+]

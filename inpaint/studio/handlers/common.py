@@ -26,8 +26,9 @@ def generate_outputs(**values: Any) -> tuple[Any, ...]:
     unknown = set(values) - set(GENERATE_OUTPUTS)
     if unknown:
         raise KeyError(f"not an output of a generation: {sorted(unknown)}")
-    return tuple(gr.skip() if values.get(name, SKIP) is SKIP else values[name]
-                 for name in GENERATE_OUTPUTS)
+    return tuple(
+        gr.skip() if values.get(name, SKIP) is SKIP else values[name] for name in GENERATE_OUTPUTS
+    )
 
 
 def before_after(before: str | None, after: str) -> tuple[Any, Any]:

@@ -49,9 +49,20 @@ log = logging.getLogger("inpaint.studio")
 # The request fields worth comparing from the page, in the dropdown's order.
 # Size, samples and the transport options are left out: they change what a
 # cell is (several images, another shape) rather than how good it is.
-SWEEPABLE = ("strength", "seed", "guidance_scale", "num_inference_steps", "prompt",
-             "negative_prompt", "prefill", "crop_to_mask", "mask_padding", "feather",
-             "paste_back", "match_colours")
+SWEEPABLE = (
+    "strength",
+    "seed",
+    "guidance_scale",
+    "num_inference_steps",
+    "prompt",
+    "negative_prompt",
+    "prefill",
+    "crop_to_mask",
+    "mask_padding",
+    "feather",
+    "paste_back",
+    "match_colours",
+)
 NO_AXIS = "none"
 TEXT_SEPARATOR = "|"  # prompts contain commas, so lists of text are split on "|"
 MAX_CELLS = 36  # a comparison is read at a glance; larger sweeps belong to the CLI
@@ -60,8 +71,16 @@ GALLERY_WIDTH = 560  # about the gallery's width in CSS px on a desktop page
 FORM_NAME = {"feather": "feather_px"}
 TRUE_WORDS = ("yes", "true", "on", "1")
 FALSE_WORDS = ("no", "false", "off", "0")
-COMPARE_INPUTS = ("compare_snapshot", "mask_file", "axis_1", "values_1", "axis_2", "values_2",
-                  "session_key", *FORM_FIELDS)
+COMPARE_INPUTS = (
+    "compare_snapshot",
+    "mask_file",
+    "axis_1",
+    "values_1",
+    "axis_2",
+    "values_2",
+    "session_key",
+    *FORM_FIELDS,
+)
 COMPARE_OUTPUTS = ("compare_gallery", "compare_status", "compare_grid", "compare_cells")
 
 
@@ -71,7 +90,7 @@ def axis_choices() -> list[tuple[str, str]]:
 
 
 def parse_values(name: str, text: str | None) -> list[Any]:
-    """"0.3, 0.7, 1" -> [0.3, 0.7, 1.0], each value in the field's own type.
+    """ "0.3, 0.7, 1" -> [0.3, 0.7, 1.0], each value in the field's own type.
 
     A value that does not convert is passed on as typed, so ``plan_sweep``
     refuses it with the field's own message and range. Text fields (prompts)
@@ -112,23 +131,33 @@ def vary_from(axes: Sequence[tuple[str | None, str | None]]) -> dict[str, list[A
             raise ParameterError("Choose two different parameters to compare.", field="vary")
         values = parse_values(name, text)
         if not values:
-            raise ParameterError(f"Type the values of {spec(name).label.lower()} to compare, "
-                                 'separated by commas (e.g. "0.3, 0.7").', field=name)
+            raise ParameterError(
+                f"Type the values of {spec(name).label.lower()} to compare, "
+                'separated by commas (e.g. "0.3, 0.7").',
+                field=name,
+            )
         vary[name] = values
     if not vary:
-        raise ParameterError("Choose a parameter to compare and type its values.",
-                             field="vary")
+        raise ParameterError("Choose a parameter to compare and type its values.", field="vary")
     return vary
 
 
-def plan_for(form: Form, vary: Mapping[str, Sequence[Any]], *,
-             image: Image.Image | None = None, mask: Image.Image | None = None) -> SweepPlan:
+def plan_for(
+    form: Form,
+    vary: Mapping[str, Sequence[Any]],
+    *,
+    image: Image.Image | None = None,
+    mask: Image.Image | None = None,
+) -> SweepPlan:
     """The plan (and so every cell's validation) for the form as the fixed parameters."""
     base = form if form.prompt.strip() or "prompt" in vary else form.replace(prompt="-")
     plan = plan_sweep(base.request(), vary, image=image, mask=mask)
     if len(plan.cells) > MAX_CELLS:
-        raise ParameterError(f"That is {len(plan.cells)} cells: compare at most {MAX_CELLS} "
-                             "here (the command line's sweep takes more).", field="vary")
+        raise ParameterError(
+            f"That is {len(plan.cells)} cells: compare at most {MAX_CELLS} "
+            "here (the command line's sweep takes more).",
+            field="vary",
+        )
     return plan
 
 
@@ -210,8 +239,15 @@ class Compare:
         self._lock = threading.Lock()
 
     # -- before the run -----------------------------------------------------------------
-    def count(self, axis_1: str | None, values_1: str | None, axis_2: str | None,
-              values_2: str | None, session_key: str | None, *form: Any) -> str:
+    def count(
+        self,
+        axis_1: str | None,
+        values_1: str | None,
+        axis_2: str | None,
+        values_2: str | None,
+        session_key: str | None,
+        *form: Any,
+    ) -> str:
         """The job count (or why the values are refused) as the person types."""
         try:
             current = Form.from_ui(dict(zip(FORM_FIELDS, form, strict=True)))
@@ -223,10 +259,18 @@ class Compare:
         return cost_text(plan, self.backend.mode_for(session_key), masked=masked)
 
     # -- the run ---------------------------------------------------------------------------
-    def run(self, request: gr.Request | None, snapshot: dict[str, Any] | None, mask_file: Any,
-            axis_1: str | None, values_1: str | None, axis_2: str | None,
-            values_2: str | None, session_key: str | None,
-            *form: Any) -> Iterator[tuple[Any, ...]]:
+    def run(
+        self,
+        request: gr.Request | None,
+        snapshot: dict[str, Any] | None,
+        mask_file: Any,
+        axis_1: str | None,
+        values_1: str | None,
+        axis_2: str | None,
+        values_2: str | None,
+        session_key: str | None,
+        *form: Any,
+    ) -> Iterator[tuple[Any, ...]]:
         """Run the comparison, yielding the gallery each time a cell finishes.
 
         ``request`` comes first because gradio finds its special arguments
@@ -258,32 +302,48 @@ class Compare:
         try:
             mode = self.backend.mode_for(session_key)
             out_dir = out_dir_for(self.store.root, plan, session)
-            yield from self._stream(client, image, mask, plan, current, stop, scrub, mode,
-                                    out_dir)
+            yield from self._stream(client, image, mask, plan, current, stop, scrub, mode, out_dir)
         finally:
             # A closed tab ends the event early: send no more cells (the worker closes
             # the client once the cells in flight have let go of it).
             stop.set()
             self._end(session, stop)
 
-    def _inputs(self, snapshot: dict[str, Any] | None, mask_file: Any,
-                form: Form) -> tuple[Image.Image, Image.Image]:
+    def _inputs(
+        self, snapshot: dict[str, Any] | None, mask_file: Any, form: Form
+    ) -> tuple[Image.Image, Image.Image]:
         """The photo and the mask after the mask tools, exactly as Generate sends them."""
         inputs = editor.read_inputs(snapshot, mask_file)
         prepared = prepare_inputs(inputs.image, inputs.mask, form, source=inputs.source)
         return prepared.image, prepared.mask
 
-    def _stream(self, client: Any, image: Image.Image, mask: Image.Image, plan: SweepPlan,
-                form: Form, stop: threading.Event, scrub: Callable[[str], str],
-                mode: str, out_dir: Path) -> Iterator[tuple[Any, ...]]:
+    def _stream(
+        self,
+        client: Any,
+        image: Image.Image,
+        mask: Image.Image,
+        plan: SweepPlan,
+        form: Form,
+        stop: threading.Event,
+        scrub: Callable[[str], str],
+        mode: str,
+        out_dir: Path,
+    ) -> Iterator[tuple[Any, ...]]:
         """The sweep in a worker; each finished cell relayed here and shown at once."""
         self.store.prune()
         events: queue.Queue[tuple[str, Any]] = queue.Queue()
 
         def work() -> None:
             try:
-                runner = SweepRunner(client, image, mask, plan, out_dir, cancel=stop.is_set,
-                                     on_cell=lambda cell: events.put(("cell", cell)))
+                runner = SweepRunner(
+                    client,
+                    image,
+                    mask,
+                    plan,
+                    out_dir,
+                    cancel=stop.is_set,
+                    on_cell=lambda cell: events.put(("cell", cell)),
+                )
                 events.put(("done", runner.run()))
             except BaseException as exc:  # handed over to the event's thread
                 events.put(("error", exc))
@@ -299,8 +359,7 @@ class Compare:
             if kind != "cell":
                 break
             board.add(payload, scrub, stopped=stop.is_set())
-            yield board.gallery(), board.progress(stopping=stop.is_set()), gr.skip(), \
-                board.forms()
+            yield board.gallery(), board.progress(stopping=stop.is_set()), gr.skip(), board.forms()
         if kind == "error":
             message = scrub(sentence(payload))
             if not isinstance(payload, ModelsLabError):
@@ -330,25 +389,30 @@ class Compare:
         if stop is None:
             return "No comparison is running."
         stop.set()
-        return ("Stopping: unfinished cells are given up. Run the same comparison again to "
-                "resume it: finished cells are not sent again, sent jobs are collected.")
+        return (
+            "Stopping: unfinished cells are given up. Run the same comparison again to "
+            "resume it: finished cells are not sent again, sent jobs are collected."
+        )
 
     # -- after the run -------------------------------------------------------------------------
     @staticmethod
-    def select(cells: list[dict[str, Any] | None] | None,
-               evt: gr.SelectData) -> tuple[Any, ...]:
+    def select(cells: list[dict[str, Any] | None] | None, evt: gr.SelectData) -> tuple[Any, ...]:
         """A click on a cell: its parameters into the form (``FORM_FIELDS``), then a status."""
         index = evt.index[0] if isinstance(evt.index, (list, tuple)) else evt.index
         items = cells or []
         if index is None or not 0 <= int(index) < len(items) or items[int(index)] is None:
-            return (*(gr.skip() for _ in FORM_FIELDS),
-                    "That cell has no result yet: pick a finished one.")
+            return (
+                *(gr.skip() for _ in FORM_FIELDS),
+                "That cell has no result yet: pick a finished one.",
+            )
         chosen = items[int(index)]
         assert chosen is not None
         values = chosen["form"]
-        return (*(values[name] for name in FORM_FIELDS),
-                f"↩ Loaded {chosen['label']} (seed {values['seed']}) into the form: "
-                "press Generate to make it again.")
+        return (
+            *(values[name] for name in FORM_FIELDS),
+            f"↩ Loaded {chosen['label']} (seed {values['seed']}) into the form: "
+            "press Generate to make it again.",
+        )
 
 
 class Board:
@@ -361,8 +425,13 @@ class Board:
         self.waiting = _placeholder(out_dir)
         across = plan.axes[0][1]
         down = plan.axes[1][1] if len(plan.axes) > 1 else (None,)
-        position = {cell.index: (down.index(cell.values[1]) if len(plan.axes) > 1 else 0,
-                                 across.index(cell.values[0])) for cell in plan.cells}
+        position = {
+            cell.index: (
+                down.index(cell.values[1]) if len(plan.axes) > 1 else 0,
+                across.index(cell.values[0]),
+            )
+            for cell in plan.cells
+        }
         self.order = sorted(plan.cells, key=lambda cell: position[cell.index])
         self.columns = len(across)
 
@@ -370,8 +439,9 @@ class Board:
         """Record a finished cell; after Stop an unfinished one was given up, not failed."""
         self.results[result.cell.index] = result
         if result.state != "done":
-            self.notes[result.cell.index] = "stopped" if stopped else \
-                scrub(result.error or result.state)
+            self.notes[result.cell.index] = (
+                "stopped" if stopped else scrub(result.error or result.state)
+            )
 
     def _shown(self) -> list[Shown]:
         shown = []
@@ -397,8 +467,11 @@ class Board:
         """
         rows = -(-len(self.order) // self.columns)
         side = GALLERY_WIDTH / self.columns
-        return gr.Gallery(value=[(s.image, s.label) for s in self._shown()],
-                          columns=self.columns, height=round(rows * (side + 8) + 40))
+        return gr.Gallery(
+            value=[(s.image, s.label) for s in self._shown()],
+            columns=self.columns,
+            height=round(rows * (side + 8) + 40),
+        )
 
     def forms(self) -> list[dict[str, Any] | None]:
         return [s.form for s in self._shown()]
@@ -429,12 +502,28 @@ def _placeholder(out_dir: Path) -> str:
     path = out_dir / "waiting.png"
     path.parent.mkdir(parents=True, exist_ok=True)
     tile = Image.new("RGB", (240, 160), (236, 236, 236))
-    ImageDraw.Draw(tile).text((120, 80), "not done yet", fill=(110, 110, 110), anchor="mm",
-                              font=ImageFont.load_default(size=20))
+    ImageDraw.Draw(tile).text(
+        (120, 80),
+        "not done yet",
+        fill=(110, 110, 110),
+        anchor="mm",
+        font=ImageFont.load_default(size=20),
+    )
     tile.save(path)
     return str(path)
 
 
-__all__ = ["COMPARE_INPUTS", "COMPARE_OUTPUTS", "NO_AXIS", "SWEEPABLE",
-           "Board", "Compare", "axis_choices", "cost_text", "form_values", "parse_values",
-           "plan_for", "vary_from"]
+__all__ = [
+    "COMPARE_INPUTS",
+    "COMPARE_OUTPUTS",
+    "NO_AXIS",
+    "SWEEPABLE",
+    "Board",
+    "Compare",
+    "axis_choices",
+    "cost_text",
+    "form_values",
+    "parse_values",
+    "plan_for",
+    "vary_from",
+]

@@ -35,7 +35,7 @@ from .generation import Generation, Job
 SIDES = ("left", "top", "right", "bottom")
 PRESETS = ("x1.25", "x1.5", "x2", "16:9", "9:16", "1:1", "4:3")
 ANCHORS = ("center", "left", "right", "top", "bottom")
-STEP = 8          # the sliders' step: presets are rounded to it
+STEP = 8  # the sliders' step: presets are rounded to it
 MAX_AMOUNT = 2048  # the sliders' range per side, px of the photo
 DEFAULT_PREFILL = "patchmatch"
 DEFAULT_OVERLAP = OPTIONS_BY_NAME["overlap"].scaled((1024, 1024))
@@ -56,8 +56,10 @@ def extension(left: Any, top: Any, right: Any, bottom: Any) -> Extension:
         except (TypeError, ValueError):
             number = -1.0  # refused below, in the same words
         if not number.is_integer() or number < 0:
-            raise ParameterError(f"Extend {side} must be a whole number of pixels, 0 or more "
-                                 f"(got {value!r})", field=f"extend_{side}")
+            raise ParameterError(
+                f"Extend {side} must be a whole number of pixels, 0 or more (got {value!r})",
+                field=f"extend_{side}",
+            )
         values.append(int(number))
     return Extension(*values)
 
@@ -80,13 +82,16 @@ def preset(size: tuple[int, int], target: str, anchor: str) -> tuple[Extension, 
     rounded = [min(MAX_AMOUNT, STEP * round(v / STEP)) for v in exact.as_tuple()]
     note = ""
     if any(v > MAX_AMOUNT for v in exact.as_tuple()):
-        note = (f"{target} needs more than {MAX_AMOUNT} px on a side: extended as far as the "
-                "sliders go; use the result as input for another pass.")
+        note = (
+            f"{target} needs more than {MAX_AMOUNT} px on a side: extended as far as the "
+            "sliders go; use the result as input for another pass."
+        )
     return Extension(*rounded), note
 
 
-def preview(photo: Any, ext: Extension, overlap: int, prefill: str
-            ) -> tuple[Image.Image | None, str]:
+def preview(
+    photo: Any, ext: Extension, overlap: int, prefill: str
+) -> tuple[Image.Image | None, str]:
     """The new canvas with the area to generate tinted and each job's cut box outlined."""
     if photo is None:
         return None, NO_PHOTO_MESSAGE
@@ -117,26 +122,36 @@ def preview(photo: Any, ext: Extension, overlap: int, prefill: str
         colour = BOX_COLOURS[index % len(BOX_COLOURS)]
         inset = (index % 4) * width
         box = [round(v * scale) for v in tile.region.box.as_tuple()]
-        draw.rectangle((box[0] + inset, box[1] + inset, box[2] - 1 - inset, box[3] - 1 - inset),
-                       outline=colour, width=width)
+        draw.rectangle(
+            (box[0] + inset, box[1] + inset, box[2] - 1 - inset, box[3] - 1 - inset),
+            outline=colour,
+            width=width,
+        )
         band = [round(v * scale) for v in tile.band.as_tuple()]
         centre = ((band[0] + band[2]) / 2, (band[1] + band[3]) / 2)
-        draw.text(centre, str(index + 1), fill=colour, anchor="mm", stroke_width=2,
-                  stroke_fill=(0, 0, 0), font_size=max(14, round(28 * max(size) / 1024)))
+        draw.text(
+            centre,
+            str(index + 1),
+            fill=colour,
+            anchor="mm",
+            stroke_width=2,
+            stroke_fill=(0, 0, 0),
+            font_size=max(14, round(28 * max(size) / 1024)),
+        )
     return shown, caption(picture.size, ext, len(plan), overlap, prefill)
 
 
-def caption(size: tuple[int, int], ext: Extension, jobs: int, overlap: int, prefill: str
-            ) -> str:
+def caption(size: tuple[int, int], ext: Extension, jobs: int, overlap: int, prefill: str) -> str:
     """What the extension makes, how many jobs it takes, and what stays exactly as it was."""
     width, height = ext.canvas_size(size)
-    added = ", ".join(f"+{v} {name}" for name, v in zip(SIDES, ext.as_tuple(), strict=True)
-                      if v)
-    return (f"**{size[0]} × {size[1]} → {width} × {height}** px ({added}) · "
-            f"**{jobs} job{'s' if jobs != 1 else ''}**, one after another (numbered in their "
-            f"new area; outlined: the box each is cut from) · tinted: the new area, "
-            f"pre-filled (**{prefill}**) before it is sent · every original pixel farther "
-            f"than **{overlap}** px from the old border is kept exactly.")
+    added = ", ".join(f"+{v} {name}" for name, v in zip(SIDES, ext.as_tuple(), strict=True) if v)
+    return (
+        f"**{size[0]} × {size[1]} → {width} × {height}** px ({added}) · "
+        f"**{jobs} job{'s' if jobs != 1 else ''}**, one after another (numbered in their "
+        f"new area; outlined: the box each is cut from) · tinted: the new area, "
+        f"pre-filled (**{prefill}**) before it is sent · every original pixel farther "
+        f"than **{overlap}** px from the old border is kept exactly."
+    )
 
 
 class Extend:
@@ -184,8 +199,9 @@ class Extend:
         return cls.apply_preset(photo, last_preset, anchor)
 
     @staticmethod
-    def refresh(photo: Any, left: Any, top: Any, right: Any, bottom: Any, overlap: Any,
-                prefill: Any) -> tuple[Any, str]:
+    def refresh(
+        photo: Any, left: Any, top: Any, right: Any, bottom: Any, overlap: Any, prefill: Any
+    ) -> tuple[Any, str]:
         """The preview and its caption; a bad amount is a caption, never a broken page."""
         try:
             ext = extension(left, top, right, bottom)
@@ -194,9 +210,16 @@ class Extend:
         return preview(photo, ext, int(overlap or 0), str(prefill or DEFAULT_PREFILL))
 
     # -- Extend: the quick first step, then the run ----------------------------------------
-    def capture(self, image_editor: dict[str, Any] | None, prompt: str | None, left: Any,
-                top: Any, right: Any, bottom: Any,
-                request: gr.Request | None = None) -> Iterator[tuple[Any, str, Any, Any]]:
+    def capture(
+        self,
+        image_editor: dict[str, Any] | None,
+        prompt: str | None,
+        left: Any,
+        top: Any,
+        right: Any,
+        bottom: Any,
+        request: gr.Request | None = None,
+    ) -> Iterator[tuple[Any, str, Any, Any]]:
         """Freeze the editor's photo into the file ``/outpaint`` takes, or refuse plainly.
 
         Yields (image file, status, tab to show, the panel's copy of the photo,
@@ -220,38 +243,77 @@ class Extend:
         self.generation.board.arm(session_of(request))  # Cancel works from now on
         yield path, "Extending…", gr.Tabs(selected=RESULT_TAB), path
 
-    def outpaint(self, image: str | None, prompt: str = "", left: float | None = 0,
-                 top: float | None = 0, right: float | None = 0, bottom: float | None = 0,
-                 overlap: float | None = None, prefill: str | None = DEFAULT_PREFILL,
-                 seed: float | None = None, strength: float | None = None,
-                 negative_prompt: str | None = None, samples: float | None = None,
-                 num_inference_steps: float | None = None, guidance_scale: float | None = None,
-                 safety_checker: bool | None = None, transport: str | None = None,
-                 base64_output: bool | None = None, instant_response: bool | None = None,
-                 webhook: str | None = None, track_id: float | None = None,
-                 match_colours: bool | None = None, session_key: str | None = None,
-                 progress: gr.Progress = PROGRESS,
-                 request: gr.Request | None = None) -> Iterator[tuple[Any, ...]]:
+    def outpaint(
+        self,
+        image: str | None,
+        prompt: str = "",
+        left: float | None = 0,
+        top: float | None = 0,
+        right: float | None = 0,
+        bottom: float | None = 0,
+        overlap: float | None = None,
+        prefill: str | None = DEFAULT_PREFILL,
+        seed: float | None = None,
+        strength: float | None = None,
+        negative_prompt: str | None = None,
+        samples: float | None = None,
+        num_inference_steps: float | None = None,
+        guidance_scale: float | None = None,
+        safety_checker: bool | None = None,
+        transport: str | None = None,
+        base64_output: bool | None = None,
+        instant_response: bool | None = None,
+        webhook: str | None = None,
+        track_id: float | None = None,
+        match_colours: bool | None = None,
+        session_key: str | None = None,
+        progress: gr.Progress = PROGRESS,
+        request: gr.Request | None = None,
+    ) -> Iterator[tuple[Any, ...]]:
         """The public ``/outpaint`` endpoint: ``image`` extended by left/top/right/bottom px.
 
         The new area (plus ``overlap`` px into the photo) is pre-filled by
         ``prefill`` and painted from ``prompt``; every original pixel farther
         than ``overlap`` from the old border comes back exactly.
         """
-        fields = {"prompt": prompt, "negative_prompt": negative_prompt, "samples": samples,
-                  "num_inference_steps": num_inference_steps,
-                  "guidance_scale": guidance_scale, "strength": strength,
-                  "safety_checker": safety_checker, "seed": seed, "transport": transport,
-                  "base64_output": base64_output, "instant_response": instant_response,
-                  "webhook": webhook, "track_id": track_id,
-                  "prefill": prefill or DEFAULT_PREFILL, "match_colours": match_colours}
-        yield from self.run(image, (left, top, right, bottom), overlap, fields,
-                            session_key=session_key, progress=progress,
-                            session=session_of(request))
+        fields = {
+            "prompt": prompt,
+            "negative_prompt": negative_prompt,
+            "samples": samples,
+            "num_inference_steps": num_inference_steps,
+            "guidance_scale": guidance_scale,
+            "strength": strength,
+            "safety_checker": safety_checker,
+            "seed": seed,
+            "transport": transport,
+            "base64_output": base64_output,
+            "instant_response": instant_response,
+            "webhook": webhook,
+            "track_id": track_id,
+            "prefill": prefill or DEFAULT_PREFILL,
+            "match_colours": match_colours,
+        }
+        yield from self.run(
+            image,
+            (left, top, right, bottom),
+            overlap,
+            fields,
+            session_key=session_key,
+            progress=progress,
+            session=session_of(request),
+        )
 
-    def run(self, image: Any, amounts: tuple[Any, ...], overlap: Any,
-            fields: Mapping[str, Any], *, session_key: str | None,
-            progress: Callable[..., Any], session: str) -> Iterator[tuple[Any, ...]]:
+    def run(
+        self,
+        image: Any,
+        amounts: tuple[Any, ...],
+        overlap: Any,
+        fields: Mapping[str, Any],
+        *,
+        session_key: str | None,
+        progress: Callable[..., Any],
+        session: str,
+    ) -> Iterator[tuple[Any, ...]]:
         """Check, then run ``client.outpaint`` as one job of ``Generation``'s runner."""
         gen = self.generation
         scrub = gen.backend.scrubber(session_key)
@@ -265,10 +327,15 @@ class Extend:
             except Exception as exc:
                 yield from gen._refuse(exc, scrub, "preparing an extension failed")
                 return
-            job = Job(gen.backend.mode_for(session_key), scrub, form=planned.form,
-                      prepared=planned.prepared)
-            yield from gen._run(job, client, _outpaint_call(client, planned), progress, stop,
-                                started)
+            job = Job(
+                gen.backend.mode_for(session_key),
+                scrub,
+                form=planned.form,
+                prepared=planned.prepared,
+            )
+            yield from gen._run(
+                job, client, _outpaint_call(client, planned), progress, stop, started
+            )
         finally:
             gen.board.end(session, stop)
 
@@ -285,8 +352,9 @@ class Planned:
     prepared: Prepared
 
 
-def _prepare(image: Any, amounts: tuple[Any, ...], overlap: Any, fields: Mapping[str, Any]
-             ) -> Planned:
+def _prepare(
+    image: Any, amounts: tuple[Any, ...], overlap: Any, fields: Mapping[str, Any]
+) -> Planned:
     """Check everything before anything is sent.
 
     ``Prepared`` holds the start canvas and its new-area mask, with each
@@ -299,8 +367,11 @@ def _prepare(image: Any, amounts: tuple[Any, ...], overlap: Any, fields: Mapping
     photo = imgs.to_rgb(imgs.load_image(image, what="image"))
     ext = extension(*amounts)
     check(photo.size, ext)
-    width = int(float(overlap)) if overlap is not None and overlap != "" else \
-        OPTIONS_BY_NAME["overlap"].scaled(photo.size)
+    width = (
+        int(float(overlap))
+        if overlap is not None and overlap != ""
+        else OPTIONS_BY_NAME["overlap"].scaled(photo.size)
+    )
     form = Form.from_ui(dict(fields))
     if not form.prompt.strip():
         raise ParameterError(EMPTY_PROMPT_MESSAGE, field="prompt")
@@ -310,9 +381,20 @@ def _prepare(image: Any, amounts: tuple[Any, ...], overlap: Any, fields: Mapping
     new_area = Image.new("L", canvas.size, 255)
     new_area.paste(0, ext.photo_box(photo.size).as_tuple())
     regions = [tile.region for tile in tiles(photo.size, ext)]
-    prepared = Prepared(canvas, new_area, canvas.width, canvas.height, False, [], "extend",
-                        regions=regions, crop=True, paste_back=True, prefill=form.prefill,
-                        seed=form.seed)
+    prepared = Prepared(
+        canvas,
+        new_area,
+        canvas.width,
+        canvas.height,
+        False,
+        [],
+        "extend",
+        regions=regions,
+        crop=True,
+        paste_back=True,
+        prefill=form.prefill,
+        seed=form.seed,
+    )
     return Planned(form, photo, ext, width, prepared)
 
 
@@ -322,10 +404,22 @@ def _outpaint_call(client: ModelsLabClient, planned: Planned) -> JobCall:
     kwargs = form.client_kwargs()
     prompt = kwargs.pop("prompt")
 
-    def call(on_progress: Callable[[ProgressEvent], None],
-             cancel: Callable[[], bool]) -> InpaintResult:
-        return client.outpaint(planned.photo, prompt, left=ext.left, top=ext.top,
-                               right=ext.right, bottom=ext.bottom, overlap=planned.overlap,
-                               prefill=form.prefill, match_colours=form.match_colours,
-                               progress=on_progress, cancel=cancel, **kwargs)
+    def call(
+        on_progress: Callable[[ProgressEvent], None], cancel: Callable[[], bool]
+    ) -> InpaintResult:
+        return client.outpaint(
+            planned.photo,
+            prompt,
+            left=ext.left,
+            top=ext.top,
+            right=ext.right,
+            bottom=ext.bottom,
+            overlap=planned.overlap,
+            prefill=form.prefill,
+            match_colours=form.match_colours,
+            progress=on_progress,
+            cancel=cancel,
+            **kwargs,
+        )
+
     return call

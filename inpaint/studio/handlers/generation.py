@@ -74,8 +74,14 @@ class JobEvents:
     board: CancelBoard
 
     # -- fetch and cancel -----------------------------------------------------------
-    def fetch(self, job_id: str | float | None, *, session_key: str | None,
-              progress: Callable[..., Any], session: str) -> Iterator[tuple[Any, ...]]:
+    def fetch(
+        self,
+        job_id: str | float | None,
+        *,
+        session_key: str | None,
+        progress: Callable[..., Any],
+        session: str,
+    ) -> Iterator[tuple[Any, ...]]:
         """Collect a job that was still running (timed out, cancelled or from history)."""
         scrub = self.backend.scrubber(session_key)
         job_id = str(job_id if job_id is not None else "").strip()
@@ -95,8 +101,9 @@ class JobEvents:
                 return
             progress(0.0, desc=f"Checking job {job_id}")
             job = Job(self.backend.mode_for(session_key), scrub, fetched_job=job_id)
-            yield from self._run(job, client, self._fetch_call(client, job), progress, stop,
-                                 started)
+            yield from self._run(
+                job, client, self._fetch_call(client, job), progress, stop, started
+            )
         finally:
             self.board.end(session, stop)
 
@@ -108,10 +115,17 @@ class JobEvents:
         # Sent from here: put back into its photo by the library's one put-back rule.
         placing = placement.fetch_kwargs() if placement is not None else {}
 
-        def call(on_progress: Callable[[ProgressEvent], None],
-                 cancel: Callable[[], bool]) -> InpaintResult:
-            return client.fetch_result(job_id, progress=on_progress, cancel=cancel,
-                                       max_wait=self.settings.max_wait, **placing)
+        def call(
+            on_progress: Callable[[ProgressEvent], None], cancel: Callable[[], bool]
+        ) -> InpaintResult:
+            return client.fetch_result(
+                job_id,
+                progress=on_progress,
+                cancel=cancel,
+                max_wait=self.settings.max_wait,
+                **placing,
+            )
+
         return call
 
     # -- running and concluding -------------------------------------------------------
@@ -123,8 +137,15 @@ class JobEvents:
         yield results.status_only(f"⚠ {message}")
         raise page_error(message) from None
 
-    def _run(self, job: Job, client: ModelsLabClient, call: JobCall, progress: Callable[..., Any],
-             stop: threading.Event, started: float) -> Iterator[tuple[Any, ...]]:
+    def _run(
+        self,
+        job: Job,
+        client: ModelsLabClient,
+        call: JobCall,
+        progress: Callable[..., Any],
+        stop: threading.Event,
+        started: float,
+    ) -> Iterator[tuple[Any, ...]]:
         """Run ``call``; every new job id is remembered, the first one reported at once."""
         job.entry_id = uuid.uuid4().hex[:12]
         files: tuple[str, str] | None = None
@@ -143,16 +164,22 @@ class JobEvents:
                     break
                 if job.prepared is None or job.form is None:
                     continue  # a fetch: the job is already in the history
-                files = files or self.store.save_job_inputs(job.prepared.image,
-                                                            job.prepared.mask)
+                files = files or self.store.save_job_inputs(job.prepared.image, job.prepared.mask)
                 index = len(job.sent)
                 job.sent.append(job_id)
-                self.store.remember_job(f"{job.mode}-{job_id}",
-                                        _placement(job.prepared, job.form, files, index))
+                self.store.remember_job(
+                    f"{job.mode}-{job_id}", _placement(job.prepared, job.form, files, index)
+                )
                 if index == 0:
-                    entry = history_entry(job.form, status="pending", backend=job.mode,
-                                          job_id=job_id, size=job.size, entry_id=job.entry_id,
-                                          message="Waiting for the result")
+                    entry = history_entry(
+                        job.form,
+                        status="pending",
+                        backend=job.mode,
+                        job_id=job_id,
+                        size=job.size,
+                        entry_id=job.entry_id,
+                        message="Waiting for the result",
+                    )
                     yield results.pending(job_id, entry, waiting=True)
         finally:
             client.close()
@@ -163,20 +190,35 @@ class JobEvents:
         fetched = job.fetched_job is not None
         if outcome.result is not None:
             before = job.prepared.image if job.prepared is not None else None
-            yield self.results.success(outcome.result, job.form, mode=job.mode, before=before,
-                                       size=job.size, elapsed=outcome.elapsed,
-                                       entry_id=job.entry_id, fetched=fetched, scrub=job.scrub)
+            yield self.results.success(
+                outcome.result,
+                job.form,
+                mode=job.mode,
+                before=before,
+                size=job.size,
+                elapsed=outcome.elapsed,
+                entry_id=job.entry_id,
+                fetched=fetched,
+                scrub=job.scrub,
+            )
             return
         exc = outcome.error
         job_id = outcome.job_id if outcome.job_id is not None else job.fetched_job
         if not isinstance(exc, ModelsLabError):
             log.error("generation failed unexpectedly: %s", job.scrub(repr(exc)))
         message = job.scrub(describe_error(exc or RuntimeError()))
-        entry_kwargs = dict(mode=job.mode, job_id=job_id, size=job.size, message=message,
-                            entry_id=job.entry_id, fetched=fetched)
+        entry_kwargs = dict(
+            mode=job.mode,
+            job_id=job_id,
+            size=job.size,
+            message=message,
+            entry_id=job.entry_id,
+            fetched=fetched,
+        )
         if isinstance(exc, JobFailedError) and job_id is not None:
-            yield results.failed(message, results.job_entry(job.form, status="failed",
-                                                            **entry_kwargs))
+            yield results.failed(
+                message, results.job_entry(job.form, status="failed", **entry_kwargs)
+            )
             raise page_error(message)
         if job_id is None:
             if isinstance(exc, JobCancelledError):  # before a job existed: not a failure
@@ -186,11 +228,11 @@ class JobEvents:
             raise page_error(message)
         # The job exists (and may be paid for) but its result is not here: keep it.
         if not isinstance(exc, JobError):
-            message += (f" Job {job_id} may still have finished: use “Fetch result” to "
-                        "collect it.")
+            message += f" Job {job_id} may still have finished: use “Fetch result” to collect it."
             entry_kwargs["message"] = message
-        entry = results.job_entry(job.form, status="pending",
-                                  fetch_url=getattr(exc, "fetch_url", None), **entry_kwargs)
+        entry = results.job_entry(
+            job.form, status="pending", fetch_url=getattr(exc, "fetch_url", None), **entry_kwargs
+        )
         yield results.pending(job_id, entry, waiting=False, message=message)
         if isinstance(exc, JobCancelledError):
             gr.Info(html.escape(message, quote=False))
@@ -203,8 +245,13 @@ class JobEvents:
 class Generation(JobEvents):
     """Capture, generate, fetch and cancel, bound to a backend and an output store."""
 
-    def __init__(self, settings: Settings, backend: Backend, store: OutputStore,
-                 runner: JobRunner | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        backend: Backend,
+        store: OutputStore,
+        runner: JobRunner | None = None,
+    ) -> None:
         self.settings = settings
         self.backend = backend
         self.store = store
@@ -213,9 +260,14 @@ class Generation(JobEvents):
         self.board = CancelBoard()
 
     # -- the quick first step of Generate ---------------------------------------
-    def capture(self, image_editor: dict[str, Any] | None, mask_file: Any,
-                invert_mask: bool = False, prompt: str | None = "x",
-                session: str = "") -> Iterator[tuple[Any, Any, str, Any]]:
+    def capture(
+        self,
+        image_editor: dict[str, Any] | None,
+        mask_file: Any,
+        invert_mask: bool = False,
+        prompt: str | None = "x",
+        session: str = "",
+    ) -> Iterator[tuple[Any, Any, str, Any]]:
         """Freeze the editor into an image file and a mask file for ``generate``.
 
         The page runs this quick step first and then ``generate`` on the two
@@ -243,9 +295,16 @@ class Generation(JobEvents):
         yield image, mask, "Sending…", gr.Tabs(selected=RESULT_TAB)
 
     # -- generate -----------------------------------------------------------------
-    def generate(self, image: Any, mask: Any, fields: Mapping[str, Any], *,
-                 session_key: str | None, progress: Callable[..., Any],
-                 session: str) -> Iterator[tuple[Any, ...]]:
+    def generate(
+        self,
+        image: Any,
+        mask: Any,
+        fields: Mapping[str, Any],
+        *,
+        session_key: str | None,
+        progress: Callable[..., Any],
+        session: str,
+    ) -> Iterator[tuple[Any, ...]]:
         """Inpaint the white area of ``mask`` in ``image``; yields the page's outputs.
 
         ``fields`` is the form by field name. A job id is reported (and
@@ -268,8 +327,9 @@ class Generation(JobEvents):
                 yield from self._refuse(exc, scrub, "preparing a generation failed")
                 return
             job = Job(self.backend.mode_for(session_key), scrub, form=form, prepared=prepared)
-            yield from self._run(job, client, self._inpaint_call(client, form, prepared),
-                                 progress, stop, started)
+            yield from self._run(
+                job, client, self._inpaint_call(client, form, prepared), progress, stop, started
+            )
         finally:
             self.board.end(session, stop)
 
@@ -278,24 +338,37 @@ class Generation(JobEvents):
         """The one place the studio calls ``client.inpaint``."""
         request = form.request()
 
-        def call(on_progress: Callable[[ProgressEvent], None],
-                 cancel: Callable[[], bool]) -> InpaintResult:
-            return client.run(prepared.image, prepared.mask, request,
-                              mask_is_final=prepared.soft, progress=on_progress, cancel=cancel)
+        def call(
+            on_progress: Callable[[ProgressEvent], None], cancel: Callable[[], bool]
+        ) -> InpaintResult:
+            return client.run(
+                prepared.image,
+                prepared.mask,
+                request,
+                mask_is_final=prepared.soft,
+                progress=on_progress,
+                cancel=cancel,
+            )
+
         return call
 
     def cancel(self, session: str) -> str:
         """Stop waiting for this session's job (the job id is kept)."""
         if self.board.cancel(session):
-            return ("Stopping… if the job was already sent, its id is kept so you can fetch "
-                    "the result later.")
+            return (
+                "Stopping… if the job was already sent, its id is kept so you can fetch "
+                "the result later."
+            )
         return "Nothing is running."
 
 
-def _placement(prepared: Prepared, form: Form, files: tuple[str, str], index: int
-               ) -> Placement:
+def _placement(prepared: Prepared, form: Form, files: tuple[str, str], index: int) -> Placement:
     """Where the ``index``-th job of a generation goes back (its region, or the whole)."""
     boxes = [r.box.as_tuple() for r in prepared.regions]
-    return Placement(image=files[0], mask=files[1],
-                     box=boxes[min(index, len(boxes) - 1)] if boxes else None,
-                     paste_back=form.paste_back, feather=form.feather_px)
+    return Placement(
+        image=files[0],
+        mask=files[1],
+        box=boxes[min(index, len(boxes) - 1)] if boxes else None,
+        paste_back=form.paste_back,
+        feather=form.feather_px,
+    )

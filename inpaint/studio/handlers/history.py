@@ -10,8 +10,9 @@ from ..form import FORM_FIELDS, Form
 from ..history import history_rows, record_history
 
 
-def add(history: list[dict[str, Any]] | None,
-        entry: dict[str, Any] | None) -> tuple[list[dict[str, Any]], list]:
+def add(
+    history: list[dict[str, Any]] | None, entry: dict[str, Any] | None
+) -> tuple[list[dict[str, Any]], list]:
     items = record_history(history, entry)
     return items, history_rows(items)
 
@@ -45,8 +46,9 @@ def restore(history: list[dict[str, Any]] | None, evt: gr.SelectData) -> tuple[A
     job = entry.get("job_id")
     is_pending = entry.get("status") == "pending" and job is not None
     if is_pending:
-        status = (f"↩ Restored the settings of pending job {job}. Press “Fetch result” "
-                  "to collect it.")
+        status = (
+            f"↩ Restored the settings of pending job {job}. Press “Fetch result” to collect it."
+        )
     else:
         seed_note = f" (seed {entry['seed']}, the one it used)" if entry.get("seed") else ""
         status = f"↩ Restored the settings from {entry.get('when', '')}{seed_note}."

@@ -19,8 +19,9 @@ from ..prepare import prepare_inputs, preview_caption, preview_image
 log = logging.getLogger("inpaint.studio")
 
 
-def preview(image_editor: dict[str, Any] | None, mask_file: Any,
-            settings: Mapping[str, Any]) -> tuple[Image.Image | None, str]:
+def preview(
+    image_editor: dict[str, Any] | None, mask_file: Any, settings: Mapping[str, Any]
+) -> tuple[Image.Image | None, str]:
     """The preview image and its caption for an editor value and the mask settings.
 
     ``settings`` are the mask and size fields by name (``PREVIEW_SETTINGS``
@@ -30,34 +31,38 @@ def preview(image_editor: dict[str, Any] | None, mask_file: Any,
     return image, caption
 
 
-def _preview(image_editor: dict[str, Any] | None, mask_file: Any,
-             settings: Mapping[str, Any]
-             ) -> tuple[Image.Image | None, str, tuple[int, int] | None]:
+def _preview(
+    image_editor: dict[str, Any] | None, mask_file: Any, settings: Mapping[str, Any]
+) -> tuple[Image.Image | None, str, tuple[int, int] | None]:
     """``preview`` and the size the (first) request is sent at, when it is known."""
     try:
         form = Form.from_ui(dict(settings))
         if editor.background_image(image_editor) is None:
             return None, NO_PHOTO_CAPTION, None
         inputs = editor.read_inputs(image_editor, mask_file)
-        prepared = prepare_inputs(inputs.image, inputs.mask, form, source=inputs.source,
-                                  notes=inputs.notes)
+        prepared = prepare_inputs(
+            inputs.image, inputs.mask, form, source=inputs.source, notes=inputs.notes
+        )
     except InputImageError as exc:  # e.g. nothing painted yet: show the plain photo
         photo = editor.background_image(image_editor)
         # The whole picture's size does not depend on the mask: it is known already.
-        size = None if photo is None or form.crop_to_mask else \
-            pipeline.send_size(photo.size, *form.size())
+        size = (
+            None
+            if photo is None or form.crop_to_mask
+            else pipeline.send_size(photo.size, *form.size())
+        )
         return photo, describe_error(exc), size
     except ModelsLabError as exc:
         return None, describe_error(exc), None
     except Exception:  # the preview must never break the page
         log.exception("mask preview failed")
         return None, describe_error(RuntimeError()), None
-    return (preview_image(prepared), preview_caption(prepared),
-            (prepared.width, prepared.height))
+    return (preview_image(prepared), preview_caption(prepared), (prepared.width, prepared.height))
 
 
-def refresh(image_editor: dict[str, Any] | None, mask_file: Any,
-            settings: Mapping[str, Any]) -> tuple[Any, Any, Any, Any]:
+def refresh(
+    image_editor: dict[str, Any] | None, mask_file: Any, settings: Mapping[str, Any]
+) -> tuple[Any, Any, Any, Any]:
     """``preview`` as the page uses it: silent while the editor reads empty.
 
     The editor reports a change of its canvas while a photo is still being

@@ -38,8 +38,11 @@ class Reproduce:
             params = metadata.read_parameters(path)
             form = Form.from_parameters(params, Form.from_ui(dict(current)))
         except (ModelsLabError, OSError, ValueError, TypeError) as exc:
-            message = describe_error(exc) if isinstance(exc, ModelsLabError) else (
-                "Could not read parameters from that file: choose a PNG saved by this tool.")
+            message = (
+                describe_error(exc)
+                if isinstance(exc, ModelsLabError)
+                else ("Could not read parameters from that file: choose a PNG saved by this tool.")
+            )
             gr.Warning(html.escape(message, quote=False))
             return (*skip, f"⚠ {message}")
         ui = form.as_ui()
@@ -47,12 +50,16 @@ class Reproduce:
         seed = params.get("seed")
         details = [f"job {job}"] if job else []
         details += [f"seed {seed}"] if seed is not None else []
-        status = (f"↩ Loaded the parameters of {Path(str(path)).name}"
-                  + (f" ({', '.join(details)})" if details else "") + ".")
+        status = (
+            f"↩ Loaded the parameters of {Path(str(path)).name}"
+            + (f" ({', '.join(details)})" if details else "")
+            + "."
+        )
         return (*(ui[name] for name in FORM_FIELDS), status)
 
-    def code_for(self, fields: Mapping[str, Any], session_key: str | None = None
-                 ) -> tuple[str, str, str]:
+    def code_for(
+        self, fields: Mapping[str, Any], session_key: str | None = None
+    ) -> tuple[str, str, str]:
         """The current request as Python, a curl script and a ``python -m inpaint`` command.
 
         The session key only decides which API the code talks to; every
@@ -68,6 +75,8 @@ class Reproduce:
         # server (on a temporary port) is gone by the time the code runs.
         offline = self.backend.mode_for(session_key) == MODE_OFFLINE
         # The one place the studio calls the code generators.
-        return (python_snippet(request, base_url=base_url, offline=offline),
-                curl_script(request, base_url=base_url),
-                cli_command(request, base_url=base_url, offline=offline))
+        return (
+            python_snippet(request, base_url=base_url, offline=offline),
+            curl_script(request, base_url=base_url),
+            cli_command(request, base_url=base_url, offline=offline),
+        )

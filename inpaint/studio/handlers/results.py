@@ -28,12 +28,29 @@ def run_info_text(result: InpaintResult, elapsed: float, fetched: bool = False) 
     return f"**Seed** {seed} · **Time** {', '.join(parts)} · **Job id** {job}"
 
 
-def job_entry(form: Form | None, *, status: str, mode: str, job_id: Any,
-              size: tuple[int, int] | None, message: str, entry_id: str, fetched: bool,
-              fetch_url: str | None = None) -> dict[str, Any]:
+def job_entry(
+    form: Form | None,
+    *,
+    status: str,
+    mode: str,
+    job_id: Any,
+    size: tuple[int, int] | None,
+    message: str,
+    entry_id: str,
+    fetched: bool,
+    fetch_url: str | None = None,
+) -> dict[str, Any]:
     """The history entry of a job; a fetched one completes the entry that recorded it."""
-    entry = history_entry(form or Form(), status=status, backend=mode, job_id=job_id,
-                          size=size, message=message, fetch_url=fetch_url, entry_id=entry_id)
+    entry = history_entry(
+        form or Form(),
+        status=status,
+        backend=mode,
+        job_id=job_id,
+        size=size,
+        message=message,
+        fetch_url=fetch_url,
+        entry_id=entry_id,
+    )
     if fetched:  # keeps the form of the entry that recorded this job
         entry.update(update_job=True, params=None)
     return entry
@@ -43,17 +60,23 @@ def status_only(status: str) -> tuple[Any, ...]:
     return generate_outputs(status=status)
 
 
-def pending(job_id: Any, entry: dict[str, Any], *, waiting: bool,
-            message: str = "") -> tuple[Any, ...]:
+def pending(
+    job_id: Any, entry: dict[str, Any], *, waiting: bool, message: str = ""
+) -> tuple[Any, ...]:
     """A job that exists but has no result here (yet): its id goes to the history."""
     if waiting:
-        status = (f"… Job **{job_id}** is running. It is in your history: if you leave, "
-                  "fetch it later with “Fetch result”.")
+        status = (
+            f"… Job **{job_id}** is running. It is in your history: if you leave, "
+            "fetch it later with “Fetch result”."
+        )
     else:
         status = f"… {message}"
-    return generate_outputs(status=status, fetch_job_id=str(job_id),
-                            fetch_row=SKIP if waiting else gr.update(visible=True),
-                            new_entry=entry)
+    return generate_outputs(
+        status=status,
+        fetch_job_id=str(job_id),
+        fetch_row=SKIP if waiting else gr.update(visible=True),
+        new_entry=entry,
+    )
 
 
 def failed(message: str, entry: dict[str, Any]) -> tuple[Any, ...]:
@@ -66,16 +89,35 @@ class Results:
     def __init__(self, store: OutputStore) -> None:
         self.store = store
 
-    def success(self, result: InpaintResult, form: Form | None, *, mode: str,
-                before: Image.Image | None, size: tuple[int, int] | None, elapsed: float,
-                entry_id: str, fetched: bool, scrub: Scrubber) -> tuple[Any, ...]:
+    def success(
+        self,
+        result: InpaintResult,
+        form: Form | None,
+        *,
+        mode: str,
+        before: Image.Image | None,
+        size: tuple[int, int] | None,
+        elapsed: float,
+        entry_id: str,
+        fetched: bool,
+        scrub: Scrubber,
+    ) -> tuple[Any, ...]:
         """Save the PNGs (with their parameters) and fill every result output."""
         paths, before_path = self._save(result, mode, before)
         out_size = result.images[0].size if result.images else size
-        captions = [f"Sample {i} · {img.size[0]}×{img.size[1]}"
-                    for i, img in enumerate(result.images, 1)]
-        entry = job_entry(form, status="done", mode=mode, job_id=result.id, size=out_size,
-                          message="", entry_id=entry_id, fetched=fetched)
+        captions = [
+            f"Sample {i} · {img.size[0]}×{img.size[1]}" for i, img in enumerate(result.images, 1)
+        ]
+        entry = job_entry(
+            form,
+            status="done",
+            mode=mode,
+            job_id=result.id,
+            size=out_size,
+            message="",
+            entry_id=entry_id,
+            fetched=fetched,
+        )
         entry.update(seed=result.seed, generation_time=result.generation_time)
         info = {
             "job_id": result.id,
@@ -86,22 +128,36 @@ class Results:
         }
         if result.nsfw_content_detected:
             info["nsfw_content_detected"] = True
-        last_run = {"before": before_path, "outputs": paths, "seed": result.seed,
-                    "job_id": result.id, "selected": 0}
+        last_run = {
+            "before": before_path,
+            "outputs": paths,
+            "seed": result.seed,
+            "job_id": result.id,
+            "selected": 0,
+        }
         note = " (the API flagged possibly unsafe content)" if result.nsfw_content_detected else ""
-        status = (f"✓ Done: {len(paths)} image{'s' if len(paths) != 1 else ''}{note}. "
-                  "Select one to compare it with the input.")
+        status = (
+            f"✓ Done: {len(paths)} image{'s' if len(paths) != 1 else ''}{note}. "
+            "Select one to compare it with the input."
+        )
         return generate_outputs(
             gallery=list(zip(paths, captions, strict=True)),
             before_after=before_after(before_path, paths[0]) if paths else None,
             downloads=gr.update(value=paths, visible=True),
-            run_info=run_info_text(result, elapsed, fetched), info=info, status=status,
-            fetch_job_id="", fetch_row=gr.update(visible=False), last_run=last_run,
-            last_seed=result.seed, new_entry=entry, right_tabs=gr.Tabs(selected=RESULT_TAB),
+            run_info=run_info_text(result, elapsed, fetched),
+            info=info,
+            status=status,
+            fetch_job_id="",
+            fetch_row=gr.update(visible=False),
+            last_run=last_run,
+            last_seed=result.seed,
+            new_entry=entry,
+            right_tabs=gr.Tabs(selected=RESULT_TAB),
         )
 
-    def _save(self, result: InpaintResult, mode: str, before: Image.Image | None
-              ) -> tuple[list[str], str | None]:
+    def _save(
+        self, result: InpaintResult, mode: str, before: Image.Image | None
+    ) -> tuple[list[str], str | None]:
         """The results' files, and the "before" file for the slider.
 
         The photo a job was cut from is already on disk (for a later fetch):
@@ -111,13 +167,15 @@ class Results:
         kept = self.store.input_for(f"{mode}-{result.id}")
         if kept and before is not None and result.images and before.size == result.images[0].size:
             before = None
-        before_path, paths = self.store.save_run(before, result.images, result.id, result.seed,
-                                                 parameters)
+        before_path, paths = self.store.save_run(
+            before, result.images, result.id, result.seed, parameters
+        )
         return paths, before_path or kept
 
     @staticmethod
-    def select(last_run: dict[str, Any] | None,
-               evt: gr.SelectData) -> tuple[Any, dict[str, Any] | None]:
+    def select(
+        last_run: dict[str, Any] | None, evt: gr.SelectData
+    ) -> tuple[Any, dict[str, Any] | None]:
         """Show the chosen sample in the before/after slider."""
         if not last_run or not last_run.get("outputs"):
             return gr.skip(), last_run
@@ -137,8 +195,10 @@ class Results:
             raise page_error("No result yet: generate one first, then use it as the input.")
         index = int(last_run.get("selected") or 0)
         path = last_run["outputs"][min(index, len(last_run["outputs"]) - 1)]
-        status = (f"↩ Sample {index + 1} is now the input (its mask tools are reset): "
-                  "paint the next area to change.")
+        status = (
+            f"↩ Sample {index + 1} is now the input (its mask tools are reset): "
+            "paint the next area to change."
+        )
         return path, None, status, gr.Tabs(selected=MASK_TAB)
 
     @staticmethod

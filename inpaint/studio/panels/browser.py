@@ -38,8 +38,9 @@ COPY_JS = "(value) => value"
 # An image file as an editor value with no paint (an example, a result to reuse).
 IMAGE_TO_EDITOR_JS = "(image) => image ? {background: image, layers: [], composite: image} : null"
 
-PRESS_REFRESH_JS = (f"() => {{ document.getElementById('{REFRESH_BUTTON_ID}')?.click(); "
-                    "return []; }")
+PRESS_REFRESH_JS = (
+    f"() => {{ document.getElementById('{REFRESH_BUTTON_ID}')?.click(); return []; }}"
+)
 
 # Run once when the page loads (``launch(js=...)``). gradio 6.31's ImageEditor
 # publishes its drawing core as ``window.editor`` when it mounts (this page

@@ -41,17 +41,26 @@ class EditorPanel:
 def build(app: Studio) -> EditorPanel:
     image_editor = gr.ImageEditor(
         label="Image: upload, paste or take a photo, then paint over what to change",
-        sources=("upload", "clipboard", "webcam"), type="pil", image_mode="RGBA",
-        format="png", elem_id="editor", height=520, transforms=(),
-        brush=gr.Brush(colors=[("#ff2d6f", 0.6), ("#2d8cff", 0.6)],
-                       default_color=("#ff2d6f", 0.6), color_mode="fixed",
-                       default_size="auto"),
+        sources=("upload", "clipboard", "webcam"),
+        type="pil",
+        image_mode="RGBA",
+        format="png",
+        elem_id="editor",
+        height=520,
+        transforms=(),
+        brush=gr.Brush(
+            colors=[("#ff2d6f", 0.6), ("#2d8cff", 0.6)],
+            default_color=("#ff2d6f", 0.6),
+            color_mode="fixed",
+            default_size="auto",
+        ),
         eraser=gr.Eraser(default_size="auto"),
         layers=gr.LayerOptions(allow_additional_layers=True),
     )
     prompt = gr.Textbox(**ui_spec.text_kwargs("prompt"), elem_id="prompt")
-    negative_prompt = gr.Textbox(**ui_spec.text_kwargs("negative_prompt"),
-                                 elem_id="negative-prompt")
+    negative_prompt = gr.Textbox(
+        **ui_spec.text_kwargs("negative_prompt"), elem_id="negative-prompt"
+    )
     with gr.Row():
         generate = gr.Button("Generate", variant="primary", elem_id="generate", scale=3)
         # Secondary: a bright red button while nothing runs reads as an alarm.
@@ -61,13 +70,17 @@ def build(app: Studio) -> EditorPanel:
         fetch_job_id = gr.Textbox(label="Job id", elem_id="fetch-job-id", scale=2)
         fetch = gr.Button("Fetch result", elem_id="fetch", scale=1)
     cancel.click(app.cancel, None, status, queue=False, **PRIVATE)
-    return EditorPanel(image_editor, prompt, negative_prompt, generate, status, fetch_row,
-                       fetch_job_id, fetch)
+    return EditorPanel(
+        image_editor, prompt, negative_prompt, generate, status, fetch_row, fetch_job_id, fetch
+    )
 
 
-def wire_generation(app: Studio, panel: EditorPanel,
-                    components: Mapping[str, Any],
-                    show_progress_on: gr.components.Component) -> None:
+def wire_generation(
+    app: Studio,
+    panel: EditorPanel,
+    components: Mapping[str, Any],
+    show_progress_on: gr.components.Component,
+) -> None:
     """Generate and Fetch result; ``components`` names every input and output they use.
 
     The hidden components made here are what the two steps of Generate pass
@@ -76,28 +89,52 @@ def wire_generation(app: Studio, panel: EditorPanel,
     """
     limit = app.settings.event_limit
     named = dict(components)
-    named["generate_snapshot"] = gr.ImageEditor(type="pil", image_mode="RGBA", format="png",
-                                                visible=False)
-    named["input_image"] = gr.Image(label="Image", type="filepath", image_mode=None,
-                                    format="png", visible=False)
-    named["input_mask"] = gr.Image(label="Mask (white = repaint)", type="filepath",
-                                   image_mode=None, format="png", visible=False)
+    named["generate_snapshot"] = gr.ImageEditor(
+        type="pil", image_mode="RGBA", format="png", visible=False
+    )
+    named["input_image"] = gr.Image(
+        label="Image", type="filepath", image_mode=None, format="png", visible=False
+    )
+    named["input_mask"] = gr.Image(
+        label="Mask (white = repaint)",
+        type="filepath",
+        image_mode=None,
+        format="png",
+        visible=False,
+    )
 
     def pick(names: tuple[str, ...]) -> list[Any]:
         return [named[name] for name in names]
 
     panel.generate.click(
-        None, panel.image_editor, named["generate_snapshot"], js=COPY_JS, **PRIVATE,
+        None,
+        panel.image_editor,
+        named["generate_snapshot"],
+        js=COPY_JS,
+        **PRIVATE,
     ).then(
-        app.capture, pick(CAPTURE_INPUTS), pick(CAPTURE_OUTPUTS), show_progress="hidden",
+        app.capture,
+        pick(CAPTURE_INPUTS),
+        pick(CAPTURE_OUTPUTS),
+        show_progress="hidden",
         **PRIVATE,
     ).success(
-        app.generate, pick(GENERATE_INPUTS), pick(GENERATE_OUTPUTS),
-        api_name="inpaint", concurrency_id="modelslab", concurrency_limit=limit,
+        app.generate,
+        pick(GENERATE_INPUTS),
+        pick(GENERATE_OUTPUTS),
+        api_name="inpaint",
+        concurrency_id="modelslab",
+        concurrency_limit=limit,
         show_progress_on=[show_progress_on],
         api_description="Inpaint the white area of the mask in the image. image and mask "
-                        "are image files; the other parameters are optional.")
+        "are image files; the other parameters are optional.",
+    )
     panel.fetch.click(
-        app.fetch, pick(FETCH_INPUTS), pick(GENERATE_OUTPUTS), api_name="fetch_result",
-        concurrency_id="modelslab", concurrency_limit=limit,
-        show_progress_on=[show_progress_on])
+        app.fetch,
+        pick(FETCH_INPUTS),
+        pick(GENERATE_OUTPUTS),
+        api_name="fetch_result",
+        concurrency_id="modelslab",
+        concurrency_limit=limit,
+        show_progress_on=[show_progress_on],
+    )

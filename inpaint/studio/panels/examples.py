@@ -9,27 +9,44 @@ from .browser import IMAGE_TO_EDITOR_JS, PRESS_REFRESH_JS
 from .common import PRIVATE
 
 
-def load_photo(trigger: gr.events.Dependency, image: gr.Image, image_editor: gr.ImageEditor,
-               *, only_on_success: bool = False) -> gr.events.Dependency:
+def load_photo(
+    trigger: gr.events.Dependency,
+    image: gr.Image,
+    image_editor: gr.ImageEditor,
+    *,
+    only_on_success: bool = False,
+) -> gr.events.Dependency:
     """After ``trigger``, put ``image`` into the editor (no paint) and refresh the preview.
 
     A value the page sets is read from the value itself, so the preview can
     be refreshed in the very next step (``panels.browser``).
     """
     step = trigger.success if only_on_success else trigger.then
-    return step(None, image, image_editor, js=IMAGE_TO_EDITOR_JS, **PRIVATE,
-                ).then(None, js=PRESS_REFRESH_JS, **PRIVATE)
+    return step(
+        None,
+        image,
+        image_editor,
+        js=IMAGE_TO_EDITOR_JS,
+        **PRIVATE,
+    ).then(None, js=PRESS_REFRESH_JS, **PRIVATE)
 
 
-def build(image_editor: gr.ImageEditor, mask_file: gr.Image, prompt: gr.Textbox,
-          negative_prompt: gr.Textbox) -> gr.Image:
+def build(
+    image_editor: gr.ImageEditor,
+    mask_file: gr.Image,
+    prompt: gr.Textbox,
+    negative_prompt: gr.Textbox,
+) -> gr.Image:
     """The examples table; returns the hidden image an example (or a result) goes through."""
     photo = gr.Image(label="Photo", type="filepath", format="png", visible=False)
-    examples = gr.Examples(examples=load_examples(),
-                           label="Examples (each with a prepared mask)",
-                           inputs=[photo, mask_file, prompt, negative_prompt],
-                           examples_per_page=6)
-    gr.Markdown("Example photos: scikit-image sample data (CC0 / public domain), see "
-                "`examples/SOURCES.md`.")
+    examples = gr.Examples(
+        examples=load_examples(),
+        label="Examples (each with a prepared mask)",
+        inputs=[photo, mask_file, prompt, negative_prompt],
+        examples_per_page=6,
+    )
+    gr.Markdown(
+        "Example photos: scikit-image sample data (CC0 / public domain), see `examples/SOURCES.md`."
+    )
     load_photo(examples.load_input_event, photo, image_editor)
     return photo

@@ -37,9 +37,22 @@ from .common import PRIVATE
 
 # What /outpaint takes after the photo and the panel's own fields, by the
 # names the other panels' components are known by (``app.py``'s ``fields``).
-SHARED_INPUTS = ("seed", "strength", "negative_prompt", "samples", "num_inference_steps",
-                 "guidance_scale", "safety_checker", "transport", "base64_output",
-                 "instant_response", "webhook", "track_id", "match_colours", "session_key")
+SHARED_INPUTS = (
+    "seed",
+    "strength",
+    "negative_prompt",
+    "samples",
+    "num_inference_steps",
+    "guidance_scale",
+    "safety_checker",
+    "transport",
+    "base64_output",
+    "instant_response",
+    "webhook",
+    "track_id",
+    "match_colours",
+    "session_key",
+)
 
 
 @dataclass
@@ -58,48 +71,88 @@ class ExtendPanel:
 
 
 def build() -> ExtendPanel:
-    with gr.Accordion("Extend the photo (outpainting)", open=False,
-                      elem_id="extend-panel") as accordion:
-        shown = gr.Image(label="The new canvas: tinted = generated, outlined = each job's box",
-                         interactive=False, type="pil", format="png",
-                         elem_id="extend-preview", height=360)
+    with gr.Accordion(
+        "Extend the photo (outpainting)", open=False, elem_id="extend-panel"
+    ) as accordion:
+        shown = gr.Image(
+            label="The new canvas: tinted = generated, outlined = each job's box",
+            interactive=False,
+            type="pil",
+            format="png",
+            elem_id="extend-preview",
+            height=360,
+        )
         caption = gr.Markdown(NO_PHOTO_MESSAGE, elem_id="extend-caption")
-        anchor = gr.Radio(list(ANCHORS), value="center", label="Keep the photo at",
-                          info="Where a preset leaves the photo; changing it moves the "
-                               "last preset's new area.", elem_id="extend-anchor")
+        anchor = gr.Radio(
+            list(ANCHORS),
+            value="center",
+            label="Keep the photo at",
+            info="Where a preset leaves the photo; changing it moves the last preset's new area.",
+            elem_id="extend-anchor",
+        )
         gr.Markdown("**Presets** set the four sliders for this photo (rounded to 8 px):")
         with gr.Row(elem_id="extend-presets"):
-            presets = {target: gr.Button(target, size="sm", min_width=60,
-                                         elem_id=f"extend-preset-{_slug(target)}")
-                       for target in PRESETS}
+            presets = {
+                target: gr.Button(
+                    target, size="sm", min_width=60, elem_id=f"extend-preset-{_slug(target)}"
+                )
+                for target in PRESETS
+            }
         sides: dict[str, gr.Slider] = {}
         for pair in (("left", "right"), ("top", "bottom")):
             with gr.Row():
                 for side in pair:
-                    sides[side] = gr.Slider(0, MAX_AMOUNT, value=0, step=STEP,
-                                            label=f"Add {side}, px of the photo",
-                                            elem_id=f"extend-{side}")
+                    sides[side] = gr.Slider(
+                        0,
+                        MAX_AMOUNT,
+                        value=0,
+                        step=STEP,
+                        label=f"Add {side}, px of the photo",
+                        elem_id=f"extend-{side}",
+                    )
         with gr.Row():
-            overlap = gr.Slider(**{**ui_spec.slider_kwargs("overlap"),
-                                   "value": DEFAULT_OVERLAP}, elem_id="extend-overlap")
-            prefill = gr.Dropdown(**{**ui_spec.dropdown_kwargs("prefill"),
-                                     "value": DEFAULT_PREFILL}, elem_id="extend-prefill")
+            overlap = gr.Slider(
+                **{**ui_spec.slider_kwargs("overlap"), "value": DEFAULT_OVERLAP},
+                elem_id="extend-overlap",
+            )
+            prefill = gr.Dropdown(
+                **{**ui_spec.dropdown_kwargs("prefill"), "value": DEFAULT_PREFILL},
+                elem_id="extend-prefill",
+            )
         extend = gr.Button("Extend", variant="primary", elem_id="run-extend")
-        gr.Markdown("Uses the prompt, seed and parameters of the page; the result appears in "
-                    "the Result tab above, where “Use as input” allows another pass.")
-        photo = gr.Image(label="Photo to extend", type="filepath", format="png",
-                         visible=False)
+        gr.Markdown(
+            "Uses the prompt, seed and parameters of the page; the result appears in "
+            "the Result tab above, where “Use as input” allows another pass."
+        )
+        photo = gr.Image(label="Photo to extend", type="filepath", format="png", visible=False)
         last_preset = gr.State(None)
-    return ExtendPanel(accordion, photo, shown, caption, {s: sides[s] for s in SIDES}, anchor,
-                       presets, last_preset, overlap, prefill, extend)
+    return ExtendPanel(
+        accordion,
+        photo,
+        shown,
+        caption,
+        {s: sides[s] for s in SIDES},
+        anchor,
+        presets,
+        last_preset,
+        overlap,
+        prefill,
+        extend,
+    )
 
 
 def _slug(target: str) -> str:
     return target.replace(":", "-").replace(".", "_")
 
 
-def wire(app: Studio, panel: ExtendPanel, image_editor: gr.ImageEditor, page_photo: gr.Image,
-         components: Mapping[str, Any], show_progress_on: gr.components.Component) -> None:
+def wire(
+    app: Studio,
+    panel: ExtendPanel,
+    image_editor: gr.ImageEditor,
+    page_photo: gr.Image,
+    components: Mapping[str, Any],
+    show_progress_on: gr.components.Component,
+) -> None:
     """The panel's own events, and Extend into the result outputs.
 
     ``page_photo`` is the hidden image examples and "Use as input" go through;
@@ -109,57 +162,104 @@ def wire(app: Studio, panel: ExtendPanel, image_editor: gr.ImageEditor, page_pho
     _wire_photo(app, panel, image_editor, page_photo)
     sides = [panel.sides[s] for s in SIDES]
     settings: list[Any] = [*sides, panel.overlap, panel.prefill]
-    gr.on([panel.photo.change, *(component.change for component in settings)],
-          app.extend.refresh, [panel.photo, *sides, panel.overlap, panel.prefill],
-          [panel.preview, panel.caption], trigger_mode="always_last",
-          show_progress="hidden", **PRIVATE)
+    gr.on(
+        [panel.photo.change, *(component.change for component in settings)],
+        app.extend.refresh,
+        [panel.photo, *sides, panel.overlap, panel.prefill],
+        [panel.preview, panel.caption],
+        trigger_mode="always_last",
+        show_progress="hidden",
+        **PRIVATE,
+    )
     for target, button in panel.presets.items():
-        button.click(_preset(app, target), [panel.photo, panel.anchor],
-                     [*sides, panel.last_preset], **PRIVATE)
-    panel.anchor.change(app.extend.reanchor, [panel.photo, panel.anchor, panel.last_preset],
-                        [*sides, panel.last_preset], **PRIVATE)
+        button.click(
+            _preset(app, target),
+            [panel.photo, panel.anchor],
+            [*sides, panel.last_preset],
+            **PRIVATE,
+        )
+    panel.anchor.change(
+        app.extend.reanchor,
+        [panel.photo, panel.anchor, panel.last_preset],
+        [*sides, panel.last_preset],
+        **PRIVATE,
+    )
     _wire_run(app, panel, image_editor, components, show_progress_on)
 
 
 def _preset(app: Studio, target: str) -> Callable[[Any, str], tuple[Any, ...]]:
     def apply(photo: Any, anchor: str) -> tuple[Any, ...]:
         return app.extend.apply_preset(photo, target, anchor)
+
     return apply
 
 
-def _wire_photo(app: Studio, panel: ExtendPanel, image_editor: gr.ImageEditor,
-                page_photo: gr.Image) -> None:
+def _wire_photo(
+    app: Studio, panel: ExtendPanel, image_editor: gr.ImageEditor, page_photo: gr.Image
+) -> None:
     """Keep the panel's copy of the photo current without following every stroke."""
     snapshot = gr.ImageEditor(type="pil", image_mode="RGBA", format="png", visible=False)
-    gr.on([panel.accordion.expand, image_editor.upload], None, image_editor, snapshot, js=COPY_JS,
-          trigger_mode="always_last", **PRIVATE,
-          ).then(app.extend.photo_of, snapshot, panel.photo, show_progress="hidden",
-                 trigger_mode="always_last", **PRIVATE)
-    page_photo.change(app.extend.same_photo, page_photo, panel.photo, show_progress="hidden",
-                      **PRIVATE)
+    gr.on(
+        [panel.accordion.expand, image_editor.upload],
+        None,
+        image_editor,
+        snapshot,
+        js=COPY_JS,
+        trigger_mode="always_last",
+        **PRIVATE,
+    ).then(
+        app.extend.photo_of,
+        snapshot,
+        panel.photo,
+        show_progress="hidden",
+        trigger_mode="always_last",
+        **PRIVATE,
+    )
+    page_photo.change(
+        app.extend.same_photo, page_photo, panel.photo, show_progress="hidden", **PRIVATE
+    )
     image_editor.clear(app.extend.no_photo, None, panel.photo, queue=False, **PRIVATE)
 
 
-def _wire_run(app: Studio, panel: ExtendPanel, image_editor: gr.ImageEditor,
-              components: Mapping[str, Any], show_progress_on: gr.components.Component) -> None:
+def _wire_run(
+    app: Studio,
+    panel: ExtendPanel,
+    image_editor: gr.ImageEditor,
+    components: Mapping[str, Any],
+    show_progress_on: gr.components.Component,
+) -> None:
     """Extend: capture the editor's photo, then the public ``/outpaint`` event."""
     snapshot = gr.ImageEditor(type="pil", image_mode="RGBA", format="png", visible=False)
-    image = gr.Image(label="Image", type="filepath", image_mode=None, format="png",
-                     visible=False)
+    image = gr.Image(label="Image", type="filepath", image_mode=None, format="png", visible=False)
     sides = [panel.sides[s] for s in SIDES]
     limit = app.settings.event_limit
     panel.extend.click(
-        None, image_editor, snapshot, js=COPY_JS, **PRIVATE,
+        None,
+        image_editor,
+        snapshot,
+        js=COPY_JS,
+        **PRIVATE,
     ).then(
-        app.extend.capture, [snapshot, components["prompt"], *sides],
+        app.extend.capture,
+        [snapshot, components["prompt"], *sides],
         [image, components["status"], components["right_tabs"], panel.photo],
-        show_progress="hidden", **PRIVATE,
+        show_progress="hidden",
+        **PRIVATE,
     ).success(
         app.extend.outpaint,
-        [image, components["prompt"], *sides, panel.overlap, panel.prefill,
-         *(components[name] for name in SHARED_INPUTS)],
+        [
+            image,
+            components["prompt"],
+            *sides,
+            panel.overlap,
+            panel.prefill,
+            *(components[name] for name in SHARED_INPUTS),
+        ],
         [components[name] for name in GENERATE_OUTPUTS],
-        api_name="outpaint", concurrency_id="modelslab", concurrency_limit=limit,
+        api_name="outpaint",
+        concurrency_id="modelslab",
+        concurrency_limit=limit,
         show_progress_on=[show_progress_on],
         api_description="Extend the image beyond its borders by left/top/right/bottom px "
-                        "(outpainting); the other parameters are optional.")
+        "(outpainting); the other parameters are optional.",
+    )

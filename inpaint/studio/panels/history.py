@@ -27,15 +27,24 @@ class HistoryPanel:
 
 def build(demo: gr.Blocks) -> HistoryPanel:
     with gr.Accordion("History (kept in this browser)", open=True):
-        table = gr.Dataframe(value=history_rows([]), headers=HISTORY_HEADERS,
-                             interactive=False, wrap=True, elem_id="history", max_height=300,
-                             column_widths=["16%", "10%", "44%", "12%", "8%", "10%"])
+        table = gr.Dataframe(
+            value=history_rows([]),
+            headers=HISTORY_HEADERS,
+            interactive=False,
+            wrap=True,
+            elem_id="history",
+            max_height=300,
+            column_widths=["16%", "10%", "44%", "12%", "8%", "10%"],
+        )
         with gr.Row():
-            gr.Markdown("Click a row to restore its settings; a pending row also fills in the "
-                        "job id for “Fetch result”. Images are not kept here: download the "
-                        "ones you want.")
-            clear = gr.Button("Clear history", size="sm", scale=0, min_width=140,
-                              elem_id="clear-history")
+            gr.Markdown(
+                "Click a row to restore its settings; a pending row also fills in the "
+                "job id for “Fetch result”. Images are not kept here: download the "
+                "ones you want."
+            )
+            clear = gr.Button(
+                "Clear history", size="sm", scale=0, min_width=140, elem_id="clear-history"
+            )
     kept = gr.BrowserState([], storage_key=HISTORY_STORAGE_KEY, secret=HISTORY_SECRET)
     new_entry = gr.State(None)
     new_entry.change(history.add, [kept, new_entry], [kept, table], **PRIVATE)
@@ -44,9 +53,15 @@ def build(demo: gr.Blocks) -> HistoryPanel:
     return HistoryPanel(table, new_entry, kept)
 
 
-def wire_restore(panel: HistoryPanel, fields: Mapping[str, gr.components.Component],
-                 fetch_job_id: gr.Textbox, fetch_row: gr.Row, status: gr.Markdown) -> None:
+def wire_restore(
+    panel: HistoryPanel,
+    fields: Mapping[str, gr.components.Component],
+    fetch_job_id: gr.Textbox,
+    fetch_row: gr.Row,
+    status: gr.Markdown,
+) -> None:
     """A click on a row refills the form; a pending entry also fills "Fetch result"."""
     form = [fields[name] for name in FORM_FIELDS]
-    panel.table.select(history.restore, panel.kept, [*form, fetch_job_id, fetch_row, status],
-                       **PRIVATE)
+    panel.table.select(
+        history.restore, panel.kept, [*form, fetch_job_id, fetch_row, status], **PRIVATE
+    )

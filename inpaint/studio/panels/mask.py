@@ -44,46 +44,91 @@ class MaskPanel:
     @property
     def fields(self) -> dict[str, gr.components.Component]:
         """The form fields this panel holds, by ``FORM_FIELDS`` name."""
-        return {"invert_mask": self.invert_mask, "grow_px": self.grow_px,
-                "feather_px": self.feather_px, "crop_to_mask": self.crop_to_mask,
-                "mask_padding": self.mask_padding, "paste_back": self.paste_back,
-                "prefill": self.prefill, "match_colours": self.match_colours}
+        return {
+            "invert_mask": self.invert_mask,
+            "grow_px": self.grow_px,
+            "feather_px": self.feather_px,
+            "crop_to_mask": self.crop_to_mask,
+            "mask_padding": self.mask_padding,
+            "paste_back": self.paste_back,
+            "prefill": self.prefill,
+            "match_colours": self.match_colours,
+        }
 
 
 def build() -> MaskPanel:
     with gr.Tab("Mask", id=MASK_TAB, elem_id="mask-tab") as tab:
-        shown = gr.Image(label="The mask that will be sent, over the image that will be sent",
-                         interactive=False, type="pil", format="png", elem_id="mask-preview",
-                         height=360)
+        shown = gr.Image(
+            label="The mask that will be sent, over the image that will be sent",
+            interactive=False,
+            type="pil",
+            format="png",
+            elem_id="mask-preview",
+            height=360,
+        )
         with gr.Row(equal_height=True):
             caption = gr.Markdown(NO_PHOTO_CAPTION, elem_id="mask-caption")
-            refresh = gr.Button("Refresh preview", size="sm", scale=0, min_width=140,
-                                elem_id=REFRESH_BUTTON_ID)
+            refresh = gr.Button(
+                "Refresh preview", size="sm", scale=0, min_width=140, elem_id=REFRESH_BUTTON_ID
+            )
         with gr.Row():
-            crop_to_mask = gr.Radio(list(AREAS), value=AREA_WHOLE, label="Inpaint area",
-                                    info=ui_spec.param("crop_to_mask").help, elem_id="area")
+            crop_to_mask = gr.Radio(
+                list(AREAS),
+                value=AREA_WHOLE,
+                label="Inpaint area",
+                info=ui_spec.param("crop_to_mask").help,
+                elem_id="area",
+            )
             mask_padding = gr.Slider(**ui_spec.slider_kwargs("mask_padding"), elem_id="padding")
         with gr.Row():
-            grow_px = gr.Slider(-MASK_TOOL_LIMIT, MASK_TOOL_LIMIT, value=0, step=1,
-                                label="Grow (+) or shrink (-), px of the photo", elem_id="grow")
+            grow_px = gr.Slider(
+                -MASK_TOOL_LIMIT,
+                MASK_TOOL_LIMIT,
+                value=0,
+                step=1,
+                label="Grow (+) or shrink (-), px of the photo",
+                elem_id="grow",
+            )
             feather_px = gr.Slider(**ui_spec.slider_kwargs("feather"), elem_id="feather")
         with gr.Row():
             prefill = gr.Dropdown(**ui_spec.dropdown_kwargs("prefill"), elem_id="prefill")
-            match_colours = gr.Checkbox(**ui_spec.checkbox_kwargs("match_colours"),
-                                        elem_id="match-colours")
+            match_colours = gr.Checkbox(
+                **ui_spec.checkbox_kwargs("match_colours"), elem_id="match-colours"
+            )
         paste_back = gr.Checkbox(**ui_spec.checkbox_kwargs("paste_back"), elem_id="paste-back")
-        invert_mask = gr.Checkbox(label="Invert (repaint everything except the painted area)",
-                                  value=False, elem_id="invert")
+        invert_mask = gr.Checkbox(
+            label="Invert (repaint everything except the painted area)",
+            value=False,
+            elem_id="invert",
+        )
         mask_file = gr.Image(
             label="Mask file (white = repaint), instead of painting",
-            sources=["upload", "clipboard"], type="filepath", image_mode=None,
-            elem_id="mask-file", height=180)
-    return MaskPanel(tab, shown, caption, refresh, crop_to_mask, mask_padding, grow_px,
-                     feather_px, paste_back, invert_mask, mask_file, prefill, match_colours)
+            sources=["upload", "clipboard"],
+            type="filepath",
+            image_mode=None,
+            elem_id="mask-file",
+            height=180,
+        )
+    return MaskPanel(
+        tab,
+        shown,
+        caption,
+        refresh,
+        crop_to_mask,
+        mask_padding,
+        grow_px,
+        feather_px,
+        paste_back,
+        invert_mask,
+        mask_file,
+        prefill,
+        match_colours,
+    )
 
 
-def wire_preview(panel: MaskPanel, image_editor: gr.ImageEditor,
-                 size_fields: dict[str, gr.components.Component]) -> None:
+def wire_preview(
+    panel: MaskPanel, image_editor: gr.ImageEditor, size_fields: dict[str, gr.components.Component]
+) -> None:
     """The preview event; ``size_fields`` are the parameters panel's auto/width/height."""
     fields: dict[str, Any] = {**panel.fields, **size_fields, "mask_file": panel.mask_file}
     settings = [fields[name] for name in PREVIEW_SETTINGS]
@@ -93,15 +138,32 @@ def wire_preview(panel: MaskPanel, image_editor: gr.ImageEditor,
     def refresh(editor_value: Any, mask_file: Any, *values: Any) -> tuple[Any, ...]:
         return preview.refresh(editor_value, mask_file, dict(zip(names, values, strict=True)))
 
-    gr.on([panel.refresh.click, panel.tab.select, image_editor.upload,
-           *(component.change for component in settings)],
-          None, image_editor, snapshot, js=COPY_JS, trigger_mode="always_last", **PRIVATE,
-          ).then(refresh, [snapshot, *settings],
-                 [panel.preview, panel.caption, size_fields["width"], size_fields["height"]],
-                 show_progress="hidden", trigger_mode="always_last", concurrency_id="preview",
-                 concurrency_limit=4, **PRIVATE)
-    image_editor.clear(preview.cleared, None, [panel.preview, panel.caption], queue=False,
-                       **PRIVATE)
+    gr.on(
+        [
+            panel.refresh.click,
+            panel.tab.select,
+            image_editor.upload,
+            *(component.change for component in settings),
+        ],
+        None,
+        image_editor,
+        snapshot,
+        js=COPY_JS,
+        trigger_mode="always_last",
+        **PRIVATE,
+    ).then(
+        refresh,
+        [snapshot, *settings],
+        [panel.preview, panel.caption, size_fields["width"], size_fields["height"]],
+        show_progress="hidden",
+        trigger_mode="always_last",
+        concurrency_id="preview",
+        concurrency_limit=4,
+        **PRIVATE,
+    )
+    image_editor.clear(
+        preview.cleared, None, [panel.preview, panel.caption], queue=False, **PRIVATE
+    )
 
 
 def wire_new_photo(panel: MaskPanel, status: gr.Markdown) -> None:
@@ -118,8 +180,9 @@ def wire_new_photo(panel: MaskPanel, status: gr.Markdown) -> None:
     def forget(mask_file: Any) -> tuple[Any, Any]:
         if not mask_file:
             return gr.skip(), gr.skip()
-        return None, ("↺ New photo: the previous mask file was removed. Paint the area to "
-                      "change (or upload a mask file for this photo).")
+        return None, (
+            "↺ New photo: the previous mask file was removed. Paint the area to "
+            "change (or upload a mask file for this photo)."
+        )
 
-    forget_button.click(forget, panel.mask_file, [panel.mask_file, status], queue=False,
-                        **PRIVATE)
+    forget_button.click(forget, panel.mask_file, [panel.mask_file, status], queue=False, **PRIVATE)

@@ -50,14 +50,17 @@ def size_controls(auto_size: bool) -> tuple[dict, dict]:
 def build_size_and_quality() -> SizeAndQuality:
     with gr.Accordion("Parameters", open=True):
         auto_size = gr.Checkbox(
-            value=True, label="Size: auto from image",
+            value=True,
+            label="Size: auto from image",
             info="The image's own size, fitted within 1024 x 1024 in multiples of 8. Untick "
-                 "to set width and height.", elem_id="auto-size")
+            "to set width and height.",
+            elem_id="auto-size",
+        )
         with gr.Row():
-            width = gr.Slider(**ui_spec.slider_kwargs("width"), interactive=False,
-                              elem_id="width")
-            height = gr.Slider(**ui_spec.slider_kwargs("height"), interactive=False,
-                               elem_id="height")
+            width = gr.Slider(**ui_spec.slider_kwargs("width"), interactive=False, elem_id="width")
+            height = gr.Slider(
+                **ui_spec.slider_kwargs("height"), interactive=False, elem_id="height"
+            )
         with gr.Row():
             samples = gr.Slider(**ui_spec.slider_kwargs("samples"), elem_id="samples")
             steps = gr.Slider(**ui_spec.slider_kwargs("num_inference_steps"), elem_id="steps")
@@ -76,16 +79,23 @@ def build_seed_and_advanced(app: Studio, last_seed: gr.State) -> SeedAndAdvanced
         safety = gr.Checkbox(**ui_spec.checkbox_kwargs("safety_checker"), elem_id="safety")
     with gr.Accordion("Advanced", open=False):
         transport = gr.Radio(
-            list(TRANSPORTS), value="upload", label="Transport",
+            list(TRANSPORTS),
+            value="upload",
+            label="Transport",
             info="upload: the images go to the API's temporary storage first and the job "
-                 "gets their URLs; base64: they travel inside the request.")
+            "gets their URLs; base64: they travel inside the request.",
+        )
         base64_output = gr.Checkbox(**ui_spec.checkbox_kwargs("base64"))
         instant_response = gr.Checkbox(**ui_spec.checkbox_kwargs("instant_response"))
         webhook = gr.Textbox(**ui_spec.text_kwargs("webhook"))
         # A text field: an empty Number shows (and sends) 0, but "no track id" is the default.
-        track_id = gr.Textbox(label=ui_spec.param("track_id").label,
-                              info=ui_spec.param("track_id").help + " Leave empty for none.",
-                              placeholder="none", elem_id="track-id")
+        track_id = gr.Textbox(
+            label=ui_spec.param("track_id").label,
+            info=ui_spec.param("track_id").help + " Leave empty for none.",
+            placeholder="none",
+            elem_id="track-id",
+        )
     reuse_seed.click(app.results.reuse_seed, last_seed, seed, **PRIVATE)
-    return SeedAndAdvanced(seed, safety, transport, base64_output, instant_response, webhook,
-                           track_id)
+    return SeedAndAdvanced(
+        seed, safety, transport, base64_output, instant_response, webhook, track_id
+    )

@@ -23,27 +23,46 @@ class ReproducePanel:
 
 def build() -> ReproducePanel:
     with gr.Accordion("Reproduce", open=False, elem_id="reproduce"):
-        load = gr.File(label="Load parameters from image (a PNG saved by this studio)",
-                       file_types=[".png"], type="filepath", elem_id="load-params", height=120)
+        load = gr.File(
+            label="Load parameters from image (a PNG saved by this studio)",
+            file_types=[".png"],
+            type="filepath",
+            elem_id="load-params",
+            height=120,
+        )
         with gr.Tabs():
             with gr.Tab("Python"):
-                python = gr.Code(language="python", interactive=False,
-                                 label="This request with the library (key from "
-                                       "MODELSLAB_API_KEY)", elem_id="code-python")
+                python = gr.Code(
+                    language="python",
+                    interactive=False,
+                    label="This request with the library (key from MODELSLAB_API_KEY)",
+                    elem_id="code-python",
+                )
             with gr.Tab("curl"):
-                curl = gr.Code(language="shell", interactive=False,
-                               label="This request with curl (key from $MODELSLAB_API_KEY)",
-                               elem_id="code-curl")
+                curl = gr.Code(
+                    language="shell",
+                    interactive=False,
+                    label="This request with curl (key from $MODELSLAB_API_KEY)",
+                    elem_id="code-curl",
+                )
             with gr.Tab("Command line"):
-                cli = gr.Code(language="shell", interactive=False,
-                              label="This request with python -m inpaint (key from "
-                                    "MODELSLAB_API_KEY)", elem_id="code-cli")
+                cli = gr.Code(
+                    language="shell",
+                    interactive=False,
+                    label="This request with python -m inpaint (key from MODELSLAB_API_KEY)",
+                    elem_id="code-cli",
+                )
     return ReproducePanel(load, python, curl, cli)
 
 
-def wire(app: Studio, panel: ReproducePanel, demo: gr.Blocks,
-         fields: Mapping[str, Any], status: gr.Markdown,
-         session_key: gr.State) -> None:
+def wire(
+    app: Studio,
+    panel: ReproducePanel,
+    demo: gr.Blocks,
+    fields: Mapping[str, Any],
+    status: gr.Markdown,
+    session_key: gr.State,
+) -> None:
     """Both read and refill the whole form (``fields`` by ``FORM_FIELDS`` name)."""
     form = [fields[name] for name in FORM_FIELDS]
 
@@ -54,8 +73,13 @@ def wire(app: Studio, panel: ReproducePanel, demo: gr.Blocks,
         *current, key = values
         return app.reproduce.code_for(dict(zip(FORM_FIELDS, current, strict=True)), key)
 
-    panel.load_parameters.upload(load, [panel.load_parameters, *form], [*form, status],
-                                 **PRIVATE)
-    gr.on([demo.load, *(component.change for component in form), session_key.change],
-          code, [*form, session_key], [panel.python, panel.curl, panel.cli],
-          trigger_mode="always_last", show_progress="hidden", **PRIVATE)
+    panel.load_parameters.upload(load, [panel.load_parameters, *form], [*form, status], **PRIVATE)
+    gr.on(
+        [demo.load, *(component.change for component in form), session_key.change],
+        code,
+        [*form, session_key],
+        [panel.python, panel.curl, panel.cli],
+        trigger_mode="always_last",
+        show_progress="hidden",
+        **PRIVATE,
+    )
