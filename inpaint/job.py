@@ -35,8 +35,11 @@ from .progress import CancelHook, ProgressCallback, notifier
 from .transport import ApiTransport
 
 DOWNLOAD_LIMIT_BYTES = 40 * 1024 * 1024
-# Future links may answer 404 for a while after the job ends; this long at most.
+# Future links may answer 404 for a while after the job ends; this long at most
+# (``max_wait``, within these bounds: the job is done and paid, so its files are
+# worth a few seconds even when the caller's wait limit is tiny).
 FUTURE_LINK_PATIENCE = 120.0
+FUTURE_LINK_PATIENCE_MIN = 4.0
 
 
 @dataclass(frozen=True)
@@ -212,7 +215,9 @@ class Job:
         outputs = output_list(self.answer) or list(self.future_links)
         if not outputs:
             raise MalformedResponseError("The job finished but returned no images.")
-        until = self._clock() + min(self.max_wait, FUTURE_LINK_PATIENCE)
+        until = self._clock() + max(
+            FUTURE_LINK_PATIENCE_MIN, min(self.max_wait, FUTURE_LINK_PATIENCE)
+        )
         try:
             if len(outputs) == 1:
                 return [self._one(outputs[0], until, cancel)]
