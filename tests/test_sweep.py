@@ -141,7 +141,11 @@ def test_a_killed_sweep_resumes_without_paying_twice(make_server, tmp_path):
     # off has no id anywhere, as with the API's lost answers: that cell is among
     # those sent again, and the crash's job is the one in ``before``.)
     assert counts["submitted"] - before == 9 - done - sent
-    assert counts["rejected"] == 0 and counts["peak_queued"] <= 2
+    assert counts["peak_queued"] <= 2 and "error" not in rerun.stderr
+    # A lost submit's job still holds a place in the server's queue that the rerun
+    # cannot know of: the server may answer 429 then, which the client waits out.
+    lost = before - done - sent
+    assert lost > 0 or counts["rejected"] == 0
     assert "from the earlier run" in rerun.stderr
     assert rerun.stdout.splitlines()[0].endswith("grid.png")
     assert len(list((out / "cells").glob("*.png"))) == 9
