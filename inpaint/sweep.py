@@ -20,6 +20,7 @@ import itertools
 import json
 import os
 import threading
+import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -30,7 +31,13 @@ import numpy as np
 from PIL import Image
 
 from . import metadata, pipeline
-from .errors import JobCancelledError, JobError, ModelsLabError, ParameterError
+from .errors import (
+    JobCancelledError,
+    JobError,
+    ModelsLabError,
+    ParameterError,
+    RateLimitError,
+)
 from .outputs import ensure_parent, output_problem
 from .progress import CancelHook, ProgressEvent
 from .request import InpaintRequest
@@ -283,7 +290,7 @@ class SweepRunner:
 
     def _cell(self, cell: Cell, earlier: dict[str, Any] | None) -> CellResult:
         try:
-            result = self._resume(cell, earlier) or self._send(cell)
+            result = self._resume(cell, earlier) or self._patiently(cell)
         except (ModelsLabError, OSError) as exc:
             ids = list(getattr(exc, "completed_jobs", ()) or [])
             job_id = getattr(exc, "job_id", None)
@@ -299,6 +306,39 @@ class SweepRunner:
         if self.on_cell is not None:
             self.on_cell(result)
         return result
+
+    def _patiently(self, cell: Cell) -> CellResult:
+        """``_send``, waiting out a full queue for as long as the client's wait limit.
+
+        The HTTP layer already retries a 429 a few times; a sweep has time, and
+        a queue can stay full longer than that (jobs of another run on the same
+        key, or one a crash left running). Nothing was sent, so trying again
+        costs nothing; only past the wait limit is the cell given up.
+        """
+        deadline = time.monotonic() + self.client.max_wait
+        while True:
+            seen: list[Any] = []
+            try:
+                return self._send(cell, seen)
+            except RateLimitError as exc:
+                pause = min(max(exc.retry_after or 2.0, 0.5), 30.0)
+                # A later region refused after an earlier one ran: sending again
+                # would pay for that one twice, so the cell is recorded instead.
+                if seen or time.monotonic() + pause > deadline:
+                    raise
+                if self._wait_or_cancelled(pause):
+                    raise JobCancelledError(
+                        "Stopped while the queue was full: nothing was sent for this cell."
+                    ) from None
+
+    def _wait_or_cancelled(self, seconds: float) -> bool:
+        """Wait ``seconds`` unless the sweep is cancelled first (True: cancelled)."""
+        end = time.monotonic() + seconds
+        while (left := end - time.monotonic()) > 0:
+            if self.cancel is not None and self.cancel():
+                return True
+            threading.Event().wait(min(0.2, left))
+        return False
 
     def _resume(self, cell: Cell, earlier: dict[str, Any] | None) -> CellResult | None:
         if not earlier:
@@ -363,8 +403,10 @@ class SweepRunner:
         assert last is not None
         return last
 
-    def _send(self, cell: Cell) -> CellResult:
-        names, seen = self.plan.names, []
+    def _send(self, cell: Cell, seen: list[Any] | None = None) -> CellResult:
+        """Send the cell; ``seen`` collects its job ids as they appear."""
+        names = self.plan.names
+        seen = [] if seen is None else seen
         boxes = (
             [r.box.as_tuple() for r in pipeline.regions_for(self.mask, cell.request)]
             if cell.request.crop_to_mask
