@@ -108,6 +108,15 @@ def parse_vary(items: list[str]) -> dict[str, list[object]]:
     return vary
 
 
+def _start_backend(args: argparse.Namespace, err: TextIO) -> Backend | None:
+    """The client (and, offline, the local server); None after saying why there is no key."""
+    try:
+        return Backend(args, err)
+    except NoKeyError as exc:
+        print(f"error: {exc}", file=err)
+        return None
+
+
 def sweep_main(argv: list[str], out: TextIO, err: TextIO) -> int:
     args = sweep_parser().parse_args(argv)
     args.fetch = None
@@ -122,10 +131,8 @@ def sweep_main(argv: list[str], out: TextIO, err: TextIO) -> int:
     except (UsageError, ModelsLabError) as exc:
         print(f"error: {exc}", file=err)
         return EXIT_USAGE
-    try:
-        backend = Backend(args, err)
-    except NoKeyError as exc:
-        print(f"error: {exc}", file=err)
+    backend = _start_backend(args, err)
+    if backend is None:
         return EXIT_AUTH
     try:
         what = "jobs on the local server (free)" if backend.offline else "paid jobs"
@@ -245,10 +252,8 @@ def replay_main(argv: list[str], out: TextIO, err: TextIO) -> int:
     except (UsageError, ModelsLabError, OSError) as exc:
         print(f"error: {exc}", file=err)
         return EXIT_USAGE
-    try:
-        backend = Backend(args, err)
-    except NoKeyError as exc:
-        print(f"error: {exc}", file=err)
+    backend = _start_backend(args, err)
+    if backend is None:
         return EXIT_AUTH
     try:
         with Interrupt(err) as interrupt:
