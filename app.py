@@ -38,19 +38,23 @@ def build(app: studio.Studio) -> gr.Blocks:
         title="Inpainting studio", analytics_enabled=False, delete_cache=(3600, 6 * 3600)
     ) as demo:
         gr.Markdown(
-            "# Inpainting studio\nPaint over what should change, describe it, press **Generate**."
+            "# Inpainting studio\nUpload, paste or take a photo, paint over what should "
+            "change, describe it, press **Generate**."
         )
         session = session_panel.build(app)
         with gr.Row(equal_height=False):
             with gr.Column(scale=1):
                 edit = editor.build(app)
+                # Outside the tabs: Generate shows Result, the tools stay in reach.
+                mask_tools = mask.build_tools()
             with gr.Column(scale=1):
                 with gr.Tabs(selected=studio.MASK_TAB, elem_id="right-tabs") as right_tabs:
-                    masks = mask.build()
+                    mask_preview = mask.build_preview()
                     # Before Result: a tab after the States that result.build makes
                     # inside these Tabs is shown twice (gradio 6).
                     comparison = compare_panel.build()
                     shown = result.build(app)
+                masks = mask.MaskPanel(mask_preview, mask_tools)
                 extension = extend_panel.build()
         with gr.Row(equal_height=False):
             with gr.Column(scale=1):

@@ -80,8 +80,8 @@ def app_url(apps: dict[str, str]) -> str:
 
 
 @contextlib.contextmanager
-def open_page(browser: Browser, url: str) -> Iterator[Page]:
-    context = browser.new_context(viewport=VIEWPORT)
+def open_page(browser: Browser, url: str, viewport: dict[str, int] | None = None) -> Iterator[Page]:
+    context = browser.new_context(viewport=viewport or VIEWPORT)
     page = context.new_page()
     page.set_default_timeout(30_000)
     page.goto(url)

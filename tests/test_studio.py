@@ -762,7 +762,7 @@ def test_a_job_fetched_later_is_pasted_back_into_the_full_size_photo(make_studio
     [path] = fetched[-1]["downloads"]["value"]
     out = np.asarray(Image.open(path).convert("RGB"))
     assert out.shape == (1200, 1800, 3)  # not the 1024 x 680 the API returned
-    keep = np.asarray(masks.grow(drawn, studio.Form().feather_px + 1)) == 0
+    keep = np.asarray(masks.grow(drawn, studio.Form().feather_for((1800, 1200)) + 1)) == 0
     assert (out[keep] == np.asarray(Image.open(photo))[keep]).all()
     before, _ = fetched[-1]["before_after"]
     assert Image.open(before).size == (1800, 1200)

@@ -40,6 +40,7 @@ FORM_FIELDS = (
     "track_id",
     "invert_mask",
     "grow_px",
+    "scale_with_photo",
     "feather_px",
     "crop_to_mask",
     "mask_padding",
@@ -56,6 +57,7 @@ PREVIEW_SETTINGS = (
     "height",
     "invert_mask",
     "grow_px",
+    "scale_with_photo",
     "feather_px",
     "crop_to_mask",
     "mask_padding",
@@ -106,9 +108,10 @@ class Form:
     track_id: int | None = None
     invert_mask: bool = False
     grow_px: int = 0
-    feather_px: int = OPTIONS_BY_NAME["feather"].scaled((1024, 1024))
+    # None: scaled with the photo (``params``' per-1024 rule), as the library does.
+    feather_px: int | None = None
     crop_to_mask: bool = bool(OPTIONS_BY_NAME["crop_to_mask"].default)
-    mask_padding: int = OPTIONS_BY_NAME["mask_padding"].scaled((1024, 1024))
+    mask_padding: int | None = None
     paste_back: bool = bool(OPTIONS_BY_NAME["paste_back"].default)
     prefill: str = str(OPTIONS_BY_NAME["prefill"].default)
     match_colours: bool = bool(OPTIONS_BY_NAME["match_colours"].default)
@@ -137,14 +140,19 @@ class Form:
         form.track_id = _whole_or_none(d["track_id"], "track_id")
         form.invert_mask = _flag(d["invert_mask"], False)
         form.grow_px = _whole(d["grow_px"], "grow_px", 0)
-        form.feather_px = _whole(d["feather_px"], "feather_px", form.feather_px)
+        # Ticked, the photo sets both (whatever the sliders show); unticked, the
+        # sliders do; not given (an API caller), each value given is used as is.
+        feather = _whole_or_none(d["feather_px"], "feather_px")
+        padding = _whole_or_none(d["mask_padding"], "mask_padding")
+        if _flag(d["scale_with_photo"], False):
+            feather = padding = None
+        form.feather_px, form.mask_padding = feather, padding
         area = d["crop_to_mask"]
         form.crop_to_mask = (
             (area == AREA_MASKED)
             if isinstance(area, str) and area in AREAS
             else _flag(area, form.crop_to_mask)
         )
-        form.mask_padding = _whole(d["mask_padding"], "mask_padding", form.mask_padding)
         form.paste_back = _flag(d["paste_back"], form.paste_back)
         form.prefill = str(d["prefill"] or form.prefill)
         form.match_colours = _flag(d["match_colours"], form.match_colours)
@@ -161,6 +169,18 @@ class Form:
             "prefill": self.prefill,
             "match_colours": self.match_colours,
         }
+
+    @property
+    def scale_with_photo(self) -> bool:
+        return self.feather_px is None and self.mask_padding is None
+
+    def feather_for(self, size: tuple[int, int]) -> int:
+        """The blend width for a photo of ``size``: the slider's, or scaled to the photo."""
+        return _or_scaled("feather", self.feather_px, size)
+
+    def padding_for(self, size: tuple[int, int]) -> int:
+        """The padding for a photo of ``size``: the slider's, or scaled to the photo."""
+        return _or_scaled("mask_padding", self.mask_padding, size)
 
     def size(self) -> tuple[int | None, int | None]:
         return (None, None) if self.auto_size else (self.width, self.height)
@@ -198,6 +218,10 @@ class Form:
         out = asdict(self)
         out["seed"] = RANDOM_SEED if self.seed is None else self.seed
         out["crop_to_mask"] = AREA_MASKED if self.crop_to_mask else AREA_WHOLE
+        out["scale_with_photo"] = self.scale_with_photo
+        # A slider needs a number: the 1024 px value until a photo sets it.
+        out["feather_px"] = self.feather_for((1024, 1024))
+        out["mask_padding"] = self.padding_for((1024, 1024))
         return out
 
     @classmethod
@@ -237,6 +261,10 @@ class Form:
         if params.get("match_colours") is not None:
             form.match_colours = _flag(params["match_colours"], form.match_colours)
         return form
+
+
+def _or_scaled(name: str, value: int | None, size: tuple[int, int]) -> int:
+    return int(value) if value is not None else OPTIONS_BY_NAME[name].scaled(size)
 
 
 def _whole(value: Any, name: str, default: int) -> int:

@@ -37,6 +37,7 @@ class Prepared:
     paste_back: bool = True
     prefill: str = "original"
     seed: int | None = None
+    feather: int = 0  # the blend width at the photo's size (paste-back), or the soft edge
 
     @property
     def coverage(self) -> float:
@@ -67,12 +68,13 @@ def prepare_inputs(
             raise InputImageError(ALL_BLACK_MESSAGE, field="mask_image")
         raise InputImageError(masks.EMPTY_MASK_MESSAGE, field="mask_image")
     # With paste-back the feather is the blend band; without it, the mask is sent soft.
-    soft = form.feather_px > 0 and not form.paste_back
+    feather = form.feather_for(picture.size)
+    soft = feather > 0 and not form.paste_back
     mask = masks.refine(
         mask,
         invert_mask=form.invert_mask,
         grow_px=form.grow_px,
-        feather_px=form.feather_px if soft else 0,
+        feather_px=feather if soft else 0,
     )
     # The sizes and regions are the library's own rules for this very request.
     request = form.request() if form.prompt.strip() else form.replace(prompt="-").request()
@@ -95,6 +97,7 @@ def prepare_inputs(
         form.paste_back,
         request.prefill,
         request.seed,
+        feather,
     )
 
 
@@ -150,7 +153,10 @@ def preview_caption(prepared: Prepared) -> str:
         text += f" Pre-filled (**{prepared.prefill}**) as shown, lightly tinted."
     if prepared.paste_back or prepared.crop:
         text += f" Result at full size, **{full}** px"
-        text += ", unpainted pixels kept exactly." if prepared.paste_back else "."
+        if prepared.paste_back:
+            text += f", unpainted pixels kept exactly, blended over **{prepared.feather} px**."
+        else:
+            text += "."
     for note in prepared.notes:
         text += f"\n\n⚠ {note}"
     return text

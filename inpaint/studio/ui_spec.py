@@ -114,3 +114,41 @@ def kwargs_for(name: str) -> dict[str, Any]:
 
 def _num(value: float, kind: str) -> int | float:
     return int(value) if kind == "int" else float(value)
+
+
+def scale_with_photo_kwargs() -> dict[str, Any]:
+    """The checkbox that lets the photo set padding and blend width (the library's rule
+    for values left out), in words taken from the specification."""
+    padding, feather = param("mask_padding"), param("feather")
+    return {
+        "value": True,
+        "label": "Scale padding and blend width with the photo",
+        "info": f"{padding.per_1024:g} and {feather.per_1024:g} px per 1024 px of the photo's "
+        "long side; the sliders show this photo's values. Moving a slider turns this off.",
+    }
+
+
+# gradio's "auto" brush is 25 px of the photo: right for a 1024 px photo, a
+# hairline on a 4000 px one. The page sets it from each photo's long side.
+BRUSH_PER_1024 = 25
+ERASER_PER_1024 = 25
+
+
+def brush_size_for(size: tuple[int, int], per_1024: float = BRUSH_PER_1024) -> int:
+    """Brush radius in pixels of a photo of ``size`` (the editor paints in photo pixels)."""
+    return max(3, round(per_1024 * max(size) / 1024))
+
+
+def brush_kwargs(size: tuple[int, int] | None = None) -> dict[str, Any]:
+    """``gr.Brush`` keywords: two translucent colours, sized for the photo (None: gradio's
+    own default until a photo is there)."""
+    return {
+        "colors": [("#ff2d6f", 0.6), ("#2d8cff", 0.6)],
+        "default_color": ("#ff2d6f", 0.6),
+        "color_mode": "fixed",
+        "default_size": "auto" if size is None else brush_size_for(size),
+    }
+
+
+def eraser_kwargs(size: tuple[int, int] | None = None) -> dict[str, Any]:
+    return {"default_size": "auto" if size is None else brush_size_for(size, ERASER_PER_1024)}

@@ -370,5 +370,5 @@ def _placement(prepared: Prepared, form: Form, files: tuple[str, str], index: in
         mask=files[1],
         box=boxes[min(index, len(boxes) - 1)] if boxes else None,
         paste_back=form.paste_back,
-        feather=form.feather_px,
+        feather=form.feather_for(prepared.image.size),
     )

@@ -11,7 +11,8 @@ from PIL import Image
 
 from ... import pipeline
 from ...errors import InputImageError, ModelsLabError
-from .. import editor
+from ...params import OPTIONS_BY_NAME
+from .. import editor, ui_spec
 from ..form import Form
 from ..messages import NO_PHOTO_CAPTION, describe_error
 from ..prepare import prepare_inputs, preview_caption, preview_image
@@ -61,8 +62,11 @@ def _preview(
 
 
 def refresh(
-    image_editor: dict[str, Any] | None, mask_file: Any, settings: Mapping[str, Any]
-) -> tuple[Any, Any, Any, Any]:
+    image_editor: dict[str, Any] | None,
+    mask_file: Any,
+    settings: Mapping[str, Any],
+    sized_for: Mapping[str, Any] | None = None,
+) -> tuple[Any, ...]:
     """``preview`` as the page uses it: silent while the editor reads empty.
 
     The editor reports a change of its canvas while a photo is still being
@@ -70,15 +74,41 @@ def refresh(
     refreshes again; an empty reading must not replace the preview with
     "upload a photo". A cleared editor has its own event (``cleared``).
 
-    With "Size: auto" the width and height sliders are set to the size that
-    will actually be sent (the page shows what is sent, never a stale 512).
+    The page shows what is sent, never a stale default: with "Size: auto" the
+    width and height sliders are set to the size that will be sent, and with
+    "scale with the photo" the padding and blend-width sliders to the values
+    this photo gets; a photo of another size resizes the brush and eraser.
+    ``sized_for`` (a page state, the last output) remembers the photo size the
+    brush and the sliders were last set for, so a refresh for the same photo
+    leaves them alone: the user's own brush size stays, and a refresh that
+    read "scale" a moment before the user moved a slider cannot put the
+    photo's value back over the user's.
     """
-    if editor.background_image(image_editor) is None:
-        return gr.skip(), gr.skip(), gr.skip(), gr.skip()
+    photo = editor.background_image(image_editor)
+    if photo is None:
+        return (gr.skip(),) * 8
     image, caption, size = _preview(image_editor, mask_file, settings)
-    if size is None or settings.get("auto_size") is False:
-        return image, caption, gr.skip(), gr.skip()
-    return image, caption, gr.update(value=size[0]), gr.update(value=size[1])
+    sizes: tuple[Any, ...] = (gr.skip(), gr.skip())
+    if size is not None and settings.get("auto_size") is not False:
+        sizes = (gr.update(value=size[0]), gr.update(value=size[1]))
+    seen = dict(sized_for or {})
+    scaled: tuple[Any, ...] = (gr.skip(), gr.skip())
+    if not settings.get("scale_with_photo"):
+        seen["scaled"] = None
+    elif seen.get("scaled") != list(photo.size):
+        seen["scaled"] = list(photo.size)
+        scaled = (
+            gr.update(value=OPTIONS_BY_NAME["mask_padding"].scaled(photo.size)),
+            gr.update(value=OPTIONS_BY_NAME["feather"].scaled(photo.size)),
+        )
+    brush: Any = gr.skip()
+    if seen.get("brush") != list(photo.size):
+        seen["brush"] = list(photo.size)
+        brush = gr.update(
+            brush=gr.Brush(**ui_spec.brush_kwargs(photo.size)),
+            eraser=gr.Eraser(**ui_spec.eraser_kwargs(photo.size)),
+        )
+    return (image, caption, *sizes, *scaled, brush, seen)
 
 
 def cleared() -> tuple[None, str]:

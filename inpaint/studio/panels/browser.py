@@ -42,6 +42,19 @@ PRESS_REFRESH_JS = (
     f"() => {{ document.getElementById('{REFRESH_BUTTON_ID}')?.click(); return []; }}"
 )
 
+# A new result shown in the before/after view: if its top is off screen (the
+# page scrolled down to Generate, or on a phone the result sits below the
+# editor), bring it to the top of the window, whole, instead of leaving the
+# view cut off.
+SHOW_RESULT_JS = """
+() => {
+  const view = document.getElementById("before-after");
+  if (!view) return;
+  const top = view.getBoundingClientRect().top;
+  if (top < 0 || top > window.innerHeight - 120) view.scrollIntoView({block: "start"});
+}
+"""
+
 # Run once when the page loads (``launch(js=...)``). gradio 6.31's ImageEditor
 # publishes its drawing core as ``window.editor`` when it mounts (this page
 # has one editor that is shown); the core's ``on("change", ...)`` is called

@@ -70,7 +70,7 @@ def build() -> ComparePanel:
         count = gr.Markdown("", elem_id="compare-count")
         with gr.Row():
             run = gr.Button("Run comparison", variant="primary", elem_id="compare-run", scale=3)
-            stop = gr.Button("Stop", variant="stop", elem_id="compare-stop", scale=1)
+            stop = gr.Button("Stop", variant="secondary", elem_id="compare-stop", scale=1)
         status = gr.Markdown("", elem_id="compare-status")
         gallery = gr.Gallery(
             label="Cells (click one to load its parameters into the form)",

@@ -40,7 +40,9 @@ class EditorPanel:
 
 def build(app: Studio) -> EditorPanel:
     image_editor = gr.ImageEditor(
-        label="Image: upload, paste or take a photo, then paint over what to change",
+        # Short: on a phone the label shares one line with the editor's toolbar;
+        # the page's heading says what to do.
+        label="Photo",
         sources=("upload", "clipboard", "webcam"),
         type="pil",
         image_mode="RGBA",
@@ -48,13 +50,8 @@ def build(app: Studio) -> EditorPanel:
         elem_id="editor",
         height=520,
         transforms=(),
-        brush=gr.Brush(
-            colors=[("#ff2d6f", 0.6), ("#2d8cff", 0.6)],
-            default_color=("#ff2d6f", 0.6),
-            color_mode="fixed",
-            default_size="auto",
-        ),
-        eraser=gr.Eraser(default_size="auto"),
+        brush=gr.Brush(**ui_spec.brush_kwargs()),
+        eraser=gr.Eraser(**ui_spec.eraser_kwargs()),
         layers=gr.LayerOptions(allow_additional_layers=True),
     )
     prompt = gr.Textbox(**ui_spec.text_kwargs("prompt"), elem_id="prompt")

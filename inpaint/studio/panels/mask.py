@@ -26,37 +26,55 @@ from .common import PRIVATE
 
 
 @dataclass
-class MaskPanel:
+class MaskPreview:
     tab: gr.Tab
     preview: gr.Image
     caption: gr.Markdown
     refresh: gr.Button
+
+
+@dataclass
+class MaskTools:
     crop_to_mask: gr.Radio
     mask_padding: gr.Slider
     grow_px: gr.Slider
     feather_px: gr.Slider
+    scale_with_photo: gr.Checkbox
     paste_back: gr.Checkbox
     invert_mask: gr.Checkbox
     mask_file: gr.Image
     prefill: gr.Dropdown
     match_colours: gr.Checkbox
 
+
+@dataclass
+class MaskPanel:
+    shown: MaskPreview
+    tools: MaskTools
+
+    @property
+    def mask_file(self) -> gr.Image:
+        return self.tools.mask_file
+
     @property
     def fields(self) -> dict[str, gr.components.Component]:
         """The form fields this panel holds, by ``FORM_FIELDS`` name."""
+        t = self.tools
         return {
-            "invert_mask": self.invert_mask,
-            "grow_px": self.grow_px,
-            "feather_px": self.feather_px,
-            "crop_to_mask": self.crop_to_mask,
-            "mask_padding": self.mask_padding,
-            "paste_back": self.paste_back,
-            "prefill": self.prefill,
-            "match_colours": self.match_colours,
+            "invert_mask": t.invert_mask,
+            "grow_px": t.grow_px,
+            "scale_with_photo": t.scale_with_photo,
+            "feather_px": t.feather_px,
+            "crop_to_mask": t.crop_to_mask,
+            "mask_padding": t.mask_padding,
+            "paste_back": t.paste_back,
+            "prefill": t.prefill,
+            "match_colours": t.match_colours,
         }
 
 
-def build() -> MaskPanel:
+def build_preview() -> MaskPreview:
+    """The Mask tab: what will be sent, with its caption (inside the right-hand tabs)."""
     with gr.Tab("Mask", id=MASK_TAB, elem_id="mask-tab") as tab:
         shown = gr.Image(
             label="The mask that will be sent, over the image that will be sent",
@@ -71,6 +89,13 @@ def build() -> MaskPanel:
             refresh = gr.Button(
                 "Refresh preview", size="sm", scale=0, min_width=140, elem_id=REFRESH_BUTTON_ID
             )
+    return MaskPreview(tab, shown, caption, refresh)
+
+
+def build_tools() -> MaskTools:
+    """The mask tools, outside the tabs: Generate shows the Result tab, and the tools
+    that shaped it must stay in reach for the next try."""
+    with gr.Accordion("Mask tools", open=True, elem_id="mask-tools"):
         with gr.Row():
             crop_to_mask = gr.Radio(
                 list(AREAS),
@@ -79,8 +104,6 @@ def build() -> MaskPanel:
                 info=ui_spec.param("crop_to_mask").help,
                 elem_id="area",
             )
-            mask_padding = gr.Slider(**ui_spec.slider_kwargs("mask_padding"), elem_id="padding")
-        with gr.Row():
             grow_px = gr.Slider(
                 -MASK_TOOL_LIMIT,
                 MASK_TOOL_LIMIT,
@@ -89,18 +112,24 @@ def build() -> MaskPanel:
                 label="Grow (+) or shrink (-), px of the photo",
                 elem_id="grow",
             )
+        scale_with_photo = gr.Checkbox(
+            **ui_spec.scale_with_photo_kwargs(), elem_id="scale-with-photo"
+        )
+        with gr.Row():
+            mask_padding = gr.Slider(**ui_spec.slider_kwargs("mask_padding"), elem_id="padding")
             feather_px = gr.Slider(**ui_spec.slider_kwargs("feather"), elem_id="feather")
         with gr.Row():
             prefill = gr.Dropdown(**ui_spec.dropdown_kwargs("prefill"), elem_id="prefill")
             match_colours = gr.Checkbox(
                 **ui_spec.checkbox_kwargs("match_colours"), elem_id="match-colours"
             )
-        paste_back = gr.Checkbox(**ui_spec.checkbox_kwargs("paste_back"), elem_id="paste-back")
-        invert_mask = gr.Checkbox(
-            label="Invert (repaint everything except the painted area)",
-            value=False,
-            elem_id="invert",
-        )
+        with gr.Row():
+            paste_back = gr.Checkbox(**ui_spec.checkbox_kwargs("paste_back"), elem_id="paste-back")
+            invert_mask = gr.Checkbox(
+                label="Invert (repaint everything except the painted area)",
+                value=False,
+                elem_id="invert",
+            )
         mask_file = gr.Image(
             label="Mask file (white = repaint), instead of painting",
             sources=["upload", "clipboard"],
@@ -109,15 +138,15 @@ def build() -> MaskPanel:
             elem_id="mask-file",
             height=180,
         )
-    return MaskPanel(
-        tab,
-        shown,
-        caption,
-        refresh,
+    # Moving either slider is choosing a number: the photo no longer sets it.
+    for slider in (mask_padding, feather_px):
+        slider.input(lambda: False, None, scale_with_photo, queue=False, **PRIVATE)
+    return MaskTools(
         crop_to_mask,
         mask_padding,
         grow_px,
         feather_px,
+        scale_with_photo,
         paste_back,
         invert_mask,
         mask_file,
@@ -135,13 +164,17 @@ def wire_preview(
     snapshot = gr.ImageEditor(type="pil", image_mode="RGBA", format="png", visible=False)
     names = PREVIEW_SETTINGS[1:]  # after the mask file
 
+    sized_for = gr.State(None)  # the photo size the brush and sliders were set for
+
     def refresh(editor_value: Any, mask_file: Any, *values: Any) -> tuple[Any, ...]:
-        return preview.refresh(editor_value, mask_file, dict(zip(names, values, strict=True)))
+        *settings_values, seen = values
+        by_name = dict(zip(names, settings_values, strict=True))
+        return preview.refresh(editor_value, mask_file, by_name, seen)
 
     gr.on(
         [
-            panel.refresh.click,
-            panel.tab.select,
+            panel.shown.refresh.click,
+            panel.shown.tab.select,
             image_editor.upload,
             *(component.change for component in settings),
         ],
@@ -153,8 +186,17 @@ def wire_preview(
         **PRIVATE,
     ).then(
         refresh,
-        [snapshot, *settings],
-        [panel.preview, panel.caption, size_fields["width"], size_fields["height"]],
+        [snapshot, *settings, sized_for],
+        [
+            panel.shown.preview,
+            panel.shown.caption,
+            size_fields["width"],
+            size_fields["height"],
+            panel.tools.mask_padding,
+            panel.tools.feather_px,
+            image_editor,
+            sized_for,
+        ],
         show_progress="hidden",
         trigger_mode="always_last",
         concurrency_id="preview",
@@ -162,7 +204,7 @@ def wire_preview(
         **PRIVATE,
     )
     image_editor.clear(
-        preview.cleared, None, [panel.preview, panel.caption], queue=False, **PRIVATE
+        preview.cleared, None, [panel.shown.preview, panel.shown.caption], queue=False, **PRIVATE
     )
 
 

@@ -8,6 +8,7 @@ import gradio as gr
 
 from ..form import RESULT_TAB
 from ..handlers import Studio
+from .browser import SHOW_RESULT_JS
 from .common import PRIVATE
 from .examples import load_photo
 
@@ -59,6 +60,7 @@ def build(app: Studio) -> ResultPanel:
     last_run = gr.State(None)
     last_seed = gr.State(None)
     gallery.select(app.results.select, last_run, [before_after, last_run], **PRIVATE)
+    before_after.change(None, None, None, js=SHOW_RESULT_JS, **PRIVATE)
     return ResultPanel(
         before_after, gallery, run_info, use_as_input, downloads, info, last_run, last_seed
     )
