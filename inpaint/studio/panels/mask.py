@@ -224,7 +224,8 @@ def wire_new_photo(panel: MaskPanel, status: gr.Markdown) -> None:
             return gr.skip(), gr.skip()
         return None, (
             "↺ New photo: the previous mask file was removed. Paint the area to "
-            "change (or upload a mask file for this photo)."
+            "change (or upload a mask file for this photo). The prompt and negative "
+            "prompt are kept: check they fit this photo."
         )
 
     forget_button.click(forget, panel.mask_file, [panel.mask_file, status], queue=False, **PRIVATE)
