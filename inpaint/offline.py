@@ -4,10 +4,16 @@ One function, so the command line, the studio and ``ModelsLabClient.offline()``
 start it the same way: on a free loopback port, returning only once it accepts
 connections. The server (FastAPI, uvicorn) is imported here, lazily, so that
 ``import inpaint`` stays light for people who only call the real API.
+
+``INPAINT_OFFLINE_ENGINE`` picks the server's engine for all three:
+``patchmatch`` (the default) or ``quick`` (OpenCV Telea, a speed option for
+tests and CI; see ``inpaint.server.config.ENGINES``).
 """
 
 from __future__ import annotations
 
+import dataclasses
+import os
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -18,17 +24,41 @@ OFFLINE_KEY = "offline-demo"
 OFFLINE_NOTE = (
     "the bundled local server: a classical fill that ignores the prompt (not a generative model)"
 )
+# The environment variable that picks the local server's engine.
+ENGINE_VARIABLE = "INPAINT_OFFLINE_ENGINE"
+
+
+def offline_engine() -> str:
+    """The engine ``INPAINT_OFFLINE_ENGINE`` asks for; ``patchmatch`` when unset or empty.
+
+    An unknown name raises ``ValueError`` naming the choices: a typo must not
+    quietly run another engine than the one asked for.
+    """
+    from .server.config import DEFAULT_ENGINE, ENGINES
+
+    engine = os.environ.get(ENGINE_VARIABLE, "").strip().lower() or DEFAULT_ENGINE
+    if engine not in ENGINES:
+        raise ValueError(
+            f"{ENGINE_VARIABLE}={engine!r} is not an engine; choose {' or '.join(ENGINES)}"
+        )
+    return engine
 
 
 def start_local_server(
-    *, latency: float = 0.0, queue_limit: int | None = None, host: str = "127.0.0.1", port: int = 0
+    *,
+    latency: float = 0.0,
+    queue_limit: int | None = None,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    engine: str | None = None,
 ) -> RunningServer:
-    """Start the local ModelsLab-compatible server in this process; ``.stop()`` ends it."""
+    """Start the local ModelsLab-compatible server in this process; ``.stop()`` ends it.
+
+    ``engine`` None means :func:`offline_engine` (the environment's choice).
+    """
     from .server import ServerConfig, serve_in_background
 
-    config = (
-        ServerConfig(latency=latency)
-        if queue_limit is None
-        else ServerConfig(latency=latency, queue_limit=queue_limit)
-    )
+    config = ServerConfig(latency=latency, engine=engine or offline_engine())
+    if queue_limit is not None:
+        config = dataclasses.replace(config, queue_limit=queue_limit)
     return serve_in_background(config, host=host, port=port)

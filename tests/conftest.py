@@ -2,6 +2,17 @@
 
 Servers are real (uvicorn on an ephemeral port, spoken to over HTTP); nothing
 here mocks ``requests``.
+
+Engines: PatchMatch costs 0.5-5 s a job, OpenCV Telea (the server's ``quick``
+engine) tens of milliseconds. Tests of the plumbing (HTTP, statuses, queues,
+faults, the CLI, the studio's flows, sweeps, resources) run on the quick
+engine: ``server``, ``make_server`` (unless given a ``ServerConfig`` or an
+``engine``) and, through ``INPAINT_OFFLINE_ENGINE`` set for the whole session,
+every offline backend the library, CLI and studio start (``python app.py``
+included). A test that judges the picture or what the engine reports (seeds,
+samples, texture, ghosts, seams) asks for PatchMatch: ``patchmatch_server``,
+``make_server(engine="patchmatch")``, ``App(..., INPAINT_OFFLINE_ENGINE="patchmatch")``
+or ``monkeypatch.setenv(ENGINE_VARIABLE, "patchmatch")``.
 """
 
 from __future__ import annotations
@@ -18,6 +29,7 @@ import pytest
 import requests
 from PIL import Image, ImageDraw
 
+from inpaint.offline import ENGINE_VARIABLE
 from inpaint.server import RunningServer, ServerConfig, serve_in_background
 from tests.app_process import App
 
@@ -25,11 +37,32 @@ if TYPE_CHECKING:  # imported where a browser is started: unit tests never load 
     from playwright.sync_api import Browser
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+# The engine of the plumbing tests' servers (see the module docstring).
+PLUMBING_ENGINE = "quick"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def quick_offline_backends() -> Iterator[None]:
+    """Offline backends started by the library, CLI and studio (also as subprocesses,
+    which inherit the environment) use the quick engine unless a test asks otherwise."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(ENGINE_VARIABLE, PLUMBING_ENGINE)
+        yield
 
 
 @pytest.fixture(scope="session")
 def server() -> Iterator[RunningServer]:
-    """One server for the session: no latency, any non-empty key."""
+    """One server for the session: no latency, any non-empty key, the quick engine."""
+    running = serve_in_background(ServerConfig(latency=0.0, engine=PLUMBING_ENGINE))
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
+@pytest.fixture(scope="session")
+def patchmatch_server() -> Iterator[RunningServer]:
+    """The default server (PatchMatch) for the session: for tests that judge the fill."""
     running = serve_in_background(ServerConfig(latency=0.0))
     try:
         yield running
@@ -41,13 +74,15 @@ def server() -> Iterator[RunningServer]:
 def make_server() -> Iterator[Callable[..., RunningServer]]:
     """Start servers with a custom config: ``make_server(latency=1.0)`` or ``make_server(cfg)``.
 
-    Every server started is stopped at teardown.
+    Settings without an ``engine`` get the quick one; a ``ServerConfig`` is used
+    as given (PatchMatch unless it says otherwise). Every server started is
+    stopped at teardown.
     """
     started: list[RunningServer] = []
 
     def factory(config: ServerConfig | None = None, **settings: Any) -> RunningServer:
         if config is None:
-            config = ServerConfig(**settings)
+            config = ServerConfig(**{"engine": PLUMBING_ENGINE, **settings})
         elif settings:
             raise TypeError("pass either a ServerConfig or settings, not both")
         running = serve_in_background(config)

@@ -182,8 +182,8 @@ def test_exif_mask_stays_where_the_user_painted(library: ModelsLabClient, tmp_pa
     diff = np.abs(np.asarray(result, np.int16) - np.asarray(seen, np.int16)).max(axis=2)
     inside = np.asarray(box_mask()) > 0
     near = np.asarray(box_mask(box=(BOX[0] - 3, BOX[1] - 3, BOX[2] + 3, BOX[3] + 3))) > 0
-    # The fill continues the stripes (PatchMatch), so it differs from the object less
-    # than a smudge would; what matters is that it changed there and nowhere else.
+    # Whatever the engine puts there (the session's quick engine smooths it over,
+    # PatchMatch continues the stripes), it changed there and nowhere else.
     assert diff[inside].mean() > 8
     assert diff[~near].max() <= 2
 

@@ -83,8 +83,9 @@ def test_base64_output_with_upload_transport(server, photo, mask):
     assert_inpainted(result, photo, mask)
 
 
-def test_same_seed_same_images_and_samples_differ(server, photo, mask):
-    client = ModelsLabClient(api_key=KEY, base_url=server.base_url)
+def test_same_seed_same_images_and_samples_differ(patchmatch_server, photo, mask):
+    # PatchMatch: the quick engine has no seed, its samples are all the same picture.
+    client = ModelsLabClient(api_key=KEY, base_url=patchmatch_server.base_url)
     a = client.inpaint(photo, mask, prompt="x", samples=2, seed=1234, transport="base64")
     b = client.inpaint(photo, mask, prompt="x", samples=2, seed=1234, transport="base64")
     assert [i.tobytes() for i in a.images] == [i.tobytes() for i in b.images]
@@ -104,7 +105,7 @@ def test_explicit_size_is_honoured(server, photo, mask):
 
 
 def test_processing_then_fetch(make_server, photo, mask):
-    srv = make_server(ServerConfig(latency=1.5, sync_threshold=0.2))
+    srv = make_server(ServerConfig(latency=1.5, sync_threshold=0.2, engine="quick"))
     client = ModelsLabClient(api_key=KEY, base_url=srv.base_url)
     events = []
     result = client.inpaint(photo, mask, prompt="x", transport="base64", progress=events.append)
@@ -135,7 +136,7 @@ def test_instant_response_and_fetch_result_later(server, photo, mask):
 
 
 def test_wait_limit_keeps_id_then_fetch_result_gets_it(make_server, photo, mask):
-    srv = make_server(ServerConfig(latency=2.0, sync_threshold=0.1))
+    srv = make_server(ServerConfig(latency=2.0, sync_threshold=0.1, engine="quick"))
     impatient = ModelsLabClient(api_key=KEY, base_url=srv.base_url, max_wait=0.5)
     with pytest.raises(JobTimeoutError) as info:
         impatient.inpaint(photo, mask, prompt="x", transport="base64")
@@ -157,7 +158,7 @@ def test_server_400_is_a_bad_request(server, photo, mask):
 
 
 def test_server_401_wrong_key(make_server, photo, mask):
-    srv = make_server(ServerConfig(keys=frozenset({"the-right-key"})))
+    srv = make_server(ServerConfig(keys=frozenset({"the-right-key"}), engine="quick"))
     wrong = ModelsLabClient(api_key="a-wrong-key-456", base_url=srv.base_url)
     with pytest.raises(AuthenticationError) as info:
         wrong.inpaint(photo, mask, prompt="x")
@@ -168,7 +169,7 @@ def test_server_401_wrong_key(make_server, photo, mask):
 
 
 def test_server_429_past_queue_limit(make_server, photo, mask):
-    srv = make_server(ServerConfig(latency=3.0, queue_limit=1, sync_threshold=0.1))
+    srv = make_server(ServerConfig(latency=3.0, queue_limit=1, sync_threshold=0.1, engine="quick"))
     client = ModelsLabClient(api_key=KEY, base_url=srv.base_url, max_retries=0)
     img, msk, w, h = client.prepare(photo, mask)
     from inpaint import images as imgs

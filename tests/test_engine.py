@@ -6,7 +6,9 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
-from inpaint.server.engine import ENGINE_NAME, inpaint_image, methods_for
+from inpaint.offline import ENGINE_VARIABLE, offline_engine
+from inpaint.server import ServerConfig
+from inpaint.server.engine import ENGINE_NAME, engine_name, engine_note, inpaint_image, methods_for
 from inpaint.server.inputs import mask_for_engine
 
 
@@ -211,3 +213,44 @@ def test_opaque_mask_keeps_grey_edges():
     grey = Image.new("RGB", (10, 10), (0, 0, 0))
     grey.putpixel((5, 5), (128, 128, 128))
     assert np.asarray(mask_for_engine(grey))[5, 5] == 128
+
+
+# -- the quick engine (OpenCV Telea): a speed option, honest about what it is ----------
+def test_quick_engine_fills_only_the_mask_and_has_no_seed():
+    image, mask = scene(), square_mask()
+    first, second = inpaint_image(image, mask, 240, 160, samples=2, seed=3, engine="quick")
+    (other_seed,) = inpaint_image(image, mask, 240, 160, samples=1, seed=99, engine="quick")
+    outside = np.asarray(mask) == 0
+    inside = ~outside
+    assert np.array_equal(np.asarray(first)[outside], np.asarray(image)[outside])
+    # The red square is gone, smoothed over from the rim (no texture, so no grain test).
+    assert arr(image)[inside][:, 0].mean() > 150 and arr(first)[inside][:, 0].mean() < 40
+    # No seed: every sample and every seed give the same picture, as methods_for says.
+    assert np.array_equal(np.asarray(first), np.asarray(second))
+    assert np.array_equal(np.asarray(first), np.asarray(other_seed))
+    assert methods_for(3, 2, "quick") == ["opencv-telea (quick engine), no seed"] * 2
+    assert engine_name("quick") == "opencv-telea (quick engine)"
+    assert "not PatchMatch" in engine_note("quick") and "prompt" in engine_note("quick")
+    (kept,) = inpaint_image(image, mask, 240, 160, strength=0.0, engine="quick")
+    assert np.array_equal(np.asarray(kept), np.asarray(image))
+
+
+def test_engines_are_named_and_unknown_ones_refused():
+    assert ServerConfig().engine == "patchmatch"  # the default stays the real engine
+    assert engine_name() == ENGINE_NAME
+    with pytest.raises(ValueError, match="engine must be one of patchmatch, quick"):
+        ServerConfig(engine="telea")
+    with pytest.raises(ValueError, match="engine must be one of"):
+        inpaint_image(scene(), square_mask(), 240, 160, engine="fast")
+
+
+def test_the_offline_backend_engine_comes_from_the_environment(monkeypatch):
+    monkeypatch.delenv(ENGINE_VARIABLE, raising=False)
+    assert offline_engine() == "patchmatch"
+    monkeypatch.setenv(ENGINE_VARIABLE, " Quick ")
+    assert offline_engine() == "quick"
+    monkeypatch.setenv(ENGINE_VARIABLE, "")
+    assert offline_engine() == "patchmatch"
+    monkeypatch.setenv(ENGINE_VARIABLE, "telea")
+    with pytest.raises(ValueError, match="INPAINT_OFFLINE_ENGINE='telea' is not an engine"):
+        offline_engine()

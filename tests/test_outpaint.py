@@ -26,8 +26,9 @@ KEY = "outpaint-key"
 
 
 @pytest.fixture(scope="module")
-def client(server):
-    with ModelsLabClient(api_key=KEY, base_url=server.base_url) as c:
+def client(patchmatch_server):
+    """PatchMatch: these tests judge the new area's texture and its seam."""
+    with ModelsLabClient(api_key=KEY, base_url=patchmatch_server.base_url) as c:
         yield c
 
 

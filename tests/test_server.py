@@ -74,7 +74,8 @@ def test_success_with_url_output(server, examples):
     assert meta["prompt"] == "a calm grey background"
     assert meta["samples"] == 2 and meta["guidance_scale"] == 5 and meta["strength"] == 0.7
     assert meta["num_inference_steps"] == 30 and meta["safety_checker"] == "no"
-    assert meta["engine"].startswith("patchmatch")
+    # The quick engine's name (a PatchMatch job's is checked with the seeds below).
+    assert meta["engine"] == "opencv-telea (quick engine)"
     # Giant inline images are not echoed.
     assert meta["init_image"].startswith("<data URI") and len(meta["init_image"]) < 100
 
@@ -96,9 +97,11 @@ def test_outputs_repaint_only_the_masked_area(server, examples):
     assert np.abs(out[mask == 255] - original[mask == 255]).mean() > 5
 
 
-def test_random_seed_is_reported_and_a_given_seed_reproduces(server, examples):
+def test_random_seed_is_reported_and_a_given_seed_reproduces(patchmatch_server, examples):
+    server = patchmatch_server  # the quick engine has no seed
     first = post(server, "inpaint", body(examples, seed=None)).json()
     assert isinstance(first["meta"]["seed"], int)
+    assert first["meta"]["engine"].startswith("patchmatch")
     again = post(server, "inpaint", body(examples, seed=first["meta"]["seed"])).json()
     images = [requests.get(a["output"][0], timeout=10).content for a in (first, again)]
     assert np.array_equal(np.asarray(open_png(images[0])), np.asarray(open_png(images[1])))
@@ -138,6 +141,23 @@ def test_meta_echoes_the_request_as_understood_in_a_fixed_order(server, examples
     assert meta["base64"] == "false" and meta["instant_response"] == "false"
     assert len(meta["engine_methods"]) == meta["samples"] == 1
     assert "prompt does not steer" in meta["engine_note"]
+
+
+def test_the_quick_engine_says_what_it_is(server, patchmatch_server, examples):
+    """Meta and /health name the engine that ran: the quick one never passes for PatchMatch."""
+    quick = post(server, "inpaint", body(examples, samples=2)).json()
+    assert quick["status"] == "success"
+    meta = quick["meta"]
+    assert meta["engine"].startswith("opencv-telea") and "quick" in meta["engine"]
+    assert "patchmatch" not in meta["engine"].lower()
+    assert len(meta["engine_methods"]) == 2
+    assert all("no seed" in method for method in meta["engine_methods"])
+    assert "not PatchMatch" in meta["engine_note"]
+    assert "prompt does not steer" in meta["engine_note"]
+    health = requests.get(server.root_url + "/health", timeout=10).json()
+    assert health["engine"] == meta["engine"]
+    default = requests.get(patchmatch_server.root_url + "/health", timeout=10).json()
+    assert default["engine"].startswith("patchmatch")
 
 
 def test_base64_output_is_png_data_uris(server, examples):

@@ -97,7 +97,8 @@ def servers() -> Iterator[Callable[..., RunningServer]]:
     started: list[RunningServer] = []
 
     def start(**config: Any) -> RunningServer:
-        server = serve_in_background(ServerConfig(**config))
+        # The studio's flows are plumbing: the quick engine unless a test asks otherwise.
+        server = serve_in_background(ServerConfig(**{"engine": "quick", **config}))
         started.append(server)
         return server
 

@@ -14,7 +14,7 @@ import signal
 import sys
 import threading
 
-from .config import ServerConfig
+from .config import DEFAULT_ENGINE, ENGINES, ServerConfig
 from .runner import serve_in_background
 
 
@@ -67,6 +67,13 @@ def _parser() -> argparse.ArgumentParser:
         "--fail-marker", default=None, help="test aid: jobs whose prompt contains this text fail"
     )
     parser.add_argument(
+        "--engine",
+        default=DEFAULT_ENGINE,
+        choices=ENGINES,
+        help="patchmatch (default) or quick: OpenCV Telea, a smooth fill in milliseconds "
+        "for tests and CI (no texture, no seed)",
+    )
+    parser.add_argument(
         "--log-level", default="warning", choices=["critical", "error", "warning", "info", "debug"]
     )
     return parser
@@ -85,6 +92,7 @@ def main(argv: list[str] | None = None) -> int:
             storage_dir=args.storage_dir,
             fail_marker=args.fail_marker,
             eta_factor=args.eta_factor,
+            engine=args.engine,
         )
     except (TypeError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -14,6 +14,13 @@ from pathlib import Path
 
 from ..images import MAX_INPUT_BYTES
 
+# The offline engines: ``patchmatch`` (the default: PatchMatch, coarse to fine,
+# 0.5-5 s a job) and ``quick`` (OpenCV Telea, tens of milliseconds: a smooth
+# fill without texture and without seeds, for tests and CI that exercise the
+# plumbing rather than the picture). Both ignore the prompt.
+ENGINES = ("patchmatch", "quick")
+DEFAULT_ENGINE = "patchmatch"
+
 
 @dataclass(frozen=True)
 class ServerConfig:
@@ -39,6 +46,9 @@ class ServerConfig:
     colour_shift: a test aid; (r, g, b) levels added to every output pixel, as a
         diffusion model's round trip shifts colours everywhere, so that colour
         matching can be tested against a drifting server. None disables it.
+    engine: which classical fill makes the pictures (``ENGINES``): ``patchmatch``
+        (default) or ``quick`` (OpenCV Telea, a test/CI speed option; the
+        response's ``meta`` says which one ran).
     """
 
     keys: frozenset[str] = field(default_factory=frozenset)
@@ -54,6 +64,7 @@ class ServerConfig:
     fail_marker: str | None = None
     eta_factor: float = 1.0
     colour_shift: tuple[int, int, int] | None = None
+    engine: str = DEFAULT_ENGINE
 
     def __post_init__(self) -> None:
         keys = self.keys
@@ -74,6 +85,8 @@ class ServerConfig:
             raise ValueError("timeouts must be positive")
         if not self.eta_factor > 0:
             raise ValueError("eta_factor must be positive")
+        if self.engine not in ENGINES:
+            raise ValueError(f"engine must be one of {', '.join(ENGINES)}, not {self.engine!r}")
         if self.fail_marker == "":
             object.__setattr__(self, "fail_marker", None)
 
@@ -83,7 +96,7 @@ class ServerConfig:
         return (
             f"ServerConfig(keys={shown}, latency={self.latency}, queue_limit={self.queue_limit}, "
             f"sync_threshold={self.sync_threshold}, workers={self.workers}, "
-            f"storage_dir={self.storage_dir!r})"
+            f"engine={self.engine!r}, storage_dir={self.storage_dir!r})"
         )
 
 

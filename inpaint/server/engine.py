@@ -25,6 +25,12 @@ How a sample is made, and why:
   exactly.
 * **Soft masks.** The result is composited through the mask's grey level, so
   anti-aliased edges blend; pixels below ``HOLE_LEVEL`` are never touched.
+* **The quick engine.** ``engine="quick"`` (``ServerConfig.engine``) swaps the
+  fill for OpenCV's Telea (:func:`inpaint.fill.telea_fill_array`): the same
+  strength and mask rules, tens of milliseconds a job, but a smooth fill with
+  no texture and no seed (every sample is the same picture). It is a speed
+  option for tests and CI that exercise everything around the picture; the
+  response says which engine ran (``engine``, ``engine_methods``, ``engine_note``).
 """
 
 from __future__ import annotations
@@ -36,10 +42,15 @@ from PIL import Image
 from inpaint import fill as fill_engine
 from inpaint.fill import HOLE_LEVEL
 
+from .config import DEFAULT_ENGINE, ENGINES
+
 __all__ = [
+    "ENGINES",
     "ENGINE_NAME",
     "FULL_CHANGE",
     "HOLE_LEVEL",
+    "engine_name",
+    "engine_note",
     "inpaint_image",
     "methods_for",
     "strength_target",
@@ -50,12 +61,43 @@ FULL_CHANGE = 0.7
 # The low-pass that decides what a lower strength keeps is at least this wide (sigma, px).
 MIN_SIGMA = 8.0
 
+# The default engine's name (what ``patchmatch`` really runs on this machine).
 ENGINE_NAME = fill_engine.describe()
+QUICK_ENGINE_NAME = f"{fill_engine.TELEA_NAME} (quick engine)"
+_NOTES = {
+    "patchmatch": (
+        "classical PatchMatch fill; the prompt does not steer it"
+        if fill_engine.PATCHMATCH_AVAILABLE
+        else "classical OpenCV Telea fill (pypatchmatch missing); the prompt does not steer it"
+    ),
+    "quick": "quick classical OpenCV Telea fill (a test/CI speed option, not PatchMatch: "
+    "smooth, no texture, the seed has no effect); the prompt does not steer it",
+}
 
 
-def methods_for(seed: int, samples: int) -> list[str]:
+def engine_name(engine: str = DEFAULT_ENGINE) -> str:
+    """What ``engine`` (one of ``ENGINES``) reports as itself in ``meta`` and ``/health``."""
+    _check(engine)
+    return QUICK_ENGINE_NAME if engine == "quick" else ENGINE_NAME
+
+
+def engine_note(engine: str = DEFAULT_ENGINE) -> str:
+    """One sentence for ``meta``: what the engine is, and that it ignores the prompt."""
+    _check(engine)
+    return _NOTES[engine]
+
+
+def methods_for(seed: int, samples: int, engine: str = DEFAULT_ENGINE) -> list[str]:
     """What made each sample of a job (for the response's meta): method and its seed."""
+    if engine == "quick":
+        return [f"{QUICK_ENGINE_NAME}, no seed" for _ in range(samples)]
+    _check(engine)
     return [f"{ENGINE_NAME} seed={seed + i}" for i in range(samples)]
+
+
+def _check(engine: str) -> None:
+    if engine not in ENGINES:
+        raise ValueError(f"engine must be one of {', '.join(ENGINES)}, not {engine!r}")
 
 
 def inpaint_image(
@@ -66,12 +108,15 @@ def inpaint_image(
     samples: int = 1,
     seed: int = 0,
     strength: float = 1.0,
+    engine: str = DEFAULT_ENGINE,
 ) -> list[Image.Image]:
     """Fill the white part of ``mask`` in ``image`` from its surroundings.
 
     ``image`` is resized (Lanczos) and ``mask`` (bilinear, so its edges stay
-    soft) to ``width`` x ``height``. Returns ``samples`` RGB images.
+    soft) to ``width`` x ``height``. Returns ``samples`` RGB images, made by
+    ``engine`` (one of ``ENGINES``).
     """
+    _check(engine)
     if width < 1 or height < 1:
         raise ValueError("width and height must be positive")
     if samples < 1:
@@ -94,9 +139,14 @@ def inpaint_image(
         return [Image.fromarray(original.copy(), "RGB") for _ in range(samples)]
 
     alpha = np.where(hole, level.astype(np.float32) / 255.0, 0.0)[:, :, None]
+    quick = fill_engine.telea_fill_array(original, hole) if engine == "quick" else None
     outputs = []
     for index in range(samples):
-        filled = fill_engine.fill_array(original, hole, seed=seed + index)
+        filled = (
+            quick
+            if quick is not None
+            else fill_engine.fill_array(original, hole, seed=seed + index)
+        )
         target = strength_target(original, filled, hole, strength)
         blended = original + (target - original) * alpha
         out = np.where(hole[:, :, None], np.clip(blended + 0.5, 0, 255), original)

@@ -25,7 +25,7 @@ from PIL import Image
 
 from ..images import encode_png, output_size, to_rgb
 from .config import ServerConfig
-from .engine import ENGINE_NAME, inpaint_image, methods_for
+from .engine import engine_name, engine_note, inpaint_image, methods_for
 from .inputs import describe_image_field, mask_for_engine, read_image_field
 from .jobs import Job, JobFailure, Reservation
 from .responses import webhook_body
@@ -33,7 +33,6 @@ from .state import ServerState
 from .storage import GENERATIONS, Storage
 
 SEED_LIMIT = 2**32
-ENGINE_NOTE = "classical PatchMatch fill; the prompt does not steer it"
 
 
 @dataclass(frozen=True, eq=False)
@@ -47,6 +46,7 @@ class InpaintPlan:
     width: int
     height: int
     seed: int
+    engine: str
 
     @classmethod
     def read(
@@ -69,7 +69,7 @@ class InpaintPlan:
         mask = mask_for_engine(image("mask_image"))
         width, height = output_size(init.size, params["width"], params["height"])
         seed = params["seed"] if params["seed"] is not None else secrets.randbelow(SEED_LIMIT)
-        return cls(body, params, init, mask, width, height, seed)
+        return cls(body, params, init, mask, width, height, seed, config.engine)
 
     @property
     def samples(self) -> int:
@@ -101,9 +101,9 @@ class InpaintPlan:
             "instant_response": params["instant_response"],
             "webhook": params["webhook"],
             "track_id": params["track_id"],
-            "engine": ENGINE_NAME,
-            "engine_methods": methods_for(self.seed, self.samples),
-            "engine_note": ENGINE_NOTE,
+            "engine": engine_name(self.engine),
+            "engine_methods": methods_for(self.seed, self.samples, self.engine),
+            "engine_note": engine_note(self.engine),
         }
 
     def job(self, job_id: int, owner: str, root_url: str, expected_seconds: float) -> Job:
@@ -140,6 +140,7 @@ class InpaintPlan:
                 self.samples,
                 self.seed,
                 self.params["strength"],
+                self.engine,
             )
             if shift is not None:
                 images = [_shifted(image, shift) for image in images]

@@ -13,7 +13,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, JSONResponse, Response
 
 from ... import contract
-from ..engine import ENGINE_NAME
+from ..engine import engine_name
 from ..responses import ApiError
 from ..state import StateDep
 from ..storage import FILES_PATH
@@ -42,13 +42,13 @@ def serve_file(folder: str, name: str, state: StateDep) -> Response:
 @router.api_route("/", methods=["GET", "HEAD"])
 @router.api_route("/health", methods=["GET", "HEAD"])
 @router.api_route(contract.API_ROOT, methods=["GET", "HEAD"])
-def health(request: Request) -> JSONResponse:
+def health(request: Request, state: StateDep) -> JSONResponse:
     return JSONResponse(
         {
             "status": "success",
             "message": "Local ModelsLab-compatible inpainting server.",
             "api_base": root_of(request).rstrip("/") + contract.API_ROOT,
-            "engine": ENGINE_NAME,
+            "engine": engine_name(state.config.engine),
         }
     )
 
