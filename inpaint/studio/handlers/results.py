@@ -101,9 +101,11 @@ class Results:
         entry_id: str,
         fetched: bool,
         scrub: Scrubber,
+        session: str = "",
+        remark: str = "",
     ) -> tuple[Any, ...]:
         """Save the PNGs (with their parameters) and fill every result output."""
-        paths, before_path = self._save(result, mode, before)
+        paths, before_path = self._save(result, mode, before, session)
         out_size = result.images[0].size if result.images else size
         captions = [
             f"Sample {i} · {img.size[0]}×{img.size[1]}" for i, img in enumerate(result.images, 1)
@@ -139,7 +141,7 @@ class Results:
         status = (
             f"✓ Done: {len(paths)} image{'s' if len(paths) != 1 else ''}{note}. "
             "Select one to compare it with the input."
-        )
+        ) + (f" {remark}" if remark else "")
         return generate_outputs(
             gallery=list(zip(paths, captions, strict=True)),
             before_after=before_after(before_path, paths[0]) if paths else None,
@@ -156,7 +158,7 @@ class Results:
         )
 
     def _save(
-        self, result: InpaintResult, mode: str, before: Image.Image | None
+        self, result: InpaintResult, mode: str, before: Image.Image | None, session: str
     ) -> tuple[list[str], str | None]:
         """The results' files, and the "before" file for the slider.
 
@@ -165,12 +167,14 @@ class Results:
         """
         parameters = {**result.parameters, "backend": BACKEND_LABELS.get(mode, mode)}
         kept = self.store.input_for(f"{mode}-{result.id}")
-        if kept and before is not None and result.images and before.size == result.images[0].size:
-            before = None
+        same_size = before is None or (result.images and before.size == result.images[0].size)
+        # The kept photo is linked into the result's folder (no copy): the result keeps
+        # its "before" whatever happens to the kept inputs.
+        shown: Image.Image | str | None = kept if kept and same_size else before
         before_path, paths = self.store.save_run(
-            before, result.images, result.id, result.seed, parameters
+            shown, result.images, result.id, result.seed, parameters, session=session
         )
-        return paths, before_path or kept
+        return paths, before_path
 
     @staticmethod
     def select(
