@@ -138,6 +138,7 @@ def main() -> None:
             run_history=False,
             footer_links=["api", "gradio", "settings"],
             **settings.launch_options(),
+            **workdir.launch_options(),
         )
     finally:
         app.backend.stop()

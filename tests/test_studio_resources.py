@@ -197,3 +197,14 @@ def test_the_caps_and_the_folder_come_from_the_environment() -> None:
     assert (defaults.keep_jobs, defaults.keep_mb) == (50, 500)
     with pytest.raises(SettingsError, match="STUDIO_KEEP_JOBS"):
         Settings.from_env({"STUDIO_KEEP_JOBS": "0"})
+
+
+def test_a_result_used_as_the_next_input_outlives_the_result(tmp_path: Path) -> None:
+    store = OutputStore(tmp_path)
+    _, shown = store.save_run(None, [small(9)], 1, 1, session="s")
+    used = store.detach(shown[0], session="s")
+    store.delivered("s", shown)
+    _, newer = store.save_run(None, [small(10)], 2, 2, session="s")
+    store.delivered("s", newer)
+    assert not Path(shown[0]).exists()
+    assert Image.open(used).getpixel((0, 0)) == (9, 0, 0)

@@ -351,6 +351,19 @@ class OutputStore:
         self.sessions.add_capture(session, run)
         return str(run / "image.png"), str(run / "mask.png")
 
+    def detach(self, path: str, *, session: str = "") -> str:
+        """A link to ``path`` among the session's captures, for a file that must outlive
+        its result's folder (a result used as the next input); ``path`` itself when it
+        is gone."""
+        if not Path(path).is_file():
+            return path
+        run = self.root / "inputs" / uuid.uuid4().hex
+        run.mkdir()
+        target = run / Path(path).name
+        _link_or_copy(path, str(target))
+        self.sessions.add_capture(session, run)
+        return str(target)
+
     def prune(self) -> None:
         """Remove what is older than ``max_age``."""
         cutoff = time.time() - self.max_age

@@ -91,6 +91,12 @@ class WorkDir:
                 setattr(module, "DEFAULT_TEMP_DIR", str(self.gradio_dir))  # noqa: B010
         return str(self.gradio_dir)
 
+    def launch_options(self) -> dict[str, Any]:
+        """gradio hands out the app's files from the system's temporary directory (and its
+        own cache); a folder elsewhere (``STUDIO_TEMP_DIR``) has to be allowed."""
+        under_temp = self.root.resolve().is_relative_to(Path(tempfile.gettempdir()).resolve())
+        return {} if under_temp else {"allowed_paths": [str(self.root)]}
+
     def remove(self) -> None:
         """Remove the folder and everything in it (again: nothing happens)."""
         if not self._closed.acquire(blocking=False):

@@ -14,7 +14,7 @@ from ..form import MASK_TAB, RESULT_TAB, Form
 from ..history import history_entry
 from ..messages import page_error
 from ..store import OutputStore
-from .common import SKIP, before_after, generate_outputs
+from .common import SKIP, before_after, generate_outputs, session_of
 
 
 def run_info_text(result: InpaintResult, elapsed: float, fetched: bool = False) -> str:
@@ -188,17 +188,21 @@ class Results:
         last_run = {**last_run, "selected": index}
         return before_after(last_run.get("before"), last_run["outputs"][index]), last_run
 
-    @staticmethod
-    def use_as_input(last_run: dict[str, Any] | None) -> tuple[str, Any, str, Any]:
+    def use_as_input(
+        self, last_run: dict[str, Any] | None, request: gr.Request | None = None
+    ) -> tuple[str, Any, str, Any]:
         """Send the selected result back to the editor for another pass.
 
         Returns the image file (the page copies it into the editor in the
-        browser), no mask file, a status line and the Mask tab.
+        browser), no mask file, a status line and the Mask tab. The file is a
+        link outside the result's folder (gradio copies it into its cache), so
+        the photo in the editor outlives the result, which the next one replaces.
         """
         if not last_run or not last_run.get("outputs"):
             raise page_error("No result yet: generate one first, then use it as the input.")
         index = int(last_run.get("selected") or 0)
-        path = last_run["outputs"][min(index, len(last_run["outputs"]) - 1)]
+        shown = last_run["outputs"][min(index, len(last_run["outputs"]) - 1)]
+        path = self.store.detach(shown, session=session_of(request))
         status = (
             f"↩ Sample {index + 1} is now the input (its mask tools are reset): "
             "paint the next area to change."
