@@ -208,3 +208,12 @@ def test_a_result_used_as_the_next_input_outlives_the_result(tmp_path: Path) -> 
     store.delivered("s", newer)
     assert not Path(shown[0]).exists()
     assert Image.open(used).getpixel((0, 0)) == (9, 0, 0)
+
+
+def test_a_before_dropped_while_the_result_is_saved_is_saved_from_memory(
+    tmp_path: Path,
+) -> None:
+    store = OutputStore(tmp_path)
+    gone = str(tmp_path / "jobs" / "dropped" / "image.png")
+    before, _ = store.save_run(gone, [small(1)], 1, 1, session="s", fallback=small(4))
+    assert before and Image.open(before).getpixel((0, 0)) == (4, 0, 0)

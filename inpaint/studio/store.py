@@ -271,11 +271,13 @@ class OutputStore:
         parameters: dict[str, Any] | None = None,
         *,
         session: str = "",
+        fallback: Image.Image | None = None,
     ) -> tuple[str | None, list[str]]:
         """Each result as a PNG carrying ``parameters`` (never the key), and the input.
 
         The input is saved at the results' size so the before/after slider
-        compares like with like; a file (the kept input of the job) is linked.
+        compares like with like; a file (the kept input of the job) is linked,
+        or, when it has just been dropped, ``fallback`` is saved instead.
         """
         self.prune()
         run = self.results / uuid.uuid4().hex
@@ -291,8 +293,11 @@ class OutputStore:
         before_path = None
         if isinstance(before, str):
             before_path = str(run / "input.png")
-            _link_or_copy(before, before_path)
-        elif before is not None:
+            try:
+                _link_or_copy(before, before_path)
+            except OSError:  # dropped by another job's inputs since it was looked up
+                before, before_path = fallback, None
+        if isinstance(before, Image.Image):
             if images and before.size != images[0].size:
                 before = before.resize(images[0].size, Image.Resampling.LANCZOS)
             before_path = str(run / "input.png")

@@ -172,7 +172,13 @@ class Results:
         # its "before" whatever happens to the kept inputs.
         shown: Image.Image | str | None = kept if kept and same_size else before
         before_path, paths = self.store.save_run(
-            shown, result.images, result.id, result.seed, parameters, session=session
+            shown,
+            result.images,
+            result.id,
+            result.seed,
+            parameters,
+            session=session,
+            fallback=before,
         )
         return paths, before_path
 
