@@ -35,7 +35,7 @@ CSS = """
 def build(app: studio.Studio) -> gr.Blocks:
     """The page: the panels laid out, then connected to one another."""
     with gr.Blocks(
-        title="Inpainting studio", analytics_enabled=False, delete_cache=(3600, 6 * 3600)
+        title="Inpainting studio", analytics_enabled=False, delete_cache=studio.DELETE_CACHE
     ) as demo:
         gr.Markdown(
             "# Inpainting studio\nUpload, paste or take a photo, paint over what should "
@@ -110,6 +110,7 @@ def build(app: studio.Studio) -> gr.Blocks:
         plain_inputs.guard(
             block for block in demo.blocks.values() if isinstance(block, gr.components.Component)
         )
+        demo.unload(app.end_session)  # a closed tab's files are unreachable
     return demo
 
 
@@ -119,7 +120,10 @@ def main() -> None:
         settings = studio.Settings.from_env()
     except studio.SettingsError as exc:
         sys.exit(f"Cannot start: {exc}")
-    app = studio.Studio(settings)
+    # Before the page is built: gradio's cache goes into the studio's own folder.
+    workdir = studio.open_workdir(settings)
+    studio.limit_arenas()  # before gradio's worker threads exist
+    app = studio.Studio(settings, store=studio.OutputStore.for_settings(settings, workdir))
     local = app.backend.start()
     if local:
         print(
@@ -138,9 +142,11 @@ def main() -> None:
             run_history=False,
             footer_links=["api", "gradio", "settings"],
             **settings.launch_options(),
+            **workdir.launch_options(),
         )
     finally:
         app.backend.stop()
+        workdir.remove()
 
 
 if __name__ == "__main__":

@@ -25,6 +25,7 @@ NAMES = (
     "engine",
     "fill_quality",
     "sweep",
+    "studio_resources",
 )
 DEFAULT_OUT = ROOT / "benchmarks" / "RESULTS.md"
 

@@ -16,7 +16,8 @@ Modules: ``settings`` (environment), ``backend`` (which API, the local server),
 mask), ``ui_spec`` (widgets from the parameter spec), ``plain_inputs`` (plain
 refusals of values gradio rejects), ``prepare`` (the exact inputs and their
 preview), ``messages`` (plain sentences), ``history``, ``progress`` (and
-cancelling), ``jobs`` (running a client call), ``store`` (files on disk),
+cancelling), ``jobs`` (running a client call), ``store`` (files on disk, what
+is kept and for how long), ``workdir`` (the process's temporary folder), ``memory`` (the allocator),
 ``handlers`` (the events, ``Studio``), ``panels`` (the page), ``examples``.
 """
 
@@ -44,6 +45,7 @@ from .form import (
 from .handlers import Studio, run_info_text
 from .history import HISTORY_HEADERS, HISTORY_LIMIT, history_entry, history_rows, record_history
 from .jobs import JobRunner, Outcome
+from .memory import limit_arenas
 from .messages import (
     ALL_BLACK_MESSAGE,
     EMPTY_PROMPT_MESSAGE,
@@ -72,7 +74,8 @@ from .settings import (
     Settings,
     SettingsError,
 )
-from .store import OutputStore
+from .store import DELETE_CACHE, OutputStore
+from .workdir import WorkDir, open_workdir
 
 __all__ = [
     "ALL_BLACK_MESSAGE",
@@ -86,6 +89,7 @@ __all__ = [
     "CancelBoard",
     "DEFAULT_CONCURRENCY",
     "DEFAULT_MAX_WAIT",
+    "DELETE_CACHE",
     "EMPTY_PROMPT_MESSAGE",
     "ENV_API_KEY",
     "ENV_BASE_URL",
@@ -119,10 +123,13 @@ __all__ = [
     "SettingsError",
     "Studio",
     "TRANSPORTS",
+    "WorkDir",
     "describe_error",
     "history_entry",
     "history_rows",
+    "limit_arenas",
     "load_examples",
+    "open_workdir",
     "page_error",
     "prepare_inputs",
     "preview_caption",

@@ -15,11 +15,17 @@ ENV_BASE_URL = "MODELSLAB_BASE_URL"
 ENV_CONCURRENCY = "STUDIO_CONCURRENCY_LIMIT"
 ENV_MAX_WAIT = "STUDIO_MAX_WAIT"
 ENV_OFFLINE_LATENCY = "STUDIO_OFFLINE_LATENCY"
+ENV_TEMP_DIR = "STUDIO_TEMP_DIR"
+ENV_KEEP_JOBS = "STUDIO_KEEP_JOBS"
+ENV_KEEP_MB = "STUDIO_KEEP_MB"
+ENV_GRADIO_TEMP_DIR = "GRADIO_TEMP_DIR"
 ENV_SERVER_NAME = "GRADIO_SERVER_NAME"
 ENV_SERVER_PORT = "GRADIO_SERVER_PORT"
 
 DEFAULT_CONCURRENCY = 5  # the smallest ModelsLab plan's queue limit
 DEFAULT_MAX_WAIT = 600.0
+DEFAULT_KEEP_JOBS = 50  # jobs whose photo and mask are kept for "Fetch result"
+DEFAULT_KEEP_MB = 500.0  # ... and at most this many megabytes of them
 
 
 class SettingsError(ValueError):
@@ -37,6 +43,9 @@ class Settings:
     offline_latency: float = 0.0
     server_name: str | None = None
     server_port: int | None = None
+    temp_dir: str | None = None  # parent of the per-process folders (None: the system's)
+    keep_jobs: int = DEFAULT_KEEP_JOBS
+    keep_mb: float = DEFAULT_KEEP_MB
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -54,6 +63,13 @@ class Settings:
             # so the studio passes them to launch() itself.
             server_name=(env.get(ENV_SERVER_NAME) or "").strip() or None,
             server_port=_port(env),
+            # The studio puts gradio's cache inside its own folder; a GRADIO_TEMP_DIR
+            # set on purpose says where temporary files belong, so that folder goes there.
+            temp_dir=(env.get(ENV_TEMP_DIR) or env.get(ENV_GRADIO_TEMP_DIR) or "").strip() or None,
+            keep_jobs=int(
+                _env_number(env, ENV_KEEP_JOBS, DEFAULT_KEEP_JOBS, minimum=1, whole=True)
+            ),
+            keep_mb=_env_number(env, ENV_KEEP_MB, DEFAULT_KEEP_MB, minimum=0),
         )
 
     @property
@@ -63,6 +79,10 @@ class Settings:
         API's queue never idles while the studio does its own work. Jobs
         themselves stay within the limit (``Backend.job_slots``)."""
         return 2 * self.concurrency_limit
+
+    @property
+    def keep_bytes(self) -> int:
+        return int(self.keep_mb * 1000 * 1000)
 
     def launch_options(self) -> dict[str, Any]:
         """``server_name``/``server_port`` for ``launch()``; None keeps gradio's default."""

@@ -1,14 +1,34 @@
-"""Result and input files on disk, pruned by age."""
+"""Result and input files on disk: what is kept, and for how long.
+
+The rule (also in the README):
+
+* **Results** (the PNGs a page shows and downloads): a page session keeps its
+  latest result; an earlier one is removed once the newer one has been
+  delivered, and all of a session's files are removed when its tab is closed
+  (``end_session``, gradio's ``unload``). Sessions that never close (API
+  callers) keep theirs until ``SESSIONS_KEPT`` newer sessions have results,
+  or for ``max_age``. A result's "before" file is a hard link, so it outlives
+  the job inputs it comes from without costing bytes.
+* **Captures** (the editor frozen into files for Generate / Extend): the last
+  ``CAPTURES_KEPT`` of a session (gradio has its own copy once delivered).
+* **Job inputs** (the full-size photo and mask of a sent job, for putting a
+  result fetched later back into its photo): at most ``keep_jobs`` jobs and
+  ``keep_bytes`` bytes, oldest dropped first (the newest is always kept). A
+  job whose inputs were dropped can still be fetched: the result comes as the
+  API returned it, and ``inputs_dropped`` lets the page say why.
+* Anything older than ``max_age`` goes; the whole folder goes when the
+  process ends (``workdir``).
+"""
 
 from __future__ import annotations
 
 import os
 import shutil
-import tempfile
 import threading
 import time
 import uuid
-from dataclasses import dataclass
+from collections import OrderedDict
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +36,16 @@ from PIL import Image
 
 from .. import images as imgs
 from .. import metadata
+from .settings import DEFAULT_KEEP_JOBS, DEFAULT_KEEP_MB, Settings
+
+DEFAULT_KEEP_BYTES = int(DEFAULT_KEEP_MB * 1000 * 1000)
+RESULTS_IN_GRADIO = "studio-results"  # the results' folder inside gradio's cache
+# gradio's ``delete_cache``: every 10 minutes, its files (uploads, and the results
+# the studio keeps in it) older than the store's ``max_age`` go.
+DELETE_CACHE = (600, 6 * 3600)
+SESSIONS_KEPT = 64
+CAPTURES_KEPT = 3
+DROPPED_REMEMBERED = 10_000
 
 
 # -- results on disk ------------------------------------------------------------
@@ -44,35 +74,213 @@ class Placement:
         }
 
 
-class OutputStore:
-    """Full-resolution PNGs of recent results, for the gallery and the downloads.
+def remove(path: Path) -> None:
+    shutil.rmtree(path, ignore_errors=True)
 
-    Files older than ``max_age`` are removed as new runs arrive, so a public
-    Space does not fill its disk.
+
+def folder_bytes(path: Path) -> int:
+    total = 0
+    for item in path.iterdir():
+        try:
+            total += item.stat().st_size
+        except OSError:
+            continue
+    return total
+
+
+@dataclass
+class _Session:
+    results: list[tuple[Path, bool]] = field(default_factory=list)  # (folder, delivered)
+    captures: list[Path] = field(default_factory=list)
+
+
+class SessionFiles:
+    """The result and capture folders of each page session (see the module's rule)."""
+
+    def __init__(self, sessions_kept: int = SESSIONS_KEPT) -> None:
+        self.sessions_kept = sessions_kept
+        self._sessions: OrderedDict[str, _Session] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def _get(self, session: str) -> _Session:
+        """The session's record, most recent last; the least recent beyond the cap go."""
+        record = self._sessions.setdefault(session, _Session())
+        self._sessions.move_to_end(session)
+        while len(self._sessions) > self.sessions_kept:
+            _, old = self._sessions.popitem(last=False)
+            for folder in [f for f, _ in old.results] + old.captures:
+                remove(folder)
+        return record
+
+    def add_result(self, session: str, folder: Path) -> None:
+        with self._lock:
+            self._get(session).results.append((folder, False))
+
+    def delivered(self, session: str, folder: Path) -> None:
+        """``folder``'s event has ended: it and the session's older results may go,
+        except the latest and any still being delivered."""
+        gone: list[tuple[Path, bool]] = []
+        with self._lock:
+            record = self._sessions.get(session)
+            if record is None:
+                return
+            marked = [(f, done or f == folder) for f, done in record.results]
+            latest = marked[-1][0] if marked else None
+            kept: list[tuple[Path, bool]] = []
+            for f, done in marked:
+                (gone if done and f != latest else kept).append((f, done))
+            record.results = kept
+        for f, _ in gone:
+            remove(f)
+
+    def add_capture(self, session: str, folder: Path) -> None:
+        with self._lock:
+            record = self._get(session)
+            record.captures.append(folder)
+            gone, record.captures = (
+                record.captures[:-CAPTURES_KEPT],
+                record.captures[-CAPTURES_KEPT:],
+            )
+        for f in gone:
+            remove(f)
+
+    def end(self, session: str) -> None:
+        with self._lock:
+            record = self._sessions.pop(session, None)
+        if record is not None:
+            for folder in [f for f, _ in record.results] + record.captures:
+                remove(folder)
+
+    def count(self) -> int:
+        with self._lock:
+            return len(self._sessions)
+
+
+class KeptInputs:
+    """The inputs of sent jobs, for "Fetch result": capped in count and bytes."""
+
+    def __init__(self, keep_jobs: int, keep_bytes: int) -> None:
+        self.keep_jobs = keep_jobs
+        self.keep_bytes = keep_bytes
+        self._folders: OrderedDict[Path, int] = OrderedDict()  # folder -> bytes, oldest first
+        self._jobs: dict[str, Placement] = {}
+        self._dropped: OrderedDict[str, None] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def add(self, folder: Path) -> None:
+        gone = []
+        with self._lock:
+            self._folders[folder] = folder_bytes(folder)
+            while len(self._folders) > 1 and (
+                len(self._folders) > self.keep_jobs or sum(self._folders.values()) > self.keep_bytes
+            ):
+                old, _ = self._folders.popitem(last=False)
+                gone.append(old)
+            for old in gone:
+                self._forget(old)
+        for old in gone:
+            remove(old)
+
+    def _forget(self, folder: Path) -> None:
+        """The jobs cut from ``folder``'s photo: their inputs are dropped (lock held)."""
+        for key in [k for k, p in self._jobs.items() if Path(p.image).parent == folder]:
+            del self._jobs[key]
+            self._dropped[key] = None
+        while len(self._dropped) > DROPPED_REMEMBERED:
+            self._dropped.popitem(last=False)
+
+    def remember(self, key: str, placement: Placement) -> None:
+        with self._lock:
+            if Path(placement.image).parent in self._folders:
+                self._jobs[key] = placement
+            else:  # dropped while the job was being sent
+                self._dropped[key] = None
+
+    def placement(self, key: str) -> Placement | None:
+        with self._lock:
+            return self._jobs.get(key)
+
+    def dropped(self, key: str) -> bool:
+        with self._lock:
+            return key in self._dropped
+
+    def stats(self) -> tuple[int, int]:
+        """(jobs' folders kept, their bytes)."""
+        with self._lock:
+            return len(self._folders), sum(self._folders.values())
+
+
+class OutputStore:
+    """Full-resolution PNGs of recent results and the inputs of recent jobs.
+
+    ``root`` holds the job inputs, captures and comparisons; ``results`` the
+    result PNGs (the studio puts it inside gradio's cache, which then serves
+    them without copying them). Without a ``root`` a fresh per-process
+    folder is made (``workdir.WorkDir``), removed at exit.
     """
 
-    def __init__(self, root: str | os.PathLike | None = None, max_age: float = 6 * 3600) -> None:
-        self.root = Path(root or Path(tempfile.gettempdir()) / "inpaint-studio")
-        self.root.mkdir(parents=True, exist_ok=True)
+    def __init__(
+        self,
+        root: str | os.PathLike | None = None,
+        max_age: float = 6 * 3600,
+        *,
+        results: str | os.PathLike | None = None,
+        keep_jobs: int = DEFAULT_KEEP_JOBS,
+        keep_bytes: int = DEFAULT_KEEP_BYTES,
+    ) -> None:
+        self.workdir: Any = None
+        if root is None:
+            from .workdir import WorkDir
+
+            self.workdir = WorkDir()
+            root = self.workdir.root
+        self.root = Path(root)
+        self.results = Path(results) if results else self.root / "results"
+        for folder in (self.root, self.results, self.root / "jobs", self.root / "inputs"):
+            folder.mkdir(parents=True, exist_ok=True)
         self.max_age = max_age
-        self._jobs: dict[str, Placement] = {}
-        self._lock = threading.Lock()
+        self.sessions = SessionFiles()
+        self.kept = KeptInputs(keep_jobs, keep_bytes)
+
+    @classmethod
+    def for_settings(cls, settings: Settings, workdir: Any = None) -> OutputStore:
+        """The studio's store: in ``workdir`` (a ``WorkDir``; None: a new one under
+        ``settings.temp_dir``), with the results inside gradio's cache when gradio's
+        cache is the workdir's, and the caps from ``settings``."""
+        if workdir is None:
+            from .workdir import WorkDir
+
+            workdir = WorkDir(settings.temp_dir)
+        gradio = Path(os.environ.get("GRADIO_TEMP_DIR") or "/nonexistent")
+        results = workdir.gradio_dir / RESULTS_IN_GRADIO if gradio == workdir.gradio_dir else None
+        store = cls(
+            workdir.root,
+            results=results,
+            keep_jobs=settings.keep_jobs,
+            keep_bytes=settings.keep_bytes,
+        )
+        store.workdir = workdir
+        return store
 
     def save_run(
         self,
-        before: Image.Image | None,
+        before: Image.Image | str | None,
         images: list[Image.Image],
         job_id: Any,
         seed: int | None,
         parameters: dict[str, Any] | None = None,
+        *,
+        session: str = "",
+        fallback: Image.Image | None = None,
     ) -> tuple[str | None, list[str]]:
         """Each result as a PNG carrying ``parameters`` (never the key), and the input.
 
         The input is saved at the results' size so the before/after slider
-        compares like with like.
+        compares like with like; a file (the kept input of the job) is linked,
+        or, when it has just been dropped, ``fallback`` is saved instead.
         """
         self.prune()
-        run = self.root / uuid.uuid4().hex[:10]
+        run = self.results / uuid.uuid4().hex
         run.mkdir()
         stem = "inpaint" + (f"-job{job_id}" if job_id is not None else "")
         stem += f"-seed{seed}" if seed is not None else ""
@@ -83,26 +291,44 @@ class OutputStore:
             metadata.save_png(img, path, {**(parameters or {}), **sample})
             paths.append(str(path))
         before_path = None
-        if before is not None:
+        if isinstance(before, str):
+            before_path = str(run / "input.png")
+            try:
+                _link_or_copy(before, before_path)
+            except OSError:  # dropped by another job's inputs since it was looked up
+                before, before_path = fallback, None
+        if isinstance(before, Image.Image):
             if images and before.size != images[0].size:
                 before = before.resize(images[0].size, Image.Resampling.LANCZOS)
             before_path = str(run / "input.png")
             imgs.save_png(before, before_path)
+        self.sessions.add_result(session, run)
         return before_path, paths
+
+    def delivered(self, session: str, paths: list[str]) -> None:
+        """The event that showed ``paths`` has ended: older results of the session may go."""
+        if paths:
+            self.sessions.delivered(session, Path(paths[0]).parent)
+
+    def end_session(self, session: str) -> None:
+        """A page was closed: its files are unreachable."""
+        self.sessions.end(session)
 
     def remember_job(self, key: str, placement: Placement) -> None:
         """Keep where a job's result belongs, so a result fetched later is put back too."""
-        with self._lock:
-            self._jobs[str(key)] = placement
-            while len(self._jobs) > 256:
-                self._jobs.pop(next(iter(self._jobs)))
+        self.kept.remember(str(key), placement)
 
     def placement_for(self, key: Any) -> Placement | None:
-        with self._lock:
-            placement = self._jobs.get(str(key))
+        placement = self.kept.placement(str(key))
         if placement is None or not Path(placement.image).is_file():
             return None
         return placement
+
+    def inputs_dropped(self, key: Any) -> bool:
+        """Whether this job's inputs were kept here and have since been dropped (caps, age)."""
+        return self.kept.dropped(str(key)) or (
+            self.kept.placement(str(key)) is not None and self.placement_for(key) is None
+        )
 
     def input_for(self, key: Any) -> str | None:
         """The photo a job was cut from, for the before/after of a fetched result."""
@@ -111,34 +337,58 @@ class OutputStore:
 
     def save_job_inputs(self, image: Image.Image, mask: Image.Image) -> tuple[str, str]:
         """The full-size photo and mask of a sent job (fast PNG: they are working files)."""
-        run = self.root / ("job-" + uuid.uuid4().hex[:10])
+        run = self.root / "jobs" / uuid.uuid4().hex
         run.mkdir()
         imgs.save_png(image, run / "image.png")
         imgs.save_png(mask, run / "mask.png")
+        self.kept.add(run)
         return str(run / "image.png"), str(run / "mask.png")
 
-    def save_inputs(self, image: Image.Image, mask: Image.Image) -> tuple[str, str]:
+    def save_inputs(
+        self, image: Image.Image, mask: Image.Image, *, session: str = ""
+    ) -> tuple[str, str]:
         """The editor's photo and mask as lossless PNG files."""
         self.prune()
-        run = self.root / ("in-" + uuid.uuid4().hex[:10])
+        run = self.root / "inputs" / uuid.uuid4().hex
         run.mkdir()
         imgs.save_png(image, run / "image.png")
         imgs.save_png(mask, run / "mask.png")
+        self.sessions.add_capture(session, run)
         return str(run / "image.png"), str(run / "mask.png")
 
+    def detach(self, path: str, *, session: str = "") -> str:
+        """A link to ``path`` among the session's captures, for a file that must outlive
+        its result's folder (a result used as the next input); ``path`` itself when it
+        is gone."""
+        if not Path(path).is_file():
+            return path
+        run = self.root / "inputs" / uuid.uuid4().hex
+        run.mkdir()
+        target = run / Path(path).name
+        _link_or_copy(path, str(target))
+        self.sessions.add_capture(session, run)
+        return str(target)
+
     def prune(self) -> None:
+        """Remove what is older than ``max_age``."""
         cutoff = time.time() - self.max_age
-        for item in self.root.iterdir():
-            try:
-                if item.stat().st_mtime >= cutoff:
+        for parent in (self.root, self.results, self.root / "jobs", self.root / "inputs"):
+            for item in parent.iterdir():
+                if item.name in ("results", "jobs", "inputs", "gradio") or item == self.results:
                     continue
-                if item.is_dir():
-                    shutil.rmtree(item, ignore_errors=True)
-                else:
-                    item.unlink(missing_ok=True)
-            except OSError:
-                continue
+                try:
+                    if item.stat().st_mtime >= cutoff:
+                        continue
+                    if item.is_dir():
+                        shutil.rmtree(item, ignore_errors=True)
+                    elif not item.name.startswith("."):
+                        item.unlink(missing_ok=True)
+                except OSError:
+                    continue
 
 
-def _safe_name(value: Any) -> str:
-    return "".join(c if c.isalnum() or c in "-_" else "_" for c in str(value))[:64]
+def _link_or_copy(source: str, target: str) -> None:
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copyfile(source, target)

@@ -43,7 +43,7 @@ class Studio:
     ) -> None:
         settings = settings or Settings.from_env()
         self.backend = backend or Backend(settings)
-        self.store = store or OutputStore()
+        self.store = store or OutputStore.for_settings(settings)
         self.generation = Generation(settings, self.backend, self.store, runner)
         self.results: Results = self.generation.results
         self.extend = Extend(self.generation)
@@ -169,6 +169,12 @@ class Studio:
         yield from self.generation.fetch(
             job_id, session_key=session_key, progress=progress, session=session_of(request)
         )
+
+    def end_session(self, request: gr.Request | None = None) -> None:
+        """A tab was closed (gradio's ``unload``): its result files are unreachable."""
+        session = getattr(request, "session_hash", None)
+        if session:
+            self.store.end_session(session)
 
     def cancel(self, request: gr.Request | None = None) -> str:
         """Stop waiting for this session's job (the job id is kept)."""

@@ -239,8 +239,11 @@ class Extend:
             yield gr.skip(), f"⚠ {message}", gr.skip(), gr.skip()
             raise page_error(message) from None
         # The store keeps an editor's inputs as a pair; an extension needs no mask.
-        path = self.generation.store.save_inputs(photo, Image.new("L", photo.size, 0))[0]
-        self.generation.board.arm(session_of(request))  # Cancel works from now on
+        session = session_of(request)
+        path = self.generation.store.save_inputs(
+            photo, Image.new("L", photo.size, 0), session=session
+        )[0]
+        self.generation.board.arm(session)  # Cancel works from now on
         yield path, "Extending…", gr.Tabs(selected=RESULT_TAB), path
 
     def outpaint(
@@ -332,6 +335,7 @@ class Extend:
                 scrub,
                 form=planned.form,
                 prepared=planned.prepared,
+                session=session,
             )
             yield from gen._run(
                 job, client, _outpaint_call(client, planned), progress, stop, started

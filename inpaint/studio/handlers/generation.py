@@ -26,9 +26,9 @@ from ...errors import (
 from ...http import Scrubber
 from ...progress import ProgressEvent
 from ...result import InpaintResult
-from .. import editor
+from .. import editor, memory
 from ..backend import Backend
-from ..form import RESULT_TAB, Form
+from ..form import GENERATE_OUTPUTS, RESULT_TAB, Form
 from ..history import history_entry
 from ..jobs import JobCall, JobRunner, Outcome
 from ..messages import ALL_BLACK_MESSAGE, EMPTY_PROMPT_MESSAGE, describe_error, page_error
@@ -40,6 +40,12 @@ from . import results
 from .results import Results
 
 log = logging.getLogger("inpaint.studio")
+
+DROPPED_INPUTS_REMARK = (
+    "The photo and mask this job was sent with are no longer kept here (the studio keeps "
+    "those of its most recent jobs only), so the result is shown as the API returned it, "
+    "not put back into your photo."
+)
 
 
 @dataclass
@@ -53,6 +59,9 @@ class Job:
     fetched_job: str | None = None
     entry_id: str = ""
     sent: list[Any] = field(default_factory=list)  # job ids, one per region, in order
+    session: str = ""  # the page session (its files are tracked by the store)
+    remark: str = ""  # said after "Done" (e.g. why a fetched result is not put back)
+    shown: list[str] = field(default_factory=list)  # the result files the event showed
 
     @property
     def size(self) -> tuple[int, int] | None:
@@ -100,7 +109,9 @@ class JobEvents:
                 yield from self._refuse(exc, scrub, "starting a fetch failed")
                 return
             progress(0.0, desc=f"Checking job {job_id}")
-            job = Job(self.backend.mode_for(session_key), scrub, fetched_job=job_id)
+            job = Job(
+                self.backend.mode_for(session_key), scrub, fetched_job=job_id, session=session
+            )
             yield from self._run(
                 job, client, self._fetch_call(client, job), progress, stop, started
             )
@@ -110,10 +121,13 @@ class JobEvents:
     def _fetch_call(self, client: ModelsLabClient, job: Job) -> JobCall:
         """The one place the studio calls ``client.fetch_result``."""
         job_id = str(job.fetched_job)
-        placement = self.store.placement_for(f"{job.mode}-{job_id}")
+        key = f"{job.mode}-{job_id}"
+        placement = self.store.placement_for(key)
 
         # Sent from here: put back into its photo by the library's one put-back rule.
         placing = placement.fetch_kwargs() if placement is not None else {}
+        if placement is None and self.store.inputs_dropped(key):
+            job.remark = DROPPED_INPUTS_REMARK
 
         def call(
             on_progress: Callable[[ProgressEvent], None], cancel: Callable[[], bool]
@@ -183,14 +197,18 @@ class JobEvents:
                     yield results.pending(job_id, entry, waiting=True)
         finally:
             client.close()
-        yield from self._conclude(job, outcome)
+        try:
+            yield from self._conclude(job, outcome)
+        finally:  # the outputs are delivered: the session's earlier result may go
+            self.store.delivered(job.session, job.shown)
+            memory.release()
 
     def _conclude(self, job: Job, outcome: Outcome) -> Iterator[tuple[Any, ...]]:
         """The last outputs: the result, or a failure that keeps any job that exists."""
         fetched = job.fetched_job is not None
         if outcome.result is not None:
             before = job.prepared.image if job.prepared is not None else None
-            yield self.results.success(
+            outputs = self.results.success(
                 outcome.result,
                 job.form,
                 mode=job.mode,
@@ -200,7 +218,11 @@ class JobEvents:
                 entry_id=job.entry_id,
                 fetched=fetched,
                 scrub=job.scrub,
+                session=job.session,
+                remark=job.remark,
             )
+            job.shown = list(outputs[GENERATE_OUTPUTS.index("last_run")]["outputs"])
+            yield outputs
             return
         exc = outcome.error
         job_id = outcome.job_id if outcome.job_id is not None else job.fetched_job
@@ -289,7 +311,7 @@ class Generation(JobEvents):
             message = describe_error(exc)
             yield gr.skip(), gr.skip(), f"⚠ {message}", gr.skip()
             raise page_error(message) from None
-        image, mask = self.store.save_inputs(inputs.image, inputs.mask)
+        image, mask = self.store.save_inputs(inputs.image, inputs.mask, session=session)
         self.board.arm(session)  # Cancel works from now on, even while queued
         # The result area is where the progress of the generation is shown.
         yield image, mask, "Sending…", gr.Tabs(selected=RESULT_TAB)
@@ -326,7 +348,13 @@ class Generation(JobEvents):
             except Exception as exc:
                 yield from self._refuse(exc, scrub, "preparing a generation failed")
                 return
-            job = Job(self.backend.mode_for(session_key), scrub, form=form, prepared=prepared)
+            job = Job(
+                self.backend.mode_for(session_key),
+                scrub,
+                form=form,
+                prepared=prepared,
+                session=session,
+            )
             yield from self._run(
                 job, client, self._inpaint_call(client, form, prepared), progress, stop, started
             )

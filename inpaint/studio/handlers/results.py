@@ -14,7 +14,7 @@ from ..form import MASK_TAB, RESULT_TAB, Form
 from ..history import history_entry
 from ..messages import page_error
 from ..store import OutputStore
-from .common import SKIP, before_after, generate_outputs
+from .common import SKIP, before_after, generate_outputs, session_of
 
 
 def run_info_text(result: InpaintResult, elapsed: float, fetched: bool = False) -> str:
@@ -101,9 +101,11 @@ class Results:
         entry_id: str,
         fetched: bool,
         scrub: Scrubber,
+        session: str = "",
+        remark: str = "",
     ) -> tuple[Any, ...]:
         """Save the PNGs (with their parameters) and fill every result output."""
-        paths, before_path = self._save(result, mode, before)
+        paths, before_path = self._save(result, mode, before, session)
         out_size = result.images[0].size if result.images else size
         captions = [
             f"Sample {i} · {img.size[0]}×{img.size[1]}" for i, img in enumerate(result.images, 1)
@@ -139,7 +141,7 @@ class Results:
         status = (
             f"✓ Done: {len(paths)} image{'s' if len(paths) != 1 else ''}{note}. "
             "Select one to compare it with the input."
-        )
+        ) + (f" {remark}" if remark else "")
         return generate_outputs(
             gallery=list(zip(paths, captions, strict=True)),
             before_after=before_after(before_path, paths[0]) if paths else None,
@@ -156,7 +158,7 @@ class Results:
         )
 
     def _save(
-        self, result: InpaintResult, mode: str, before: Image.Image | None
+        self, result: InpaintResult, mode: str, before: Image.Image | None, session: str
     ) -> tuple[list[str], str | None]:
         """The results' files, and the "before" file for the slider.
 
@@ -165,12 +167,20 @@ class Results:
         """
         parameters = {**result.parameters, "backend": BACKEND_LABELS.get(mode, mode)}
         kept = self.store.input_for(f"{mode}-{result.id}")
-        if kept and before is not None and result.images and before.size == result.images[0].size:
-            before = None
+        same_size = before is None or (result.images and before.size == result.images[0].size)
+        # The kept photo is linked into the result's folder (no copy): the result keeps
+        # its "before" whatever happens to the kept inputs.
+        shown: Image.Image | str | None = kept if kept and same_size else before
         before_path, paths = self.store.save_run(
-            before, result.images, result.id, result.seed, parameters
+            shown,
+            result.images,
+            result.id,
+            result.seed,
+            parameters,
+            session=session,
+            fallback=before,
         )
-        return paths, before_path or kept
+        return paths, before_path
 
     @staticmethod
     def select(
@@ -184,17 +194,21 @@ class Results:
         last_run = {**last_run, "selected": index}
         return before_after(last_run.get("before"), last_run["outputs"][index]), last_run
 
-    @staticmethod
-    def use_as_input(last_run: dict[str, Any] | None) -> tuple[str, Any, str, Any]:
+    def use_as_input(
+        self, last_run: dict[str, Any] | None, request: gr.Request | None = None
+    ) -> tuple[str, Any, str, Any]:
         """Send the selected result back to the editor for another pass.
 
         Returns the image file (the page copies it into the editor in the
-        browser), no mask file, a status line and the Mask tab.
+        browser), no mask file, a status line and the Mask tab. The file is a
+        link outside the result's folder (gradio copies it into its cache), so
+        the photo in the editor outlives the result, which the next one replaces.
         """
         if not last_run or not last_run.get("outputs"):
             raise page_error("No result yet: generate one first, then use it as the input.")
         index = int(last_run.get("selected") or 0)
-        path = last_run["outputs"][min(index, len(last_run["outputs"]) - 1)]
+        shown = last_run["outputs"][min(index, len(last_run["outputs"]) - 1)]
+        path = self.store.detach(shown, session=session_of(request))
         status = (
             f"↩ Sample {index + 1} is now the input (its mask tools are reset): "
             "paint the next area to change."
