@@ -25,6 +25,7 @@ NAMES = (
     "engine",
     "fill_quality",
     "sweep",
+    "generate_click",
 )
 DEFAULT_OUT = ROOT / "benchmarks" / "RESULTS.md"
 
