@@ -32,7 +32,7 @@ from ..handlers.extend import (
     SIDES,
     STEP,
 )
-from .browser import COPY_JS
+from .browser import READ_EDITOR_JS
 from .common import PRIVATE
 
 # What /outpaint takes after the photo and the panel's own fields, by the
@@ -202,9 +202,9 @@ def _wire_photo(
     gr.on(
         [panel.accordion.expand, image_editor.upload],
         None,
-        image_editor,
+        None,
         snapshot,
-        js=COPY_JS,
+        js=READ_EDITOR_JS,
         trigger_mode="always_last",
         **PRIVATE,
     ).then(
@@ -235,9 +235,9 @@ def _wire_run(
     limit = app.settings.event_limit
     panel.extend.click(
         None,
-        image_editor,
+        None,
         snapshot,
-        js=COPY_JS,
+        js=READ_EDITOR_JS,
         **PRIVATE,
     ).then(
         app.extend.capture,
