@@ -23,15 +23,22 @@ and the id is stored in the editor component itself, so a hidden copy could
 not read it anyway. The events that leave the editor alone are ``upload``
 (fired once the uploaded photo is on the canvas and readable) and ``clear``.
 
-So the preview follows the editor's real state by three signals, all of which
-press the one "Refresh preview" button (a single event with
-``trigger_mode="always_last"``, so refreshes never overtake one another):
-the editor's ``upload`` event (wired in ``panels.mask``); the editor's own
-drawing core's ``change`` event (``FOLLOW_EDITOR_JS``), which fires once a
-stroke, an erase, an undo/redo or a layer change has been committed to the
-canvas; and, after the page itself puts a photo into the editor (an example,
-"Use as input"), the step that follows it (``PRESS_REFRESH_JS``): a value set
-that way is read from the value itself, so it is readable at once.
+Why no event has the editor as a trigger either (but ``clear``): when an
+event fires, gradio 6.31 reads the current value of every component the event
+lists as a trigger (``set_event_args``), which for the editor is the same full
+export. The preview listed the editor's ``upload`` among its triggers, so
+every refresh, whatever pressed it, first waited for that export: minutes on
+a busy machine for a 12 MP photo, while the caption still said "Upload a
+photo".
+
+So the preview follows the editor's real state by signals from the editor's
+own drawing core (``FOLLOW_EDITOR_JS``), all of which press the one "Refresh
+preview" button (a single event with ``trigger_mode="always_last"``, so
+refreshes never overtake one another): its ``change`` event and its history
+(a stroke, an erase, an undo/redo, a layer change or a photo placed, once
+committed to the canvas); and, after the page itself puts a photo into the
+editor (an example, "Use as input"), the step that follows it
+(``PRESS_REFRESH_JS``).
 """
 
 from __future__ import annotations
@@ -40,6 +47,9 @@ REFRESH_BUTTON_ID = "refresh-preview"
 # A hidden button pressed when the user picks a photo file for the editor (not
 # when the page puts one there): the previous photo's mask file is dropped.
 FORGET_MASK_BUTTON_ID = "forget-mask"
+# A hidden button pressed when another photo is on the editor's canvas (the
+# extend panel keeps its copy of the photo by it).
+PHOTO_BUTTON_ID = "photo-placed"
 
 COPY_JS = "(value) => value"
 
@@ -130,7 +140,15 @@ EDITOR_READER_JS = """
     }
     return {data: entry.data, fresh};
   };
+  const steps = (core) => {  // were there steps (strokes, erases...) after the photo?
+    for (let node = core.command_manager?.history; node; node = node.previous) {
+      if (node.command?.name === "AddImage") return false;
+      if (node.command) return true;
+    }
+    return true;
+  };
   const paint = (core) => {
+    if (!steps(core)) return null;
     const manager = core.layer_manager;
     let union = null, width = 0, height = 0;
     for (const layer of manager.layers) {
@@ -216,10 +234,20 @@ FOLLOW_EDITOR_JS = f"""
       document.getElementById("{REFRESH_BUTTON_ID}")?.click();
     }});
   }};
+  let shownPhoto = null;
   const follow = (core) => {{
     if (core && typeof core.on === "function" && !core.inpaintFollowed) {{
       core.inpaintFollowed = true;
       core.on("change", press);
+      // Every committed step (a stroke, undo, redo, a photo placed) moves the
+      // history; a new photo is also announced to the extend panel.
+      core.command_manager?.current_history?.subscribe?.(() => {{
+        press();
+        if (core.background_image && core.background_image !== shownPhoto) {{
+          shownPhoto = core.background_image;
+          document.getElementById("{PHOTO_BUTTON_ID}")?.click();
+        }}
+      }});
     }}
   }};
   // A photo the user picks (file input or paste) is a new photo: the page drops

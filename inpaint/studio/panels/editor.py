@@ -48,6 +48,9 @@ def build(app: Studio) -> EditorPanel:
         image_mode="RGBA",
         format="png",
         elem_id="editor",
+        # Said outright: no event takes the editor as an input (the page reads it
+        # itself, see panels.browser), and gradio shows such a component read-only.
+        interactive=True,
         height=520,
         transforms=(),
         brush=gr.Brush(

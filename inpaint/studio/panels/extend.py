@@ -32,7 +32,7 @@ from ..handlers.extend import (
     SIDES,
     STEP,
 )
-from .browser import READ_EDITOR_JS
+from .browser import PHOTO_BUTTON_ID, READ_EDITOR_JS
 from .common import PRIVATE
 
 # What /outpaint takes after the photo and the panel's own fields, by the
@@ -199,8 +199,11 @@ def _wire_photo(
 ) -> None:
     """Keep the panel's copy of the photo current without following every stroke."""
     snapshot = gr.ImageEditor(type="pil", image_mode="RGBA", format="png", visible=False)
+    # Pressed by the page when another photo is on the editor's canvas (not the
+    # editor's own upload event: that would export the whole canvas first).
+    photo_placed = gr.Button("photo placed", elem_id=PHOTO_BUTTON_ID, visible="hidden")
     gr.on(
-        [panel.accordion.expand, image_editor.upload],
+        [panel.accordion.expand, photo_placed.click],
         None,
         None,
         snapshot,

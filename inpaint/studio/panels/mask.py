@@ -1,9 +1,9 @@
 """The Mask tab: the preview of exactly what is sent, and the mask tools.
 
 The preview is one event, pressed by "Refresh preview" and by everything that
-can change what would be sent: the mask settings, the tab being shown, the
-editor's ``upload`` event and (from the browser, ``panels.browser``) every
-edit committed to the editor's canvas. It reads the editor through a hidden
+can change what would be sent: the mask settings, the tab being shown and
+(from the browser, ``panels.browser``) every edit committed to the editor's
+canvas, a new photo included. It reads the editor through a hidden
 copy filled by the page's own reader (``panels.browser.READ_EDITOR_JS``),
 which reads once at a time, so the last read holds the latest strokes. Both
 steps are ``trigger_mode="always_last"``: a press while a refresh
@@ -144,7 +144,6 @@ def wire_preview(
         [
             panel.refresh.click,
             panel.tab.select,
-            image_editor.upload,
             *(component.change for component in settings),
         ],
         None,
