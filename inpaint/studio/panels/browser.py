@@ -61,7 +61,7 @@ READ_EDITOR_JS = "async () => await window.inpaintReader.read()"
 # (the previous "Done" goes) and the previous run's error toasts are closed.
 ACKNOWLEDGE_JS = """() => {
   document.querySelectorAll(".toast-wrap .toast-close").forEach((b) => b.click());
-  return "⏳ Reading your painting…";
+  return "… Reading your painting…";
 }"""
 
 # Generate's reading, in two steps so each shows: the paint layers are read
@@ -74,7 +74,7 @@ READ_FOR_GENERATE_JS = """async () => {
 }"""
 READ_FOR_GENERATE_DONE_JS = """async () => {
   const value = await window.inpaintReader.pending;
-  return [value, "⏳ Preparing the image and mask…"];
+  return [value, "… Preparing the image and mask…"];
 }"""
 
 # An image file as an editor value with no paint (an example, a result to reuse).
@@ -178,7 +178,7 @@ EDITOR_READER_JS = """
     await new Promise((done) => requestAnimationFrame(() => setTimeout(done, 0)));
     const core = window.editor;
     if (!core?.background_image) {
-      exported("⏳ Preparing…");
+      exported("… Preparing…");
       return empty();
     }
     const started = performance.now();
@@ -189,14 +189,14 @@ EDITOR_READER_JS = """
     } catch (error) {  // not the drawing core this was written for: gradio's own export
       console.warn("inpaint: reading the editor through get_blobs:", error);
       const blobs = await core.get_blobs();
-      exported("⏳ Uploading the photo and mask…");
+      exported("… Uploading the photo and mask…");
       const [background, ...layers] = await Promise.all([
         upload(blobs.background, "background.png"),
         ...blobs.layers.filter(Boolean).map((blob, i) => upload(blob, `layer_${i}.png`))]);
       return {background, layers, composite: null};
     }
     const timing = {export_ms: performance.now() - started, exported_at: performance.now()};
-    exported(picture.fresh ? "⏳ Uploading the photo and mask…" : "⏳ Uploading the mask…");
+    exported(picture.fresh ? "… Uploading the photo and mask…" : "… Uploading the mask…");
     const [background, layer] = await Promise.all([
       picture.data, mask ? upload(mask, "paint.png") : null]);
     timing.total_ms = performance.now() - started;
