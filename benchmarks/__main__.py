@@ -26,6 +26,7 @@ NAMES = (
     "fill_quality",
     "sweep",
     "studio_resources",
+    "generate_click",
 )
 DEFAULT_OUT = ROOT / "benchmarks" / "RESULTS.md"
 

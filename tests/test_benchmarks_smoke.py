@@ -20,3 +20,15 @@ def test_unknown_benchmark_names_are_refused(capsys):
     with pytest.raises(SystemExit):
         main(["--only", "nonsense"])
     assert "unknown benchmark" in capsys.readouterr().err
+
+
+def test_generate_click_table_has_both_timings_and_the_breakdown():
+    """The browser benchmark's table from made-up figures (running it needs Chromium)."""
+    from benchmarks.generate_click import _section
+
+    click = {"first": 0.05, "total": 3.0, "export": 1.0, "upload": 0.2, "server": 1.5}
+    section = _section({"12 MP (4000 x 3000)": [{**click, "render": 0.3, "uploads": 1}]}, 1, 1.0)
+    assert section.header[:3] == ["photo", "first status", "result on screen"]
+    assert section.rows == [
+        ["12 MP (4000 x 3000)", "50 ms", "3000 ms", "1000 ms", "200 ms", "1500 ms", "300 ms"]
+    ]

@@ -17,7 +17,7 @@ import gradio as gr
 from ..form import FORM_FIELDS
 from ..handlers import Studio
 from ..handlers.compare import COMPARE_INPUTS, COMPARE_OUTPUTS, NO_AXIS, axis_choices
-from .browser import COPY_JS
+from .browser import READ_EDITOR_JS
 from .common import PRIVATE
 
 COMPARE_TAB = "compare"
@@ -138,9 +138,9 @@ def wire(
     )
     panel.run.click(
         None,
-        image_editor,
+        None,
         named["compare_snapshot"],
-        js=COPY_JS,
+        js=READ_EDITOR_JS,
         **PRIVATE,
     ).then(
         app.compare.run,

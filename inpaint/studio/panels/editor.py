@@ -2,7 +2,9 @@
 
 Generate runs in two steps: ``capture`` freezes the editor (through a hidden
 copy, see ``panels.browser``) into the image and mask files that ``/inpaint``
-takes, then the public ``/inpaint`` event sends them with the form.
+takes, then the public ``/inpaint`` event sends them with the form. Before
+both, the browser answers the click at once (the status, old error toasts
+closed) and says what it is doing while it reads the editor and uploads.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from .. import ui_spec
 from ..form import CAPTURE_INPUTS, CAPTURE_OUTPUTS, FETCH_INPUTS, GENERATE_INPUTS
 from ..form import GENERATE_OUTPUTS as GENERATE_OUTPUTS
 from ..handlers import Studio
-from .browser import COPY_JS
+from .browser import ACKNOWLEDGE_JS, READ_FOR_GENERATE_DONE_JS, READ_FOR_GENERATE_JS
 from .common import PRIVATE
 
 
@@ -48,6 +50,9 @@ def build(app: Studio) -> EditorPanel:
         image_mode="RGBA",
         format="png",
         elem_id="editor",
+        # Said outright: no event takes the editor as an input (the page reads it
+        # itself, see panels.browser), and gradio shows such a component read-only.
+        interactive=True,
         height=520,
         transforms=(),
         brush=gr.Brush(**ui_spec.brush_kwargs()),
@@ -103,11 +108,13 @@ def wire_generation(
     def pick(names: tuple[str, ...]) -> list[Any]:
         return [named[name] for name in names]
 
-    panel.generate.click(
+    # First and browser-only: the click is acknowledged before anything is read.
+    panel.generate.click(None, None, panel.status, js=ACKNOWLEDGE_JS, **PRIVATE)
+    panel.generate.click(None, None, panel.status, js=READ_FOR_GENERATE_JS, **PRIVATE).then(
         None,
-        panel.image_editor,
-        named["generate_snapshot"],
-        js=COPY_JS,
+        None,
+        [named["generate_snapshot"], panel.status],
+        js=READ_FOR_GENERATE_DONE_JS,
         **PRIVATE,
     ).then(
         app.capture,

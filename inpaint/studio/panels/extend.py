@@ -32,7 +32,7 @@ from ..handlers.extend import (
     SIDES,
     STEP,
 )
-from .browser import COPY_JS
+from .browser import PHOTO_BUTTON_ID, READ_EDITOR_JS
 from .common import PRIVATE
 
 # What /outpaint takes after the photo and the panel's own fields, by the
@@ -199,12 +199,15 @@ def _wire_photo(
 ) -> None:
     """Keep the panel's copy of the photo current without following every stroke."""
     snapshot = gr.ImageEditor(type="pil", image_mode="RGBA", format="png", visible=False)
+    # Pressed by the page when another photo is on the editor's canvas (not the
+    # editor's own upload event: that would export the whole canvas first).
+    photo_placed = gr.Button("photo placed", elem_id=PHOTO_BUTTON_ID, visible="hidden")
     gr.on(
-        [panel.accordion.expand, image_editor.upload],
+        [panel.accordion.expand, photo_placed.click],
         None,
-        image_editor,
+        None,
         snapshot,
-        js=COPY_JS,
+        js=READ_EDITOR_JS,
         trigger_mode="always_last",
         **PRIVATE,
     ).then(
@@ -235,9 +238,9 @@ def _wire_run(
     limit = app.settings.event_limit
     panel.extend.click(
         None,
-        image_editor,
+        None,
         snapshot,
-        js=COPY_JS,
+        js=READ_EDITOR_JS,
         **PRIVATE,
     ).then(
         app.extend.capture,

@@ -1,10 +1,12 @@
 """The Mask tab: the preview of exactly what is sent, and the mask tools.
 
 The preview is one event, pressed by "Refresh preview" and by everything that
-can change what would be sent: the mask settings, the tab being shown, the
-editor's ``upload`` event and (from the browser, ``panels.browser``) every
-edit committed to the editor's canvas. It reads the editor through a hidden
-copy. Both steps are ``trigger_mode="always_last"``: a press while a refresh
+can change what would be sent: the mask settings, the tab being shown and
+(from the browser, ``panels.browser``) every edit committed to the editor's
+canvas, a new photo included. It reads the editor through a hidden
+copy filled by the page's own reader (``panels.browser.READ_EDITOR_JS``),
+which reads once at a time, so the last read holds the latest strokes. Both
+steps are ``trigger_mode="always_last"``: a press while a refresh
 is under way (the editor reports a change as an upload starts, then the
 upload itself) is kept and runs after it, rather than dropped, and refreshes
 never overtake one another.
@@ -21,7 +23,7 @@ from .. import ui_spec
 from ..form import AREA_WHOLE, AREAS, MASK_TAB, MASK_TOOL_LIMIT, PREVIEW_SETTINGS
 from ..handlers import preview
 from ..messages import NO_PHOTO_CAPTION
-from .browser import COPY_JS, FORGET_MASK_BUTTON_ID, REFRESH_BUTTON_ID
+from .browser import FORGET_MASK_BUTTON_ID, READ_EDITOR_JS, REFRESH_BUTTON_ID
 from .common import PRIVATE
 
 
@@ -175,13 +177,12 @@ def wire_preview(
         [
             panel.shown.refresh.click,
             panel.shown.tab.select,
-            image_editor.upload,
             *(component.change for component in settings),
         ],
         None,
-        image_editor,
+        None,
         snapshot,
-        js=COPY_JS,
+        js=READ_EDITOR_JS,
         trigger_mode="always_last",
         **PRIVATE,
     ).then(
