@@ -13,7 +13,7 @@ from typing import Any
 import gradio as gr
 from PIL import Image, ImageDraw
 
-from inpaint.studio import Form, ui_spec
+from inpaint.studio import Form
 from inpaint.studio.form import FORM_FIELDS
 from inpaint.studio.handlers import preview
 from inpaint.studio.prepare import prepare_inputs
@@ -56,18 +56,17 @@ def test_unticked_the_sliders_numbers_are_sent_as_they_are() -> None:
     assert (api.feather_for(BIG), api.padding_for(BIG)) == (12, 125)
 
 
-def test_the_preview_sets_sliders_and_brush_once_per_photo() -> None:
+def test_the_preview_sets_the_sliders_once_per_photo() -> None:
     photo, _ = photo_and_mask((2048, 1536))
     value = {"background": photo, "layers": [], "composite": photo}
     settings = {"scale_with_photo": True, "auto_size": True, "feather_px": 8, "mask_padding": 32}
     out = preview.refresh(value, None, settings, None)
-    padding, feather, brush, seen = out[4], out[5], out[6], out[7]
+    padding, feather, seen = out[4], out[5], out[6]
     assert (padding["value"], feather["value"]) == (64, 16)
-    assert brush["brush"].default_size == ui_spec.brush_size_for((2048, 1536)) == 50
-    # The same photo again (a stroke, a setting): the user's brush and numbers stay.
+    # The same photo again (a stroke, a setting): the user's numbers stay.
     again = preview.refresh(value, None, {**settings, "feather_px": 20}, seen)
-    assert all(isinstance(o, type(gr.skip())) for o in again[4:7]), again[4:7]
+    assert all(isinstance(o, type(gr.skip())) for o in again[4:6]), again[4:6]
     # Unticked then ticked again: the photo's values come back.
     off = preview.refresh(value, None, {**settings, "scale_with_photo": False}, seen)
-    back = preview.refresh(value, None, settings, off[7])
+    back = preview.refresh(value, None, settings, off[6])
     assert (back[4]["value"], back[5]["value"]) == (64, 16)

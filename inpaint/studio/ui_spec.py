@@ -129,26 +129,26 @@ def scale_with_photo_kwargs() -> dict[str, Any]:
 
 
 # gradio's "auto" brush is 25 px of the photo: right for a 1024 px photo, a
-# hairline on a 4000 px one. The page sets it from each photo's long side.
+# hairline on a 4000 px one. The page sizes brush and eraser from each photo's
+# long side (``panels.browser``), this many px per 1024 px.
 BRUSH_PER_1024 = 25
 ERASER_PER_1024 = 25
 
 
 def brush_size_for(size: tuple[int, int], per_1024: float = BRUSH_PER_1024) -> int:
-    """Brush radius in pixels of a photo of ``size`` (the editor paints in photo pixels)."""
+    """Brush radius in pixels of a photo of ``size`` (the page's rule, for tests and docs)."""
     return max(3, round(per_1024 * max(size) / 1024))
 
 
-def brush_kwargs(size: tuple[int, int] | None = None) -> dict[str, Any]:
-    """``gr.Brush`` keywords: two translucent colours, sized for the photo (None: gradio's
-    own default until a photo is there)."""
+def brush_kwargs() -> dict[str, Any]:
+    """``gr.Brush`` keywords: two translucent colours; the size is the photo's (see above)."""
     return {
         "colors": [("#ff2d6f", 0.6), ("#2d8cff", 0.6)],
         "default_color": ("#ff2d6f", 0.6),
         "color_mode": "fixed",
-        "default_size": "auto" if size is None else brush_size_for(size),
+        "default_size": "auto",
     }
 
 
-def eraser_kwargs(size: tuple[int, int] | None = None) -> dict[str, Any]:
-    return {"default_size": "auto" if size is None else brush_size_for(size, ERASER_PER_1024)}
+def eraser_kwargs() -> dict[str, Any]:
+    return {"default_size": "auto"}

@@ -12,7 +12,7 @@ from PIL import Image
 from ... import pipeline
 from ...errors import InputImageError, ModelsLabError
 from ...params import OPTIONS_BY_NAME
-from .. import editor, ui_spec
+from .. import editor
 from ..form import Form
 from ..messages import NO_PHOTO_CAPTION, describe_error
 from ..prepare import prepare_inputs, preview_caption, preview_image
@@ -77,16 +77,16 @@ def refresh(
     The page shows what is sent, never a stale default: with "Size: auto" the
     width and height sliders are set to the size that will be sent, and with
     "scale with the photo" the padding and blend-width sliders to the values
-    this photo gets; a photo of another size resizes the brush and eraser.
-    ``sized_for`` (a page state, the last output) remembers the photo size the
-    brush and the sliders were last set for, so a refresh for the same photo
-    leaves them alone: the user's own brush size stays, and a refresh that
-    read "scale" a moment before the user moved a slider cannot put the
-    photo's value back over the user's.
+    this photo gets (the brush follows the photo in the browser, see
+    ``panels.browser``). ``sized_for`` (a page state, the last output)
+    remembers the photo size the sliders were last set for, so a refresh for
+    the same photo leaves them alone: a refresh that read "scale" a moment
+    before the user moved a slider cannot put the photo's value back over the
+    user's.
     """
     photo = editor.background_image(image_editor)
     if photo is None:
-        return (gr.skip(),) * 8
+        return (gr.skip(),) * 7
     image, caption, size = _preview(image_editor, mask_file, settings)
     sizes: tuple[Any, ...] = (gr.skip(), gr.skip())
     if size is not None and settings.get("auto_size") is not False:
@@ -101,14 +101,7 @@ def refresh(
             gr.update(value=OPTIONS_BY_NAME["mask_padding"].scaled(photo.size)),
             gr.update(value=OPTIONS_BY_NAME["feather"].scaled(photo.size)),
         )
-    brush: Any = gr.skip()
-    if seen.get("brush") != list(photo.size):
-        seen["brush"] = list(photo.size)
-        brush = gr.update(
-            brush=gr.Brush(**ui_spec.brush_kwargs(photo.size)),
-            eraser=gr.Eraser(**ui_spec.eraser_kwargs(photo.size)),
-        )
-    return (image, caption, *sizes, *scaled, brush, seen)
+    return (image, caption, *sizes, *scaled, seen)
 
 
 def cleared() -> tuple[None, str]:

@@ -43,6 +43,8 @@ editor (an example, "Use as input"), the step that follows it
 
 from __future__ import annotations
 
+from ..ui_spec import BRUSH_PER_1024, ERASER_PER_1024
+
 REFRESH_BUTTON_ID = "refresh-preview"
 # A hidden button pressed when the user picks a photo file for the editor (not
 # when the page puts one there): the previous photo's mask file is dropped.
@@ -248,6 +250,18 @@ FOLLOW_EDITOR_JS = f"""
     }});
   }};
   let shownPhoto = null;
+  // gradio's brush is 25 px of the photo whatever its size: a hairline on a
+  // 4000 px photo. Each new photo gets a brush and eraser scaled to its long
+  // side; the size control still changes them afterwards.
+  const sizeBrush = (core) => {{
+    const texture = core.background_image?.texture;
+    const side = Math.max(texture?.orig?.width || texture?.width || 0,
+                          texture?.orig?.height || texture?.height || 0);
+    const brush = core.tools?.get?.("brush");
+    if (!side || !brush) return;
+    brush.set_brush_size?.(Math.max(3, Math.round({BRUSH_PER_1024} * side / 1024)));
+    brush.set_eraser_size?.(Math.max(3, Math.round({ERASER_PER_1024} * side / 1024)));
+  }};
   const follow = (core) => {{
     if (core && typeof core.on === "function" && !core.inpaintFollowed) {{
       core.inpaintFollowed = true;
@@ -258,6 +272,7 @@ FOLLOW_EDITOR_JS = f"""
         press();
         if (core.background_image && core.background_image !== shownPhoto) {{
           shownPhoto = core.background_image;
+          sizeBrush(core);
           document.getElementById("{PHOTO_BUTTON_ID}")?.click();
         }}
       }});

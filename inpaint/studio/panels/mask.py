@@ -160,13 +160,15 @@ def build_tools() -> MaskTools:
 def wire_preview(
     panel: MaskPanel, image_editor: gr.ImageEditor, size_fields: dict[str, gr.components.Component]
 ) -> None:
+    # The editor is never an output here: an event that outputs to it holds a
+    # 12 MP canvas up for minutes (the brush follows the photo in the browser).
     """The preview event; ``size_fields`` are the parameters panel's auto/width/height."""
     fields: dict[str, Any] = {**panel.fields, **size_fields, "mask_file": panel.mask_file}
     settings = [fields[name] for name in PREVIEW_SETTINGS]
     snapshot = gr.ImageEditor(type="pil", image_mode="RGBA", format="png", visible=False)
     names = PREVIEW_SETTINGS[1:]  # after the mask file
 
-    sized_for = gr.State(None)  # the photo size the brush and sliders were set for
+    sized_for = gr.State(None)  # the photo size the sliders were set for
 
     def refresh(editor_value: Any, mask_file: Any, *values: Any) -> tuple[Any, ...]:
         *settings_values, seen = values
@@ -195,7 +197,6 @@ def wire_preview(
             size_fields["height"],
             panel.tools.mask_padding,
             panel.tools.feather_px,
-            image_editor,
             sized_for,
         ],
         show_progress="hidden",
