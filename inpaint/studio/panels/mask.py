@@ -1,4 +1,7 @@
-"""The Mask tab: the preview of exactly what is sent, and the mask tools.
+"""The Mask tab (the preview of exactly what is sent) and the mask tools beside it.
+
+The tools are built outside the tabs (``build_tools``): Generate shows the
+Result tab, and the tools that shaped the result must stay in reach.
 
 The preview is one event, pressed by "Refresh preview" and by everything that
 can change what would be sent: the mask settings, the tab being shown and
