@@ -141,6 +141,11 @@ class JobManager:
             self._counts["peak_queued"] = max(self._counts["peak_queued"], held + 1)
         return Reservation(self, owner)
 
+    def held(self) -> list[Job]:
+        """Every job the server still holds, oldest first (tests check what clients sent)."""
+        with self._lock:
+            return sorted(self._jobs.values(), key=lambda j: j.id)
+
     def counts(self) -> dict[str, int]:
         """What clients did to the queue: jobs submitted, 429s answered, and the most
         jobs one key ever had queued or running at once (tests check clients by it)."""
