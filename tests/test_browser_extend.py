@@ -71,6 +71,12 @@ def test_extend_to_16_9_with_a_preset_then_extend_again(page: Page) -> None:
     expect(page.locator("#extend-left input[type=number]")).to_have_value("56")
     expect(page.locator("#extend-right input[type=number]")).to_have_value("56")
     expect(page.locator("#extend-top input[type=number]")).to_have_value("0")
+    # The caption and the image are one output, but the image element is filled a
+    # moment later: wait for the new picture itself, not just its caption.
+    page.wait_for_function(
+        "() => { const i = document.querySelector('#extend-preview img');"
+        " return !!i && i.complete && i.naturalWidth === 712; }"
+    )
     preview = fetch_image(page, page.locator("#extend-preview img").get_attribute("src") or "")
     assert preview.size == (712, 400)
     # The photo is shown untouched in the middle (inside the jobs' outlines, which here

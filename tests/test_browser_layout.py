@@ -11,6 +11,7 @@ the 1024 px values whatever the photo.
 from __future__ import annotations
 
 import io
+import time
 from pathlib import Path
 
 import numpy as np
@@ -53,10 +54,15 @@ def test_sizes_follow_the_photo_and_tools_stay_after_generate(
         caption = page.locator("#mask-caption")
         expect(caption).to_contain_text("blended over 5 px", timeout=60_000)
         expect(caption).to_contain_text("repainted (from the painted strokes")
+        # The image element is filled a moment after its caption: poll it until the
+        # stroke shows (the test fails on the deadline if it never does).
         preview = page.locator("#mask-preview img")
-        src = preview.get_attribute("src")
-        assert src
-        thickness = stroke_thickness(page.request.get(src).body())
+        deadline = time.monotonic() + 30
+        thickness = 0
+        while thickness == 0 and time.monotonic() < deadline:
+            src = preview.get_attribute("src")
+            if src:
+                thickness = stroke_thickness(page.request.get(src).body())
         # Brush radius 15 px of this photo (gradio's fixed 25 would paint ~50 px).
         assert 20 <= thickness <= 40, thickness
 
