@@ -44,6 +44,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from types import ModuleType
 
 import cv2
@@ -145,21 +146,7 @@ def fill_array(rgb: np.ndarray, hole: np.ndarray, *, seed: int = 0) -> np.ndarra
     """:func:`fill` over arrays: HxWx3 uint8 and a bool hole; returns a new array."""
     if seed < 0:
         raise ValueError("seed must not be negative")
-    out = rgb.copy()
-    if not hole.any():
-        return out
-    if hole.all():
-        # Nothing to copy from: the picture's broad colours, none of its detail.
-        return _broad_colours(rgb)
-    search_hole = cv2.dilate(hole.astype(np.uint8), _disc(GUARD)) > 0
-    if search_hole.all():
-        search_hole = hole
-    box = _context_box(search_hole)
-    crop = np.ascontiguousarray(rgb[box])
-    crop_hole = search_hole[box]
-    filled = _fill_crop(crop, crop_hole, seed)
-    out[box] = np.where(hole[box][:, :, None], filled, crop)
-    return out
+    return _fill_around(rgb, hole, lambda crop, crop_hole: _fill_crop(crop, crop_hole, seed))
 
 
 def telea_fill_array(rgb: np.ndarray, hole: np.ndarray) -> np.ndarray:
@@ -173,17 +160,33 @@ def telea_fill_array(rgb: np.ndarray, hole: np.ndarray) -> np.ndarray:
     :func:`fill_array`: only the hole changes, its anti-aliased rim is not
     copied in.
     """
+    return _fill_around(
+        rgb,
+        hole,
+        lambda crop, crop_hole: cv2.inpaint(
+            crop, crop_hole.astype(np.uint8) * 255, 3, cv2.INPAINT_TELEA
+        ),
+    )
+
+
+def _fill_around(
+    rgb: np.ndarray, hole: np.ndarray, fill_crop: Callable[[np.ndarray, np.ndarray], np.ndarray]
+) -> np.ndarray:
+    """The mask rules both engines share: ``fill_crop`` fills the hole (widened by the
+    guard band, so the anti-aliased rim is not copied in) on the hole's neighbourhood
+    only, and only the hole's own pixels change."""
     out = rgb.copy()
     if not hole.any():
         return out
     if hole.all():
+        # Nothing to copy from: the picture's broad colours, none of its detail.
         return _broad_colours(rgb)
     search_hole = cv2.dilate(hole.astype(np.uint8), _disc(GUARD)) > 0
     if search_hole.all():
         search_hole = hole
     box = _context_box(search_hole)
     crop = np.ascontiguousarray(rgb[box])
-    filled = cv2.inpaint(crop, search_hole[box].astype(np.uint8) * 255, 3, cv2.INPAINT_TELEA)
+    filled = fill_crop(crop, search_hole[box])
     out[box] = np.where(hole[box][:, :, None], filled, crop)
     return out
 
