@@ -16,6 +16,7 @@ import gradio as gr
 from dotenv import load_dotenv
 
 from inpaint import studio
+from inpaint.shared import SharedStateError, open_state
 from inpaint.studio import plain_inputs
 from inpaint.studio.panels import compare as compare_panel
 from inpaint.studio.panels import editor, examples, history, mask, parameters, reproduce, result
@@ -45,6 +46,7 @@ def build(app: studio.Studio) -> gr.Blocks:
         with gr.Row(equal_height=False):
             with gr.Column(scale=1):
                 edit = editor.build(app)
+                session_panel.wire_allowance(app, session, demo, after=[edit.status.change])
                 # Outside the tabs: Generate shows Result, the tools stay in reach.
                 mask_tools = mask.build_tools()
             with gr.Column(scale=1):
@@ -78,6 +80,7 @@ def build(app: studio.Studio) -> gr.Blocks:
             **fields,
             "mask_file": masks.mask_file,
             "session_key": session.session_key,
+            "visitor_token": session.visitor_token,
             "status": edit.status,
             "right_tabs": right_tabs,
             "fetch_job_id": edit.fetch_job_id,
@@ -104,7 +107,12 @@ def build(app: studio.Studio) -> gr.Blocks:
             app,
             comparison,
             edit.image_editor,
-            {**fields, "mask_file": masks.mask_file, "session_key": session.session_key},
+            {
+                **fields,
+                "mask_file": masks.mask_file,
+                "session_key": session.session_key,
+                "visitor_token": session.visitor_token,
+            },
         )
         # API callers bypass the sliders: gradio's own refusals become plain ones.
         plain_inputs.guard(
@@ -123,7 +131,17 @@ def main() -> None:
     # Before the page is built: gradio's cache goes into the studio's own folder.
     workdir = studio.open_workdir(settings)
     studio.limit_arenas()  # before gradio's worker threads exist
-    app = studio.Studio(settings, store=studio.OutputStore.for_settings(settings, workdir))
+    try:
+        state = open_state(settings.state_location())
+    except SharedStateError as exc:
+        sys.exit(f"Cannot start: {exc}")
+    app = studio.Studio(
+        settings,
+        backend=studio.Backend(settings, state=state),
+        store=studio.OutputStore.for_settings(settings, workdir),
+        # Sign-in needs the Space's OAuth app: offered on a Space only.
+        login_offered=settings.on_space and settings.owner_key_access == "signed-in",
+    )
     local = app.backend.start()
     if local:
         print(

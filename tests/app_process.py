@@ -8,9 +8,11 @@ by the studio benchmarks (``benchmarks/appproc.py``).
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -47,6 +49,9 @@ class App:
                 **extra_env,
             }
         )
+        # Its own quotas and queue places: nothing counted by another test's app.
+        self.data_dir = tempfile.mkdtemp(prefix=f"studio-data-{name}-")
+        env.setdefault("STUDIO_DATA_DIR", self.data_dir)
         self.log_path = ARTIFACTS / f"{name}.log"
         self.log = open(self.log_path, "w")  # noqa: SIM115 - closed in stop()
         # ``prefix`` wraps the command, e.g. in a profiler (py-spy record ... --).
@@ -88,3 +93,4 @@ class App:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
         self.log.close()
+        shutil.rmtree(self.data_dir, ignore_errors=True)

@@ -11,8 +11,10 @@ from ..client import ModelsLabClient
 from ..contract import DEFAULT_BASE_URL
 from ..http import Scrubber
 from ..offline import start_local_server
-from ..slots import JobSlots
+from ..shared import SharedState, key_id, open_state
+from .access import VisitorSlots
 from .settings import OFFLINE_KEY, Settings
+from .visitors import Visitor
 
 log = logging.getLogger("inpaint.studio")
 
@@ -37,14 +39,40 @@ class Backend:
     per call) always goes to ModelsLab, for that call only.
     """
 
-    def __init__(self, settings: Settings, server_factory: Callable[[], Any] | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        server_factory: Callable[[], Any] | None = None,
+        state: SharedState | None = None,
+    ) -> None:
         self.settings = settings
         self._server_factory = server_factory or self._default_server
         self._server: Any = None
         self._lock = threading.Lock()
-        # At most ``concurrency_limit`` jobs submitted and not yet collected,
-        # across every visitor: the API's queue limit is never exceeded.
-        self.job_slots = JobSlots(settings.concurrency_limit)
+        # Queue places, per key, shared with every process on the same state:
+        # ModelsLab's queue limit is per account, so a visitor's own key has
+        # places of its own and never waits behind the owner's.
+        self.state = state if state is not None else open_state(None)
+
+    def slots_for(self, key: str, base_url: str | None = None) -> Any:
+        """The queue places of one key on one server (named by a hash, never the key).
+
+        ModelsLab's queue is per account; each local server has its own queue,
+        so the offline key of two studios never shares places.
+        """
+        url = base_url or self.base_url_for(None)
+        return self.state.slots(key_id(f"{url}|{key}"), self.settings.concurrency_limit)
+
+    def scope(self, session_key: str | None = None) -> str:
+        """The key and server a session's jobs are sent to, as a hash (never the key)."""
+        own = (session_key or "").strip()
+        key = own or self.settings.api_key or OFFLINE_KEY
+        return key_id(f"{self.base_url_for(session_key)}|{key}")
+
+    @property
+    def job_slots(self) -> Any:
+        """The places of the key this studio spends by default (the owner's, or offline)."""
+        return self.slots_for(self.settings.api_key or OFFLINE_KEY)  # starts a local server
 
     @property
     def mode(self) -> str:
@@ -78,32 +106,30 @@ class Backend:
     def mode_for(self, session_key: str | None) -> str:
         return MODE_OWN_KEY if (session_key or "").strip() else self.mode
 
-    def client(self, session_key: str | None = None) -> ModelsLabClient:
-        """A client for one call: the visitor's key, else the server's, else offline."""
+    def client(
+        self, session_key: str | None = None, visitor: Visitor | None = None
+    ) -> ModelsLabClient:
+        """A client for one call: the visitor's key, else the server's, else offline.
+
+        On a shared key (the owner's, or the offline server's) a ``visitor``
+        holds at most ``visitor_concurrency`` of its places at once.
+        """
         own = (session_key or "").strip()
-        timeout = 60.0
         if own:
-            return ModelsLabClient(
-                api_key=own,
-                base_url=self.modelslab_url,
-                timeout=timeout,
-                max_wait=self.settings.max_wait,
-                job_slots=self.job_slots,
-            )
-        if self.mode == MODE_MODELSLAB:
-            return ModelsLabClient(
-                api_key=self.settings.api_key,
-                base_url=self.modelslab_url,
-                timeout=timeout,
-                max_wait=self.settings.max_wait,
-                job_slots=self.job_slots,
-            )
+            key, base_url = own, self.modelslab_url
+        elif self.mode == MODE_MODELSLAB:
+            key, base_url = self.settings.api_key, self.modelslab_url
+        else:
+            key, base_url = OFFLINE_KEY, str(self.start())
+        slots = self.slots_for(key, base_url)
+        if visitor is not None and not own:
+            slots = VisitorSlots(slots, visitor.id, self.settings.visitor_concurrency)
         return ModelsLabClient(
-            api_key=OFFLINE_KEY,
-            base_url=self.start(),
-            timeout=timeout,
+            api_key=key,
+            base_url=base_url,
+            timeout=60.0,
             max_wait=self.settings.max_wait,
-            job_slots=self.job_slots,
+            job_slots=slots,
         )
 
     def base_url_for(self, session_key: str | None = None) -> str:
@@ -115,6 +141,22 @@ class Backend:
     def scrubber(self, session_key: str | None = None) -> Scrubber:
         """Removes both keys a message could conceivably contain."""
         return Scrubber(self.settings.api_key, (session_key or "").strip())
+
+    def policy_words(self) -> str:
+        """Who may use the owner's key, and how much, in words (the banner's middle)."""
+        access = self.settings.owner_key_access
+        if access == "nobody":
+            return (
+                "**The owner's key is not offered to visitors:** paste your own ModelsLab key "
+                "below to generate."
+            )
+        who = (
+            "**Visitors signed in with Hugging Face may use it**; if you are not signed in, "
+            "sign in or paste your own key. Each generation uses the owner's credits."
+            if access == "signed-in"
+            else "**Anyone visiting may use it**: each generation uses the owner's credits."
+        )
+        return f"{who} {_limits_words(self.settings)}"
 
     def banner(self, session_key: str | None = None) -> str:
         """The notice at the top of the page: which backend, and what that means."""
@@ -129,7 +171,7 @@ class Backend:
         if mode == MODE_MODELSLAB:
             return (
                 f"**ModelsLab** (`{_host(self.modelslab_url)}`), with the key configured on "
-                "this server. Each generation uses credits. You can paste your own key "
+                f"this server. {self.policy_words()} You can paste your own key "
                 "below to use your account instead, for this tab only."
             )
         return (
@@ -140,6 +182,19 @@ class Backend:
             "environment or a `.env` file (on a Hugging Face Space: a secret) and restart, "
             "or paste your own key below for this tab only."
         )
+
+
+def _limits_words(settings: Settings) -> str:
+    parts = []
+    if settings.visitor_quota is not None:
+        quota = settings.visitor_quota
+        parts.append(f"each visitor may send {quota.limit} jobs {quota.period.this}")
+    if settings.daily_budget is not None:
+        parts.append(f"all visitors together {settings.daily_budget} jobs per UTC day")
+    parts.append(
+        f"at most {settings.visitor_concurrency} of each visitor's jobs run at once"
+    )
+    return "On this key " + ", ".join(parts) + "."
 
 
 def _host(url: str) -> str:

@@ -66,8 +66,8 @@ PREVIEW_SETTINGS = (
 )
 CAPTURE_INPUTS = ("generate_snapshot", "mask_file", "invert_mask", "prompt")
 CAPTURE_OUTPUTS = ("input_image", "input_mask", "status", "right_tabs")
-GENERATE_INPUTS = ("input_image", "input_mask", *FORM_FIELDS, "session_key")
-FETCH_INPUTS = ("fetch_job_id", "session_key")
+GENERATE_INPUTS = ("input_image", "input_mask", *FORM_FIELDS, "session_key", "visitor_token")
+FETCH_INPUTS = ("fetch_job_id", "session_key", "visitor_token")
 GENERATE_OUTPUTS = (
     "gallery",
     "before_after",

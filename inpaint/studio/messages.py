@@ -91,8 +91,7 @@ MESSAGES: dict[type[BaseException], Template] = {
     InputImageError: _capitalised,
     ParameterError: _parameter,
     AuthenticationError: (
-        "Wrong API key: {msg} Paste a valid ModelsLab key in the key field "
-        "(or set MODELSLAB_API_KEY on the server)."
+        "Wrong API key: {msg} Check the key in the key field: paste a valid ModelsLab key."
     ),
     InsufficientCreditsError: "No credits left: {msg} Top up your ModelsLab account, then try "
     "again.",
@@ -124,16 +123,40 @@ def template_for(exc: BaseException) -> Template:
     return UNEXPECTED
 
 
-def describe_error(exc: BaseException) -> str:
+# Whose key or server a failure is about changes what the visitor can do about it.
+OWNER_KEY_REFUSED = (
+    "This Space's ModelsLab key was refused: {msg} Paste your own key in the key field to "
+    "go on, and let the Space's owner know."
+)
+MODELSLAB_UNREACHABLE = (
+    "Cannot reach ModelsLab right now (the connection failed). Check your internet "
+    "connection, or try again in a moment."
+)
+LOCAL_UNREACHABLE = (
+    "The studio's local server is not answering: {msg} Restart the studio if this lasts."
+)
+
+
+def describe_error(exc: BaseException, mode: str | None = None) -> str:
     """One plain sentence (or two) for the page; never a traceback, never the key.
 
     Exceptions from outside the library say only their class name: their text
     may hold internals (paths, values) that do not belong on the page.
+    ``mode`` (``"modelslab"``, ``"own-key"``, ``"offline"``) says whose key and
+    which server the request used, so the sentence says what this visitor can do.
     """
+    msg = getattr(exc, "message", None) or str(exc)
+    if mode == "modelslab" and isinstance(exc, AuthenticationError):
+        return OWNER_KEY_REFUSED.format(msg=msg)
+    connection = isinstance(exc, APIConnectionError) and not isinstance(exc, APITimeoutError)
+    if connection and not getattr(exc, "may_have_started", False):
+        if mode in ("modelslab", "own-key"):
+            return MODELSLAB_UNREACHABLE
+        if mode == "offline":
+            return LOCAL_UNREACHABLE.format(msg=msg)
     template = template_for(exc)
     if template is UNEXPECTED:
         return UNEXPECTED.format(name=type(exc).__name__)
-    msg = getattr(exc, "message", None) or str(exc)
     if callable(template):
         return template(exc, msg)
     return template.format(msg=msg, exc=exc)

@@ -17,10 +17,12 @@ from typing import Any
 
 import gradio as gr
 
+from ..access import Access
 from ..backend import Backend
 from ..jobs import JobRunner
 from ..settings import Settings
 from ..store import OutputStore
+from ..visitors import Visitor, visitor_of
 from . import history, preview
 from .common import PROGRESS, session_of
 from .compare import Compare
@@ -40,15 +42,23 @@ class Studio:
         backend: Backend | None = None,
         store: OutputStore | None = None,
         runner: JobRunner | None = None,
+        login_offered: bool = False,
     ) -> None:
         settings = settings or Settings.from_env()
         self.backend = backend or Backend(settings)
         self.store = store or OutputStore.for_settings(settings)
-        self.generation = Generation(settings, self.backend, self.store, runner)
+        self.generation = Generation(
+            settings,
+            self.backend,
+            self.store,
+            runner,
+            Access.for_backend(self.backend, login_offered=login_offered),
+        )
+        self.access = self.generation.access
         self.results: Results = self.generation.results
-        self.extend = Extend(self.generation)
+        self.extend = Extend(self.generation, self.visitor)
         self.reproduce = Reproduce(self.backend)
-        self.compare = Compare(self.backend, self.store)
+        self.compare = Compare(self.backend, self.store, self.access, self.visitor)
 
     @property
     def settings(self) -> Settings:
@@ -111,9 +121,11 @@ class Studio:
         paste_back: bool | None = None,
         prefill: str | None = None,
         match_colours: bool | None = None,
-        session_key: str | None = None,
+        api_key: str | None = None,
+        visitor_token: str | None = None,
         progress: gr.Progress = PROGRESS,
         request: gr.Request | None = None,
+        profile: gr.OAuthProfile | None = None,
     ) -> Iterator[tuple[Any, ...]]:
         """The public ``/inpaint`` endpoint: inpaint the white area of ``mask`` in ``image``.
 
@@ -148,27 +160,64 @@ class Studio:
             "prefill": prefill,
             "match_colours": match_colours,
         }
+        session = session_of(request)
         yield from self.generation.generate(
             image,
             mask,
             fields,
-            session_key=session_key,
+            session_key=api_key,
             progress=progress,
-            session=session_of(request),
+            session=session,
+            visitor=self.visitor(request, profile, visitor_token, session),
         )
 
     def fetch(
         self,
         job_id: str | float | None,
-        session_key: str | None = None,
+        api_key: str | None = None,
+        visitor_token: str | None = None,
         progress: gr.Progress = PROGRESS,
         request: gr.Request | None = None,
+        profile: gr.OAuthProfile | None = None,
     ) -> Iterator[tuple[Any, ...]]:
         """Collect a job that was still running (timed out, cancelled or from history)."""
         # The public /fetch_result endpoint: the docstring above is its API description.
+        session = session_of(request)
         yield from self.generation.fetch(
-            job_id, session_key=session_key, progress=progress, session=session_of(request)
+            job_id,
+            session_key=api_key,
+            progress=progress,
+            session=session,
+            visitor=self.visitor(request, profile, visitor_token, session),
         )
+
+    # -- who is asking ------------------------------------------------------------
+    def visitor(
+        self,
+        request: gr.Request | None,
+        profile: Any = None,
+        visitor_token: str | None = None,
+        session: str = "",
+    ) -> Visitor:
+        """The visitor behind an event: the signed-in user, else the address (for quotas)."""
+        return visitor_of(
+            request,
+            profile,
+            trusted=self.settings.trusted_proxies,
+            browser_token=visitor_token,
+            session=session or session_of(request),
+        )
+
+    def allowance(
+        self,
+        api_key: str | None = None,
+        visitor_token: str | None = None,
+        request: gr.Request | None = None,
+        profile: gr.OAuthProfile | None = None,
+    ) -> str:
+        """The line near Generate: what this visitor may still send on the owner's key."""
+        visitor = self.visitor(request, profile, visitor_token)
+        return self.access.allowance(visitor, api_key)
 
     def end_session(self, request: gr.Request | None = None) -> None:
         """A tab was closed (gradio's ``unload``): its result files are unreachable."""

@@ -18,6 +18,7 @@ import queue
 import threading
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -37,11 +38,13 @@ from ...sweep import (
     plan_sweep,
 )
 from .. import editor
+from ..access import Access, count_submissions
 from ..backend import MODE_OFFLINE, Backend
 from ..form import FORM_FIELDS, Form
 from ..messages import EMPTY_PROMPT_MESSAGE, describe_error, page_error
 from ..prepare import prepare_inputs
 from ..store import OutputStore
+from ..visitors import Visitor, anonymous
 from .common import session_of
 
 log = logging.getLogger("inpaint.studio")
@@ -79,6 +82,7 @@ COMPARE_INPUTS = (
     "axis_2",
     "values_2",
     "session_key",
+    "visitor_token",
     *FORM_FIELDS,
 )
 COMPARE_OUTPUTS = ("compare_gallery", "compare_status", "compare_grid", "compare_cells")
@@ -232,9 +236,18 @@ class Shown:
 class Compare:
     """Count, run and stop comparisons; restore a cell into the form."""
 
-    def __init__(self, backend: Backend, store: OutputStore) -> None:
+    def __init__(
+        self,
+        backend: Backend,
+        store: OutputStore,
+        access: Access | None = None,
+        visitor: Callable[..., Visitor] | None = None,
+    ) -> None:
         self.backend = backend
         self.store = store
+        self.access = access or Access.for_backend(backend)
+        # (request, OAuth profile, browser token) -> the visitor: ``Studio.visitor``.
+        self.visitor = visitor or (lambda request, profile, token: anonymous(session_of(request)))
         self._stops: dict[str, threading.Event] = {}
         self._lock = threading.Lock()
 
@@ -246,6 +259,7 @@ class Compare:
         axis_2: str | None,
         values_2: str | None,
         session_key: str | None,
+        visitor_token: str | None,
         *form: Any,
     ) -> str:
         """The job count (or why the values are refused) as the person types."""
@@ -258,10 +272,20 @@ class Compare:
         masked = any(cell.request.crop_to_mask for cell in plan.cells)
         return cost_text(plan, self.backend.mode_for(session_key), masked=masked)
 
+    def count_for(
+        self, request: gr.Request | None, profile: gr.OAuthProfile | None, *args: Any
+    ) -> str:
+        """``count`` and, on the owner's key, what this visitor may still send."""
+        text = self.count(*args)
+        visitor = self.visitor(request, profile, args[5] if len(args) > 5 else None)
+        left = self.access.allowance(visitor, args[4] if len(args) > 4 else None)
+        return f"{text} {left}".strip()
+
     # -- the run ---------------------------------------------------------------------------
     def run(
         self,
         request: gr.Request | None,
+        profile: gr.OAuthProfile | None,
         snapshot: dict[str, Any] | None,
         mask_file: Any,
         axis_1: str | None,
@@ -269,6 +293,7 @@ class Compare:
         axis_2: str | None,
         values_2: str | None,
         session_key: str | None,
+        visitor_token: str | None,
         *form: Any,
     ) -> Iterator[tuple[Any, ...]]:
         """Run the comparison, yielding the gallery each time a cell finishes.
@@ -282,6 +307,7 @@ class Compare:
         anything is sent.
         """
         scrub = self.backend.scrubber(session_key)
+        held = ExitStack()
         try:
             fields = dict(zip(FORM_FIELDS, form, strict=True))
             current = Form.from_ui(fields)
@@ -290,8 +316,12 @@ class Compare:
             plan = plan_for(current, vary, image=image, mask=mask)
             if not current.prompt.strip() and "prompt" not in vary:
                 raise ParameterError(EMPTY_PROMPT_MESSAGE, field="prompt")
-            client = self.backend.client(session_key)
+            visitor = self.visitor(request, profile, visitor_token)
+            jobs = sum(cell.jobs * max(1, cell.request.samples or 1) for cell in plan.cells)
+            spender = held.enter_context(self.access.reserve(visitor, session_key, jobs))
+            client = count_submissions(self.backend.client(session_key, visitor), spender)
         except Exception as exc:
+            held.close()
             if not isinstance(exc, ModelsLabError):
                 log.error("starting a comparison failed: %s", scrub(repr(exc)))
             message = scrub(sentence(exc))
@@ -308,6 +338,7 @@ class Compare:
             # the client once the cells in flight have let go of it).
             stop.set()
             self._end(session, stop)
+            held.close()  # what was reserved and never sent is given back
 
     def _inputs(
         self, snapshot: dict[str, Any] | None, mask_file: Any, form: Form

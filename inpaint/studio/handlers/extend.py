@@ -11,6 +11,7 @@ call of ``client.outpaint``.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
+from contextlib import ExitStack
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,10 +26,12 @@ from ...params import OPTIONS_BY_NAME
 from ...progress import ProgressEvent
 from ...result import InpaintResult
 from .. import editor
+from ..access import count_submissions
 from ..form import RESULT_TAB, Form
 from ..jobs import JobCall
 from ..messages import describe_error, page_error
 from ..prepare import PREVIEW_SIDE, Prepared
+from ..visitors import Visitor, anonymous
 from .common import PROGRESS, session_of
 from .generation import Generation, Job
 
@@ -157,8 +160,14 @@ def caption(size: tuple[int, int], ext: Extension, jobs: int, overlap: int, pref
 class Extend:
     """The Extend panel's events, run by the same ``Generation`` as Generate."""
 
-    def __init__(self, generation: Generation) -> None:
+    def __init__(
+        self,
+        generation: Generation,
+        visitor: Callable[[Any, Any, str | None], Visitor] | None = None,
+    ) -> None:
         self.generation = generation
+        # (request, OAuth profile, browser token) -> the visitor: ``Studio.visitor``.
+        self.visitor = visitor or (lambda request, profile, token: anonymous(session_of(request)))
 
     # -- the panel ----------------------------------------------------------------------
     @staticmethod
@@ -269,9 +278,11 @@ class Extend:
         webhook: str | None = None,
         track_id: float | None = None,
         match_colours: bool | None = None,
-        session_key: str | None = None,
+        api_key: str | None = None,
+        visitor_token: str | None = None,
         progress: gr.Progress = PROGRESS,
         request: gr.Request | None = None,
+        profile: gr.OAuthProfile | None = None,
     ) -> Iterator[tuple[Any, ...]]:
         """The public ``/outpaint`` endpoint: ``image`` extended by left/top/right/bottom px.
 
@@ -301,9 +312,10 @@ class Extend:
             (left, top, right, bottom),
             overlap,
             fields,
-            session_key=session_key,
+            session_key=api_key,
             progress=progress,
             session=session_of(request),
+            visitor=self.visitor(request, profile, visitor_token),
         )
 
     def run(
@@ -316,32 +328,45 @@ class Extend:
         session_key: str | None,
         progress: Callable[..., Any],
         session: str,
+        visitor: Visitor | None = None,
     ) -> Iterator[tuple[Any, ...]]:
         """Check, then run ``client.outpaint`` as one job of ``Generation``'s runner."""
         gen = self.generation
         scrub = gen.backend.scrubber(session_key)
+        mode = gen.backend.mode_for(session_key)
+        visitor = visitor or anonymous(session)
         stop = gen.board.begin(session)
         started = gen.runner.clock()
         try:
-            try:
-                progress(0.0, desc="Preparing the canvas")
-                planned = _prepare(image, amounts, overlap, fields)
-                client = gen.backend.client(session_key)
-            except Exception as exc:
-                yield from gen._refuse(exc, scrub, "preparing an extension failed")
-                return
-            job = Job(
-                gen.backend.mode_for(session_key),
-                scrub,
-                form=planned.form,
-                prepared=planned.prepared,
-                session=session,
-            )
-            yield from gen._run(
-                job, client, _outpaint_call(client, planned), progress, stop, started
-            )
+            with ExitStack() as held:
+                try:
+                    progress(0.0, desc="Preparing the canvas")
+                    planned = _prepare(image, amounts, overlap, fields)
+                    jobs = jobs_for(planned)
+                    spender = held.enter_context(gen.access.reserve(visitor, session_key, jobs))
+                    client = count_submissions(gen.backend.client(session_key, visitor), spender)
+                except Exception as exc:
+                    yield from gen._refuse(exc, scrub, "preparing an extension failed", mode)
+                    return
+                job = Job(
+                    mode,
+                    scrub,
+                    form=planned.form,
+                    prepared=planned.prepared,
+                    session=session,
+                    owner=visitor.owner,
+                    session_key=session_key,
+                )
+                yield from gen._run(
+                    job, client, _outpaint_call(client, planned), progress, stop, started
+                )
         finally:
             gen.board.end(session, stop)
+
+
+def jobs_for(planned: Planned) -> int:
+    """What an extension may submit at most: each tile's job, for each sample."""
+    return max(1, len(planned.prepared.regions)) * max(1, planned.form.samples)
 
 
 @dataclass

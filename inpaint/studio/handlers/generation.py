@@ -7,6 +7,7 @@ import logging
 import threading
 import uuid
 from collections.abc import Callable, Iterator, Mapping
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,6 +28,7 @@ from ...http import Scrubber
 from ...progress import ProgressEvent
 from ...result import InpaintResult
 from .. import editor, memory
+from ..access import Access, count_submissions
 from ..backend import Backend
 from ..form import GENERATE_OUTPUTS, RESULT_TAB, Form
 from ..history import history_entry
@@ -36,6 +38,8 @@ from ..prepare import Prepared, prepare_inputs
 from ..progress import CancelBoard, progress_text
 from ..settings import Settings
 from ..store import OutputStore, Placement
+from ..ownership import JobOwners, clean_job_id
+from ..visitors import Visitor, anonymous
 from . import results
 from .results import Results
 
@@ -60,6 +64,8 @@ class Job:
     entry_id: str = ""
     sent: list[Any] = field(default_factory=list)  # job ids, one per region, in order
     session: str = ""  # the page session (its files are tracked by the store)
+    owner: str = ""  # who the job belongs to (``Visitor.owner``)
+    session_key: str | None = None  # the visitor's own key, if any (never shown or kept)
     remark: str = ""  # said after "Done" (e.g. why a fetched result is not put back)
     shown: list[str] = field(default_factory=list)  # the result files the event showed
 
@@ -81,6 +87,7 @@ class JobEvents:
     runner: JobRunner
     results: Results
     board: CancelBoard
+    access: Access
 
     # -- fetch and cancel -----------------------------------------------------------
     def fetch(
@@ -90,16 +97,19 @@ class JobEvents:
         session_key: str | None,
         progress: Callable[..., Any],
         session: str,
+        visitor: Visitor | None = None,
     ) -> Iterator[tuple[Any, ...]]:
         """Collect a job that was still running (timed out, cancelled or from history)."""
         scrub = self.backend.scrubber(session_key)
-        job_id = str(job_id if job_id is not None else "").strip()
-        if job_id.endswith(".0") and job_id[:-2].isdigit():
-            job_id = job_id[:-2]
-        if not job_id:
-            message = "No job id: enter the id of the job to fetch (shown in the history)."
+        visitor = visitor or anonymous(session)
+        try:
+            job_id = clean_job_id(job_id)
+            if not (session_key or "").strip():  # with their own key, ModelsLab decides
+                self.owners(session_key).check(job_id, visitor.owner)
+        except ModelsLabError as exc:
+            message = describe_error(exc)
             yield results.status_only(f"⚠ {message}")
-            raise page_error(message)
+            raise page_error(message) from None
         stop = self.board.begin(session, fresh=True)
         started = self.runner.clock()
         try:
@@ -110,7 +120,12 @@ class JobEvents:
                 return
             progress(0.0, desc=f"Checking job {job_id}")
             job = Job(
-                self.backend.mode_for(session_key), scrub, fetched_job=job_id, session=session
+                self.backend.mode_for(session_key),
+                scrub,
+                fetched_job=job_id,
+                session=session,
+                owner=visitor.owner,
+                session_key=session_key,
             )
             yield from self._run(
                 job, client, self._fetch_call(client, job), progress, stop, started
@@ -118,10 +133,14 @@ class JobEvents:
         finally:
             self.board.end(session, stop)
 
+    def owners(self, session_key: str | None = None) -> JobOwners:
+        """Who sent which job, for the key and server ``session_key`` selects."""
+        return JobOwners(self.backend.state, self.backend.scope(session_key))
+
     def _fetch_call(self, client: ModelsLabClient, job: Job) -> JobCall:
         """The one place the studio calls ``client.fetch_result``."""
         job_id = str(job.fetched_job)
-        key = f"{job.mode}-{job_id}"
+        key = _kept_key(job, job_id)
         placement = self.store.placement_for(key)
 
         # Sent from here: put back into its photo by the library's one put-back rule.
@@ -143,11 +162,13 @@ class JobEvents:
         return call
 
     # -- running and concluding -------------------------------------------------------
-    def _refuse(self, exc: Exception, scrub: Scrubber, what: str) -> Iterator[tuple[Any, ...]]:
+    def _refuse(
+        self, exc: Exception, scrub: Scrubber, what: str, mode: str | None = None
+    ) -> Iterator[tuple[Any, ...]]:
         """Plain words for a failure before anything was sent; a log line for surprises."""
         if not isinstance(exc, ModelsLabError):
             log.error("%s: %s", what, scrub(repr(exc)))
-        message = scrub(describe_error(exc))
+        message = scrub(describe_error(exc, mode))
         yield results.status_only(f"⚠ {message}")
         raise page_error(message) from None
 
@@ -163,6 +184,7 @@ class JobEvents:
         """Run ``call``; every new job id is remembered, the first one reported at once."""
         job.entry_id = uuid.uuid4().hex[:12]
         files: tuple[str, str] | None = None
+        owners = self.owners(job.session_key)
 
         def relay(event: ProgressEvent) -> None:
             fraction, text = progress_text(event)
@@ -178,11 +200,13 @@ class JobEvents:
                     break
                 if job.prepared is None or job.form is None:
                     continue  # a fetch: the job is already in the history
+                if job.owner:  # first: the id is the owner's before anything else happens
+                    owners.record(job_id, job.owner)
                 files = files or self.store.save_job_inputs(job.prepared.image, job.prepared.mask)
                 index = len(job.sent)
                 job.sent.append(job_id)
                 self.store.remember_job(
-                    f"{job.mode}-{job_id}", _placement(job.prepared, job.form, files, index)
+                    _kept_key(job, job_id), _placement(job.prepared, job.form, files, index)
                 )
                 if index == 0:
                     entry = history_entry(
@@ -220,6 +244,7 @@ class JobEvents:
                 scrub=job.scrub,
                 session=job.session,
                 remark=job.remark,
+                owner=job.owner,
             )
             job.shown = list(outputs[GENERATE_OUTPUTS.index("last_run")]["outputs"])
             yield outputs
@@ -228,7 +253,7 @@ class JobEvents:
         job_id = outcome.job_id if outcome.job_id is not None else job.fetched_job
         if not isinstance(exc, ModelsLabError):
             log.error("generation failed unexpectedly: %s", job.scrub(repr(exc)))
-        message = job.scrub(describe_error(exc or RuntimeError()))
+        message = job.scrub(describe_error(exc or RuntimeError(), job.mode))
         entry_kwargs = dict(
             mode=job.mode,
             job_id=job_id,
@@ -273,6 +298,7 @@ class Generation(JobEvents):
         backend: Backend,
         store: OutputStore,
         runner: JobRunner | None = None,
+        access: Access | None = None,
     ) -> None:
         self.settings = settings
         self.backend = backend
@@ -280,6 +306,7 @@ class Generation(JobEvents):
         self.runner = runner or JobRunner()
         self.results = Results(store)
         self.board = CancelBoard()
+        self.access = access or Access.for_backend(backend)
 
     # -- the quick first step of Generate ---------------------------------------
     def capture(
@@ -326,6 +353,7 @@ class Generation(JobEvents):
         session_key: str | None,
         progress: Callable[..., Any],
         session: str,
+        visitor: Visitor | None = None,
     ) -> Iterator[tuple[Any, ...]]:
         """Inpaint the white area of ``mask`` in ``image``; yields the page's outputs.
 
@@ -335,29 +363,36 @@ class Generation(JobEvents):
         ``gr.Error`` carrying one plain sentence.
         """
         scrub = self.backend.scrubber(session_key)
+        mode = self.backend.mode_for(session_key)
+        visitor = visitor or anonymous(session)
         stop = self.board.begin(session)
         started = self.runner.clock()
         try:
-            try:
-                form = Form.from_ui(dict(fields))
-                progress(0.0, desc="Preparing the image and mask")
-                prepared = prepare_inputs(image, mask, form)
-                if not form.prompt.strip():  # after the image: the first thing missing first
-                    raise ParameterError(EMPTY_PROMPT_MESSAGE, field="prompt")
-                client = self.backend.client(session_key)
-            except Exception as exc:
-                yield from self._refuse(exc, scrub, "preparing a generation failed")
-                return
-            job = Job(
-                self.backend.mode_for(session_key),
-                scrub,
-                form=form,
-                prepared=prepared,
-                session=session,
-            )
-            yield from self._run(
-                job, client, self._inpaint_call(client, form, prepared), progress, stop, started
-            )
+            with ExitStack() as held:
+                try:
+                    form = Form.from_ui(dict(fields))
+                    progress(0.0, desc="Preparing the image and mask")
+                    prepared = prepare_inputs(image, mask, form)
+                    if not form.prompt.strip():  # after the image: the first thing missing first
+                        raise ParameterError(EMPTY_PROMPT_MESSAGE, field="prompt")
+                    jobs = len(prepared.regions or [None]) * form.samples
+                    spender = held.enter_context(self.access.reserve(visitor, session_key, jobs))
+                    client = count_submissions(self.backend.client(session_key, visitor), spender)
+                except Exception as exc:
+                    yield from self._refuse(exc, scrub, "preparing a generation failed", mode)
+                    return
+                job = Job(
+                    mode,
+                    scrub,
+                    form=form,
+                    prepared=prepared,
+                    session=session,
+                    owner=visitor.owner,
+                    session_key=session_key,
+                )
+                yield from self._run(
+                    job, client, self._inpaint_call(client, form, prepared), progress, stop, started
+                )
         finally:
             self.board.end(session, stop)
 
@@ -388,6 +423,11 @@ class Generation(JobEvents):
                 "the result later."
             )
         return "Nothing is running."
+
+
+def _kept_key(job: Job, job_id: Any) -> str:
+    """Where a job's photo is kept: by backend, owner and id, so only its owner finds it."""
+    return f"{job.mode}-{job.owner}-{job_id}"
 
 
 def _placement(prepared: Prepared, form: Form, files: tuple[str, str], index: int) -> Placement:

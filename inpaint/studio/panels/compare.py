@@ -128,7 +128,7 @@ def wire(
             named["crop_to_mask"].change,
             named["prompt"].change,
         ],
-        app.compare.count,
+        app.compare.count_for,
         counted,
         panel.count,
         trigger_mode="always_last",

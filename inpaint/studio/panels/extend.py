@@ -52,6 +52,7 @@ SHARED_INPUTS = (
     "track_id",
     "match_colours",
     "session_key",
+    "visitor_token",
 )
 
 
