@@ -15,6 +15,7 @@ Without a key, ``ModelsLabClient.offline()`` starts the bundled local server
 from __future__ import annotations
 
 import os
+import threading
 from typing import TYPE_CHECKING, Any
 
 from . import images as imgs
@@ -29,7 +30,7 @@ from .progress import CancelHook, ProgressCallback, ProgressEvent, notifier
 from .region import Region
 from .request import InpaintRequest, Transport, normalise, spec
 from .result import InpaintResult, edit_parameters
-from .slots import JobSlots
+from .slots import DEFAULT_QUEUE_LIMIT, SlotPool
 from .steps import ApiSteps
 from .submission import Submitter
 from .transport import ApiTransport, shorten_data_uris
@@ -51,6 +52,43 @@ __all__ = [
 send_size = pipeline.send_size
 
 
+def slots_from_env(api_key: str) -> SlotPool | None:
+    """The key's slots shared through ``INPAINT_SLOTS_URL``, or None when it is not set.
+
+    A sweep in one process and the studio in another, both pointed at one
+    SQLite file or Redis, then stay within the key's queue limit together.
+    """
+    url = os.environ.get("INPAINT_SLOTS_URL", "").strip()
+    if not url or not api_key:
+        return None
+    text = os.environ.get("INPAINT_QUEUE_LIMIT", "").strip()
+    try:
+        size = int(text) if text else DEFAULT_QUEUE_LIMIT
+    except ValueError:
+        size = 0
+    if size < 1:
+        raise ParameterError(
+            f"INPAINT_QUEUE_LIMIT must be a whole number of at least 1, not {text!r}."
+        )
+    from .shared import key_id
+
+    return _opened(url).slots(key_id(api_key), size)
+
+
+_states: dict[str, Any] = {}
+_states_lock = threading.Lock()
+
+
+def _opened(url: str) -> Any:
+    """One open state per URL in a process, so its clients share waiters and connections."""
+    from .shared import open_state
+
+    with _states_lock:
+        if url not in _states:
+            _states[url] = open_state(url)
+        return _states[url]
+
+
 class ModelsLabClient(ApiSteps, Workflows):
     """Client for ``/v6/image_editing/*``.
 
@@ -59,6 +97,12 @@ class ModelsLabClient(ApiSteps, Workflows):
     slash. ``timeout`` bounds the wait for each HTTP answer and
     ``connect_timeout`` the time to reach the host; ``max_wait`` bounds the
     wait for a queued job.
+
+    ``slots`` (a ``SlotPool``; ``job_slots`` is its older name) bounds how many
+    of this key's jobs are in the API's queue at once, shared by every client
+    given the same pool. Without one, ``INPAINT_SLOTS_URL`` (an SQLite file or
+    Redis, see ``inpaint.shared``) gives the key's slots shared with other
+    processes, ``INPAINT_QUEUE_LIMIT`` of them.
     """
 
     def __init__(
@@ -71,7 +115,8 @@ class ModelsLabClient(ApiSteps, Workflows):
         connect_timeout: float = 10,
         max_retries: int = 3,
         download_limit: int = DOWNLOAD_LIMIT_BYTES,
-        job_slots: JobSlots | None = None,
+        slots: SlotPool | None = None,
+        job_slots: SlotPool | None = None,
     ) -> None:
         key = api_key if api_key is not None else os.environ.get("MODELSLAB_API_KEY", "")
         self._key = (key or "").strip()
@@ -79,8 +124,13 @@ class ModelsLabClient(ApiSteps, Workflows):
             base_url or os.environ.get("MODELSLAB_BASE_URL") or DEFAULT_BASE_URL
         )
         self.timeout = float(timeout)
-        # ``job_slots`` is shared by clients of one key: held from submit until
+        # The slots are shared by clients of one key: held from submit until
         # the job is collected (the studio passes one to every client).
+        if slots is not None and job_slots is not None and slots is not job_slots:
+            raise ParameterError("Pass slots or job_slots (its older name), not both.")
+        pool = slots if slots is not None else job_slots
+        if pool is None:
+            pool = slots_from_env(self._key)
         scrub = Scrubber(self._key)
         http = HttpSession(
             timeout=self.timeout,
@@ -91,7 +141,7 @@ class ModelsLabClient(ApiSteps, Workflows):
         self.transport = ApiTransport(self._key, self.base_url, http, scrub)
         self.submitter = Submitter(
             self.transport,
-            job_slots=job_slots,
+            job_slots=pool,
             max_wait=float(max_wait),
             download_limit=download_limit,
         )
@@ -134,7 +184,11 @@ class ModelsLabClient(ApiSteps, Workflows):
         return self.submitter.max_wait
 
     @property
-    def job_slots(self) -> JobSlots | None:
+    def slots(self) -> SlotPool | None:
+        return self.submitter.job_slots
+
+    @property
+    def job_slots(self) -> SlotPool | None:
         return self.submitter.job_slots
 
     @property

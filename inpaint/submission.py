@@ -3,7 +3,7 @@
 ``Submitter`` is what the edit pipeline calls once per region (or once for the
 whole picture). A job slot is held from submit until the job is collected, so
 preparing and uploading never count against the API's queue limit, and clients
-sharing one key's ``JobSlots`` never exceed it.
+sharing one key's ``SlotPool`` never exceed it.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from .job import DOWNLOAD_LIMIT_BYTES, Job, JobOutput
 from .pipeline import Send
 from .progress import CancelHook, ProgressCallback, notifier
 from .request import InpaintRequest
-from .slots import JobSlots
+from .slots import SlotPool
 from .transport import ApiTransport, shorten_data_uris
 
 
@@ -29,7 +29,7 @@ class Submitter:
         self,
         transport: ApiTransport,
         *,
-        job_slots: JobSlots | None = None,
+        job_slots: SlotPool | None = None,
         max_wait: float = 600,
         download_limit: int = DOWNLOAD_LIMIT_BYTES,
     ) -> None:
@@ -98,11 +98,13 @@ class Submitter:
         if slots is None:
             yield
             return
-        if not slots.try_acquire():
+        hold = slots.try_acquire()
+        if hold is None:
             notify("submitting", "Waiting for a free place in the API queue")
-            if not slots.acquire(cancel):
+            hold = slots.acquire(cancel)
+            if hold is None:
                 raise JobCancelledError("Cancelled before the job was sent: nothing was charged.")
         try:
             yield
         finally:
-            slots.release()
+            slots.release(hold)

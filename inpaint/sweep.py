@@ -41,7 +41,7 @@ from .errors import (
 from .outputs import ensure_parent, output_problem
 from .progress import CancelHook, ProgressEvent
 from .request import InpaintRequest
-from .slots import JobSlots
+from .slots import DEFAULT_QUEUE_LIMIT, JobSlots
 
 if TYPE_CHECKING:
     from .client import ModelsLabClient
@@ -49,7 +49,6 @@ if TYPE_CHECKING:
 
 MAX_AXES = 3
 MANIFEST = "manifest.jsonl"
-DEFAULT_QUEUE_LIMIT = 5  # the smallest plan's queue limit
 
 
 @dataclass(frozen=True)
@@ -365,14 +364,15 @@ class SweepRunner:
     def _fetch(self, cell: Cell, ids: list[Any], boxes: list[Any]) -> CellResult:
         """A cell sent earlier but never collected: its jobs fetched, never sent again."""
         request = cell.request.resolved(self.image.size)
-        if not self.slots.acquire(self.cancel):
+        hold = self.slots.acquire(self.cancel)
+        if hold is None:
             raise JobCancelledError(
                 "Stopped before the earlier run's jobs were collected.", job_id=ids[0]
             )
         try:
             last = self._fetch_jobs(request, ids, boxes)
         finally:
-            self.slots.release()
+            self.slots.release(hold)
         parameters = {
             **request.recorded(),
             "seed": last.seed,
