@@ -69,7 +69,7 @@ def build(app: studio.Studio) -> gr.Blocks:
             edit.image_editor, masks.mask_file, edit.prompt, edit.negative_prompt
         )
 
-        fields = {**edit.fields, **masks.fields, **sizes.fields, **seeds.fields}
+        fields = {**edit.fields, **masks.fields, **sizes.fields, **seeds.fields}  # the form
         mask.wire_preview(
             masks,
             edit.image_editor,
@@ -78,9 +78,7 @@ def build(app: studio.Studio) -> gr.Blocks:
         mask.wire_new_photo(masks, edit.status)
         wiring = {
             **fields,
-            "mask_file": masks.mask_file,
-            "session_key": session.session_key,
-            "visitor_token": session.visitor_token,
+            **session.inputs(masks.mask_file),
             "status": edit.status,
             "right_tabs": right_tabs,
             "fetch_job_id": edit.fetch_job_id,
@@ -104,15 +102,7 @@ def build(app: studio.Studio) -> gr.Blocks:
         history.wire_restore(kept, fields, edit.fetch_job_id, edit.fetch_row, edit.status)
         reproduce.wire(app, code, demo, fields, edit.status, session.session_key)
         compare_panel.wire(
-            app,
-            comparison,
-            edit.image_editor,
-            {
-                **fields,
-                "mask_file": masks.mask_file,
-                "session_key": session.session_key,
-                "visitor_token": session.visitor_token,
-            },
+            app, comparison, edit.image_editor, {**fields, **session.inputs(masks.mask_file)}
         )
         # API callers bypass the sliders: gradio's own refusals become plain ones.
         plain_inputs.guard(

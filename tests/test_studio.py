@@ -138,7 +138,7 @@ def generate(
         str(PHOTO),
         mask_file(tmp_path),
         prompt=prompt,
-        session_key=session_key,
+        api_key=session_key,
         progress=progress or Progress(),
         request=request or Request(),
         **form,
@@ -625,7 +625,9 @@ def test_unreachable_server_says_so(tmp_path) -> None:
     settings = studio.Settings(api_key="k-1", base_url="http://127.0.0.1:9/api")
     app = studio.Studio(settings, store=studio.OutputStore(tmp_path / "out"))
     seen, error = run(generate(app, tmp_path))
-    assert error is not None and "Server unreachable" in error.message
+    # A visitor on the owner's key is told what they can do, not to check a server.
+    assert error is not None and "Cannot reach ModelsLab" in error.message
+    assert "running" not in error.message
 
 
 def test_progress_text_counts_down_the_queue() -> None:
@@ -899,12 +901,22 @@ def test_the_public_endpoint_takes_the_form_by_name() -> None:
     import inspect
 
     names = list(inspect.signature(studio.Studio.generate).parameters)[1:]
-    assert names == ["image", "mask", *studio.FORM_FIELDS, "session_key", "progress", "request"]
+    assert names == [
+        "image",
+        "mask",
+        *studio.FORM_FIELDS,
+        "api_key",
+        "visitor_token",
+        "progress",
+        "request",
+        "profile",
+    ]
     assert studio.GENERATE_INPUTS == (
         "input_image",
         "input_mask",
         *studio.FORM_FIELDS,
         "session_key",
+        "visitor_token",
     )
     for handler in (studio.Studio.generate, studio.Studio.fetch, studio.Studio.capture):
         assert inspect.isgeneratorfunction(handler)  # gradio streams only declared generators

@@ -18,6 +18,19 @@ class MemoryStore:
         self._lock = threading.Lock()
         self._counters: dict[str, tuple[int, float]] = {}
         self._leases: dict[str, dict[str, tuple[str | None, float]]] = {}
+        self._records: dict[str, tuple[str, float]] = {}
+
+    def put(self, key: str, value: str, ttl: float) -> None:
+        with self._lock:
+            now = time.time()
+            for gone in [k for k, (_, until) in self._records.items() if until <= now]:
+                del self._records[gone]
+            self._records[key] = (value, now + ttl)
+
+    def get(self, key: str) -> str | None:
+        with self._lock:
+            found = self._records.get(key)
+            return found[0] if found and found[1] > time.time() else None
 
     def reserve(
         self, keys: Sequence[str], limits: Sequence[int], n: int, expires: float, now: float

@@ -190,5 +190,12 @@ class RedisStore:
     def held(self, pool: str) -> int:
         return int(self._run("held", self._pool_keys(pool)[:1], []))
 
+    def put(self, key: str, value: str, ttl: float) -> None:
+        self._call(self._redis.set, PREFIX + "record:" + key, value, ex=max(1, int(ttl)))
+
+    def get(self, key: str) -> str | None:
+        value = self._call(self._redis.get, PREFIX + "record:" + key)
+        return None if value is None else str(value)
+
     def close(self) -> None:
         self._redis.close()

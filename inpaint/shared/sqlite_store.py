@@ -28,6 +28,8 @@ CREATE INDEX IF NOT EXISTS counters_expires ON counters (expires);
 CREATE TABLE IF NOT EXISTS leases (
     pool TEXT NOT NULL, id TEXT NOT NULL, owner TEXT, expires REAL NOT NULL,
     PRIMARY KEY (pool, id));
+CREATE TABLE IF NOT EXISTS records (
+    key TEXT PRIMARY KEY, value TEXT NOT NULL, expires REAL NOT NULL);
 """
 
 
@@ -147,6 +149,24 @@ class SqliteStore:
                 "SELECT COUNT(*) FROM leases WHERE pool = ? AND expires > ?", (pool, time.time())
             ).fetchone()
             return int(live)
+
+    def put(self, key: str, value: str, ttl: float) -> None:
+        with self._locked() as db:
+            now = time.time()
+            db.execute("DELETE FROM records WHERE expires <= ?", (now,))
+            db.execute(
+                "INSERT INTO records (key, value, expires) VALUES (?, ?, ?) "
+                "ON CONFLICT (key) DO UPDATE SET value = excluded.value, "
+                "expires = excluded.expires",
+                (key, value, now + ttl),
+            )
+
+    def get(self, key: str) -> str | None:
+        with self._lock:
+            row = self._db.execute(
+                "SELECT value FROM records WHERE key = ? AND expires > ?", (key, time.time())
+            ).fetchone()
+            return None if row is None else str(row[0])
 
     def close(self) -> None:
         with self._lock:

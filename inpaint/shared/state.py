@@ -57,6 +57,13 @@ class SharedState:
                 )
             return pool
 
+    def put(self, key: str, value: str, *, ttl: float) -> None:
+        """A small record shared like the counts (e.g. who sent a job), kept ``ttl`` s."""
+        self.store.put(key, value, ttl)
+
+    def get(self, key: str) -> str | None:
+        return self.store.get(key)
+
     def describe(self) -> str:
         return {"memory": "this process's memory"}.get(self.kind, self.where)
 

@@ -191,9 +191,7 @@ def _limits_words(settings: Settings) -> str:
         parts.append(f"each visitor may send {quota.limit} jobs {quota.period.this}")
     if settings.daily_budget is not None:
         parts.append(f"all visitors together {settings.daily_budget} jobs per UTC day")
-    parts.append(
-        f"at most {settings.visitor_concurrency} of each visitor's jobs run at once"
-    )
+    parts.append(f"at most {settings.visitor_concurrency} of each visitor's jobs run at once")
     return "On this key " + ", ".join(parts) + "."
 
 

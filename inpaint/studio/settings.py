@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from ..offline import OFFLINE_KEY as OFFLINE_KEY  # the one offline key, re-exported
-from ..shared.ledger import Quota, parse_quota
+from ..shared.quota import Quota, parse_quota
 from .visitors import SPACE_PROXIES, Network, ProxyListError, parse_proxies
 
 # -- configuration ------------------------------------------------------------
@@ -128,7 +128,8 @@ class Settings:
 
 def default_data_dir() -> Path:
     """The user's data folder for the studio (``$XDG_DATA_HOME/inpaint-studio``)."""
-    base = os.environ.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local", "share")
+    home = os.path.join(os.path.expanduser("~"), ".local", "share")
+    base = os.environ.get("XDG_DATA_HOME") or home
     return Path(base) / "inpaint-studio"
 
 

@@ -34,11 +34,11 @@ from ..form import GENERATE_OUTPUTS, RESULT_TAB, Form
 from ..history import history_entry
 from ..jobs import JobCall, JobRunner, Outcome
 from ..messages import ALL_BLACK_MESSAGE, EMPTY_PROMPT_MESSAGE, describe_error, page_error
+from ..ownership import JobOwners, clean_job_id
 from ..prepare import Prepared, prepare_inputs
 from ..progress import CancelBoard, progress_text
 from ..settings import Settings
 from ..store import OutputStore, Placement
-from ..ownership import JobOwners, clean_job_id
 from ..visitors import Visitor, anonymous
 from . import results
 from .results import Results

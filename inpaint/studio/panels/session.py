@@ -25,6 +25,14 @@ class SessionPanel:
     visitor_token: gr.BrowserState
     allowance: gr.Markdown | None = None
 
+    def inputs(self, mask_file: gr.components.Component) -> dict[str, gr.components.Component]:
+        """What every spending event takes besides the form, by the names handlers use."""
+        return {
+            "mask_file": mask_file,
+            "session_key": self.session_key,
+            "visitor_token": self.visitor_token,
+        }
+
 
 def _token(current: str | None) -> str:
     return current if current else secrets.token_urlsafe(24)
@@ -41,9 +49,7 @@ def build(app: Studio) -> SessionPanel:
         info="Kept for this browser tab only; never stored, logged or shared.",
         elem_id="session-key",
     )
-    visitor_token = gr.BrowserState(
-        "", storage_key=VISITOR_STORAGE_KEY, secret=VISITOR_SECRET
-    )
+    visitor_token = gr.BrowserState("", storage_key=VISITOR_STORAGE_KEY, secret=VISITOR_SECRET)
     # .change, not .input: gradio 6.31 fires no input event for a pasted value.
     key_box.change(app.banner, key_box, banner, queue=False, **PRIVATE)
     return SessionPanel(banner, key_box, visitor_token)
