@@ -906,6 +906,7 @@ def test_the_public_endpoint_takes_the_form_by_name() -> None:
         "mask",
         *studio.FORM_FIELDS,
         "api_key",
+        "session_key",
         "visitor_token",
         "progress",
         "request",
@@ -915,6 +916,7 @@ def test_the_public_endpoint_takes_the_form_by_name() -> None:
         "input_image",
         "input_mask",
         *studio.FORM_FIELDS,
+        "api_key",
         "session_key",
         "visitor_token",
     )

@@ -66,8 +66,10 @@ PREVIEW_SETTINGS = (
 )
 CAPTURE_INPUTS = ("generate_snapshot", "mask_file", "invert_mask", "prompt")
 CAPTURE_OUTPUTS = ("input_image", "input_mask", "status", "right_tabs")
-GENERATE_INPUTS = ("input_image", "input_mask", *FORM_FIELDS, "session_key", "visitor_token")
-FETCH_INPUTS = ("fetch_job_id", "session_key", "visitor_token")
+# ``api_key`` is a script's own key; ``session_key`` the one typed in this tab.
+KEY_INPUTS = ("api_key", "session_key", "visitor_token")
+GENERATE_INPUTS = ("input_image", "input_mask", *FORM_FIELDS, *KEY_INPUTS)
+FETCH_INPUTS = ("fetch_job_id", *KEY_INPUTS)
 GENERATE_OUTPUTS = (
     "gallery",
     "before_after",

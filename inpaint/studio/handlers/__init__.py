@@ -24,7 +24,7 @@ from ..settings import Settings
 from ..store import OutputStore
 from ..visitors import Visitor, visitor_of
 from . import history, preview
-from .common import PROGRESS, session_of
+from .common import PROGRESS, own_key, session_of
 from .compare import Compare
 from .extend import Extend
 from .generation import Generation
@@ -122,6 +122,7 @@ class Studio:
         prefill: str | None = None,
         match_colours: bool | None = None,
         api_key: str | None = None,
+        session_key: str | None = None,
         visitor_token: str | None = None,
         progress: gr.Progress = PROGRESS,
         request: gr.Request | None = None,
@@ -165,7 +166,7 @@ class Studio:
             image,
             mask,
             fields,
-            session_key=api_key,
+            session_key=own_key(api_key, session_key),
             progress=progress,
             session=session,
             visitor=self.visitor(request, profile, visitor_token, session),
@@ -175,6 +176,7 @@ class Studio:
         self,
         job_id: str | float | None,
         api_key: str | None = None,
+        session_key: str | None = None,
         visitor_token: str | None = None,
         progress: gr.Progress = PROGRESS,
         request: gr.Request | None = None,
@@ -185,7 +187,7 @@ class Studio:
         session = session_of(request)
         yield from self.generation.fetch(
             job_id,
-            session_key=api_key,
+            session_key=own_key(api_key, session_key),
             progress=progress,
             session=session,
             visitor=self.visitor(request, profile, visitor_token, session),
@@ -210,14 +212,14 @@ class Studio:
 
     def allowance(
         self,
-        api_key: str | None = None,
+        session_key: str | None = None,
         visitor_token: str | None = None,
         request: gr.Request | None = None,
         profile: gr.OAuthProfile | None = None,
     ) -> str:
         """The line near Generate: what this visitor may still send on the owner's key."""
         visitor = self.visitor(request, profile, visitor_token)
-        return self.access.allowance(visitor, api_key)
+        return self.access.allowance(visitor, session_key)
 
     def end_session(self, request: gr.Request | None = None) -> None:
         """A tab was closed (gradio's ``unload``): its result files are unreachable."""

@@ -21,6 +21,11 @@ def session_of(request: Any) -> str:
     return session or f"anonymous-{uuid.uuid4().hex}"
 
 
+def own_key(api_key: str | None, session_key: str | None) -> str:
+    """The visitor's own key: a script's ``api_key``, else the one typed in the tab."""
+    return (api_key or "").strip() or (session_key or "").strip()
+
+
 def generate_outputs(**values: Any) -> tuple[Any, ...]:
     """The ``GENERATE_OUTPUTS`` tuple by name; every output not named is left as it is."""
     unknown = set(values) - set(GENERATE_OUTPUTS)

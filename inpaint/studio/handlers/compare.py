@@ -45,7 +45,7 @@ from ..messages import EMPTY_PROMPT_MESSAGE, describe_error, page_error
 from ..prepare import prepare_inputs
 from ..store import OutputStore
 from ..visitors import Visitor, anonymous
-from .common import session_of
+from .common import own_key, session_of
 
 log = logging.getLogger("inpaint.studio")
 
@@ -81,6 +81,7 @@ COMPARE_INPUTS = (
     "values_1",
     "axis_2",
     "values_2",
+    "api_key",
     "session_key",
     "visitor_token",
     *FORM_FIELDS,
@@ -258,11 +259,13 @@ class Compare:
         values_1: str | None,
         axis_2: str | None,
         values_2: str | None,
+        api_key: str | None,
         session_key: str | None,
         visitor_token: str | None,
         *form: Any,
     ) -> str:
         """The job count (or why the values are refused) as the person types."""
+        session_key = own_key(api_key, session_key)
         try:
             current = Form.from_ui(dict(zip(FORM_FIELDS, form, strict=True)))
             vary = vary_from([(axis_1, values_1), (axis_2, values_2)])
@@ -277,8 +280,9 @@ class Compare:
     ) -> str:
         """``count`` and, on the owner's key, what this visitor may still send."""
         text = self.count(*args)
-        visitor = self.visitor(request, profile, args[5] if len(args) > 5 else None)
-        left = self.access.allowance(visitor, args[4] if len(args) > 4 else None)
+        api_key, session_key, token = (list(args[4:7]) + [None, None, None])[:3]
+        visitor = self.visitor(request, profile, token)
+        left = self.access.allowance(visitor, own_key(api_key, session_key))
         return f"{text} {left}".strip()
 
     # -- the run ---------------------------------------------------------------------------
@@ -292,6 +296,7 @@ class Compare:
         values_1: str | None,
         axis_2: str | None,
         values_2: str | None,
+        api_key: str | None,
         session_key: str | None,
         visitor_token: str | None,
         *form: Any,
@@ -306,6 +311,7 @@ class Compare:
         value out of range) end the event with one plain sentence before
         anything is sent.
         """
+        session_key = own_key(api_key, session_key)
         scrub = self.backend.scrubber(session_key)
         held = ExitStack()
         try:

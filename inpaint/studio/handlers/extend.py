@@ -32,7 +32,7 @@ from ..jobs import JobCall
 from ..messages import describe_error, page_error
 from ..prepare import PREVIEW_SIDE, Prepared
 from ..visitors import Visitor, anonymous
-from .common import PROGRESS, session_of
+from .common import PROGRESS, own_key, session_of
 from .generation import Generation, Job
 
 SIDES = ("left", "top", "right", "bottom")
@@ -279,6 +279,7 @@ class Extend:
         track_id: float | None = None,
         match_colours: bool | None = None,
         api_key: str | None = None,
+        session_key: str | None = None,
         visitor_token: str | None = None,
         progress: gr.Progress = PROGRESS,
         request: gr.Request | None = None,
@@ -312,7 +313,7 @@ class Extend:
             (left, top, right, bottom),
             overlap,
             fields,
-            session_key=api_key,
+            session_key=own_key(api_key, session_key),
             progress=progress,
             session=session_of(request),
             visitor=self.visitor(request, profile, visitor_token),

@@ -51,6 +51,7 @@ SHARED_INPUTS = (
     "webhook",
     "track_id",
     "match_colours",
+    "api_key",
     "session_key",
     "visitor_token",
 )

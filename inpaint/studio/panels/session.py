@@ -19,9 +19,10 @@ VISITOR_SECRET = "inpaint-studio-visitor-v1"
 @dataclass
 class SessionPanel:
     banner: gr.Markdown
-    # The typed key: an input of every event that spends, and the ``api_key``
-    # of the public endpoints (a password field: never shown, never stored).
-    session_key: gr.Textbox
+    session_key: gr.State  # the typed key, held in this tab's session only
+    # The public endpoints' ``api_key``: always empty on the page (so gradio's API
+    # recorder never writes a typed key down), filled by scripts.
+    api_key: gr.Textbox
     visitor_token: gr.BrowserState
     allowance: gr.Markdown | None = None
 
@@ -29,6 +30,7 @@ class SessionPanel:
         """What every spending event takes besides the form, by the names handlers use."""
         return {
             "mask_file": mask_file,
+            "api_key": self.api_key,
             "session_key": self.session_key,
             "visitor_token": self.visitor_token,
         }
@@ -49,10 +51,13 @@ def build(app: Studio) -> SessionPanel:
         info="Kept for this browser tab only; never stored, logged or shared.",
         elem_id="session-key",
     )
+    session_key = gr.State("")
+    api_key = gr.Textbox(visible=False, label="api_key")
     visitor_token = gr.BrowserState("", storage_key=VISITOR_STORAGE_KEY, secret=VISITOR_SECRET)
-    # .change, not .input: gradio 6.31 fires no input event for a pasted value.
-    key_box.change(app.banner, key_box, banner, queue=False, **PRIVATE)
-    return SessionPanel(banner, key_box, visitor_token)
+    # .change, not .input: gradio 6.31 fires no input event for a pasted value,
+    # and pasting is how a key arrives (the tab then kept using the server's key).
+    key_box.change(app.set_session_key, key_box, [session_key, banner], queue=False, **PRIVATE)
+    return SessionPanel(banner, session_key, api_key, visitor_token)
 
 
 def wire_allowance(app: Studio, panel: SessionPanel, demo: gr.Blocks, after: list) -> gr.Markdown:
