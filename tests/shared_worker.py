@@ -1,0 +1,48 @@
+"""A process that uses shared job slots, for tests/test_shared_processes.py.
+
+``python -m tests.shared_worker hammer URL NAME SIZE JOBS HOLD OUT``: take a slot
+JOBS times, keep it HOLD seconds (a job's run), append "start end" (wall
+times read inside the hold) to OUT.
+
+``python -m tests.shared_worker hold URL NAME SIZE COUNT LEASE``: take COUNT
+slots with leases of LEASE seconds, print "held", then keep them until killed.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+import time
+from pathlib import Path
+
+from inpaint.shared import open_state
+
+
+def hammer(url: str, name: str, size: int, jobs: int, hold_s: float, out: Path) -> None:
+    slots = open_state(url).slots(name, size, lease=10.0)
+    with out.open("a") as log:
+        for _ in range(jobs):
+            hold = slots.acquire(poll=0.02)
+            assert hold is not None
+            start = time.time()
+            threading.Event().wait(hold_s)  # the job's run time
+            end = time.time()
+            slots.release(hold)
+            log.write(f"{start!r} {end!r}\n")
+            log.flush()
+
+
+def hold(url: str, name: str, size: int, count: int, lease: float) -> None:
+    slots = open_state(url).slots(name, size, lease=lease)
+    holds = [slots.acquire() for _ in range(count)]
+    assert all(h is not None for h in holds)
+    print("held", flush=True)
+    threading.Event().wait()
+
+
+if __name__ == "__main__":
+    command, url, name, size, *rest = sys.argv[1:]
+    if command == "hammer":
+        hammer(url, name, int(size), int(rest[0]), float(rest[1]), Path(rest[2]))
+    else:
+        hold(url, name, int(size), int(rest[0]), float(rest[1]))
