@@ -6,6 +6,10 @@ times read inside the hold) to OUT.
 
 ``python -m tests.shared_worker hold URL NAME SIZE COUNT LEASE``: take COUNT
 slots with leases of LEASE seconds, print "held", then keep them until killed.
+
+``python -m tests.shared_worker inpaint BASE_URL THREADS``: THREADS edits at
+once through clients that take their slots from ``INPAINT_SLOTS_URL`` (no
+retries: a 429 fails the process).
 """
 
 from __future__ import annotations
@@ -40,7 +44,30 @@ def hold(url: str, name: str, size: int, count: int, lease: float) -> None:
     threading.Event().wait()
 
 
+def inpaint(base_url: str, threads: int) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from PIL import Image
+
+    from inpaint import ModelsLabClient
+
+    photo = Image.new("RGB", (64, 64), "gray")
+    mask = Image.new("L", (64, 64), 0)
+    mask.paste(255, (16, 16, 48, 48))
+
+    def one(_: int) -> int:
+        with ModelsLabClient(api_key="k-shared-1234", base_url=base_url, max_retries=0) as client:
+            assert client.slots is not None and client.slots.size == 2
+            return len(client.inpaint(photo, mask, prompt="x", transport="base64").images)
+
+    with ThreadPoolExecutor(threads) as pool:
+        assert sum(pool.map(one, range(threads))) == threads
+
+
 if __name__ == "__main__":
+    if sys.argv[1] == "inpaint":
+        inpaint(sys.argv[2], int(sys.argv[3]))
+        sys.exit(0)
     command, url, name, size, *rest = sys.argv[1:]
     if command == "hammer":
         hammer(url, name, int(size), int(rest[0]), float(rest[1]), Path(rest[2]))

@@ -17,7 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from inpaint.shared import open_state
+from inpaint.server import RunningServer
+from inpaint.shared import key_id, open_state
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -29,8 +30,8 @@ def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     return str(request.getfixturevalue("redis_url"))
 
 
-def _worker(*args: object, stdout: int | None = None) -> subprocess.Popen[str]:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+def _worker(*args: object, stdout: int | None = None, **env_vars: str) -> subprocess.Popen[str]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT), **env_vars}
     return subprocess.Popen(
         [sys.executable, "-m", "tests.shared_worker", *map(str, args)],
         cwd=ROOT,
@@ -93,3 +94,18 @@ def test_a_killed_process_gives_its_slots_back_within_the_lease(url: str) -> Non
         if proc.poll() is None:
             proc.kill()
             proc.wait(10)
+
+
+def test_clients_in_two_processes_share_the_keys_queue_limit(url: str, make_server) -> None:
+    """INPAINT_SLOTS_URL: 2 processes x 3 edits at once on a key allowed 2 queued jobs."""
+    server: RunningServer = make_server(latency=0.4, queue_limit=2, workers=4, sync_threshold=0.0)
+    workers = [
+        _worker("inpaint", server.base_url, 3, INPAINT_SLOTS_URL=url, INPAINT_QUEUE_LIMIT="2")
+        for _ in range(2)
+    ]
+    for proc in workers:
+        assert proc.wait(120) == 0  # no 429 reached a client (they do not retry)
+    counts = server.app.state.jobs.counts()
+    assert counts["submitted"] == 6 and counts["rejected"] == 0
+    assert counts["peak_queued"] == 2
+    assert open_state(url).slots(key_id("k-shared-1234"), 2).free == 2

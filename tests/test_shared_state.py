@@ -275,3 +275,38 @@ def test_a_key_id_names_the_key_without_showing_it() -> None:
     key = "sk-live-abcdef1234567890"
     assert key_id(key) == key_id(f" {key} ") != key_id("another-key")
     assert key not in key_id(key) and "abcdef" not in key_id(key)
+
+
+# -- the library's clients --------------------------------------------------------------------
+def test_clients_take_a_pool_under_either_name(monkeypatch: pytest.MonkeyPatch) -> None:
+    from inpaint import ModelsLabClient
+    from inpaint.errors import ParameterError
+    from inpaint.slots import JobSlots
+
+    monkeypatch.delenv("INPAINT_SLOTS_URL", raising=False)
+    pool = JobSlots(3)
+    assert ModelsLabClient(api_key="k-1", slots=pool).job_slots is pool
+    assert ModelsLabClient(api_key="k-1", job_slots=pool).slots is pool
+    assert ModelsLabClient(api_key="k-1").slots is None
+    with pytest.raises(ParameterError, match="not both"):
+        ModelsLabClient(api_key="k-1", slots=pool, job_slots=JobSlots(1))
+
+
+def test_inpaint_slots_url_shares_one_pool_per_key(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from inpaint import ModelsLabClient
+    from inpaint.errors import ParameterError
+    from inpaint.shared import SharedSlots
+
+    monkeypatch.setenv("INPAINT_SLOTS_URL", f"sqlite:///{tmp_path / 'slots.db'}")
+    monkeypatch.setenv("INPAINT_QUEUE_LIMIT", "3")
+    one, two = ModelsLabClient(api_key="k-secret-1"), ModelsLabClient(api_key="k-secret-1")
+    assert isinstance(one.slots, SharedSlots) and one.slots is two.slots
+    assert one.slots.size == 3 and one.slots.name == key_id("k-secret-1")
+    assert ModelsLabClient(api_key="k-secret-2").slots is not one.slots
+    monkeypatch.delenv("INPAINT_QUEUE_LIMIT")
+    assert ModelsLabClient(api_key="k-secret-3").slots.size == 5  # type: ignore[union-attr]
+    monkeypatch.setenv("INPAINT_QUEUE_LIMIT", "lots")
+    with pytest.raises(ParameterError, match="INPAINT_QUEUE_LIMIT must be a whole number"):
+        ModelsLabClient(api_key="k-secret-1")
