@@ -7,6 +7,9 @@ times read inside the hold) to OUT.
 ``python -m tests.shared_worker hold URL NAME SIZE COUNT LEASE``: take COUNT
 slots with leases of LEASE seconds, print "held", then keep them until killed.
 
+``python -m tests.shared_worker spend URL COUNTER LIMIT TRIES``: reserve and
+spend one job at a time against a daily claim, TRIES times; print how many fit.
+
 ``python -m tests.shared_worker inpaint BASE_URL THREADS``: THREADS edits at
 once through clients that take their slots from ``INPAINT_SLOTS_URL`` (no
 retries: a 429 fails the process).
@@ -44,6 +47,20 @@ def hold(url: str, name: str, size: int, count: int, lease: float) -> None:
     threading.Event().wait()
 
 
+def spend(url: str, counter: str, limit: int, tries: int) -> None:
+    from inpaint.shared import Claim, QuotaExceeded, Window
+
+    ledger, granted = open_state(url).ledger, 0
+    for _ in range(tries):
+        try:
+            with ledger.reserve([Claim(counter, limit, Window.DAY)], 1) as reservation:
+                reservation.spend()
+                granted += 1
+        except QuotaExceeded:
+            pass
+    print(granted, flush=True)
+
+
 def inpaint(base_url: str, threads: int) -> None:
     from concurrent.futures import ThreadPoolExecutor
 
@@ -67,6 +84,9 @@ def inpaint(base_url: str, threads: int) -> None:
 if __name__ == "__main__":
     if sys.argv[1] == "inpaint":
         inpaint(sys.argv[2], int(sys.argv[3]))
+        sys.exit(0)
+    if sys.argv[1] == "spend":
+        spend(sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5]))
         sys.exit(0)
     command, url, name, size, *rest = sys.argv[1:]
     if command == "hammer":

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from inpaint.server import RunningServer
-from inpaint.shared import key_id, open_state
+from inpaint.shared import Claim, Window, key_id, open_state
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -62,6 +62,19 @@ def test_three_processes_never_hold_more_than_the_pool(url: str, tmp_path: Path)
     assert len(intervals) == 3 * jobs  # every job ran
     assert _peak(intervals) == 2  # the pool was used fully, and never beyond
     assert open_state(url).slots(name, 2).free == 2  # all given back
+
+
+def test_three_processes_never_spend_past_the_budget(url: str) -> None:
+    counter = f"budget-{uuid.uuid4().hex[:8]}"
+    workers = [_worker("spend", url, counter, 25, 20, stdout=subprocess.PIPE) for _ in range(3)]
+    granted = []
+    for proc in workers:
+        out, _ = proc.communicate(timeout=120)
+        assert proc.returncode == 0
+        granted.append(int(out))
+    assert sum(granted) == 25  # 60 tries, exactly the budget granted
+    claim = Claim(counter, 25, Window.DAY)
+    assert open_state(url).ledger.remaining([claim]) == [0]
 
 
 def test_a_killed_process_gives_its_slots_back_within_the_lease(url: str) -> None:

@@ -27,7 +27,7 @@ from inpaint.shared import (
     open_state,
     parse_quota,
 )
-from inpaint.slots import OwnedSlots
+from inpaint.slots import JobSlots, OwnedSlots
 
 
 class Clock:
@@ -233,6 +233,22 @@ def test_an_owner_at_its_cap_waits_without_blocking_others(state: SharedState) -
     slots.release(held)
     thread.join(20)
     assert got and got[0] is not None and slots.free == 0
+
+
+def test_the_in_process_pool_keeps_owner_caps_too() -> None:
+    slots = JobSlots(2)
+    alice = OwnedSlots(slots, "alice", 1)
+    held = alice.try_acquire()
+    assert held is not None and alice.try_acquire() is None
+    got: list[object] = []
+    thread = threading.Thread(target=lambda: got.append(alice.acquire(poll=0.05)))
+    thread.start()
+    _wait_for(lambda: len(slots._waiting) == 1, "alice's second request to wait")
+    bob = slots.acquire(owner="bob", owner_limit=1, poll=0.05)  # goes ahead of her
+    assert bob is not None and not got and slots.free == 0
+    slots.release(held)  # below her cap again: her waiting request takes it
+    thread.join(20)
+    assert got and getattr(got[0], "owner", None) == "alice" and slots.free == 0
 
 
 # -- opening ----------------------------------------------------------------------------------
