@@ -27,6 +27,7 @@ NAMES = (
     "sweep",
     "studio_resources",
     "generate_click",
+    "shared_state",
 )
 DEFAULT_OUT = ROOT / "benchmarks" / "RESULTS.md"
 

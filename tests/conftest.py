@@ -223,3 +223,15 @@ def browser() -> Iterator[Browser]:
         instance = pw.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
         yield instance
         instance.close()
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> Iterator[str]:
+    """A real redis-server for the session (tests/redis_server.py): ``redis://127.0.0.1:PORT/0``.
+
+    Tests share it, so each uses its own names (counters, slot pools).
+    """
+    from tests.redis_server import RedisServer
+
+    with RedisServer() as running:
+        yield running.url

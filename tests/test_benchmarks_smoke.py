@@ -32,3 +32,12 @@ def test_generate_click_table_has_both_timings_and_the_breakdown():
     assert section.rows == [
         ["12 MP (4000 x 3000)", "50 ms", "3000 ms", "1000 ms", "200 ms", "1500 ms", "300 ms"]
     ]
+
+
+def test_shared_state_benchmark_times_every_store(tmp_path):
+    out = tmp_path / "RESULTS.md"
+    assert main(["--quick", "--only", "shared_state", "--out", str(out)]) == 0
+    text = out.read_text()
+    for store in ("| memory", "| sqlite", "| redis"):
+        assert store in text
+    assert "FAILED" not in text

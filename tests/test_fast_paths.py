@@ -63,7 +63,8 @@ def test_the_studio_prepares_as_many_generations_as_its_queue_limit_allows_jobs(
 
 def test_a_full_job_slot_holds_the_submission_and_cancel_sends_nothing():
     slots = JobSlots(1)
-    assert slots.try_acquire()  # another generation holds the only slot
+    other = slots.try_acquire()  # another generation holds the only slot
+    assert other is not None
     with serve_in_background(ServerConfig()) as server:
         client = ModelsLabClient(api_key="k-test-123456", base_url=server.base_url, job_slots=slots)
         events: list[str] = []
@@ -80,7 +81,7 @@ def test_a_full_job_slot_holds_the_submission_and_cancel_sends_nothing():
                 cancel=lambda: any("free place" in m for m in events),
             )
         assert server.app.state.jobs.next_id() == 1  # no job was ever created
-        slots.release()
+        slots.release(other)
         result = client.inpaint(photo, mask, prompt="x", transport="base64")
         assert result.images and slots.try_acquire()  # the slot was given back
 
@@ -114,15 +115,17 @@ def test_eta_factor_must_be_positive():
 
 def test_job_slots_serve_waiters_in_arrival_order():
     slots = JobSlots(1)
-    assert slots.try_acquire()
+    first = slots.try_acquire()
+    assert first is not None
     order: list[int] = []
     queued = threading.Semaphore(0)
 
     def waiter(n: int) -> None:
         queued.release()
-        assert slots.acquire()
+        hold = slots.acquire()
+        assert hold is not None
         order.append(n)
-        slots.release()
+        slots.release(hold)
 
     threads = []
     for n in range(4):
@@ -133,7 +136,7 @@ def test_job_slots_serve_waiters_in_arrival_order():
             threading.Event().wait(0.01)
         threads.append(thread)
     assert not slots.try_acquire()  # someone is waiting: no overtaking
-    slots.release()
+    slots.release(first)
     for thread in threads:
         thread.join(5)
     assert order == [0, 1, 2, 3]
@@ -142,7 +145,8 @@ def test_job_slots_serve_waiters_in_arrival_order():
 
 def test_a_cancelled_waiter_leaves_the_line():
     slots = JobSlots(1)
-    assert slots.try_acquire()
-    assert slots.acquire(cancel=lambda: True) is False
-    slots.release()
+    hold = slots.try_acquire()
+    assert hold is not None
+    assert slots.acquire(cancel=lambda: True) is None
+    slots.release(hold)
     assert slots.try_acquire()
