@@ -10,6 +10,7 @@ background and used, so the whole flow works at once.
 
 from __future__ import annotations
 
+import os
 import sys
 
 import gradio as gr
@@ -141,6 +142,9 @@ def main() -> None:
         )
     else:
         print(f"Using ModelsLab at {app.backend.modelslab_url}.", flush=True)
+    # The web server would otherwise read X-Forwarded-For from any local peer: the
+    # studio's own list of trusted proxies is the only one (STUDIO_TRUSTED_PROXIES).
+    os.environ["FORWARDED_ALLOW_IPS"] = settings.forwarded_allow_ips()
     demo = build(app)
     demo.queue(default_concurrency_limit=8)
     try:

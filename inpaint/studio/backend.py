@@ -61,7 +61,11 @@ class Backend:
         so the offline key of two studios never shares places.
         """
         url = base_url or self.base_url_for(None)
-        return self.state.slots(key_id(f"{url}|{key}"), self.settings.concurrency_limit)
+        return self.state.slots(
+            key_id(f"{url}|{key}"),
+            self.settings.concurrency_limit,
+            lease=self.settings.slot_lease,
+        )
 
     def scope(self, session_key: str | None = None) -> str:
         """The key and server a session's jobs are sent to, as a hash (never the key)."""

@@ -31,6 +31,7 @@ ENV_VISITOR_CONCURRENCY = "STUDIO_VISITOR_CONCURRENCY"
 ENV_TRUSTED_PROXIES = "STUDIO_TRUSTED_PROXIES"
 ENV_STATE_URL = "STUDIO_STATE_URL"
 ENV_DATA_DIR = "STUDIO_DATA_DIR"
+ENV_SLOT_LEASE = "STUDIO_SLOT_LEASE"
 ENV_SPACE_ID = "SPACE_ID"  # set by Hugging Face on a Space
 SPACE_DATA_DIR = "/data"  # a Space's persistent storage, when the owner enabled it
 
@@ -39,6 +40,7 @@ DEFAULT_MAX_WAIT = 600.0
 DEFAULT_KEEP_JOBS = 50  # jobs whose photo and mask are kept for "Fetch result"
 DEFAULT_KEEP_MB = 500.0  # ... and at most this many megabytes of them
 DEFAULT_VISITOR_CONCURRENCY = 2  # of the owner's key's queue places, per visitor
+DEFAULT_SLOT_LEASE = 60.0
 
 
 class SettingsError(ValueError):
@@ -66,6 +68,8 @@ class Settings:
     visitor_concurrency: int = DEFAULT_VISITOR_CONCURRENCY
     trusted_proxies: tuple[Network, ...] = ()
     state_url: str = ""  # "" -> an SQLite file in data_dir
+    # Seconds before a queue place held by a process that died comes back.
+    slot_lease: float = DEFAULT_SLOT_LEASE
     data_dir: str | None = None
 
     @classmethod
@@ -116,6 +120,10 @@ class Settings:
             return self.state_url
         folder = Path(self.data_dir) if self.data_dir else default_data_dir()
         return f"sqlite:///{folder / 'studio-state.db'}"
+
+    def forwarded_allow_ips(self) -> str:
+        """The trusted proxies as uvicorn's ``FORWARDED_ALLOW_IPS`` ("" trusts none)."""
+        return ",".join(str(network) for network in self.trusted_proxies)
 
     @property
     def on_space(self) -> bool:
@@ -179,6 +187,7 @@ def _public_rules(env: dict[str, str]) -> dict[str, Any]:
         ),
         "trusted_proxies": trusted,
         "state_url": (env.get(ENV_STATE_URL) or "").strip(),
+        "slot_lease": _env_number(env, ENV_SLOT_LEASE, DEFAULT_SLOT_LEASE, minimum=1),
         "data_dir": data_dir,
     }
 
