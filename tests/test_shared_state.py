@@ -265,6 +265,21 @@ def test_bad_urls_are_one_sentence_without_the_password(tmp_path: Path) -> None:
     assert "redis://127.0.0.1:1/0" in message
 
 
+def test_a_redis_that_goes_away_is_a_sentence_not_a_traceback() -> None:
+    from tests.redis_server import RedisServer
+
+    with RedisServer() as server:
+        state = open_state(server.url.replace("redis://", "redis://:pw-secret@"))
+        state.ledger.reserve([Claim("visitor", 5, Window.DAY)], 1).spend()
+        server.stop()
+        with pytest.raises(SharedStateError) as caught:
+            state.ledger.reserve([Claim("visitor", 5, Window.DAY)], 1)
+        with pytest.raises(SharedStateError):
+            state.slots("pool", 2).try_acquire()
+    assert str(caught.value).startswith(f"The shared state at {server.url} could not be reached")
+    assert "pw-secret" not in str(caught.value)
+
+
 def test_redis_is_optional(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "redis", None)  # as if the package were not installed
     with pytest.raises(SharedStateError, match=r"needs the redis package: pip install"):
