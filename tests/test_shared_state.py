@@ -341,3 +341,25 @@ def test_inpaint_slots_url_shares_one_pool_per_key(
     monkeypatch.setenv("INPAINT_QUEUE_LIMIT", "lots")
     with pytest.raises(ParameterError, match="INPAINT_QUEUE_LIMIT must be a whole number"):
         ModelsLabClient(api_key="k-secret-1")
+
+
+def test_the_command_line_says_what_is_wrong_with_the_slots_url(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import io
+
+    from inpaint.cli import main
+
+    examples = Path(__file__).resolve().parent.parent / "examples"
+    monkeypatch.setenv("MODELSLAB_API_KEY", "k-test-1")
+    monkeypatch.setenv("INPAINT_SLOTS_URL", "postgres://user:pw-secret@db/x")
+    common = ["--image", str(examples / "coffee.png"), "--mask", str(examples / "coffee_mask.png")]
+    common += ["--prompt", "x", "--base-url", "http://127.0.0.1:9"]
+    for argv in (
+        [*common, "--out", str(tmp_path / "o.png")],
+        ["sweep", *common, "--vary", "seed=1,2", "--out", str(tmp_path / "sweep"), "--yes"],
+    ):
+        err = io.StringIO()
+        assert main(argv, stdout=io.StringIO(), stderr=err) == 2
+        assert err.getvalue().startswith("error: INPAINT_SLOTS_URL: the shared state URL")
+        assert "pw-secret" not in err.getvalue() and "Traceback" not in err.getvalue()
