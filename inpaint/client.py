@@ -85,7 +85,7 @@ def _opened(url: str) -> Any:
 
     with _states_lock:
         if url not in _states:
-            _states[url] = open_state(url)
+            _states[url] = open_state(url, setting="INPAINT_SLOTS_URL")
         return _states[url]
 
 

@@ -265,6 +265,21 @@ def test_bad_urls_are_one_sentence_without_the_password(tmp_path: Path) -> None:
     assert "redis://127.0.0.1:1/0" in message
 
 
+def test_a_redis_that_goes_away_is_a_sentence_not_a_traceback() -> None:
+    from tests.redis_server import RedisServer
+
+    with RedisServer() as server:
+        state = open_state(server.url.replace("redis://", "redis://:pw-secret@"))
+        state.ledger.reserve([Claim("visitor", 5, Window.DAY)], 1).spend()
+        server.stop()
+        with pytest.raises(SharedStateError) as caught:
+            state.ledger.reserve([Claim("visitor", 5, Window.DAY)], 1)
+        with pytest.raises(SharedStateError):
+            state.slots("pool", 2).try_acquire()
+    assert str(caught.value).startswith(f"The shared state at {server.url} could not be reached")
+    assert "pw-secret" not in str(caught.value)
+
+
 def test_redis_is_optional(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "redis", None)  # as if the package were not installed
     with pytest.raises(SharedStateError, match=r"needs the redis package: pip install"):
@@ -326,3 +341,25 @@ def test_inpaint_slots_url_shares_one_pool_per_key(
     monkeypatch.setenv("INPAINT_QUEUE_LIMIT", "lots")
     with pytest.raises(ParameterError, match="INPAINT_QUEUE_LIMIT must be a whole number"):
         ModelsLabClient(api_key="k-secret-1")
+
+
+def test_the_command_line_says_what_is_wrong_with_the_slots_url(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import io
+
+    from inpaint.cli import main
+
+    examples = Path(__file__).resolve().parent.parent / "examples"
+    monkeypatch.setenv("MODELSLAB_API_KEY", "k-test-1")
+    monkeypatch.setenv("INPAINT_SLOTS_URL", "postgres://user:pw-secret@db/x")
+    common = ["--image", str(examples / "coffee.png"), "--mask", str(examples / "coffee_mask.png")]
+    common += ["--prompt", "x", "--base-url", "http://127.0.0.1:9"]
+    for argv in (
+        [*common, "--out", str(tmp_path / "o.png")],
+        ["sweep", *common, "--vary", "seed=1,2", "--out", str(tmp_path / "sweep"), "--yes"],
+    ):
+        err = io.StringIO()
+        assert main(argv, stdout=io.StringIO(), stderr=err) == 2
+        assert err.getvalue().startswith("error: INPAINT_SLOTS_URL: the shared state URL")
+        assert "pw-secret" not in err.getvalue() and "Traceback" not in err.getvalue()

@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
-from ..errors import ParameterError
+from ..errors import ModelsLabError, ParameterError
 from ..outputs import output_problem
 from . import batch
 from .args import (
@@ -132,6 +132,9 @@ def edit_main(argv: list[str], out: TextIO, err: TextIO) -> int:
             except NoKeyError as exc:
                 print(f"error: {exc}", file=err)
                 return EXIT_AUTH
+            except ModelsLabError as exc:  # e.g. INPAINT_SLOTS_URL or INPAINT_QUEUE_LIMIT
+                print(f"error: {exc}", file=err)
+                return EXIT_USAGE
             except (OSError, RuntimeError) as exc:
                 print(f"error: the local server could not start: {exc}", file=err)
                 return EXIT_API

@@ -108,13 +108,16 @@ def parse_vary(items: list[str]) -> dict[str, list[object]]:
     return vary
 
 
-def _start_backend(args: argparse.Namespace, err: TextIO) -> Backend | None:
-    """The client (and, offline, the local server); None after saying why there is no key."""
+def _start_backend(args: argparse.Namespace, err: TextIO) -> Backend | int:
+    """The client (and, offline, the local server); else the exit code, after saying why."""
     try:
         return Backend(args, err)
     except NoKeyError as exc:
         print(f"error: {exc}", file=err)
-        return None
+        return EXIT_AUTH
+    except ModelsLabError as exc:  # e.g. INPAINT_SLOTS_URL or INPAINT_QUEUE_LIMIT unusable
+        print(f"error: {exc}", file=err)
+        return EXIT_USAGE
 
 
 def sweep_main(argv: list[str], out: TextIO, err: TextIO) -> int:
@@ -132,8 +135,8 @@ def sweep_main(argv: list[str], out: TextIO, err: TextIO) -> int:
         print(f"error: {exc}", file=err)
         return EXIT_USAGE
     backend = _start_backend(args, err)
-    if backend is None:
-        return EXIT_AUTH
+    if isinstance(backend, int):
+        return backend
     try:
         what = "jobs on the local server (free)" if backend.offline else "paid jobs"
         print(
@@ -253,8 +256,8 @@ def replay_main(argv: list[str], out: TextIO, err: TextIO) -> int:
         print(f"error: {exc}", file=err)
         return EXIT_USAGE
     backend = _start_backend(args, err)
-    if backend is None:
-        return EXIT_AUTH
+    if isinstance(backend, int):
+        return backend
     try:
         with Interrupt(err) as interrupt:
             result = backend.client.run(args.image, args.mask, request, cancel=interrupt)

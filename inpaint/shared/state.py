@@ -75,9 +75,26 @@ class SharedState:
 
 
 def open_state(
-    url: str | None, *, data_dir: Path | None = None, clock: Clock = utc_now
+    url: str | None,
+    *,
+    data_dir: Path | None = None,
+    clock: Clock = utc_now,
+    setting: str | None = None,
 ) -> SharedState:
-    """The shared state at ``url``; see the module's docstring for the forms."""
+    """The shared state at ``url``; see the module's docstring for the forms.
+
+    ``setting`` names where the URL came from (``"STUDIO_STATE_URL"``): a
+    refusal then starts with it, so the reader knows what to change.
+    """
+    try:
+        return _open(url, data_dir, clock)
+    except SharedStateError as exc:
+        if not setting:
+            raise
+        raise exc.evolve(f"{setting}: {exc.message[0].lower()}{exc.message[1:]}") from None
+
+
+def _open(url: str | None, data_dir: Path | None, clock: Clock) -> SharedState:
     text = (url or "").strip()
     if not text or text == "memory://":
         return SharedState(MemoryStore(), "memory", "memory", clock)
@@ -93,7 +110,7 @@ def open_state(
 
         return SharedState(RedisStore(text, shown), "redis", shown, clock)
     raise SharedStateError(
-        f"The shared state URL {shown!r} is not one this studio can use: "
+        f"The shared state URL {shown!r} is not one inpaint can use: "
         "leave it empty (this process's memory), or use sqlite:///file.db or "
         "redis://host:port/0."
     )
