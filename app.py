@@ -123,7 +123,7 @@ def main() -> None:
     workdir = studio.open_workdir(settings)
     studio.limit_arenas()  # before gradio's worker threads exist
     try:
-        state = open_state(settings.state_location())
+        state = open_state(settings.state_location(), setting="STUDIO_STATE_URL")
     except SharedStateError as exc:
         sys.exit(f"Cannot start: {exc}")
     app = studio.Studio(

@@ -187,33 +187,6 @@ class Spender:
             r.spend(min(jobs, r.unspent))
 
 
-class VisitorSlots:
-    """One visitor's view of a key's queue places: at most ``limit`` of them at once.
-
-    The pool's own order still decides who is next; a visitor at their limit
-    waits without holding anyone else up.
-    """
-
-    def __init__(self, pool: Any, owner: str, limit: int | None) -> None:
-        self.pool = pool
-        self.owner = owner
-        self.limit = limit
-        self.size = pool.size
-
-    def try_acquire(self) -> Any:
-        return self.pool.try_acquire(owner=self.owner, owner_limit=self.limit)
-
-    def acquire(self, cancel: Callable[[], bool] | None = None, poll: float = 0.2) -> Any:
-        return self.pool.acquire(cancel, poll, owner=self.owner, owner_limit=self.limit)
-
-    def release(self, hold: Any) -> None:
-        self.pool.release(hold)
-
-    @property
-    def free(self) -> int:
-        return int(self.pool.free)
-
-
 def count_submissions(client: Any, spender: Spender) -> Any:
     """Make every job the client submits count against ``spender`` (samples as jobs).
 

@@ -12,7 +12,7 @@ from ..contract import DEFAULT_BASE_URL
 from ..http import Scrubber
 from ..offline import start_local_server
 from ..shared import SharedState, key_id, open_state
-from .access import VisitorSlots
+from ..slots import OwnedSlots
 from .settings import OFFLINE_KEY, Settings
 from .visitors import Visitor
 
@@ -127,7 +127,7 @@ class Backend:
             key, base_url = OFFLINE_KEY, str(self.start())
         slots = self.slots_for(key, base_url)
         if visitor is not None and not own:
-            slots = VisitorSlots(slots, visitor.id, self.settings.visitor_concurrency)
+            slots = OwnedSlots(slots, visitor.id, self.settings.visitor_concurrency)
         return ModelsLabClient(
             api_key=key,
             base_url=base_url,
