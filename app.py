@@ -16,6 +16,7 @@ import gradio as gr
 from dotenv import load_dotenv
 
 from inpaint import studio
+from inpaint.http import redact_url
 from inpaint.studio import plain_inputs
 from inpaint.studio.panels import compare as compare_panel
 from inpaint.studio.panels import editor, examples, history, mask, parameters, reproduce, result
@@ -132,7 +133,7 @@ def main() -> None:
             flush=True,
         )
     else:
-        print(f"Using ModelsLab at {app.backend.modelslab_url}.", flush=True)
+        print(f"Using ModelsLab at {redact_url(app.backend.modelslab_url)}.", flush=True)
     demo = build(app)
     demo.queue(default_concurrency_limit=8)
     try:

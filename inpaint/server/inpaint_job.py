@@ -26,7 +26,7 @@ from PIL import Image
 from ..images import encode_png, output_size, to_rgb
 from .config import ServerConfig
 from .engine import engine_name, engine_note, inpaint_image, methods_for
-from .inputs import describe_image_field, mask_for_engine, read_image_field
+from .inputs import Fetching, describe_image_field, mask_for_engine, read_image_field
 from .jobs import Job, JobFailure, Reservation
 from .responses import webhook_body
 from .state import ServerState
@@ -50,20 +50,27 @@ class InpaintPlan:
 
     @classmethod
     def read(
-        cls, body: dict[str, Any], params: dict[str, Any], config: ServerConfig
+        cls,
+        body: dict[str, Any],
+        params: dict[str, Any],
+        config: ServerConfig,
+        *,
+        storage: Storage | None = None,
+        root_url: str = "",
     ) -> InpaintPlan:
         """Every slow or failing step (downloads, decoding) happens here, inside the
         caller's queue reservation and before the job exists."""
         inline_ok = params["base64"] == "true"
+        fetching = Fetching(
+            timeout=config.fetch_timeout,
+            max_bytes=config.max_fetch_bytes,
+            allow_private=config.allow_private_fetch,
+            own_root=root_url,
+            storage=storage,
+        )
 
         def image(field: str) -> Image.Image:
-            return read_image_field(
-                body,
-                field,
-                base64_enabled=inline_ok,
-                timeout=config.fetch_timeout,
-                max_bytes=config.max_fetch_bytes,
-            )
+            return read_image_field(body, field, base64_enabled=inline_ok, fetching=fetching)
 
         init = to_rgb(image("init_image"))
         mask = mask_for_engine(image("mask_image"))
@@ -159,7 +166,7 @@ def start_inpaint_job(
     root_url: str,
 ) -> Job:
     """The job takes an id only once its images are read (see the module docstring)."""
-    plan = InpaintPlan.read(body, params, state.config)
+    plan = InpaintPlan.read(body, params, state.config, storage=state.storage, root_url=root_url)
     jobs = state.jobs
     job = plan.job(jobs.next_id(), owner, root_url, jobs.expected_seconds(plan.megapixels))
     return jobs.submit(

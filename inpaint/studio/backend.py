@@ -9,7 +9,7 @@ from typing import Any
 
 from ..client import ModelsLabClient
 from ..contract import DEFAULT_BASE_URL
-from ..http import Scrubber
+from ..http import Scrubber, shown_host
 from ..offline import start_local_server
 from ..slots import JobSlots
 from .settings import OFFLINE_KEY, Settings
@@ -143,7 +143,5 @@ class Backend:
 
 
 def _host(url: str) -> str:
-    from urllib.parse import urlsplit
-
-    parts = urlsplit(url)
-    return parts.netloc + parts.path
+    """Shown in the public banner (and gradio's /config): never the URL's credentials."""
+    return shown_host(url)

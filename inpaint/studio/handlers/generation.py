@@ -14,6 +14,7 @@ import gradio as gr
 
 from ... import masks
 from ...client import ModelsLabClient
+from ...contract import JOB_ID_PATTERN
 from ...errors import (
     InputImageError,
     JobCancelledError,
@@ -98,6 +99,10 @@ class JobEvents:
             job_id = job_id[:-2]
         if not job_id:
             message = "No job id: enter the id of the job to fetch (shown in the history)."
+            yield results.status_only(f"⚠ {message}")
+            raise page_error(message)
+        if not JOB_ID_PATTERN.fullmatch(job_id):  # an id becomes part of a URL and a folder name
+            message = f"A job id is 1 to 18 digits, such as 1234 (got {job_id[:40]!r})."
             yield results.status_only(f"⚠ {message}")
             raise page_error(message)
         stop = self.board.begin(session, fresh=True)
