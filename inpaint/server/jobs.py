@@ -187,6 +187,7 @@ class JobManager:
             self._counts["submitted"] += 1
             self._jobs[job.id] = job
             self._forget_old_locked()
+        log.info("job %s accepted", job.id)  # what an operator (and a test) counts
         try:
             self._pool.submit(self._run, job, work, webhook_payload)
         except RuntimeError:  # the pool is shut down: the server is stopping

@@ -39,6 +39,7 @@ from ...sweep import (
 from .. import editor
 from ..backend import MODE_OFFLINE, Backend
 from ..form import FORM_FIELDS, Form
+from ..jobs import HEARTBEAT
 from ..messages import EMPTY_PROMPT_MESSAGE, describe_error, page_error
 from ..prepare import prepare_inputs
 from ..store import OutputStore
@@ -355,7 +356,11 @@ class Compare:
         yield board.gallery(), f"Running… {cost}", gr.File(None, visible=False), board.forms()
         threading.Thread(target=work, name="inpaint-compare", daemon=True).start()
         while True:
-            kind, payload = events.get()
+            try:
+                kind, payload = events.get(timeout=HEARTBEAT)
+            except queue.Empty:  # yield so that gradio can tell us the visitor left
+                yield gr.skip(), gr.skip(), gr.skip(), gr.skip()
+                continue
             if kind != "cell":
                 break
             board.add(payload, scrub, stopped=stop.is_set())
@@ -381,6 +386,13 @@ class Compare:
         with self._lock:
             if self._stops.get(session) is stop:
                 del self._stops[session]
+
+    def leave(self, session: str) -> None:
+        """The session's page was closed: send no more of its cells."""
+        with self._lock:
+            stop = self._stops.get(session)
+        if stop is not None:
+            stop.set()
 
     def stop(self, request: gr.Request | None = None) -> str:
         """Stop sending this session's cells; jobs already sent are collected."""

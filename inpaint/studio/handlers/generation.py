@@ -41,6 +41,8 @@ from . import results
 from .results import Results
 
 log = logging.getLogger("inpaint.studio")
+# Outputs that change nothing: what a heartbeat yields (``jobs.HEARTBEAT``).
+UNCHANGED = tuple(gr.skip() for _ in GENERATE_OUTPUTS)
 
 DROPPED_INPUTS_REMARK = (
     "The photo and mask this job was sent with are no longer kept here (the studio keeps "
@@ -181,6 +183,9 @@ class JobEvents:
                 except StopIteration as done:
                     outcome: Outcome = done.value
                     break
+                if job_id is None:  # a heartbeat: a visitor who left is noticed here
+                    yield UNCHANGED
+                    continue
                 if job.prepared is None or job.form is None:
                     continue  # a fetch: the job is already in the history
                 files = files or self.store.save_job_inputs(job.prepared.image, job.prepared.mask)
@@ -200,6 +205,11 @@ class JobEvents:
                         message="Waiting for the result",
                     )
                     yield results.pending(job_id, entry, waiting=True)
+        except GeneratorExit:  # the visitor left: the caller's board.end stops the worker
+            stop.set()
+            if job.sent:
+                log.info("visitor left; jobs sent and kept for /fetch_result: %s", job.sent)
+            raise
         finally:
             client.close()
         try:
