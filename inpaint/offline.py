@@ -56,6 +56,7 @@ def start_local_server(
     host: str = "127.0.0.1",
     port: int = 0,
     engine: str | None = None,
+    max_hole_megapixels: float | None = None,
 ) -> RunningServer:
     """Start the local ModelsLab-compatible server in this process; ``.stop()`` ends it.
 
@@ -64,7 +65,10 @@ def start_local_server(
     from .server import ServerConfig, serve_in_background
 
     config = ServerConfig(
-        keys=frozenset({OFFLINE_KEY}), latency=latency, engine=engine or offline_engine()
+        keys=frozenset({OFFLINE_KEY}),
+        latency=latency,
+        engine=engine or offline_engine(),
+        max_hole_megapixels=max_hole_megapixels,
     )
     if queue_limit is not None:
         config = dataclasses.replace(config, queue_limit=queue_limit)

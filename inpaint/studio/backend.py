@@ -12,6 +12,7 @@ from ..contract import DEFAULT_BASE_URL
 from ..http import Scrubber, shown_host
 from ..offline import start_local_server
 from ..slots import JobSlots
+from .limits import OFFLINE_MAX_HOLE_MEGAPIXELS
 from .settings import OFFLINE_KEY, Settings
 
 log = logging.getLogger("inpaint.studio")
@@ -55,7 +56,11 @@ class Backend:
         return self.settings.base_url or DEFAULT_BASE_URL
 
     def _default_server(self) -> Any:
-        return start_local_server(latency=self.settings.offline_latency)
+        # A public Space's CPU is shared: the offline fill has a budget (limits).
+        return start_local_server(
+            latency=self.settings.offline_latency,
+            max_hole_megapixels=OFFLINE_MAX_HOLE_MEGAPIXELS,
+        )
 
     def start(self) -> str | None:
         """Start the local server if this is offline mode; returns its base URL."""
