@@ -217,3 +217,26 @@ def test_ending_a_request_raises_its_stop_flag() -> None:
     board.end("tab", armed)
     assert armed.is_set()
     assert board.cancel("tab") is False  # gone from the board too
+
+
+# -- kept results ----------------------------------------------------------------------------
+def test_a_flood_of_free_captures_never_evicts_a_paid_result(tmp_path: Path) -> None:
+    """70 captures from 70 new sessions (free events) leave the victim's result alone;
+    the captures themselves stay bounded."""
+    from PIL import Image
+
+    from inpaint.studio.store import CAPTURES_TOTAL, SESSIONS_KEPT, OutputStore
+
+    store = OutputStore(tmp_path)
+    photo = Image.new("RGB", (64, 48), (200, 10, 10))
+    _, shown = store.save_run(photo, [photo], 1, 1, session="victim")
+    store.delivered("victim", shown)
+    for n in range(max(70, CAPTURES_TOTAL + 10)):
+        store.save_inputs(photo, photo.convert("L"), session=f"script-{n}")
+    assert Path(shown[0]).is_file()
+    captures = [p for p in (tmp_path / "inputs").iterdir() if p.is_dir()]
+    assert len(captures) == CAPTURES_TOTAL
+    # Results are still bounded: SESSIONS_KEPT newer results do push it out.
+    for n in range(SESSIONS_KEPT):
+        store.save_run(photo, [photo], n, 1, session=f"payer-{n}")
+    assert not Path(shown[0]).exists()
