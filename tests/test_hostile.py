@@ -20,12 +20,13 @@ from pathlib import Path
 
 import pytest
 import requests
-from gradio_client import Client
+from gradio_client import Client, handle_file
 
-from inpaint import ModelsLabClient, contract
+from inpaint import ModelsLabClient, contract, netguard
 from inpaint.errors import ParameterError
+from inpaint.http import Scrubber, redact_url
 from tests.app_process import ARTIFACTS, ROOT, App, free_port
-from tests.conftest import poll
+from tests.conftest import endpoint, poll
 from tests.fault_server import Canned, FaultServer
 
 KEY = "sk-hostile-owner-7d1c4e9a0b"
@@ -240,3 +241,240 @@ def test_a_flood_of_free_captures_never_evicts_a_paid_result(tmp_path: Path) -> 
     for n in range(SESSIONS_KEPT):
         store.save_run(photo, [photo], n, 1, session=f"payer-{n}")
     assert not Path(shown[0]).exists()
+
+
+# -- credentials in the base URL ---------------------------------------------------------
+PASSWORD = "pw-4c2e9b7d1a"
+
+
+def test_the_scrubber_strips_url_credentials_and_query_secrets() -> None:
+    scrub = Scrubber()
+    text = f"Cannot reach http://alice:{PASSWORD}@api.example.com/api?key=k-123&size=2 now"
+    cleaned = scrub(text)
+    assert PASSWORD not in cleaned and "alice" not in cleaned and "k-123" not in cleaned
+    assert "api.example.com/api?key=***&size=2" in cleaned
+    assert scrub({"url": f"https://u:{PASSWORD}@h/x?token=t0k"}) == {
+        "url": "https://***@h/x?token=***"
+    }
+    assert redact_url("https://h.example/a.png?X-Amz-Signature=abc") == (
+        "https://h.example/a.png?X-Amz-Signature=abc"  # a signed link stays usable
+    )
+
+
+def test_credentials_in_the_base_url_appear_nowhere(tmp_path: Path) -> None:
+    """Banner (gradio's public /config), the unreachable message, the Reproduce code, logs."""
+    from inpaint.studio import OutputStore, Settings, Studio
+    from inpaint.studio.form import FORM_FIELDS, Form
+
+    base = f"http://alice:{PASSWORD}@127.0.0.1:9/api"  # port 9: nothing listens
+    app = App("hostile-credentials", MODELSLAB_API_KEY=KEY, MODELSLAB_BASE_URL=base)
+    try:
+        app.wait_until_ready()
+        config = requests.get(app.url + "config", timeout=10).text
+        assert "127.0.0.1:9" in config  # the banner names the host ...
+        client = Client(app.url, verbose=False)
+        with pytest.raises(Exception) as refused:
+            client.predict(
+                handle_file(str(PHOTO)),
+                handle_file(str(ROOT / "examples" / "coffee_mask.png")),
+                "a cup",
+                api_name="/inpaint",
+            )
+        message = str(refused.value)
+        assert "127.0.0.1" in message
+        shown = config + message + app.output()
+    finally:
+        app.stop()
+    studio = Studio(Settings(api_key=KEY, base_url=base), store=OutputStore(tmp_path))
+    ui = Form(prompt="a cup").as_ui()
+    for code in studio.reproduce.code_for({name: ui[name] for name in FORM_FIELDS}):
+        assert "127.0.0.1:9" in code
+        shown += code
+    assert PASSWORD not in shown and "alice" not in shown and KEY not in shown
+
+
+# -- URLs a visitor gives the local server ------------------------------------------------
+def test_addresses_inside_a_network_are_not_public() -> None:
+    for inside in (
+        "127.0.0.1",
+        "10.1.2.3",
+        "192.168.0.1",
+        "172.16.5.5",
+        "169.254.169.254",
+        "100.64.0.1",
+        "0.0.0.0",
+        "::1",
+        "fe80::1",
+        "::ffff:127.0.0.1",
+        "fd00::1",
+        "224.0.0.1",
+    ):
+        assert not netguard.is_public_address(inside), inside
+    assert netguard.is_public_address("93.184.216.34")
+    assert netguard.is_public_address("2606:4700::1111")
+    with pytest.raises(netguard.BlockedURL):
+        netguard.resolve("http://localhost:80/x")
+    with pytest.raises(netguard.BlockedURL):
+        netguard.resolve("file:///etc/passwd")
+
+
+def _inpaint_body(examples, **overrides):
+    from tests.test_server import body
+
+    return body(examples, key="k", **overrides)
+
+
+def test_the_local_server_fetches_no_internal_url_and_answers_every_failure_alike(
+    make_server, examples
+) -> None:
+    """A listening port, a closed port, a 404 and a private address all read the same."""
+    server = make_server(keys=frozenset({"k"}))
+    with FaultServer() as inside:
+        inside.script("/photo.png", Canned(200, examples.png("chelsea"), content_type="image/png"))
+        inside.script("/missing.png", Canned(404, "no"))
+        answers = []
+        for url in (
+            inside.root + "/photo.png",  # a real image, on loopback
+            inside.root + "/missing.png",
+            "http://127.0.0.1:9/closed.png",
+            "http://169.254.169.254/latest/meta-data/",
+            "http://10.0.0.1:6379/",
+        ):
+            reply = requests.post(
+                endpoint(server, "inpaint"),
+                json=_inpaint_body(examples, init_image=url),
+                timeout=30,
+            )
+            assert reply.status_code == 400
+            answers.append(reply.json()["message"])
+        assert inside.seen == []  # not even the request for the real image went out
+    assert len(set(answers)) == 1, answers
+    assert answers[0] == "Unable to fetch image from provided URL (init_image)."
+
+
+def test_the_local_server_follows_no_redirect_even_where_private_fetching_is_allowed(
+    make_server, examples
+) -> None:
+    server = make_server(keys=frozenset({"k"}), allow_private_fetch=True)
+    with FaultServer() as inside:
+        inside.script("/photo.png", Canned(200, examples.png("chelsea"), content_type="image/png"))
+        inside.script("/bounce", Canned(302, "", headers={"Location": inside.root + "/photo.png"}))
+        fine = requests.post(
+            endpoint(server, "inpaint"),
+            json=_inpaint_body(examples, init_image=inside.root + "/photo.png"),
+            timeout=30,
+        )
+        assert fine.status_code == 200, fine.text  # the test flag lets loopback through
+        bounced = requests.post(
+            endpoint(server, "inpaint"),
+            json=_inpaint_body(examples, init_image=inside.root + "/bounce"),
+            timeout=30,
+        )
+        assert bounced.status_code == 400
+        assert [s.path for s in inside.seen] == ["/photo.png", "/bounce"]
+
+
+def test_the_local_server_posts_no_webhook_inward(make_server, examples) -> None:
+    server = make_server(keys=frozenset({"k"}))
+    with FaultServer() as inside:
+        inside.script("/hook", Canned(200, {"ok": True}))
+        answer = requests.post(
+            endpoint(server, "inpaint"),
+            json=_inpaint_body(examples, webhook=inside.root + "/hook"),
+            timeout=30,
+        ).json()
+        assert answer["status"] == "success"
+
+        def settled_status() -> str | None:
+            state = requests.post(
+                endpoint(server, f"fetch/{answer['id']}"), json={"key": "k"}, timeout=10
+            ).json()
+            return None if state["webhook_status"] == "pending" else state["webhook_status"]
+
+        assert poll(settled_status) == "failed"
+        assert inside.seen == []
+
+
+def test_the_studio_refuses_an_inward_webhook_on_the_owners_key(slow_studio) -> None:
+    app, server = slow_studio
+    before = server.jobs_received()
+    client = Client(app.url, verbose=False)
+    for hook in ("http://127.0.0.1:8080/hook", "http://169.254.169.254/", "http://localhost/x"):
+        with pytest.raises(Exception, match="webhook must be a public"):
+            client.predict(
+                handle_file(str(PHOTO)),
+                handle_file(str(ROOT / "examples" / "coffee_mask.png")),
+                "a cup",
+                webhook=hook,
+                api_name="/inpaint",
+            )
+    assert server.jobs_received() == before
+
+
+# -- bounds ----------------------------------------------------------------------------------
+def test_an_upload_over_25_mb_is_refused(slow_studio) -> None:
+    app, _ = slow_studio
+    big = b"\0" * (26 * 1024 * 1024)
+    refused = requests.post(
+        app.url + "gradio_api/upload", files={"files": ("big.png", big)}, timeout=60
+    )
+    assert refused.status_code == 413, refused.text[:200]
+    fine = requests.post(
+        app.url + "gradio_api/upload", files={"files": ("ok.png", PHOTO.read_bytes())}, timeout=60
+    )
+    assert fine.status_code == 200
+
+
+def test_a_prompt_over_2000_characters_is_refused_before_anything_is_sent(
+    slow_studio, server
+) -> None:
+    app, logged = slow_studio
+    before = logged.jobs_received()
+    client = Client(app.url, verbose=False)
+    with pytest.raises(Exception, match="2001 characters long: at most 2000"):
+        client.predict(
+            handle_file(str(PHOTO)),
+            handle_file(str(ROOT / "examples" / "coffee_mask.png")),
+            "x" * 2001,
+            api_name="/inpaint",
+        )
+    assert logged.jobs_received() == before
+    # The local server refuses it too (the API contract gives no limit; ours is 2000).
+    reply = requests.post(
+        endpoint(server, "inpaint"), json={"key": "k", "prompt": "x" * 2001}, timeout=30
+    )
+    assert reply.status_code == 400 and "at most 2000" in reply.json()["message"]
+
+
+def test_the_offline_fill_has_a_budget(make_server, examples) -> None:
+    small = make_server(max_hole_megapixels=0.01)
+    reply = requests.post(
+        endpoint(small, "inpaint"), json=_inpaint_body(examples, samples=4), timeout=30
+    )
+    assert reply.status_code == 400
+    assert "too large for this server" in reply.json()["message"]
+
+
+def test_the_bundled_server_takes_only_its_own_key(examples) -> None:
+    from inpaint.offline import OFFLINE_KEY, start_local_server
+
+    running = start_local_server()
+    try:
+        url = running.base_url + "/v6/image_editing/fetch/1"
+        assert requests.post(url, json={"key": "anything"}, timeout=10).status_code == 401
+        assert requests.post(url, json={"key": OFFLINE_KEY}, timeout=10).status_code == 400
+    finally:
+        running.stop()
+    assert OFFLINE_KEY != "offline-demo" and len(OFFLINE_KEY) > 20
+
+
+def test_a_server_open_to_the_network_needs_keys() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "inpaint.server", "--host", "0.0.0.0", "--port", "0"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={k: v for k, v in os.environ.items() if k != "INPAINT_SERVER_KEYS"},
+    )
+    assert done.returncode == 2 and "--keys" in done.stderr

@@ -7,8 +7,10 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from .. import netguard
 from ..client import ModelsLabClient
 from ..contract import DEFAULT_BASE_URL
+from ..errors import ParameterError
 from ..http import Scrubber, shown_host
 from ..offline import start_local_server
 from ..slots import JobSlots
@@ -110,6 +112,25 @@ class Backend:
             max_wait=self.settings.max_wait,
             job_slots=self.job_slots,
         )
+
+    def check_webhook(self, url: str | None, session_key: str | None = None) -> None:
+        """Refuse a webhook the owner's key (or the offline server) would carry inward.
+
+        With a visitor's own key the webhook is between them and ModelsLab. On
+        the owner's key, or offline, it must resolve to public addresses only
+        (``netguard``): a visitor must not make this Space's jobs POST to its
+        loopback, its private network or a cloud metadata address.
+        """
+        if not url or (session_key or "").strip():
+            return
+        try:
+            netguard.resolve(url)
+        except netguard.BlockedURL as exc:
+            raise ParameterError(
+                f"The webhook must be a public http(s) address ({exc}): on this studio's "
+                "key, local and private network addresses are refused.",
+                field="webhook",
+            ) from None
 
     def base_url_for(self, session_key: str | None = None) -> str:
         """The API base URL a session's requests go to (starts the local server if needed)."""

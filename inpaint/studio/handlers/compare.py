@@ -291,6 +291,7 @@ class Compare:
             plan = plan_for(current, vary, image=image, mask=mask)
             if not current.prompt.strip() and "prompt" not in vary:
                 raise ParameterError(EMPTY_PROMPT_MESSAGE, field="prompt")
+            self.backend.check_webhook(current.webhook, session_key)
             client = self.backend.client(session_key)
         except Exception as exc:
             if not isinstance(exc, ModelsLabError):

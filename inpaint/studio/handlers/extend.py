@@ -326,6 +326,7 @@ class Extend:
             try:
                 progress(0.0, desc="Preparing the canvas")
                 planned = _prepare(image, amounts, overlap, fields)
+                gen.backend.check_webhook(planned.form.webhook, session_key)
                 client = gen.backend.client(session_key)
             except Exception as exc:
                 yield from gen._refuse(exc, scrub, "preparing an extension failed")

@@ -359,6 +359,7 @@ class Generation(JobEvents):
                 prepared = prepare_inputs(image, mask, form)
                 if not form.prompt.strip():  # after the image: the first thing missing first
                     raise ParameterError(EMPTY_PROMPT_MESSAGE, field="prompt")
+                self.backend.check_webhook(form.webhook, session_key)
                 client = self.backend.client(session_key)
             except Exception as exc:
                 yield from self._refuse(exc, scrub, "preparing a generation failed")
