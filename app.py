@@ -17,8 +17,9 @@ import gradio as gr
 from dotenv import load_dotenv
 
 from inpaint import studio
+from inpaint.http import redact_url
 from inpaint.shared import SharedStateError, open_state
-from inpaint.studio import plain_inputs
+from inpaint.studio import limits, plain_inputs
 from inpaint.studio.panels import compare as compare_panel
 from inpaint.studio.panels import editor, examples, history, mask, parameters, reproduce, result
 from inpaint.studio.panels import extend as extend_panel
@@ -141,18 +142,20 @@ def main() -> None:
             flush=True,
         )
     else:
-        print(f"Using ModelsLab at {app.backend.modelslab_url}.", flush=True)
+        print(f"Using ModelsLab at {redact_url(app.backend.modelslab_url)}.", flush=True)
     # The web server would otherwise read X-Forwarded-For from any local peer: the
     # studio's own list of trusted proxies is the only one (STUDIO_TRUSTED_PROXIES).
     os.environ["FORWARDED_ALLOW_IPS"] = settings.forwarded_allow_ips()
     demo = build(app)
-    demo.queue(default_concurrency_limit=8)
+    # Bounded waiting line: a flood is refused at once instead of starving others.
+    demo.queue(default_concurrency_limit=8, max_size=limits.QUEUE_MAX_SIZE)
     try:
         demo.launch(
             css=CSS,
             js=FOLLOW_EDITOR_JS,
             run_history=False,
             footer_links=["api", "gradio", "settings"],
+            max_file_size=limits.MAX_UPLOAD,  # a 300 MB upload is refused, not kept
             **settings.launch_options(),
             **workdir.launch_options(),
         )

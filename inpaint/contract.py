@@ -7,6 +7,7 @@ an image may be. (The fields of a request are in ``params``.)
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlsplit
 
 DEFAULT_BASE_URL = "https://modelslab.com/api"
@@ -27,6 +28,30 @@ UPLOAD_LIMIT_BYTES = 5 * 1024 * 1024
 # community helpers see it; it is treated as a terminal error.
 SUCCESS, PROCESSING, ERROR, FAILED = "success", "processing", "error", "failed"
 TERMINAL_ERRORS = (ERROR, FAILED)
+
+
+# A job id is what the API hands out: digits. Anything else (``../health``)
+# would steer the key-carrying POST of ``fetch/{id}`` to another endpoint.
+JOB_ID_PATTERN = re.compile(r"[0-9]{1,18}", re.ASCII)
+
+
+def job_id(value: object) -> str:
+    """``value`` as a job id (1 to 18 digits), or a ``ParameterError`` saying so.
+
+    Every id that comes from outside (a person, a history row, an API answer)
+    passes here before a URL is built from it.
+    """
+    from .errors import ParameterError
+
+    text = (
+        str(value).strip() if isinstance(value, (int, str)) and not isinstance(value, bool) else ""
+    )
+    if not JOB_ID_PATTERN.fullmatch(text):
+        shown = repr(value) if len(repr(value)) <= 40 else repr(value)[:37] + "..."
+        raise ParameterError(
+            f"A job id is 1 to 18 digits, such as 1234 (got {shown}).", field="job_id"
+        )
+    return text
 
 
 def normalise_base_url(url: str) -> str:

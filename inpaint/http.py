@@ -26,6 +26,7 @@ import email.utils
 import json
 import logging
 import random
+import re
 import time
 from collections.abc import Callable
 from typing import Any
@@ -57,8 +58,49 @@ MB = 1024 * 1024  # sizes in messages are in the units the limits are set in
 MAX_RATE_LIMIT_WAIT = 60.0
 
 
+# ``scheme://user:password@host``: the credentials part of any URL in a text.
+_URL_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/?#@\s]+@")
+# Query parameters that carry a secret (``?key=...``, ``&token=...``). Signed
+# download links (``X-Amz-Signature``) are left whole: they are the product's
+# address, useless without the path, and a broken link helps nobody.
+SECRET_QUERY_NAMES = (
+    "key",
+    "api_key",
+    "apikey",
+    "token",
+    "access_token",
+    "auth",
+    "password",
+    "passwd",
+    "pwd",
+    "secret",
+    "client_secret",
+)
+_QUERY_SECRET = re.compile(r"(?i)([?&](?:" + "|".join(SECRET_QUERY_NAMES) + r")=)[^&#\s\"'<>`]+")
+
+
+def redact_url(url: str) -> str:
+    """``url`` fit to be shown or logged: no ``user:password@``, no secret query values."""
+    text = _URL_USERINFO.sub(r"\1***@", url)
+    return _QUERY_SECRET.sub(r"\1***", text)
+
+
+def shown_host(url: str) -> str:
+    """``host[:port]/path`` of ``url`` for a sentence: never its credentials or query."""
+    parts = urlsplit(url)
+    if not parts.hostname:
+        return redact_url(url[:40])
+    port = f":{parts.port}" if parts.port else ""
+    return f"{parts.hostname}{port}{parts.path}"
+
+
 class Scrubber:
-    """Removes secrets from any text before it leaves the library."""
+    """Removes secrets from any text before it leaves the library.
+
+    Besides the keys it is given, it strips credentials written into any URL
+    (``user:password@`` and secret query values, ``redact_url``), so a base URL
+    such as ``http://user:pw@host/api`` never reaches a message or a log.
+    """
 
     def __init__(self, *secrets: str | None) -> None:
         self._secrets = [s for s in secrets if s]
@@ -69,7 +111,7 @@ class Scrubber:
                 return text
             for secret in self._secrets:
                 text = text.replace(secret, "***")
-            return text
+            return redact_url(text) if "://" in text else text
         if isinstance(text, dict):
             return {k: ("***" if k == "key" else self(v)) for k, v in text.items()}
         if isinstance(text, list):
@@ -402,7 +444,10 @@ def read_capped(response: requests.Response, limit: int) -> bytes:
 
 
 def _host(url: str) -> str:
-    return urlsplit(url).netloc or url[:40]
+    parts = urlsplit(url)
+    if not parts.hostname:
+        return redact_url(url[:40])
+    return f"{parts.hostname}:{parts.port}" if parts.port else parts.hostname
 
 
 def _path(url: str) -> str:

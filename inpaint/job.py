@@ -77,6 +77,12 @@ class Job:
         self.transport = transport
         self.answer = answer
         self.id: int | str | None = answer.get("id")
+        if self.id is not None and not contract.JOB_ID_PATTERN.fullmatch(str(self.id)):
+            raise MalformedResponseError(
+                f"The API answered with a job id that is not a number: {str(self.id)[:40]!r}.",
+                body=answer,
+                may_have_started=True,
+            )
         self.fetch_url: str | None = answer.get("fetch_result") or (
             transport.fetch_url(self.id) if self.id is not None else None
         )

@@ -14,13 +14,18 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import secrets
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from .server import RunningServer
 
-# The local server accepts any non-empty key; this one says what it is.
-OFFLINE_KEY = "offline-demo"
+# The bundled server accepts this one key only: made afresh for each process
+# (or taken from ``INPAINT_OFFLINE_KEY``, for a test that talks to another
+# process's server), so nothing else on the machine can use it unasked.
+OFFLINE_KEY = os.environ.get("INPAINT_OFFLINE_KEY", "").strip() or (
+    "offline-" + secrets.token_hex(12)
+)
 OFFLINE_NOTE = (
     "the bundled local server: a classical fill that ignores the prompt (not a generative model)"
 )
@@ -51,6 +56,7 @@ def start_local_server(
     host: str = "127.0.0.1",
     port: int = 0,
     engine: str | None = None,
+    max_hole_megapixels: float | None = None,
 ) -> RunningServer:
     """Start the local ModelsLab-compatible server in this process; ``.stop()`` ends it.
 
@@ -58,7 +64,12 @@ def start_local_server(
     """
     from .server import ServerConfig, serve_in_background
 
-    config = ServerConfig(latency=latency, engine=engine or offline_engine())
+    config = ServerConfig(
+        keys=frozenset({OFFLINE_KEY}),
+        latency=latency,
+        engine=engine or offline_engine(),
+        max_hole_megapixels=max_hole_megapixels,
+    )
     if queue_limit is not None:
         config = dataclasses.replace(config, queue_limit=queue_limit)
     return serve_in_background(config, host=host, port=port)

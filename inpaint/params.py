@@ -76,6 +76,8 @@ class Param:
             return "an http(s) URL"
         if self.kind == "bool":
             return "true or false"
+        if self.maximum is not None:
+            return f"text of at most {_fmt(self.maximum)} characters"
         return "text"
 
     def _fail(self, value: Any) -> ParameterError:
@@ -95,6 +97,12 @@ class Param:
                 raise self._fail(value)
             if self.required and not value.strip():
                 raise ParameterError(f"{self.name} must not be empty", field=self.name)
+            if self.maximum is not None and len(value) > self.maximum:
+                raise ParameterError(
+                    f"{self.name} is {len(value)} characters long: at most "
+                    f"{_fmt(self.maximum)} are accepted",
+                    field=self.name,
+                )
             return value
         if self.kind == "int":
             number = _whole(value)
@@ -179,12 +187,23 @@ def _show(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
+# The contract gives no prompt length; ours is 2000 characters (a few hundred
+# words, far beyond what a text encoder reads), checked by the client before a
+# paid request and by the local server, so a megabyte prompt goes nowhere.
+MAX_PROMPT_CHARS = 2000
+
 # Ranges are the documented ones. Where the documentation gives none
 # (num_inference_steps, the lower bound of width/height) the choice is ours
 # and the README says so.
 PARAMS: tuple[Param, ...] = (
     Param(
-        "prompt", "text", None, "Prompt", "What should appear in the painted area.", required=True
+        "prompt",
+        "text",
+        None,
+        "Prompt",
+        "What should appear in the painted area.",
+        required=True,
+        maximum=MAX_PROMPT_CHARS,
     ),
     Param(
         "negative_prompt",
@@ -193,6 +212,7 @@ PARAMS: tuple[Param, ...] = (
         "Negative prompt",
         "What the model should avoid.",
         nullable=True,
+        maximum=MAX_PROMPT_CHARS,
     ),
     Param(
         "width",

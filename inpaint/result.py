@@ -139,7 +139,7 @@ def edit_parameters(
         output_size=list(images[0].size) if images else None,
         regions=[list(b) for b in regions] or None,
         request_id=",".join(str(j.id) for j in jobs if j.id is not None) or None,
-        backend=urlsplit(base_url).netloc,
+        backend=urlsplit(base_url).netloc.rpartition("@")[2],
     )
     return recorded
 
@@ -154,7 +154,9 @@ def fetched_parameters(
 ) -> dict[str, Any]:
     """What is known of a job fetched by id: what the API echoes, the seed, the id."""
     recorded = {name: job.meta.get(name) for name in metadata.RECORDED if name in job.meta}
-    recorded.update(seed=job.seed, request_id=str(job.id), backend=urlsplit(base_url).netloc)
+    recorded.update(
+        seed=job.seed, request_id=str(job.id), backend=urlsplit(base_url).netloc.rpartition("@")[2]
+    )
     if placed:
         recorded.update(paste_back=paste_back, output_size=list(images[0].size) if images else None)
     return recorded

@@ -11,7 +11,7 @@ from typing import Any
 
 from PIL import Image
 
-from . import pipeline
+from . import contract, pipeline
 from .job import Job
 from .progress import CancelHook, ProgressCallback, notifier
 from .result import InpaintResult
@@ -109,6 +109,7 @@ class ApiSteps:
         "only masked" mode (``JobError.region`` of the error that left it
         pending), with paste-back and ``feather`` as given.
         """
+        contract.job_id(job_id)  # before anything else: an id is never part of a path
         self.transport.require_key()
         placing = pipeline.Placing.checked(
             image, mask, box, paste_back=paste_back, feather=feather, match_colours=match_colours

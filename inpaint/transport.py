@@ -47,7 +47,8 @@ class ApiTransport:
         return contract.endpoint(self.base_url, name)
 
     def fetch_url(self, job_id: int | str) -> str:
-        return self.endpoint(f"{contract.FETCH}/{job_id}")
+        """``fetch/{id}``; an id that is not digits is refused before any URL exists."""
+        return self.endpoint(f"{contract.FETCH}/{contract.job_id(job_id)}")
 
     def close(self) -> None:
         self.http.close()
@@ -103,6 +104,7 @@ class ApiTransport:
         configured host, since the key travels with it.
         """
         self.require_key()
+        contract.job_id(job_id)
         target = url if url and _same_host(url, self.base_url) else self.fetch_url(job_id)
         answer = self.http.post_json(target, {"key": self._key}, cancel=cancel)
         status = answer.get("status")

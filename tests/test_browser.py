@@ -52,7 +52,9 @@ def apps(offline_app: App) -> Iterator[dict[str, str]]:
     In the slow one every job takes 6 s but the studio waits only 1 s after
     the submission, so the job id must survive and be fetched later.
     """
-    slow = App("slow-app", STUDIO_OFFLINE_LATENCY="6", STUDIO_MAX_WAIT="1")
+    slow = App(
+        "slow-app", STUDIO_OFFLINE_LATENCY="6", STUDIO_MAX_WAIT="1", INPAINT_OFFLINE_KEY=OFFLINE_KEY
+    )
     try:
         yield {
             "app": offline_app.wait_until_ready(),

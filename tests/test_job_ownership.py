@@ -58,4 +58,4 @@ def test_only_the_sender_fetches_a_job(offline_app: App) -> None:
 def test_a_job_id_is_digits_or_nothing_is_sent(offline_app: App, job_id: str) -> None:
     visitor = Client(offline_app.url, verbose=False)
     message = refused(lambda: visitor.predict(job_id=job_id, api_name="/fetch_result"))
-    assert "job id is a number" in message.lower(), message
+    assert "job id is 1 to 18 digits" in message.lower(), message

@@ -456,7 +456,8 @@ def receiver():
     hook.close()
 
 
-def test_webhook_is_delivered_with_track_id(server, examples, receiver):
+def test_webhook_is_delivered_with_track_id(make_server, examples, receiver):
+    server = make_server(allow_private_fetch=True)  # the receiver is on 127.0.0.1
     answer = post(server, "inpaint", body(examples, webhook=receiver.url, track_id=4242)).json()
     assert answer["status"] == "success"
     payload = receiver.payload()
@@ -475,7 +476,7 @@ def test_webhook_is_delivered_with_track_id(server, examples, receiver):
 
 
 def test_failed_job_reports_error_and_webhook(make_server, examples, receiver):
-    failing = make_server(fail_marker="PLEASE-FAIL")
+    failing = make_server(fail_marker="PLEASE-FAIL", allow_private_fetch=True)
     response = post(
         failing,
         "inpaint",

@@ -81,11 +81,24 @@ def mask_file(tmp_path: Path, box: tuple[int, int, int, int] = (200, 100, 400, 2
     return str(path)
 
 
+def heartbeat(values: tuple[Any, ...]) -> bool:
+    """A yield that changes nothing (``jobs.HEARTBEAT``): how gradio learns a visitor left."""
+    return all(skipped(v) for v in values)
+
+
+def first_change(gen: Iterator[tuple[Any, ...]]) -> dict[str, Any]:
+    """The handler's first yield that is not a heartbeat."""
+    return outputs(next(v for v in gen if not heartbeat(v)))
+
+
 def run(gen: Iterator[tuple[Any, ...]]) -> tuple[list[dict[str, Any]], gr.Error | None]:
-    """Drive a handler to its end; returns every yield and the gr.Error it ended with."""
+    """Drive a handler to its end; returns every yield but heartbeats, and the gr.Error
+    it ended with."""
     seen = []
     try:
         for value in gen:
+            if heartbeat(value):
+                continue
             seen.append(outputs(value))
     except gr.Error as exc:
         return seen, exc
@@ -571,7 +584,7 @@ def test_cancel_stops_waiting_but_keeps_the_job(make_studio, tmp_path) -> None:
     app = make_studio({"latency": 3.0, "sync_threshold": 0.0})
     request = Request("tab-a")
     gen = generate(app, tmp_path, request=request)
-    first = outputs(next(gen))  # the job exists: its id is reported at once
+    first = first_change(gen)  # the job exists: its id is reported at once
     assert first["new_entry"]["status"] == "pending"
     assert app.cancel(Request("tab-b")) == "Nothing is running."  # another tab: untouched
     assert app.cancel(request).startswith("Stopping")
@@ -804,9 +817,11 @@ def drive(gen: Iterator[Any]) -> tuple[list[Any], studio.Outcome]:
     yielded = []
     while True:
         try:
-            yielded.append(next(gen))
+            value = next(gen)
         except StopIteration as done:
             return yielded, done.value
+        if value is not None:  # None is a heartbeat
+            yielded.append(value)
 
 
 def test_runner_relays_progress_and_reports_each_new_job_once() -> None:

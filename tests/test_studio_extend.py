@@ -18,8 +18,8 @@ from tests.test_studio import (
     PHOTO,
     Progress,
     Request,
+    first_change,
     make_studio,
-    outputs,
     run,
     servers,
     skipped,
@@ -121,7 +121,7 @@ def test_cancel_keeps_the_extension_job_and_fetch_puts_it_back(make_studio) -> N
     gen = app.extend.outpaint(
         str(PHOTO), "more table", right=64, progress=Progress(), request=request
     )
-    first = outputs(next(gen))  # the job exists: its id is reported at once
+    first = first_change(gen)  # the job exists: its id is reported at once
     assert first["new_entry"]["status"] == "pending"
     assert first["new_entry"]["size"] == [664, 400]
     assert app.cancel(request).startswith("Stopping")

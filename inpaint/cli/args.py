@@ -8,13 +8,11 @@ them, by building the ``InpaintRequest``), the files, and how they combine.
 from __future__ import annotations
 
 import argparse
-import re
 from pathlib import Path
 
+from ..contract import JOB_ID_PATTERN as JOB_ID
 from ..params import OPTIONS, PARAMS
 from ..request import InpaintRequest
-
-JOB_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
 
 class UsageError(Exception):
@@ -121,8 +119,10 @@ def _check_fetch(args: argparse.Namespace) -> None:
         value = getattr(args, what)
         if value and not is_url(value) and not Path(value).is_file():
             raise UsageError(f"{what} not found: {value}")
-    if not JOB_ID.match(args.fetch):
-        raise UsageError(f"--fetch needs a job id such as 1234 (got {args.fetch!r})")
+    if not JOB_ID.fullmatch(args.fetch):
+        raise UsageError(
+            f"--fetch needs a job id of 1 to 18 digits, such as 1234 (got {args.fetch!r})"
+        )
     if args.offline:
         raise UsageError(
             "--fetch needs the server that ran the job; offline jobs end "

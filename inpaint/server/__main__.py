@@ -74,6 +74,12 @@ def _parser() -> argparse.ArgumentParser:
         "for tests and CI (no texture, no seed)",
     )
     parser.add_argument(
+        "--allow-private-fetch",
+        action="store_true",
+        help="test aid: let image URLs and webhooks reach loopback/private addresses "
+        "(refused by default; the server's own file URLs always work)",
+    )
+    parser.add_argument(
         "--log-level", default="warning", choices=["critical", "error", "warning", "info", "debug"]
     )
     return parser
@@ -93,9 +99,17 @@ def main(argv: list[str] | None = None) -> int:
             fail_marker=args.fail_marker,
             eta_factor=args.eta_factor,
             engine=args.engine,
+            allow_private_fetch=args.allow_private_fetch,
         )
     except (TypeError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if not config.keys and not _is_loopback(args.host):
+        print(
+            f"error: --host {args.host} lets other machines in: give the accepted keys "
+            "(--keys or INPAINT_SERVER_KEYS)",
+            file=sys.stderr,
+        )
         return 2
     logging.basicConfig(level=args.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
     try:
@@ -120,6 +134,18 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         server.stop()
     return 0
+
+
+def _is_loopback(host: str) -> bool:
+    """Any key is accepted only where nobody else can connect."""
+    import ipaddress
+
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 if __name__ == "__main__":

@@ -46,6 +46,13 @@ class ServerConfig:
     colour_shift: a test aid; (r, g, b) levels added to every output pixel, as a
         diffusion model's round trip shifts colours everywhere, so that colour
         matching can be tested against a drifting server. None disables it.
+    max_hole_megapixels: refuse (400, a sentence) a job whose painted area times
+        its samples exceeds this many megapixels; None = no limit. The studio's
+        offline mode sets it so a free Space stays responsive.
+    allow_private_fetch: a test aid; lets ``init_image``/``mask_image`` URLs and
+        webhooks reach loopback, private and link-local addresses (refused by
+        default, so a visitor's URL cannot probe what sits behind the server).
+        The server's own file URLs work either way: it reads them from storage.
     engine: which classical fill makes the pictures (``ENGINES``): ``patchmatch``
         (default) or ``quick`` (OpenCV Telea, a test/CI speed option; the
         response's ``meta`` says which one ran).
@@ -65,6 +72,8 @@ class ServerConfig:
     eta_factor: float = 1.0
     colour_shift: tuple[int, int, int] | None = None
     engine: str = DEFAULT_ENGINE
+    allow_private_fetch: bool = False
+    max_hole_megapixels: float | None = None
 
     def __post_init__(self) -> None:
         keys = self.keys

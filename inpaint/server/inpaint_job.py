@@ -26,9 +26,9 @@ from PIL import Image
 from ..images import encode_png, output_size, to_rgb
 from .config import ServerConfig
 from .engine import engine_name, engine_note, inpaint_image, methods_for
-from .inputs import describe_image_field, mask_for_engine, read_image_field
+from .inputs import Fetching, describe_image_field, mask_for_engine, read_image_field
 from .jobs import Job, JobFailure, Reservation
-from .responses import webhook_body
+from .responses import ApiError, webhook_body
 from .state import ServerState
 from .storage import GENERATIONS, Storage
 
@@ -50,24 +50,32 @@ class InpaintPlan:
 
     @classmethod
     def read(
-        cls, body: dict[str, Any], params: dict[str, Any], config: ServerConfig
+        cls,
+        body: dict[str, Any],
+        params: dict[str, Any],
+        config: ServerConfig,
+        *,
+        storage: Storage | None = None,
+        root_url: str = "",
     ) -> InpaintPlan:
         """Every slow or failing step (downloads, decoding) happens here, inside the
         caller's queue reservation and before the job exists."""
         inline_ok = params["base64"] == "true"
+        fetching = Fetching(
+            timeout=config.fetch_timeout,
+            max_bytes=config.max_fetch_bytes,
+            allow_private=config.allow_private_fetch,
+            own_root=root_url,
+            storage=storage,
+        )
 
         def image(field: str) -> Image.Image:
-            return read_image_field(
-                body,
-                field,
-                base64_enabled=inline_ok,
-                timeout=config.fetch_timeout,
-                max_bytes=config.max_fetch_bytes,
-            )
+            return read_image_field(body, field, base64_enabled=inline_ok, fetching=fetching)
 
         init = to_rgb(image("init_image"))
         mask = mask_for_engine(image("mask_image"))
         width, height = output_size(init.size, params["width"], params["height"])
+        _check_work(mask, width * height, int(params["samples"]), config.max_hole_megapixels)
         seed = params["seed"] if params["seed"] is not None else secrets.randbelow(SEED_LIMIT)
         return cls(body, params, init, mask, width, height, seed, config.engine)
 
@@ -159,7 +167,7 @@ def start_inpaint_job(
     root_url: str,
 ) -> Job:
     """The job takes an id only once its images are read (see the module docstring)."""
-    plan = InpaintPlan.read(body, params, state.config)
+    plan = InpaintPlan.read(body, params, state.config, storage=state.storage, root_url=root_url)
     jobs = state.jobs
     job = plan.job(jobs.next_id(), owner, root_url, jobs.expected_seconds(plan.megapixels))
     return jobs.submit(
@@ -168,6 +176,26 @@ def start_inpaint_job(
         plan.work(state.storage, state.config),
         functools.partial(webhook_body, storage=state.storage),
     )
+
+
+def _check_work(mask: Image.Image, pixels: int, samples: int, budget: float | None) -> None:
+    """Refuse a fill larger than the server's budget (hole megapixels x samples).
+
+    The classical fill's time grows with the hole's area, once per sample: on a
+    small shared machine (a free Space) one four-sample full-frame fill would
+    hold the CPU for minutes while everyone else waits.
+    """
+    if budget is None:
+        return
+    hole = np.count_nonzero(np.asarray(mask) > 127) / max(1, mask.width * mask.height)
+    work = hole * pixels * samples / 1e6
+    if work > budget:
+        raise ApiError(
+            400,
+            f"This fill is too large for this server: {work:.1f} megapixels of painted area "
+            f"x samples, at most {budget:g}. Paint a smaller area, ask for fewer samples "
+            "or a smaller size.",
+        )
 
 
 def _shifted(image: Image.Image, shift: tuple[int, int, int]) -> Image.Image:

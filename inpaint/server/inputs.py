@@ -2,9 +2,11 @@
 
 What ``init_image`` / ``mask_image`` may be (the choices are deliberate):
 
-* **http(s) URL**: downloaded with ``requests`` (connect and read timeouts, a
-  size cap), the server's own ``base64_to_url`` and output URLs included. A URL
-  that cannot be fetched is a 400 "Unable to fetch image from provided URL".
+* **http(s) URL**: the server's own ``base64_to_url`` and output URLs are read
+  from its storage; any other URL is downloaded under ``netguard``'s rules
+  (public addresses only unless the server allows private ones, no redirects,
+  a time and size cap). Every URL that cannot be fetched is the same 400,
+  "Unable to fetch image from provided URL (field).", whatever the cause.
   A body that is base64 text rather than image bytes (ModelsLab's ``.base64``
   links) is decoded too.
 * **data URI** (``data:image/png;base64,...``): accepted whatever ``base64``
@@ -23,13 +25,14 @@ sizes are honoured exactly (any whole number from 8 to 1024).
 
 from __future__ import annotations
 
+import logging
+from dataclasses import dataclass
 from typing import Any
 
-import requests
 from PIL import Image, ImageOps
 
+from .. import netguard
 from ..errors import InputImageError
-from ..http import TooLarge, read_capped
 from ..images import (
     decode_base64_payload,
     is_data_uri,
@@ -39,14 +42,34 @@ from ..images import (
 )
 from ..masks import to_binary_mask
 from .responses import ApiError
+from .storage import FILES_PATH, Storage
+
+log = logging.getLogger("inpaint.server")
 
 FETCH_FAILED = "Unable to fetch image from provided URL"
 USER_AGENT = "inpaint-local-server/1 (ModelsLab-compatible)"
 _LAYER_MODES = ("RGBA", "LA", "PA", "RGBa", "La")
 
 
+@dataclass(frozen=True)
+class Fetching:
+    """How URLs in a request may be fetched.
+
+    ``own_root`` and ``storage``: URLs under this server's own ``/files/`` are
+    read from its storage, not over HTTP (they are its own uploads and outputs,
+    and loopback is otherwise refused). ``allow_private`` lets other loopback,
+    private and link-local addresses through: for tests on 127.0.0.1 only.
+    """
+
+    timeout: float
+    max_bytes: int
+    allow_private: bool = False
+    own_root: str = ""
+    storage: Storage | None = None
+
+
 def read_image_field(
-    body: dict[str, Any], field: str, *, base64_enabled: bool, timeout: float, max_bytes: int
+    body: dict[str, Any], field: str, *, base64_enabled: bool, fetching: Fetching
 ) -> Image.Image:
     """The image named by ``body[field]``, or an ``ApiError`` (400) saying why not."""
     value = body.get(field)
@@ -56,7 +79,7 @@ def read_image_field(
         raise ApiError(400, f"{field} must be a string: an image URL or a data URI")
     value = value.strip()
     if is_url(value):
-        data = download(value, field, timeout=timeout, max_bytes=max_bytes)
+        data = download(value, field, fetching)
     elif is_data_uri(value) or base64_enabled:
         data = _decode(value, field)
     else:
@@ -73,30 +96,46 @@ def read_image_field(
         raise ApiError(400, _sentence(exc.message)) from None
 
 
-def download(url: str, field: str, *, timeout: float, max_bytes: int) -> bytes:
-    """GET ``url`` with a cap on time and size; failures are 400s naming the field."""
+def download(url: str, field: str, fetching: Fetching) -> bytes:
+    """The bytes at ``url``; every failure is the same 400, whatever the cause.
+
+    One answer for a closed port, a refused address, a timeout, a 404 and a
+    file too large: otherwise the server would tell a stranger which internal
+    addresses and ports answer (a port scanner). The cause goes to the log.
+    """
+    failed = ApiError(400, f"{FETCH_FAILED} ({field}).")
+    own = _own_file(url, fetching)
+    if own is not None:
+        if not own:
+            raise failed
+        return own
     try:
-        with requests.get(
+        status, data = netguard.request(
+            "GET",
             url,
-            timeout=(min(5.0, timeout), timeout),
-            stream=True,
+            timeout=fetching.timeout,
+            max_bytes=fetching.max_bytes,
+            allow_private=fetching.allow_private,
             headers={"User-Agent": USER_AGENT},
-        ) as response:
-            if response.status_code != 200:
-                raise ApiError(
-                    400,
-                    f"{FETCH_FAILED} ({field}: the server answered HTTP {response.status_code})",
-                )
-            try:
-                return read_capped(response, max_bytes)
-            except TooLarge:
-                raise ApiError(
-                    400, f"{field} is too large (limit {max_bytes // 2**20} MB)"
-                ) from None
-    except requests.Timeout:
-        raise ApiError(400, f"{FETCH_FAILED} ({field}: timed out)") from None
-    except requests.RequestException:
-        raise ApiError(400, f"{FETCH_FAILED} ({field}: could not connect)") from None
+        )
+    except (netguard.BlockedURL, netguard.FetchFailed) as exc:
+        log.info("fetching %s failed: %s", field, exc)
+        raise failed from None
+    if status != 200:
+        log.info("fetching %s failed: HTTP %s", field, status)
+        raise failed
+    return data
+
+
+def _own_file(url: str, fetching: Fetching) -> bytes | None:
+    """This server's own file at ``url`` (b"" if it is missing), or None if not its own."""
+    if fetching.storage is None or not fetching.own_root:
+        return None
+    prefix = fetching.own_root.rstrip("/") + FILES_PATH + "/"
+    if not url.startswith(prefix):
+        return None
+    folder, _, name = url[len(prefix) :].split("?", 1)[0].partition("/")
+    return fetching.storage.read(folder, name) or b""
 
 
 def _decode(text: str, field: str) -> bytes:

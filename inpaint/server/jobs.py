@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import json
 import logging
 import math
 import threading
@@ -32,7 +33,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-import requests
+from .. import netguard
 
 log = logging.getLogger("inpaint.server")
 
@@ -109,6 +110,7 @@ class JobManager:
         queue_limit: int,
         latency: float,
         webhook_timeout: float = 5.0,
+        allow_private: bool = False,
         retention: float = 24 * 3600.0,
         eta_factor: float = 1.0,
     ) -> None:
@@ -116,6 +118,7 @@ class JobManager:
         self.queue_limit = queue_limit
         self.latency = latency
         self.webhook_timeout = webhook_timeout
+        self.allow_private = allow_private
         self.retention = retention
         self.eta_factor = eta_factor
         self._lock = threading.Lock()
@@ -184,6 +187,7 @@ class JobManager:
             self._counts["submitted"] += 1
             self._jobs[job.id] = job
             self._forget_old_locked()
+        log.info("job %s accepted", job.id)  # what an operator (and a test) counts
         try:
             self._pool.submit(self._run, job, work, webhook_payload)
         except RuntimeError:  # the pool is shut down: the server is stopping
@@ -246,19 +250,32 @@ class JobManager:
     def _deliver(
         self, job: Job, url: str, webhook_payload: Callable[[Job], dict[str, Any]]
     ) -> None:
+        """POST the job to its webhook under ``netguard``'s rules (public, no redirects).
+
+        The job's ``webhook_status`` says only delivered or failed: its cause
+        (refused address, closed port, HTTP status) goes to the log, so the
+        answers cannot map the network behind the server.
+        """
+        cause = ""
         try:
-            payload = webhook_payload(job)
-            response = requests.post(url, json=payload, timeout=self.webhook_timeout)
-        except requests.RequestException as exc:
-            job.webhook_status = f"failed ({type(exc).__name__})"
+            payload = json.dumps(webhook_payload(job)).encode()
+            code, _ = netguard.request(
+                "POST",
+                url,
+                timeout=self.webhook_timeout,
+                max_bytes=64 * 1024,
+                allow_private=self.allow_private,
+                json_body=payload,
+            )
+        except (netguard.BlockedURL, netguard.FetchFailed) as exc:
+            cause = str(exc) or type(exc).__name__
         except Exception:
             log.exception("building the webhook payload of job %s failed", job.id)
-            job.webhook_status = "failed (internal error)"
+            cause = "internal error"
         else:
-            code = response.status_code
-            response.close()
-            job.webhook_status = "delivered" if 200 <= code < 300 else f"failed (HTTP {code})"
-        log.info("webhook of job %s: %s", job.id, job.webhook_status)
+            cause = "" if 200 <= code < 300 else f"HTTP {code}"
+        job.webhook_status = "failed" if cause else "delivered"
+        log.info("webhook of job %s: %s", job.id, cause or "delivered")
 
     # -- reading --------------------------------------------------------------
     def get(self, job_id: int, owner: str) -> Job | None:

@@ -31,6 +31,7 @@ class ServerState:
             queue_limit=config.queue_limit,
             latency=config.latency,
             webhook_timeout=config.webhook_timeout,
+            allow_private=config.allow_private_fetch,
             retention=config.file_ttl,
             eta_factor=config.eta_factor,
         )

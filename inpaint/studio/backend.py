@@ -7,12 +7,15 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from .. import netguard
 from ..client import ModelsLabClient
 from ..contract import DEFAULT_BASE_URL
-from ..http import Scrubber
+from ..errors import ParameterError
+from ..http import Scrubber, shown_host
 from ..offline import start_local_server
 from ..shared import SharedState, key_id, open_state
 from ..slots import OwnedSlots
+from .limits import OFFLINE_MAX_HOLE_MEGAPIXELS
 from .settings import OFFLINE_KEY, Settings
 from .visitors import Visitor
 
@@ -87,7 +90,11 @@ class Backend:
         return self.settings.base_url or DEFAULT_BASE_URL
 
     def _default_server(self) -> Any:
-        return start_local_server(latency=self.settings.offline_latency)
+        # A public Space's CPU is shared: the offline fill has a budget (limits).
+        return start_local_server(
+            latency=self.settings.offline_latency,
+            max_hole_megapixels=OFFLINE_MAX_HOLE_MEGAPIXELS,
+        )
 
     def start(self) -> str | None:
         """Start the local server if this is offline mode; returns its base URL."""
@@ -135,6 +142,25 @@ class Backend:
             max_wait=self.settings.max_wait,
             job_slots=slots,
         )
+
+    def check_webhook(self, url: str | None, session_key: str | None = None) -> None:
+        """Refuse a webhook the owner's key (or the offline server) would carry inward.
+
+        With a visitor's own key the webhook is between them and ModelsLab. On
+        the owner's key, or offline, it must resolve to public addresses only
+        (``netguard``): a visitor must not make this Space's jobs POST to its
+        loopback, its private network or a cloud metadata address.
+        """
+        if not url or (session_key or "").strip():
+            return
+        try:
+            netguard.resolve(url)
+        except netguard.BlockedURL as exc:
+            raise ParameterError(
+                f"The webhook must be a public http(s) address ({exc}): on this studio's "
+                "key, local and private network addresses are refused.",
+                field="webhook",
+            ) from None
 
     def base_url_for(self, session_key: str | None = None) -> str:
         """The API base URL a session's requests go to (starts the local server if needed)."""
@@ -200,7 +226,5 @@ def _limits_words(settings: Settings) -> str:
 
 
 def _host(url: str) -> str:
-    from urllib.parse import urlsplit
-
-    parts = urlsplit(url)
-    return parts.netloc + parts.path
+    """Shown in the public banner (and gradio's /config): never the URL's credentials."""
+    return shown_host(url)

@@ -32,13 +32,15 @@ import re
 import shlex
 
 from ..contract import DEFAULT_BASE_URL, normalise_base_url
+from ..http import redact_url
 from ..request import InpaintRequest
 
 
 def _explicit_base(base_url: str | None) -> str | None:
     if not base_url:
         return None
-    base = normalise_base_url(str(base_url))
+    # Credentials written into the base URL stay on the server: shown as ***.
+    base = redact_url(normalise_base_url(str(base_url)))
     return None if base == DEFAULT_BASE_URL else base
 
 
@@ -217,7 +219,7 @@ def curl_script(
     The script always uploads the images (``base64_to_url``), so the request's
     own transport does not switch base64 outputs on.
     """
-    base = normalise_base_url(str(base_url)) if base_url else DEFAULT_BASE_URL
+    base = redact_url(normalise_base_url(str(base_url))) if base_url else DEFAULT_BASE_URL
     params = json.dumps(request.replace(transport="upload").payload(), ensure_ascii=False)
     quoted = {"BASE": base, "IMAGE": str(image), "MASK": str(mask), "PARAMS": params}
     # One pass, so a value that happens to contain a marker is never substituted into.

@@ -23,6 +23,11 @@ from ..progress import ProgressEvent
 from ..result import InpaintResult
 
 Clock = Callable[[], float]
+# Seconds between yields while a call runs quietly. Gradio learns that the
+# visitor left (a closed tab, a script's connection gone) only when the event's
+# generator yields; it then closes it, and the caller raises the stop flag. So
+# the event yields at least this often, and leaving stops paying within it.
+HEARTBEAT = 0.5
 # The blocking call: given a progress hook and a "should I stop?" hook.
 JobCall = Callable[[Callable[[ProgressEvent], None], Callable[[], bool]], InpaintResult]
 
@@ -59,7 +64,7 @@ class JobRunner:
         on_progress: Callable[[ProgressEvent], None],
         started: float | None = None,
     ) -> Generator[Any, None, Outcome]:
-        """Yield each new job id as it appears; return the ``Outcome``.
+        """Yield each new job id as it appears (None as a heartbeat); return the ``Outcome``.
 
         ``on_progress`` is called from the caller's thread for every progress
         event. A ``stop`` already set before the call starts (Cancel pressed
@@ -80,7 +85,11 @@ class JobRunner:
         outcome = Outcome()
         threading.Thread(target=worker, name="inpaint-job", daemon=True).start()
         while True:
-            kind, payload = events.get()
+            try:
+                kind, payload = events.get(timeout=HEARTBEAT)
+            except queue.Empty:
+                yield None  # a heartbeat: see HEARTBEAT
+                continue
             if kind != "progress":
                 break
             on_progress(payload)

@@ -12,12 +12,11 @@ that key may see the job.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
+from ..contract import JOB_ID_PATTERN
 from ..errors import ParameterError
 
-JOB_ID = re.compile(r"\d{1,18}")
 KEPT_FOR = 7 * 24 * 3600  # seconds an ownership record is kept (a week)
 
 NOT_YOURS = (
@@ -43,9 +42,9 @@ def clean_job_id(raw: Any) -> str:
         raise ParameterError(
             "No job id: enter the id of the job to fetch (shown in the history).", field="job_id"
         )
-    if not JOB_ID.fullmatch(text):
+    if not JOB_ID_PATTERN.fullmatch(text):  # it becomes part of a URL and a folder name
         raise ParameterError(
-            "A job id is a number of up to 18 digits (as shown in the history).", field="job_id"
+            f"A job id is 1 to 18 digits, such as 1234 (got {text[:40]!r}).", field="job_id"
         )
     return text
 

@@ -49,6 +49,14 @@ class CancelBoard:
             return event
 
     def end(self, session: str, event: threading.Event) -> None:
+        """The request is over, however it ended: its flag is raised, then dropped.
+
+        Raised, not only dropped: when the visitor left (a closed tab, a script's
+        connection gone), gradio closes the event's generator and this is the
+        only word its worker thread gets, so it must send no further job.
+        After a normal finish the worker is done and the flag changes nothing.
+        """
+        event.set()
         with self._lock:
             if self._events.get(session) is event:
                 del self._events[session]

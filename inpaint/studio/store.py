@@ -7,10 +7,13 @@ The rule (also in the README):
   delivered, and all of a session's files are removed when its tab is closed
   (``end_session``, gradio's ``unload``). Sessions that never close (API
   callers) keep theirs until ``SESSIONS_KEPT`` newer sessions have results,
-  or for ``max_age``. A result's "before" file is a hard link, so it outlives
-  the job inputs it comes from without costing bytes.
+  or for ``max_age``. Only events that made a result count: free events
+  (captures, previews) never push a result out. A result's "before" file is
+  a hard link, so it outlives the job inputs it comes from without costing
+  bytes.
 * **Captures** (the editor frozen into files for Generate / Extend): the last
-  ``CAPTURES_KEPT`` of a session (gradio has its own copy once delivered).
+  ``CAPTURES_KEPT`` of a session and ``CAPTURES_TOTAL`` in all, kept apart
+  from results (gradio has its own copy once delivered).
 * **Job inputs** (the full-size photo and mask of a sent job, for putting a
   result fetched later back into its photo): at most ``keep_jobs`` jobs and
   ``keep_bytes`` bytes, oldest dropped first (the newest is always kept). A
@@ -28,7 +31,7 @@ import threading
 import time
 import uuid
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +48,8 @@ RESULTS_IN_GRADIO = "studio-results"  # the results' folder inside gradio's cach
 DELETE_CACHE = (600, 6 * 3600)
 SESSIONS_KEPT = 64
 CAPTURES_KEPT = 3
+# Capture folders kept across all sessions (as many as 64 sessions x 3 used to be).
+CAPTURES_TOTAL = SESSIONS_KEPT * CAPTURES_KEPT
 DROPPED_REMEMBERED = 10_000
 
 
@@ -88,72 +93,82 @@ def folder_bytes(path: Path) -> int:
     return total
 
 
-@dataclass
-class _Session:
-    results: list[tuple[Path, bool]] = field(default_factory=list)  # (folder, delivered)
-    captures: list[Path] = field(default_factory=list)
-
-
 class SessionFiles:
-    """The result and capture folders of each page session (see the module's rule)."""
+    """The result and capture folders of each page session (see the module's rule).
 
-    def __init__(self, sessions_kept: int = SESSIONS_KEPT) -> None:
+    Results and captures are kept apart on purpose. A capture is free (anyone,
+    any script, can make one a second), so captures are bounded on their own,
+    ``captures_total`` folders across every session, oldest first; they never
+    create, refresh or evict an entry of the results. Only an event that made a
+    result (a paid job, or an offline fill under its budget) takes one of the
+    ``sessions_kept`` result places: a flood of free events cannot push
+    another visitor's paid result out.
+    """
+
+    def __init__(
+        self, sessions_kept: int = SESSIONS_KEPT, captures_total: int = CAPTURES_TOTAL
+    ) -> None:
         self.sessions_kept = sessions_kept
-        self._sessions: OrderedDict[str, _Session] = OrderedDict()
+        self.captures_total = captures_total
+        # session -> [(folder, delivered)], least recently used first
+        self._results: OrderedDict[str, list[tuple[Path, bool]]] = OrderedDict()
+        self._captures: OrderedDict[Path, str] = OrderedDict()  # folder -> session, oldest first
         self._lock = threading.Lock()
 
-    def _get(self, session: str) -> _Session:
-        """The session's record, most recent last; the least recent beyond the cap go."""
-        record = self._sessions.setdefault(session, _Session())
-        self._sessions.move_to_end(session)
-        while len(self._sessions) > self.sessions_kept:
-            _, old = self._sessions.popitem(last=False)
-            for folder in [f for f, _ in old.results] + old.captures:
-                remove(folder)
-        return record
-
     def add_result(self, session: str, folder: Path) -> None:
+        gone: list[Path] = []
         with self._lock:
-            self._get(session).results.append((folder, False))
+            self._results.setdefault(session, []).append((folder, False))
+            self._results.move_to_end(session)
+            while len(self._results) > self.sessions_kept:
+                _, old = self._results.popitem(last=False)
+                gone += [f for f, _ in old]
+        for f in gone:
+            remove(f)
 
     def delivered(self, session: str, folder: Path) -> None:
         """``folder``'s event has ended: it and the session's older results may go,
         except the latest and any still being delivered."""
         gone: list[tuple[Path, bool]] = []
         with self._lock:
-            record = self._sessions.get(session)
+            record = self._results.get(session)
             if record is None:
                 return
-            marked = [(f, done or f == folder) for f, done in record.results]
+            marked = [(f, done or f == folder) for f, done in record]
             latest = marked[-1][0] if marked else None
             kept: list[tuple[Path, bool]] = []
             for f, done in marked:
                 (gone if done and f != latest else kept).append((f, done))
-            record.results = kept
+            self._results[session] = kept
         for f, _ in gone:
             remove(f)
 
     def add_capture(self, session: str, folder: Path) -> None:
         with self._lock:
-            record = self._get(session)
-            record.captures.append(folder)
-            gone, record.captures = (
-                record.captures[:-CAPTURES_KEPT],
-                record.captures[-CAPTURES_KEPT:],
-            )
+            self._captures[folder] = session
+            mine = [f for f, owner in self._captures.items() if owner == session]
+            gone = mine[:-CAPTURES_KEPT]
+            for f in gone:
+                del self._captures[f]
+            while len(self._captures) > self.captures_total:
+                old, _ = self._captures.popitem(last=False)
+                gone.append(old)
         for f in gone:
             remove(f)
 
     def end(self, session: str) -> None:
         with self._lock:
-            record = self._sessions.pop(session, None)
-        if record is not None:
-            for folder in [f for f, _ in record.results] + record.captures:
-                remove(folder)
+            results = [f for f, _ in self._results.pop(session, [])]
+            captures = [f for f, owner in self._captures.items() if owner == session]
+            for f in captures:
+                del self._captures[f]
+        for folder in results + captures:
+            remove(folder)
 
     def count(self) -> int:
+        """Sessions holding results."""
         with self._lock:
-            return len(self._sessions)
+            return len(self._results)
 
 
 class KeptInputs:

@@ -25,7 +25,6 @@ they run on the threadpool (and the server can download its own URLs).
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -92,7 +91,7 @@ def _reserve(jobs: JobManager, owner: str) -> Reservation:
 
 def _fetch_job(state: ServerState, root: str, owner: str, raw_id: Any) -> JSONResponse:
     text = str(raw_id).strip() if isinstance(raw_id, (str, int)) else ""
-    if not re.fullmatch(r"\d{1,18}", text):
+    if not contract.JOB_ID_PATTERN.fullmatch(text):
         raise ApiError(
             400, "Invalid request id: it must be the whole number an inpaint request answered with."
         )

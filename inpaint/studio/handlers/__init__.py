@@ -225,6 +225,10 @@ class Studio:
         """A tab was closed (gradio's ``unload``): its result files are unreachable."""
         session = getattr(request, "session_hash", None)
         if session:
+            # Leaving stops paying: no further job of an outpaint or a comparison
+            # is sent (jobs already sent keep their ids, fetchable by /fetch_result).
+            self.generation.board.cancel(session)
+            self.compare.leave(session)
             self.store.end_session(session)
 
     def cancel(self, request: gr.Request | None = None) -> str:

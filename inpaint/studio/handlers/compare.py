@@ -41,6 +41,7 @@ from .. import editor
 from ..access import Access, count_submissions
 from ..backend import MODE_OFFLINE, Backend
 from ..form import FORM_FIELDS, Form
+from ..jobs import HEARTBEAT
 from ..messages import EMPTY_PROMPT_MESSAGE, describe_error, page_error
 from ..prepare import prepare_inputs
 from ..store import OutputStore
@@ -322,6 +323,7 @@ class Compare:
             plan = plan_for(current, vary, image=image, mask=mask)
             if not current.prompt.strip() and "prompt" not in vary:
                 raise ParameterError(EMPTY_PROMPT_MESSAGE, field="prompt")
+            self.backend.check_webhook(current.webhook, session_key)
             visitor = self.visitor(request, profile, visitor_token)
             jobs = sum(cell.jobs * max(1, cell.request.samples or 1) for cell in plan.cells)
             spender = held.enter_context(self.access.reserve(visitor, session_key, jobs))
@@ -392,7 +394,11 @@ class Compare:
         yield board.gallery(), f"Running… {cost}", gr.File(None, visible=False), board.forms()
         threading.Thread(target=work, name="inpaint-compare", daemon=True).start()
         while True:
-            kind, payload = events.get()
+            try:
+                kind, payload = events.get(timeout=HEARTBEAT)
+            except queue.Empty:  # yield so that gradio can tell us the visitor left
+                yield gr.skip(), gr.skip(), gr.skip(), gr.skip()
+                continue
             if kind != "cell":
                 break
             board.add(payload, scrub, stopped=stop.is_set())
@@ -418,6 +424,13 @@ class Compare:
         with self._lock:
             if self._stops.get(session) is stop:
                 del self._stops[session]
+
+    def leave(self, session: str) -> None:
+        """The session's page was closed: send no more of its cells."""
+        with self._lock:
+            stop = self._stops.get(session)
+        if stop is not None:
+            stop.set()
 
     def stop(self, request: gr.Request | None = None) -> str:
         """Stop sending this session's cells; jobs already sent are collected."""

@@ -343,6 +343,7 @@ class Extend:
                 try:
                     progress(0.0, desc="Preparing the canvas")
                     planned = _prepare(image, amounts, overlap, fields)
+                    gen.backend.check_webhook(planned.form.webhook, session_key)
                     jobs = jobs_for(planned)
                     spender = held.enter_context(gen.access.reserve(visitor, session_key, jobs))
                     client = count_submissions(gen.backend.client(session_key, visitor), spender)

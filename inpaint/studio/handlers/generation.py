@@ -44,6 +44,8 @@ from . import results
 from .results import Results
 
 log = logging.getLogger("inpaint.studio")
+# Outputs that change nothing: what a heartbeat yields (``jobs.HEARTBEAT``).
+UNCHANGED = tuple(gr.skip() for _ in GENERATE_OUTPUTS)
 
 DROPPED_INPUTS_REMARK = (
     "The photo and mask this job was sent with are no longer kept here (the studio keeps "
@@ -198,6 +200,9 @@ class JobEvents:
                 except StopIteration as done:
                     outcome: Outcome = done.value
                     break
+                if job_id is None:  # a heartbeat: a visitor who left is noticed here
+                    yield UNCHANGED
+                    continue
                 if job.prepared is None or job.form is None:
                     continue  # a fetch: the job is already in the history
                 if job.owner:  # first: the id is the owner's before anything else happens
@@ -219,6 +224,11 @@ class JobEvents:
                         message="Waiting for the result",
                     )
                     yield results.pending(job_id, entry, waiting=True)
+        except GeneratorExit:  # the visitor left: the caller's board.end stops the worker
+            stop.set()
+            if job.sent:
+                log.info("visitor left; jobs sent and kept for /fetch_result: %s", job.sent)
+            raise
         finally:
             client.close()
         try:
@@ -375,6 +385,7 @@ class Generation(JobEvents):
                     prepared = prepare_inputs(image, mask, form)
                     if not form.prompt.strip():  # after the image: the first thing missing first
                         raise ParameterError(EMPTY_PROMPT_MESSAGE, field="prompt")
+                    self.backend.check_webhook(form.webhook, session_key)
                     jobs = len(prepared.regions or [None]) * form.samples
                     spender = held.enter_context(self.access.reserve(visitor, session_key, jobs))
                     client = count_submissions(self.backend.client(session_key, visitor), spender)

@@ -6,6 +6,7 @@ from typing import Any
 
 import gradio as gr
 
+from ...contract import JOB_ID_PATTERN
 from ..form import FORM_FIELDS, Form
 from ..history import history_rows, record_history
 
@@ -44,7 +45,12 @@ def restore(history: list[dict[str, Any]] | None, evt: gr.SelectData) -> tuple[A
         form.seed = entry["seed"]
     ui = form.as_ui()
     job = entry.get("job_id")
-    is_pending = entry.get("status") == "pending" and job is not None
+    # The history lives in the browser: an id that is not digits is never offered for fetching.
+    is_pending = (
+        entry.get("status") == "pending"
+        and job is not None
+        and JOB_ID_PATTERN.fullmatch(str(job)) is not None
+    )
     if is_pending:
         status = (
             f"↩ Restored the settings of pending job {job}. Press “Fetch result” to collect it."

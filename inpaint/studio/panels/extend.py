@@ -19,7 +19,7 @@ from typing import Any
 
 import gradio as gr
 
-from .. import ui_spec
+from .. import limits, ui_spec
 from ..form import GENERATE_OUTPUTS
 from ..handlers import Studio
 from ..handlers.extend import (
@@ -262,8 +262,10 @@ def _wire_run(
         ],
         [components[name] for name in GENERATE_OUTPUTS],
         api_name="outpaint",
-        concurrency_id="modelslab",
-        concurrency_limit=limit,
+        # Its own line: an outpaint holds ~1.2 GB, so only a few run at once
+        # (the API's queue limit is kept by the backend's job slots either way).
+        concurrency_id="outpaint",
+        concurrency_limit=min(limit, limits.OUTPAINT_CONCURRENCY),
         show_progress_on=[show_progress_on],
         api_description="Extend the image beyond its borders by left/top/right/bottom px "
         "(outpainting); the other parameters are optional.",

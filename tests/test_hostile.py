@@ -1,0 +1,480 @@
+"""A public studio as a hostile visitor sees it: job ids, leaving, credentials, URLs, bounds.
+
+Everything here runs over real HTTP: a real ``python -m inpaint.server`` (the
+stand-in for ModelsLab, its access log counting what reached it), a real
+``python app.py``, ``gradio_client`` and raw queue calls. Unit checks of the
+pieces (the id rule, the scrubber, the address rule) sit next to them.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import requests
+from gradio_client import Client, handle_file
+
+from inpaint import ModelsLabClient, contract, netguard
+from inpaint.errors import ParameterError
+from inpaint.http import Scrubber, redact_url
+from tests.app_process import ARTIFACTS, ROOT, App, free_port
+from tests.conftest import endpoint, poll
+from tests.fault_server import Canned, FaultServer
+
+KEY = "sk-hostile-owner-7d1c4e9a0b"
+PHOTO = ROOT / "examples" / "coffee.png"
+INPAINT_LINE = re.compile(r"inpaint\.server: job \d+ accepted")
+
+
+@dataclass
+class LoggedServer:
+    """``python -m inpaint.server`` whose access log says what reached it."""
+
+    url: str
+    root: str
+    proc: subprocess.Popen
+    log_path: Path
+
+    def output(self) -> str:
+        return self.log_path.read_text(encoding="utf-8", errors="replace")
+
+    def jobs_received(self) -> int:
+        return len(INPAINT_LINE.findall(self.output()))
+
+
+def start_server(name: str, *flags: str) -> LoggedServer:
+    ARTIFACTS.mkdir(exist_ok=True)
+    port = free_port()
+    log_path = ARTIFACTS / f"{name}.log"
+    with open(log_path, "w") as log:
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "inpaint.server",
+                "--port",
+                str(port),
+                "--keys",
+                KEY,
+                "--engine",
+                "quick",
+                "--log-level",
+                "info",
+                *flags,
+            ],
+            cwd=ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    root = f"http://127.0.0.1:{port}"
+    server = LoggedServer(root + "/api", root, proc, log_path)
+
+    def up() -> bool:
+        assert proc.poll() is None, server.output()
+        try:
+            return requests.get(root + "/health", timeout=2).ok
+        except requests.RequestException:
+            return False
+
+    poll(up, timeout=60, interval=0.2)
+    return server
+
+
+def stop_server(server: LoggedServer) -> None:
+    server.proc.terminate()
+    try:
+        server.proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        server.proc.kill()
+
+
+def settled(count: Callable[[], int], quiet: float, timeout: float = 90.0) -> int:
+    """``count()`` once it has not changed for ``quiet`` seconds (polled, bounded)."""
+    deadline = time.monotonic() + timeout
+    last, since = count(), time.monotonic()
+    while time.monotonic() - since < quiet:
+        assert time.monotonic() < deadline, "the count never settled"
+        time.sleep(0.2)  # polling interval, not synchronisation
+        now = count()
+        if now != last:
+            last, since = now, time.monotonic()
+    return last
+
+
+# -- the studio on a slow keyed server -----------------------------------------------------
+LATENCY = 2.0  # seconds per job on the server: an outpaint of 20 tiles takes 40 s
+
+
+@pytest.fixture(scope="module")
+def slow_studio() -> Iterator[tuple[App, LoggedServer]]:
+    server = start_server("hostile-server", "--latency", str(LATENCY), "--sync-threshold", "0")
+    app = App("hostile-app", MODELSLAB_API_KEY=KEY, MODELSLAB_BASE_URL=server.url)
+    try:
+        app.wait_until_ready()
+        yield app, server
+    finally:
+        app.stop()
+        stop_server(server)
+
+
+CLIENT_SCRIPT = """
+import sys
+from gradio_client import Client, handle_file
+client = Client(sys.argv[1], verbose=False)
+job = client.submit(handle_file(sys.argv[2]), "more table", 1200, 800, 1200, 800, 32, "colour",
+                    api_name="/outpaint")
+job.result()
+"""
+
+
+def test_a_killed_client_stops_the_rest_of_its_outpaint(slow_studio) -> None:
+    """20 tiles asked; the client is SIGKILLed once the first job reached the server."""
+    app, server = slow_studio
+    before = server.jobs_received()
+    client = subprocess.Popen(
+        [sys.executable, "-c", CLIENT_SCRIPT, app.url, str(PHOTO)],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        poll(lambda: server.jobs_received() > before, timeout=60, interval=0.1)
+    finally:
+        client.send_signal(signal.SIGKILL)
+        client.wait(timeout=10)
+    at_kill = server.jobs_received()
+    # Nothing new for three job-times: the outpaint has stopped sending.
+    final = settled(server.jobs_received, quiet=3 * LATENCY)
+    assert final - at_kill <= 2, f"{final - at_kill} jobs were sent after the client left"
+    assert final - before < 20
+    assert "Traceback" not in app.output()
+
+
+# -- job ids ---------------------------------------------------------------------------------
+HOSTILE_IDS = ["../../../../health", "../inpaint", "12/../../inpaint", "1 2", "١٢", "-1", "1e3", ""]
+
+
+@pytest.mark.parametrize("bad", HOSTILE_IDS)
+def test_the_library_refuses_a_job_id_that_is_not_digits_before_any_request(bad: str) -> None:
+    with FaultServer() as fs:
+        fs.script("/", Canned(200, {"status": "success", "output": []}))
+        client = ModelsLabClient(api_key=KEY, base_url=fs.base_url)
+        with pytest.raises(ParameterError, match="job id is 1 to 18 digits"):
+            client.fetch_result(bad)
+        with pytest.raises(ParameterError):
+            client.fetch(bad)
+        with pytest.raises(ValueError):  # a plain ValueError to those who catch that
+            client.transport.fetch_url(bad)
+        assert fs.seen == []  # nothing reached the server
+    assert contract.job_id(" 1234 ") == "1234" and contract.job_id(7) == "7"
+    with pytest.raises(ParameterError):
+        contract.job_id("1" * 19)
+
+
+def test_the_cli_refuses_a_path_as_a_job_id() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "inpaint", "--fetch", "../inpaint", "--out", "x.png"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "MODELSLAB_API_KEY": KEY, "MODELSLAB_BASE_URL": "http://127.0.0.1:9"},
+    )
+    assert done.returncode == 2 and "1 to 18 digits" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_the_studio_refuses_hostile_job_ids_and_sends_nothing() -> None:
+    """The studio's /fetch_result, on the owner's key, in front of a server that records all."""
+    with FaultServer() as fs:
+        fs.script("/", Canned(200, {"status": "success", "output": []}))
+        app = App("hostile-ids", MODELSLAB_API_KEY=KEY, MODELSLAB_BASE_URL=fs.base_url)
+        try:
+            app.wait_until_ready()
+            client = Client(app.url, verbose=False)
+            for bad in ("../../../../health", "../inpaint", "7/../../inpaint"):
+                with pytest.raises(Exception, match="1 to 18 digits"):
+                    client.predict(bad, api_name="/fetch_result")
+            assert fs.seen == []  # not one request, with or without the key
+        finally:
+            app.stop()
+
+
+def test_ending_a_request_raises_its_stop_flag() -> None:
+    """The worker of a request whose page went away learns it from this flag."""
+    from inpaint.studio.progress import CancelBoard
+
+    board = CancelBoard()
+    armed = board.arm("tab")
+    assert board.begin("tab") is armed and not armed.is_set()
+    board.end("tab", armed)
+    assert armed.is_set()
+    assert board.cancel("tab") is False  # gone from the board too
+
+
+# -- kept results ----------------------------------------------------------------------------
+def test_a_flood_of_free_captures_never_evicts_a_paid_result(tmp_path: Path) -> None:
+    """70 captures from 70 new sessions (free events) leave the victim's result alone;
+    the captures themselves stay bounded."""
+    from PIL import Image
+
+    from inpaint.studio.store import CAPTURES_TOTAL, SESSIONS_KEPT, OutputStore
+
+    store = OutputStore(tmp_path)
+    photo = Image.new("RGB", (64, 48), (200, 10, 10))
+    _, shown = store.save_run(photo, [photo], 1, 1, session="victim")
+    store.delivered("victim", shown)
+    for n in range(max(70, CAPTURES_TOTAL + 10)):
+        store.save_inputs(photo, photo.convert("L"), session=f"script-{n}")
+    assert Path(shown[0]).is_file()
+    captures = [p for p in (tmp_path / "inputs").iterdir() if p.is_dir()]
+    assert len(captures) == CAPTURES_TOTAL
+    # Results are still bounded: SESSIONS_KEPT newer results do push it out.
+    for n in range(SESSIONS_KEPT):
+        store.save_run(photo, [photo], n, 1, session=f"payer-{n}")
+    assert not Path(shown[0]).exists()
+
+
+# -- credentials in the base URL ---------------------------------------------------------
+PASSWORD = "pw-4c2e9b7d1a"
+
+
+def test_the_scrubber_strips_url_credentials_and_query_secrets() -> None:
+    scrub = Scrubber()
+    text = f"Cannot reach http://alice:{PASSWORD}@api.example.com/api?key=k-123&size=2 now"
+    cleaned = scrub(text)
+    assert PASSWORD not in cleaned and "alice" not in cleaned and "k-123" not in cleaned
+    assert "api.example.com/api?key=***&size=2" in cleaned
+    assert scrub({"url": f"https://u:{PASSWORD}@h/x?token=t0k"}) == {
+        "url": "https://***@h/x?token=***"
+    }
+    assert redact_url("https://h.example/a.png?X-Amz-Signature=abc") == (
+        "https://h.example/a.png?X-Amz-Signature=abc"  # a signed link stays usable
+    )
+
+
+def test_credentials_in_the_base_url_appear_nowhere(tmp_path: Path) -> None:
+    """Banner (gradio's public /config), the unreachable message, the Reproduce code, logs."""
+    from inpaint.studio import OutputStore, Settings, Studio
+    from inpaint.studio.form import FORM_FIELDS, Form
+
+    base = f"http://alice:{PASSWORD}@127.0.0.1:9/api"  # port 9: nothing listens
+    app = App("hostile-credentials", MODELSLAB_API_KEY=KEY, MODELSLAB_BASE_URL=base)
+    try:
+        app.wait_until_ready()
+        config = requests.get(app.url + "config", timeout=10).text
+        assert "127.0.0.1:9" in config  # the banner names the host ...
+        client = Client(app.url, verbose=False)
+        with pytest.raises(Exception) as refused:
+            client.predict(
+                handle_file(str(PHOTO)),
+                handle_file(str(ROOT / "examples" / "coffee_mask.png")),
+                "a cup",
+                api_name="/inpaint",
+            )
+        message = str(refused.value)
+        assert "127.0.0.1" in message
+        shown = config + message + app.output()
+    finally:
+        app.stop()
+    studio = Studio(Settings(api_key=KEY, base_url=base), store=OutputStore(tmp_path))
+    ui = Form(prompt="a cup").as_ui()
+    for code in studio.reproduce.code_for({name: ui[name] for name in FORM_FIELDS}):
+        assert "127.0.0.1:9" in code
+        shown += code
+    assert PASSWORD not in shown and "alice" not in shown and KEY not in shown
+
+
+# -- URLs a visitor gives the local server ------------------------------------------------
+def test_addresses_inside_a_network_are_not_public() -> None:
+    for inside in (
+        "127.0.0.1",
+        "10.1.2.3",
+        "192.168.0.1",
+        "172.16.5.5",
+        "169.254.169.254",
+        "100.64.0.1",
+        "0.0.0.0",
+        "::1",
+        "fe80::1",
+        "::ffff:127.0.0.1",
+        "fd00::1",
+        "224.0.0.1",
+    ):
+        assert not netguard.is_public_address(inside), inside
+    assert netguard.is_public_address("93.184.216.34")
+    assert netguard.is_public_address("2606:4700::1111")
+    with pytest.raises(netguard.BlockedURL):
+        netguard.resolve("http://localhost:80/x")
+    with pytest.raises(netguard.BlockedURL):
+        netguard.resolve("file:///etc/passwd")
+
+
+def _inpaint_body(examples, **overrides):
+    from tests.test_server import body
+
+    return body(examples, key="k", **overrides)
+
+
+def test_the_local_server_fetches_no_internal_url_and_answers_every_failure_alike(
+    make_server, examples
+) -> None:
+    """A listening port, a closed port, a 404 and a private address all read the same."""
+    server = make_server(keys=frozenset({"k"}))
+    with FaultServer() as inside:
+        inside.script("/photo.png", Canned(200, examples.png("chelsea"), content_type="image/png"))
+        inside.script("/missing.png", Canned(404, "no"))
+        answers = []
+        for url in (
+            inside.root + "/photo.png",  # a real image, on loopback
+            inside.root + "/missing.png",
+            "http://127.0.0.1:9/closed.png",
+            "http://169.254.169.254/latest/meta-data/",
+            "http://10.0.0.1:6379/",
+        ):
+            reply = requests.post(
+                endpoint(server, "inpaint"),
+                json=_inpaint_body(examples, init_image=url),
+                timeout=30,
+            )
+            assert reply.status_code == 400
+            answers.append(reply.json()["message"])
+        assert inside.seen == []  # not even the request for the real image went out
+    assert len(set(answers)) == 1, answers
+    assert answers[0] == "Unable to fetch image from provided URL (init_image)."
+
+
+def test_the_local_server_follows_no_redirect_even_where_private_fetching_is_allowed(
+    make_server, examples
+) -> None:
+    server = make_server(keys=frozenset({"k"}), allow_private_fetch=True)
+    with FaultServer() as inside:
+        inside.script("/photo.png", Canned(200, examples.png("chelsea"), content_type="image/png"))
+        inside.script("/bounce", Canned(302, "", headers={"Location": inside.root + "/photo.png"}))
+        fine = requests.post(
+            endpoint(server, "inpaint"),
+            json=_inpaint_body(examples, init_image=inside.root + "/photo.png"),
+            timeout=30,
+        )
+        assert fine.status_code == 200, fine.text  # the test flag lets loopback through
+        bounced = requests.post(
+            endpoint(server, "inpaint"),
+            json=_inpaint_body(examples, init_image=inside.root + "/bounce"),
+            timeout=30,
+        )
+        assert bounced.status_code == 400
+        assert [s.path for s in inside.seen] == ["/photo.png", "/bounce"]
+
+
+def test_the_local_server_posts_no_webhook_inward(make_server, examples) -> None:
+    server = make_server(keys=frozenset({"k"}))
+    with FaultServer() as inside:
+        inside.script("/hook", Canned(200, {"ok": True}))
+        answer = requests.post(
+            endpoint(server, "inpaint"),
+            json=_inpaint_body(examples, webhook=inside.root + "/hook"),
+            timeout=30,
+        ).json()
+        assert answer["status"] == "success"
+
+        def settled_status() -> str | None:
+            state = requests.post(
+                endpoint(server, f"fetch/{answer['id']}"), json={"key": "k"}, timeout=10
+            ).json()
+            return None if state["webhook_status"] == "pending" else state["webhook_status"]
+
+        assert poll(settled_status) == "failed"
+        assert inside.seen == []
+
+
+def test_the_studio_refuses_an_inward_webhook_on_the_owners_key(slow_studio) -> None:
+    app, server = slow_studio
+    before = server.jobs_received()
+    client = Client(app.url, verbose=False)
+    for hook in ("http://127.0.0.1:8080/hook", "http://169.254.169.254/", "http://localhost/x"):
+        with pytest.raises(Exception, match="webhook must be a public"):
+            client.predict(
+                handle_file(str(PHOTO)),
+                handle_file(str(ROOT / "examples" / "coffee_mask.png")),
+                "a cup",
+                webhook=hook,
+                api_name="/inpaint",
+            )
+    assert server.jobs_received() == before
+
+
+# -- bounds ----------------------------------------------------------------------------------
+def test_an_upload_over_25_mb_is_refused(slow_studio) -> None:
+    app, _ = slow_studio
+    big = b"\0" * (26 * 1024 * 1024)
+    refused = requests.post(
+        app.url + "gradio_api/upload", files={"files": ("big.png", big)}, timeout=60
+    )
+    assert refused.status_code == 413, refused.text[:200]
+    fine = requests.post(
+        app.url + "gradio_api/upload", files={"files": ("ok.png", PHOTO.read_bytes())}, timeout=60
+    )
+    assert fine.status_code == 200
+
+
+def test_a_prompt_over_2000_characters_is_refused_before_anything_is_sent(
+    slow_studio, server
+) -> None:
+    app, logged = slow_studio
+    before = logged.jobs_received()
+    client = Client(app.url, verbose=False)
+    with pytest.raises(Exception, match="2001 characters long: at most 2000"):
+        client.predict(
+            handle_file(str(PHOTO)),
+            handle_file(str(ROOT / "examples" / "coffee_mask.png")),
+            "x" * 2001,
+            api_name="/inpaint",
+        )
+    assert logged.jobs_received() == before
+    # The local server refuses it too (the API contract gives no limit; ours is 2000).
+    reply = requests.post(
+        endpoint(server, "inpaint"), json={"key": "k", "prompt": "x" * 2001}, timeout=30
+    )
+    assert reply.status_code == 400 and "at most 2000" in reply.json()["message"]
+
+
+def test_the_offline_fill_has_a_budget(make_server, examples) -> None:
+    small = make_server(max_hole_megapixels=0.01)
+    reply = requests.post(
+        endpoint(small, "inpaint"), json=_inpaint_body(examples, samples=4), timeout=30
+    )
+    assert reply.status_code == 400
+    assert "too large for this server" in reply.json()["message"]
+
+
+def test_the_bundled_server_takes_only_its_own_key(examples) -> None:
+    from inpaint.offline import OFFLINE_KEY, start_local_server
+
+    running = start_local_server()
+    try:
+        url = running.base_url + "/v6/image_editing/fetch/1"
+        assert requests.post(url, json={"key": "anything"}, timeout=10).status_code == 401
+        assert requests.post(url, json={"key": OFFLINE_KEY}, timeout=10).status_code == 400
+    finally:
+        running.stop()
+    assert OFFLINE_KEY != "offline-demo" and len(OFFLINE_KEY) > 20
+
+
+def test_a_server_open_to_the_network_needs_keys() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "inpaint.server", "--host", "0.0.0.0", "--port", "0"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={k: v for k, v in os.environ.items() if k != "INPAINT_SERVER_KEYS"},
+    )
+    assert done.returncode == 2 and "--keys" in done.stderr
