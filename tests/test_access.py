@@ -216,3 +216,22 @@ def test_the_banner_says_the_policy_and_limits_in_words() -> None:
     assert "each visitor may send 20 jobs today" in banner
     assert "200 jobs per UTC day" in banner
     assert OWNER not in banner
+
+
+def test_key_and_connection_messages_say_what_this_visitor_can_do() -> None:
+    from inpaint.errors import APIConnectionError, AuthenticationError
+    from inpaint.studio.messages import describe_error
+
+    refused = AuthenticationError(
+        "The API key was refused (HTTP 401): bad key. Check MODELSLAB_API_KEY."
+    )
+    own = describe_error(refused, "own-key")
+    assert "Check the key in the key field" in own and "MODELSLAB_API_KEY" not in own
+    owners = describe_error(refused, "modelslab")
+    assert "This Space's ModelsLab key was refused" in owners and "your own key" in owners
+    gone = APIConnectionError(
+        "Cannot reach the server at modelslab.com. Is it running, and is the address right?"
+    )
+    assert "running" not in describe_error(gone, "modelslab")
+    assert "Cannot reach ModelsLab" in describe_error(gone, "own-key")
+    assert "local server" in describe_error(gone, "offline")

@@ -470,4 +470,8 @@ def test_api_lists_only_the_public_endpoints(client: Client) -> None:
     assert names == {"/inpaint", "/fetch_result", "/outpaint"}
     params = [p["parameter_name"] for p in api["named_endpoints"]["/inpaint"]["parameters"]]
     assert params[:3] == ["image", "mask", "prompt"]
-    assert not any("key" in p for p in params)
+    # A script brings its own key as api_key; the tab's typed key is not part of the API.
+    assert [p for p in params if "key" in p] == ["api_key"]
+    for name in ("/outpaint", "/fetch_result"):
+        named = [p["parameter_name"] for p in api["named_endpoints"][name]["parameters"]]
+        assert [p for p in named if "key" in p] == ["api_key"]

@@ -315,7 +315,7 @@ class FaultBackend(studio.Backend):
     """The studio's backend with the client bounds of this file (the app's own are
     60 s per request, too long to wait for in a test)."""
 
-    def client(self, session_key: str | None = None) -> ModelsLabClient:
+    def client(self, session_key: str | None = None, visitor: Any = None) -> ModelsLabClient:
         return ModelsLabClient(
             api_key=self.settings.api_key,
             base_url=self.modelslab_url,
@@ -386,6 +386,8 @@ def test_studio_scrubs_a_key_echoed_by_the_api(fs: FaultServer, tmp_path: Path) 
     """An API that quotes the key back: the page shows the refusal, never the key."""
     fs.script(INPAINT, Canned(401, {"status": "error", "message": f"key {KEY} is invalid"}))
     seen, error = run_studio(fs, tmp_path)
-    assert error is not None and "Wrong API key" in error.message
+    # The owner's key was refused: the visitor is told what they can do about it.
+    assert error is not None and "This Space's ModelsLab key was refused" in error.message
+    assert "MODELSLAB_API_KEY" not in error.message and "your own key" in error.message
     assert KEY not in error.message and "***" in error.message
     assert all(KEY not in repr(s) for s in seen)

@@ -146,8 +146,12 @@ def describe_error(exc: BaseException, mode: str | None = None) -> str:
     which server the request used, so the sentence says what this visitor can do.
     """
     msg = getattr(exc, "message", None) or str(exc)
-    if mode == "modelslab" and isinstance(exc, AuthenticationError):
-        return OWNER_KEY_REFUSED.format(msg=msg)
+    if isinstance(exc, AuthenticationError):
+        # The library's hint names the environment variable: the owner's business.
+        msg = msg.replace(" Check MODELSLAB_API_KEY.", "")
+        if mode == "modelslab":
+            return OWNER_KEY_REFUSED.format(msg=msg)
+        return MESSAGES[AuthenticationError].format(msg=msg)  # type: ignore[union-attr]
     connection = isinstance(exc, APIConnectionError) and not isinstance(exc, APITimeoutError)
     if connection and not getattr(exc, "may_have_started", False):
         if mode in ("modelslab", "own-key"):
