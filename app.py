@@ -149,7 +149,7 @@ def main() -> None:
     demo.queue(default_concurrency_limit=8)
     try:
         demo.launch(
-            css=CSS,
+            css=CSS + session_panel.CSS + history.CSS + examples.CSS,
             js=FOLLOW_EDITOR_JS,
             run_history=False,
             footer_links=["api", "gradio", "settings"],
