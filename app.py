@@ -151,7 +151,7 @@ def main() -> None:
     demo.queue(default_concurrency_limit=8, max_size=limits.QUEUE_MAX_SIZE)
     try:
         demo.launch(
-            css=CSS,
+            css=CSS + session_panel.CSS + history.CSS + examples.CSS,
             js=FOLLOW_EDITOR_JS,
             run_history=False,
             footer_links=["api", "gradio", "settings"],

@@ -8,6 +8,14 @@ from ..examples import load_examples
 from .browser import IMAGE_TO_EDITOR_JS, PRESS_REFRESH_JS
 from .common import PRIVATE
 
+# Headers wrap, so a column is as wide as its pictures (the mask's long label made
+# it 370 px). On a phone the negative prompt gives way: a click still fills it in,
+# and photo, mask and prompt then fit the screen without scrolling.
+CSS = """
+#examples th { white-space: normal; }
+@media (max-width: 640px) { #examples [aria-colindex="4"] { display: none; } }
+"""
+
 
 def load_photo(
     trigger: gr.events.Dependency,
@@ -44,6 +52,7 @@ def build(
         label="Examples (each with a prepared mask)",
         inputs=[photo, mask_file, prompt, negative_prompt],
         examples_per_page=6,
+        elem_id="examples",
     )
     gr.Markdown(
         "Example photos: scikit-image sample data (CC0 / public domain), see `examples/SOURCES.md`."

@@ -17,6 +17,15 @@ from .common import PRIVATE
 HISTORY_STORAGE_KEY = "inpaint-studio-history"
 HISTORY_SECRET = "inpaint-studio-history-v1"
 
+# The columns are shares of the table's width: on a phone those shares of ~300 px
+# broke every word into letters, one per line. The table keeps this width at
+# least and scrolls sideways in a narrow window (app.py puts CSS on the page).
+TABLE_MIN_WIDTH = 800
+CSS = f"""
+#history .table-container {{ overflow-x: auto; }}
+#history .table-wrap {{ min-width: {TABLE_MIN_WIDTH}px; }}
+"""
+
 
 @dataclass
 class HistoryPanel:
@@ -34,7 +43,9 @@ def build(demo: gr.Blocks) -> HistoryPanel:
             wrap=True,
             elem_id="history",
             max_height=300,
-            column_widths=["16%", "10%", "44%", "12%", "8%", "10%"],
+            # Shares of at least TABLE_MIN_WIDTH (see CSS): a date, "pending" and a
+            # 10-digit seed each keep to one line, on a phone too.
+            column_widths=["16%", "10%", "39%", "13%", "12%", "10%"],
         )
         with gr.Row():
             gr.Markdown(

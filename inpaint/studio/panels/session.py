@@ -15,6 +15,11 @@ from .common import PRIVATE
 VISITOR_STORAGE_KEY = "inpaint-studio-visitor"
 VISITOR_SECRET = "inpaint-studio-visitor-v1"
 
+# Without a quota the allowance line is empty: it then leaves no gap under Generate.
+CSS = """
+#allowance:has(.md:empty) { display: none; }
+"""
+
 
 @dataclass
 class SessionPanel:
