@@ -117,6 +117,8 @@ class Figures:
     at: dict[int, tuple[Disk, float]] = field(default_factory=dict)
     left_after_exit: Disk = field(default_factory=Disk)
     seconds: float = 0.0
+    # Which client session sent each job: only that session may fetch it again.
+    sessions: dict[str, str] = field(default_factory=dict)
 
 
 def run_generations(
@@ -154,6 +156,7 @@ def run_generations(
         info = next(o for o in outputs if isinstance(o, dict) and "job_id" in o)
         with lock:
             job_ids[n] = str(info["job_id"])
+            figures.sessions[job_ids[n]] = client.session_hash
 
     start = 0
     for checkpoint in checkpoints:

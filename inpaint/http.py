@@ -51,6 +51,9 @@ from .errors import (
 )
 
 log = logging.getLogger("inpaint.http")
+# Said after "Cannot reach the server": right for a local server, not for ModelsLab's
+# visitors (the studio drops it for them).
+SERVER_HINT = " Is it running, and is the address right?"
 
 MAX_BACKOFF = 30.0
 MB = 1024 * 1024  # sizes in messages are in the units the limits are set in
@@ -309,7 +312,7 @@ class HttpSession:
             ) from None
         except requests.ConnectionError:
             raise APIConnectionError(
-                f"Cannot reach the server at {_host(url)}. Is it running, and is the address right?"
+                f"Cannot reach the server at {_host(url)}.{SERVER_HINT}"
             ) from None
         except (requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError):
             # The answer had started, so the request arrived: a job may exist.

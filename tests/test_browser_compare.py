@@ -173,14 +173,17 @@ def test_a_comparison_without_a_photo_is_refused_in_one_sentence(tmp_path: Path)
     studio = Studio(Settings(), store=OutputStore(tmp_path))
     form = Form(prompt="x").as_ui()
     run = studio.compare.run(
-        None,
-        None,
-        None,
+        None,  # request
+        None,  # OAuth profile
+        None,  # the editor's snapshot: no photo
+        None,  # mask file
         "strength",
         "0.3, 0.9",
         "none",
         "",
-        "",
+        "",  # api_key
+        "",  # the tab's key
+        "",  # the browser's token
         *(form[name] for name in FORM_FIELDS),
     )
     _, status, _, _ = next(run)

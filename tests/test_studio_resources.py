@@ -54,9 +54,11 @@ def plant_stale_runs(temp: Path) -> tuple[list[Path], Path]:
     return [stale, legacy], recent_legacy
 
 
-def fetch_status(url: str, job_id: str) -> str:
-    """The status line of ``/fetch_result`` for ``job_id``."""
+def fetch_status(url: str, job_id: str, session: str) -> str:
+    """The status line of ``/fetch_result`` for ``job_id``, asked by the session that sent it
+    (anyone else is refused: the job is not theirs)."""
     client = Client(url, verbose=False, download_files=False)
+    client.session_hash = session
     try:
         outputs = client.predict(job_id=job_id, api_name="/fetch_result")
     finally:
@@ -78,7 +80,7 @@ def test_disk_and_memory_level_off_and_nothing_is_left_after_exit(tmp_path: Path
         left_by_dead_runs = [p for p in stale if p.exists()]
         figures, job_ids = run_generations(url, app.proc.pid, temp, photos, mask, (FIRST, LAST))
         # The first job's photo was dropped (cap): it is still fetched, and the page says why.
-        status = fetch_status(url, job_ids[0])
+        status = fetch_status(url, job_ids[0], figures.sessions[job_ids[0]])
     finally:
         app.stop()
     left = disk_usage(temp)

@@ -34,6 +34,7 @@ from ..errors import (
     RateLimitError,
     ServerError,
 )
+from ..http import SERVER_HINT
 from ..params import BY_NAME
 
 NO_PHOTO_CAPTION = "Upload a photo, then paint the area to repaint."
@@ -129,8 +130,8 @@ OWNER_KEY_REFUSED = (
     "go on, and let the Space's owner know."
 )
 MODELSLAB_UNREACHABLE = (
-    "Cannot reach ModelsLab right now (the connection failed). Check your internet "
-    "connection, or try again in a moment."
+    "Cannot reach ModelsLab right now: {msg} Check your internet connection, or try again "
+    "in a moment."
 )
 LOCAL_UNREACHABLE = (
     "The studio's local server is not answering: {msg} Restart the studio if this lasts."
@@ -155,7 +156,7 @@ def describe_error(exc: BaseException, mode: str | None = None) -> str:
     connection = isinstance(exc, APIConnectionError) and not isinstance(exc, APITimeoutError)
     if connection and not getattr(exc, "may_have_started", False):
         if mode in ("modelslab", "own-key"):
-            return MODELSLAB_UNREACHABLE
+            return MODELSLAB_UNREACHABLE.format(msg=msg.replace(SERVER_HINT, ""))
         if mode == "offline":
             return LOCAL_UNREACHABLE.format(msg=msg)
     template = template_for(exc)
