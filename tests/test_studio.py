@@ -277,10 +277,13 @@ def test_prepare_fits_the_size_and_applies_the_tools_in_order(tmp_path: Path) ->
     big = Image.open(PHOTO).resize((2000, 1000))
     mask = Image.new("L", (2000, 1000), 0)
     ImageDraw.Draw(mask).rectangle((800, 400, 1199, 599), fill=255)
-    prepared = studio.prepare_inputs(big, mask, studio.Form())
+    prepared = studio.prepare_inputs(big, mask, studio.Form(crop_to_mask=False))
     # The photo and mask stay full size (results are pasted back into them);
     # the request's size is the photo fitted within 1024.
     assert (prepared.width, prepared.height) == (1024, 512)
+    auto = studio.prepare_inputs(big, mask, studio.Form())  # a small edit: auto crops
+    assert auto.crop and auto.auto and len(auto.regions) == 1
+    assert "Auto chose **only masked**" in studio.preview_caption(auto)
     assert prepared.image.size == prepared.mask.size == (2000, 1000)
     base = np.asarray(prepared.mask) == 255
     assert abs(base.mean() - 0.04) < 0.005 and not prepared.soft
@@ -302,7 +305,9 @@ def test_prepare_fits_the_size_and_applies_the_tools_in_order(tmp_path: Path) ->
     assert feathered.soft and ((soft > 0) & (soft < 255)).any()
     assert (soft[base] == 255).all()  # the painted core is still fully repainted
 
-    fixed = studio.prepare_inputs(big, mask, studio.Form(auto_size=False, width=512, height=256))
+    fixed = studio.prepare_inputs(
+        big, mask, studio.Form(auto_size=False, width=512, height=256, crop_to_mask=False)
+    )
     assert (fixed.width, fixed.height) == (512, 256)
 
 
@@ -321,13 +326,16 @@ def test_only_masked_mode_plans_regions_and_the_preview_shows_them() -> None:
     pixels = np.asarray(shown)
     assert ((pixels == (255, 214, 0)).all(axis=2)).sum() > 100  # the yellow region boxes
     whole = studio.preview_caption(studio.prepare_inputs(big, mask, studio.Form()))
-    assert "Sent at **1024 × 680**" in whole and "full size, **3000 × 2000**" in whole
+    assert "Auto chose the **whole picture**" in whole  # two regions would be two jobs
+    assert "at **1024 × 680**" in whole and "full size, **3000 × 2000**" in whole
 
 
 def test_form_reads_the_area_choice_and_checks_option_ranges() -> None:
     assert studio.Form.from_ui({"crop_to_mask": studio.AREA_MASKED}).crop_to_mask is True
     assert studio.Form.from_ui({"crop_to_mask": studio.AREA_WHOLE}).crop_to_mask is False
     assert studio.Form.from_ui({"crop_to_mask": True}).crop_to_mask is True
+    assert studio.Form.from_ui({"crop_to_mask": studio.AREA_AUTO}).crop_to_mask is None
+    assert studio.Form().as_ui()["crop_to_mask"] == studio.AREA_AUTO
     with pytest.raises(ParameterError, match="mask_padding must be a whole number from 0"):
         studio.Form.from_ui({"mask_padding": 900})
     assert studio.Form(crop_to_mask=True).as_ui()["crop_to_mask"] == studio.AREA_MASKED

@@ -26,6 +26,7 @@ from __future__ import annotations
 from .backend import BACKEND_LABELS, MODE_MODELSLAB, MODE_OFFLINE, MODE_OWN_KEY, Backend
 from .examples import EXAMPLES_DIR, load_examples
 from .form import (
+    AREA_AUTO,
     AREA_MASKED,
     AREA_WHOLE,
     AREAS,
@@ -80,6 +81,7 @@ from .workdir import WorkDir, open_workdir
 __all__ = [
     "ALL_BLACK_MESSAGE",
     "AREAS",
+    "AREA_AUTO",
     "AREA_MASKED",
     "AREA_WHOLE",
     "BACKEND_LABELS",

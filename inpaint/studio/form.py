@@ -12,9 +12,10 @@ from ..request import InpaintRequest
 from .ui_spec import RANDOM_SEED
 
 TRANSPORTS = ("upload", "base64")
+AREA_AUTO = "Auto"
 AREA_WHOLE = "Whole picture"
 AREA_MASKED = "Only masked"
-AREAS = (AREA_WHOLE, AREA_MASKED)
+AREAS = (AREA_AUTO, AREA_WHOLE, AREA_MASKED)
 MASK_TOOL_LIMIT = 64  # the grow/shrink slider, in pixels of the photo
 
 
@@ -110,7 +111,8 @@ class Form:
     grow_px: int = 0
     # None: scaled with the photo (``params``' per-1024 rule), as the library does.
     feather_px: int | None = None
-    crop_to_mask: bool = bool(OPTIONS_BY_NAME["crop_to_mask"].default)
+    # None: "auto", the library's rule (``pipeline.choose_area``).
+    crop_to_mask: bool | None = OPTIONS_BY_NAME["crop_to_mask"].default
     mask_padding: int | None = None
     paste_back: bool = bool(OPTIONS_BY_NAME["paste_back"].default)
     prefill: str = str(OPTIONS_BY_NAME["prefill"].default)
@@ -148,11 +150,7 @@ class Form:
             feather = padding = None
         form.feather_px, form.mask_padding = feather, padding
         area = d["crop_to_mask"]
-        form.crop_to_mask = (
-            (area == AREA_MASKED)
-            if isinstance(area, str) and area in AREAS
-            else _flag(area, form.crop_to_mask)
-        )
+        form.crop_to_mask = _area(area, form.crop_to_mask)
         form.paste_back = _flag(d["paste_back"], form.paste_back)
         form.prefill = str(d["prefill"] or form.prefill)
         form.match_colours = _flag(d["match_colours"], form.match_colours)
@@ -217,7 +215,7 @@ class Form:
         """Values to put back into the widgets (seed -1 for random)."""
         out = asdict(self)
         out["seed"] = RANDOM_SEED if self.seed is None else self.seed
-        out["crop_to_mask"] = AREA_MASKED if self.crop_to_mask else AREA_WHOLE
+        out["crop_to_mask"] = area_label(self.crop_to_mask)
         out["scale_with_photo"] = self.scale_with_photo
         # A slider needs a number: the 1024 px value until a photo sets it.
         out["feather_px"] = self.feather_for((1024, 1024))
@@ -250,8 +248,8 @@ class Form:
             form.seed = int(params["seed"])
         if params.get("safety_checker") is not None:
             form.safety_checker = _flag(params["safety_checker"], form.safety_checker)
-        if params.get("mode") in ("masked", "whole"):
-            form.crop_to_mask = params["mode"] == "masked"
+        if params.get("mode") in ("masked", "whole", "auto"):
+            form.crop_to_mask = None if params["mode"] == "auto" else params["mode"] == "masked"
         if params.get("paste_back") is not None:
             form.paste_back = _flag(params["paste_back"], form.paste_back)
         if params.get("feather") is not None:
@@ -261,6 +259,21 @@ class Form:
         if params.get("match_colours") is not None:
             form.match_colours = _flag(params["match_colours"], form.match_colours)
         return form
+
+
+def area_label(crop_to_mask: bool | None) -> str:
+    """The inpaint-area radio's label for a ``crop_to_mask`` value (None: auto)."""
+    if crop_to_mask is None:
+        return AREA_AUTO
+    return AREA_MASKED if crop_to_mask else AREA_WHOLE
+
+
+def _area(value: Any, default: bool | None) -> bool | None:
+    if isinstance(value, str) and value in AREAS:
+        return None if value == AREA_AUTO else value == AREA_MASKED
+    if isinstance(value, str) and value.strip().lower() == "auto":
+        return None
+    return default if value is None else _flag(value, False)
 
 
 def _or_scaled(name: str, value: int | None, size: tuple[int, int]) -> int:
