@@ -36,7 +36,7 @@ from . import images as imgs
 from .contract import MAX_SIDE
 from .errors import ParameterError
 from .job import JobOutput
-from .progress import CancelHook, ProgressCallback
+from .progress import CancelHook, ProgressCallback, in_chain
 from .region import Box, Region
 from .result import InpaintResult, edit_parameters
 
@@ -148,6 +148,12 @@ def _placed(extra_w: int, extra_h: int, anchor: str) -> Extension:
     left = {"left": 0, "right": extra_w, "center": extra_w // 2}[horizontal]
     top = {"top": 0, "bottom": extra_h, "center": extra_h // 2}[vertical]
     return Extension(left, top, extra_w - left, extra_h - top)
+
+
+def jobs_needed(size: tuple[int, int], ext: Extension) -> int:
+    """How many jobs an extension of a photo of ``size`` takes (each a paid request
+    with a key; the cost shown before it runs), one sample each."""
+    return sum(1 for _ in tiles(size, ext))
 
 
 # -- the canvas and its jobs ------------------------------------------------------------------
@@ -298,10 +304,15 @@ def run_outpaint(
     unknown[known.top : known.bottom, known.left : known.right] = False
     jobs: list[JobOutput] = []
     images = [canvas]
-    for tile in plan:
+    for number, tile in enumerate(plan, 1):
         mask = tile_mask(canvas.size, tile, unknown, overlap // 2)
         done = client.run(
-            images[0], mask, inner, regions=[tile.region], progress=progress, cancel=cancel
+            images[0],
+            mask,
+            inner,
+            regions=[tile.region],
+            progress=in_chain(progress, number, len(plan)),
+            cancel=cancel,
         )
         images = done.images
         jobs.extend(done.jobs)

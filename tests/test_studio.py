@@ -466,9 +466,10 @@ def test_restore_refills_the_form_with_the_seed_used() -> None:
     assert restored["prompt"] == "a red scarf" and restored["samples"] == 3
     assert restored["strength"] == 0.4 and restored["feather_px"] == 6
     assert restored["seed"] == 1234
-    assert skipped(values[len(studio.FORM_FIELDS)])  # not pending: fetch id untouched
+    fetch_at = len(studio.FORM_FIELDS) + len(studio.EXTEND_FIELDS)
+    assert skipped(values[fetch_at])  # not pending: fetch id untouched
     values = history_events.restore([pending, entry], Select(0))
-    assert values[len(studio.FORM_FIELDS)] == "6" and values[-2]["visible"] is True
+    assert values[fetch_at] == "6" and values[-2]["visible"] is True
     assert dict(zip(studio.FORM_FIELDS, values, strict=False))["seed"] == -1
 
 

@@ -40,6 +40,9 @@ class Prepared:
     feather: int = 0  # the blend width at the photo's size (paste-back), or the soft edge
     auto: bool = False  # the area was chosen by "auto" (the caption says which and why)
     gain: float = 0.0  # how much sharper "only masked" sends the painted area
+    # The before side of the before/after slider when it is not ``image`` (an
+    # extension: the photo on the larger canvas, not the canvas the jobs start from).
+    before: Image.Image | None = None
 
     @property
     def coverage(self) -> float:

@@ -69,6 +69,12 @@ class ExtendPanel:
     prefill: gr.Dropdown
     extend: gr.Button
 
+    @property
+    def fields(self) -> dict[str, gr.components.Component]:
+        """The amounts and the overlap by ``EXTEND_FIELDS`` name (history, Reproduce)."""
+        sides = {f"extend_{s}": self.sides[s] for s in SIDES}
+        return {**sides, "overlap": self.overlap, "extend_prefill": self.prefill}
+
 
 def build() -> ExtendPanel:
     with gr.Accordion(
@@ -244,7 +250,7 @@ def _wire_run(
         **PRIVATE,
     ).then(
         app.extend.capture,
-        [snapshot, components["prompt"], *sides],
+        [snapshot, components["prompt"], *sides, components["session_key"]],
         [image, components["status"], components["right_tabs"], panel.photo],
         show_progress="hidden",
         **PRIVATE,
