@@ -681,7 +681,11 @@ def test_cancel_board_is_per_session() -> None:
 
 def test_examples_have_their_files() -> None:
     rows = studio.load_examples()
-    assert len(rows) == 3
+    assert len(rows) == 5
+    offline, keyed = studio.load_examples(offline=True), studio.load_examples(offline=False)
+    assert len(offline) == 3 and len(keyed) == 2 and sorted(offline + keyed) == sorted(rows)
+    assert "plain orange flight suit" in offline[0][2]  # the first a visitor sees: a removal
+    assert any("iced latte" in row[2] for row in keyed)
     for image, mask, prompt, _negative in rows:
         assert Path(image).is_file() and Path(mask).is_file() and prompt
         assert Image.open(image).size == Image.open(mask).size
