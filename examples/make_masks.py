@@ -19,12 +19,12 @@ SHAPES: dict[str, list[tuple[str, tuple]]] = {
     # The cup's handle: removing it leaves the saucer and the cup's side, which
     # the offline fill continues well (an offline example).
     "coffee_handle": [
-        ("ellipse", (194, 228, 264, 310)),
+        ("ellipse", (190, 224, 268, 314)),
     ],
     # The round mission patch on the suit: plain orange fabric around it, which
     # the offline fill continues well (an offline example).
     "astronaut_patch": [
-        ("ellipse", (130, 344, 212, 426)),
+        ("ellipse", (128, 342, 214, 428)),
     ],
     # The espresso cup with its handle (not the saucer or the spoon).
     "coffee": [
