@@ -66,3 +66,29 @@ def test_a_single_job_or_no_display_is_left_as_it_is() -> None:
     assert events[0].part == (2, 4)
     assert describe(events[0]) == "Job 2 of 4: Job 7 is queued · about 3 s left"
     assert overall_fraction(events[0]) == pytest.approx((1 + 0.2 + 0.7 * 0.5) / 4)
+
+
+def test_several_samples_of_a_chained_extension_are_one_chain_each() -> None:
+    """Sample i is its own chain with seed + i (PatchMatch: the samples differ), so
+    sample 2 is what a single run with the next seed makes, pixel for pixel."""
+    from inpaint.server import ServerConfig, serve_in_background
+
+    picture = photo()
+    server = serve_in_background(ServerConfig(latency=0.0, engine="patchmatch"))
+    seen: list[ProgressEvent] = []
+    try:
+        with ModelsLabClient(api_key=KEY, base_url=server.base_url) as client:
+            both = client.outpaint(
+                picture, "x", right=160, bottom=40, seed=11, samples=2, progress=seen.append
+            )
+            second = client.outpaint(picture, "x", right=160, bottom=40, seed=12)
+    finally:
+        server.stop()
+    jobs = jobs_needed(picture.size, Extension(right=160, bottom=40))
+    assert jobs >= 2 and len(both.jobs) == 2 * jobs and len(both.images) == 2
+    one, two = (np.asarray(i) for i in both.images)
+    assert one.shape == two.shape == (136, 288, 3) and not np.array_equal(one, two)
+    assert np.array_equal(two, np.asarray(second.images[0]))
+    assert both.parameters["samples"] == 2 and both.parameters["seed"] == 11
+    assert {e.part for e in seen} == {(n, 2 * jobs) for n in range(1, 2 * jobs + 1)}
+    assert [e.stage for e in seen].count("done") == 2 * jobs

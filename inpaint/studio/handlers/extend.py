@@ -403,6 +403,8 @@ def _prepare(
     new_area = Image.new("L", canvas.size, 255)
     new_area.paste(0, ext.photo_box(photo.size).as_tuple())
     regions = [tile.region for tile in tiles(photo.size, ext)]
+    if form.samples > 1 and len(regions) > 1:  # one chain of jobs per sample
+        regions = regions * form.samples
     prepared = Prepared(
         canvas,
         new_area,

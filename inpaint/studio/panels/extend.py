@@ -127,8 +127,10 @@ def build() -> ExtendPanel:
             )
         extend = gr.Button("Extend", variant="primary", elem_id="run-extend")
         gr.Markdown(
-            "Uses the prompt, seed and parameters of the page; the result appears in "
-            "the Result tab above, where “Use as input” allows another pass."
+            "Uses the prompt, seed and parameters of the page (offline the prompt is "
+            "ignored: the local fill continues the photo); several samples run one chain "
+            "of jobs each. The result appears in the Result tab above, where “Use as "
+            "input” allows another pass."
         )
         photo = gr.Image(label="Photo to extend", type="filepath", format="png", visible=False)
         last_preset = gr.State(None)
