@@ -140,3 +140,25 @@ def test_a_small_edit_on_a_12mp_photo_comes_back_as_sharp_and_not_paler(
     small = np.asarray(mask.resize(raw.size, Image.Resampling.BOX)) > 127
     pasted, sent_back = tone(whole.images[0], inside), tone(raw, small)
     assert abs(pasted[0] - sent_back[0]) < 1.5 and abs(pasted[1] - sent_back[1]) < 2.5
+
+
+def test_a_paling_model_does_not_pale_a_12mp_whole_picture_edit(cat_12mp) -> None:
+    """A model that returns the whole picture washed out (+18 levels everywhere, as a
+    diffusion round trip can) at 1024 px: colour matching measures the drift on the
+    upscaled result against the photo and undoes it, so the pasted area is as bright
+    as a faithful model's."""
+    mask = ellipse(BIG, scaled(NOSE, BIG))
+    inside = np.asarray(mask) > 0
+    results = []
+    for shift in (None, (18, 18, 18)):
+        server = serve_in_background(ServerConfig(latency=0.0, engine="quick", colour_shift=shift))
+        try:
+            with ModelsLabClient(api_key=KEY, base_url=server.base_url) as client:
+                result = client.inpaint(
+                    cat_12mp, mask, prompt="fur", seed=3, transport="base64", crop_to_mask=False
+                )
+        finally:
+            server.stop()
+        results.append(tone(result.images[0], inside))
+    faithful, paling = results
+    assert abs(paling[0] - faithful[0]) < 2.5 and abs(paling[1] - faithful[1]) < 4
