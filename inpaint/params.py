@@ -346,8 +346,9 @@ OPTIONS: tuple[Param, ...] = (
         "Only the masked area",
         "Send only the area around the mask (at up to 1024 x 1024) instead of the whole "
         "picture, so small edits on large photos keep their detail. Left out (auto): only "
-        "the masked area when the photo is larger than the API's 1024 x 1024, the painted "
-        "areas fit in one region (one job, as the whole picture) and that region is sent at "
+        "the masked area when the photo is larger than the API's 1024 x 1024, the result is "
+        "pasted back, the painted areas fit in one region (one job, as the whole picture) "
+        "and that region is sent at "
         f"least {AUTO_AREA_GAIN:g}x sharper than the whole picture would be; otherwise the "
         "whole picture.",
         nullable=True,

@@ -150,20 +150,20 @@ def choose_area(size: tuple[int, int], mask: Image.Image, request: InpaintReques
 
     The request's own choice when it made one. Left to "auto" (``crop_to_mask``
     None), the one rule of the library, the command line and the studio: only
-    the masked area when the photo is larger than what is sent of the whole
-    picture, the painted areas fit in one region (one job, the cost of the
-    whole picture) and that region is sent at least ``AUTO_AREA_GAIN`` times
-    sharper. Otherwise the whole picture: on a photo the API takes at its own
-    size nothing is gained, and several regions would cost several jobs.
-    ``mask`` is at the photo's size; transport "url" has no pixels to cut.
+    the masked area when the photo is larger than the API's 1024 px maximum,
+    the result is pasted back into it, the painted areas fit in one region
+    (one job, the cost of the whole picture) and that region is sent at least
+    ``AUTO_AREA_GAIN`` times sharper than the whole picture would be.
+    Otherwise the whole picture: on a photo the API takes at its own size
+    nothing is gained, and several regions would cost several jobs. ``mask``
+    is at the photo's size; transport "url" has no pixels to cut.
     """
     if request.crop_to_mask is not None:
         return request.crop_to_mask
-    if request.transport == "url" or request.extension.any:
-        return False
-    whole = send_size(size, request.width, request.height)
-    if whole[0] >= size[0] - 8 and whole[1] >= size[1] - 8:
-        return False  # the whole photo goes at (about) its own size: nothing to gain
+    if request.transport == "url" or request.extension.any or not request.paste_back:
+        return False  # without paste-back the API's images are the result: never a crop
+    if max(size) <= MAX_SIDE:
+        return False  # the API takes the whole photo at its own size: nothing to gain
     return area_gain(size, mask, request) >= AUTO_AREA_GAIN
 
 
@@ -202,8 +202,8 @@ def resolve_area(
         image = fetch(image) if imgs.is_url(image) else image
         mask = fetch(mask) if imgs.is_url(mask) else mask
     size = imgs.upright_size(imgs.load_image(image, what="image", lazy=True))
-    if max(size) <= MAX_SIDE and request.width is None and request.height is None:
-        return image, mask, request.replace(crop_to_mask=False)  # sent at its own size
+    if max(size) <= MAX_SIDE or not request.paste_back:
+        return image, mask, request.replace(crop_to_mask=False)  # the mask is not read
     raw_mask = imgs.upright(imgs.load_image(mask, what="mask", fetch=fetch))
     if soft:
         full = raw_mask.convert("L")

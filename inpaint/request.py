@@ -91,8 +91,13 @@ class InpaintRequest:
         for field in fields(self):
             value = normalise(spec(field.name), getattr(self, field.name))
             object.__setattr__(self, field.name, value)
-        for option in ("crop_to_mask", "prefill"):
-            if self.transport == "url" and not self.is_default(option):
+        # "Whole picture" (and "auto", which is the whole picture here) need no pixels.
+        needs_pixels = {
+            "crop_to_mask": bool(self.crop_to_mask),
+            "prefill": self.prefill != "original",
+        }
+        for option, needed in needs_pixels.items():
+            if self.transport == "url" and needed:
                 raise ParameterError(
                     f'{option} needs the image itself: use transport "upload" or "base64"',
                     field=option,

@@ -75,6 +75,8 @@ def test_an_explicit_choice_and_url_transport_are_kept():
     assert not pipeline.choose_area(BIG, mask, InpaintRequest(prompt="x", crop_to_mask=False))
     url = InpaintRequest(prompt="x", transport="url")
     assert not pipeline.choose_area(BIG, mask, url)
+    # Without paste-back the API's image is the result: auto never hands back a crop.
+    assert not pipeline.choose_area(BIG, mask, InpaintRequest(prompt="x", paste_back=False))
     small = (451, 300)
     forced = InpaintRequest(prompt="x", crop_to_mask=True)
     assert pipeline.choose_area(small, ellipse(small, NOSE), forced)
