@@ -71,7 +71,7 @@ def build(app: studio.Studio) -> gr.Blocks:
             edit.image_editor, masks.mask_file, edit.prompt, edit.negative_prompt
         )
 
-        fields = {**edit.fields, **masks.fields, **sizes.fields, **seeds.fields}  # the form
+        fields = {**edit.fields, **masks.fields, **sizes.fields, **seeds.fields, **extension.fields}
         mask.wire_preview(
             masks,
             edit.image_editor,

@@ -13,7 +13,19 @@ from PIL import Image, ImageDraw, ImageFilter
 HERE = Path(__file__).resolve().parent
 
 # Shapes in the photo's own pixel coordinates, found by looking at the photos.
+# Keyed by mask name: ``<name>_mask.png`` is drawn on ``<photo>.png``, the
+# photo being the name's first word (``coffee_handle`` -> ``coffee.png``).
 SHAPES: dict[str, list[tuple[str, tuple]]] = {
+    # The cup's handle: removing it leaves the saucer and the cup's side, which
+    # the offline fill continues well (an offline example).
+    "coffee_handle": [
+        ("ellipse", (190, 224, 268, 314)),
+    ],
+    # The round mission patch on the suit: plain orange fabric around it, which
+    # the offline fill continues well (an offline example).
+    "astronaut_patch": [
+        ("ellipse", (128, 342, 214, 428)),
+    ],
     # The espresso cup with its handle (not the saucer or the spoon).
     "coffee": [
         ("ellipse", (168, 14, 412, 210)),  # the rim and the coffee
@@ -63,7 +75,7 @@ def make_mask(size: tuple[int, int], shapes: list[tuple[str, tuple]]) -> Image.I
 
 def main() -> None:
     for name, shapes in SHAPES.items():
-        with Image.open(HERE / f"{name}.png") as photo:
+        with Image.open(HERE / f"{name.split('_')[0]}.png") as photo:
             size = photo.size
         make_mask(size, shapes).save(HERE / f"{name}_mask.png", optimize=True)
         print(f"wrote {name}_mask.png ({size[0]} x {size[1]})")

@@ -219,7 +219,7 @@ class ModelsLabClient(ApiSteps, Workflows):
         base64_output: bool = False,
         webhook: str | None = None,
         track_id: int | None = None,
-        crop_to_mask: bool = False,
+        crop_to_mask: bool | None = None,
         mask_padding: int | None = None,
         paste_back: bool = True,
         feather: int | None = None,
@@ -236,9 +236,11 @@ class ModelsLabClient(ApiSteps, Workflows):
         instead of binarising it. ``crop_to_mask`` sends only the area around
         the painted parts (widened by ``mask_padding`` px; far-apart parts
         become separate jobs, see ``inpaint.region``) and puts the results back
-        into the full photo. ``paste_back`` (the default) returns images at the
-        original's size in which every pixel farther than ``feather`` px from
-        the mask is the original's own. ``mask_padding`` and ``feather`` left
+        into the full photo; left out ("auto") it does so when that sends a
+        photo larger than 1024 px sharper in one job (``pipeline.choose_area``).
+        ``paste_back`` (the default) returns images at the original's size in
+        which every pixel farther than ``feather`` px from the mask is the
+        original's own. ``mask_padding`` and ``feather`` left
         out scale with the photo (32 and 8 px per 1024 px of its long side).
         ``prefill`` fills the painted area before it is sent (``params.PREFILL_METHODS``).
         """
@@ -296,6 +298,10 @@ class ModelsLabClient(ApiSteps, Workflows):
             return run_outpaint(self, image, request, progress=progress, cancel=cancel)
         notify = notifier(progress)
         notify("preparing", "Preparing the image and mask")
+        if regions is None:
+            image, mask, request = pipeline.resolve_area(
+                image, mask, request, soft=mask_is_final, fetch=self._fetch_input
+            )
         sends, original, full_mask, full_size = pipeline.plan_sends(
             image, mask, request, soft=mask_is_final, fetch=self._fetch_input, regions=regions
         )

@@ -34,6 +34,7 @@ from __future__ import annotations
 import argparse
 import csv
 import statistics
+import sys
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass
@@ -383,8 +384,13 @@ def evaluate(
     seed: int = 0,
     strips: Path | None = None,
     strip_height: int = 256,
+    on_case: Callable[[Case, list[Score]], None] | None = None,
 ) -> list[Score]:
-    """Run every backend on every case; optionally write a picture strip per case."""
+    """Run every backend on every case; optionally write a picture strip per case.
+
+    ``on_case`` hears each case's scores as soon as it is done (the command
+    line prints a line per case, so a long run is never silent).
+    """
     scores = []
     for case in cases:
         results = []
@@ -397,6 +403,8 @@ def evaluate(
         if strips is not None:
             strips.mkdir(parents=True, exist_ok=True)
             strip(case, results, strip_height).save(strips / f"{case.name}.png")
+        if on_case is not None:
+            on_case(case, scores[-len(results) :] if results else [])
     return scores
 
 
@@ -508,8 +516,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.cases:
         wanted = {n.strip() for n in args.cases.split(",")}
         cases = [c for c in cases if c.name in wanted]
+    done = 0
+
+    def said(case: Case, found: list[Score]) -> None:
+        nonlocal done
+        done += 1
+        parts = ", ".join(f"{s.method} {s.seconds:.1f} s" for s in found)
+        print(f"[{done}/{len(cases)}] {case.name}: {parts}", file=sys.stderr, flush=True)
+
     scores = evaluate(
-        cases, {n: available[n] for n in names}, seed=args.seed, strips=args.out / "strips"
+        cases,
+        {n: available[n] for n in names},
+        seed=args.seed,
+        strips=args.out / "strips",
+        on_case=said,
     )
     write_csv(scores, args.out / "scores.csv")
     print(table(scores))

@@ -208,8 +208,12 @@ def load_image(
     what: str = "image",
     fetch: Any = None,
     reduce_for: SizeHint | None = None,
+    lazy: bool = False,
 ) -> Image.Image:
     """Turn any accepted source into a PIL image (not yet normalised).
+
+    ``lazy`` reads only the header of an encoded source (its size and
+    orientation); the pixels are not decoded.
 
     ``fetch`` is a callable ``url -> bytes`` used for http(s) URLs, so this
     module never opens network connections of its own. ``reduce_for``: see
@@ -220,9 +224,11 @@ def load_image(
     if isinstance(source, np.ndarray):
         return array_to_image(source)
     if isinstance(source, (bytes, bytearray, memoryview)):
-        return open_image_bytes(bytes(source), what=what, reduce_for=reduce_for)
+        return open_image_bytes(bytes(source), what=what, reduce_for=reduce_for, _load=not lazy)
     if isinstance(source, str) and is_data_uri(source):
-        return open_image_bytes(decode_base64_payload(source), what=what, reduce_for=reduce_for)
+        return open_image_bytes(
+            decode_base64_payload(source), what=what, reduce_for=reduce_for, _load=not lazy
+        )
     if is_url(source):
         if fetch is None:
             raise InputImageError(f"the {what} is a URL but no downloader was given")
@@ -233,7 +239,7 @@ def load_image(
             raise InputImageError(f"the {what} file does not exist: {path}")
         if path.stat().st_size > MAX_INPUT_BYTES:
             raise InputImageError(f"the {what} file is too large: {path}")
-        return open_image_bytes(path.read_bytes(), what=what, reduce_for=reduce_for)
+        return open_image_bytes(path.read_bytes(), what=what, reduce_for=reduce_for, _load=not lazy)
     if source is None:
         raise InputImageError(f"no {what} was given")
     raise InputImageError(f"cannot read the {what} from a {type(source).__name__}")
@@ -263,6 +269,11 @@ def to_rgb(img: Image.Image, background: tuple[int, int, int] = (255, 255, 255))
         # PIL's CMYK->RGB is naive but inverted-Adobe JPEGs are rare enough.
         return img.convert("RGB")
     return img.convert("RGB") if img.mode != "RGB" else img
+
+
+def upright_size(img: Image.Image) -> tuple[int, int]:
+    """The size of ``img`` once upright, without turning (or decoding) it."""
+    return (img.height, img.width) if exif_orientation(img) in (5, 6, 7, 8) else img.size
 
 
 def upright(img: Image.Image) -> Image.Image:

@@ -22,6 +22,7 @@ bit for bit (paste-back blends within the overlap only).
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
 from collections.abc import Iterator
@@ -36,7 +37,7 @@ from . import images as imgs
 from .contract import MAX_SIDE
 from .errors import ParameterError
 from .job import JobOutput
-from .progress import CancelHook, ProgressCallback
+from .progress import CancelHook, ProgressCallback, ProgressEvent, in_chain
 from .region import Box, Region
 from .result import InpaintResult, edit_parameters
 
@@ -148,6 +149,12 @@ def _placed(extra_w: int, extra_h: int, anchor: str) -> Extension:
     left = {"left": 0, "right": extra_w, "center": extra_w // 2}[horizontal]
     top = {"top": 0, "bottom": extra_h, "center": extra_h // 2}[vertical]
     return Extension(left, top, extra_w - left, extra_h - top)
+
+
+def jobs_needed(size: tuple[int, int], ext: Extension) -> int:
+    """How many jobs an extension of a photo of ``size`` takes (each a paid request
+    with a key; the cost shown before it runs), one sample each."""
+    return sum(1 for _ in tiles(size, ext))
 
 
 # -- the canvas and its jobs ------------------------------------------------------------------
@@ -275,13 +282,8 @@ def run_outpaint(
     ext = request.extension
     ext.check(photo.size)
     plan = list(tiles(photo.size, ext))
-    if request.samples > 1 and len(plan) > 1:
-        raise ParameterError(
-            f"this extension takes {len(plan)} jobs, one after another, so "
-            "it makes one sample: run it again with another seed for "
-            "variations",
-            field="samples",
-        )
+    if request.samples > 1 and len(plan) > 1:  # each tile depends on the one before
+        return run_per_sample(client, photo, request, len(plan), progress, cancel)
     overlap = request.overlap_for(photo.size)
     inner = request.replace(
         extend_left=0,
@@ -298,10 +300,15 @@ def run_outpaint(
     unknown[known.top : known.bottom, known.left : known.right] = False
     jobs: list[JobOutput] = []
     images = [canvas]
-    for tile in plan:
+    for number, tile in enumerate(plan, 1):
         mask = tile_mask(canvas.size, tile, unknown, overlap // 2)
         done = client.run(
-            images[0], mask, inner, regions=[tile.region], progress=progress, cancel=cancel
+            images[0],
+            mask,
+            inner,
+            regions=[tile.region],
+            progress=in_chain(progress, number, len(plan)),
+            cancel=cancel,
         )
         images = done.images
         jobs.extend(done.jobs)
@@ -315,3 +322,70 @@ def run_outpaint(
     return InpaintResult(
         images=images, jobs=tuple(jobs), request=request, regions=regions, parameters=parameters
     )
+
+
+def run_per_sample(
+    client: ModelsLabClient,
+    photo: Image.Image,
+    request: InpaintRequest,
+    jobs: int,
+    progress: ProgressCallback | None,
+    cancel: CancelHook | None,
+) -> InpaintResult:
+    """Several samples of an extension that takes several jobs: one chain per sample.
+
+    A job's samples cannot go on to the next tile together (each tile is cut
+    from the canvas one sample made), so sample ``i`` is its own chain with
+    seed + i, as a job's own samples are seeded; the cost is samples x jobs.
+    The first chain's seed (chosen by the API when none was given) is recorded.
+    """
+    images: list[Image.Image] = []
+    outputs: list[JobOutput] = []
+    first: InpaintResult | None = None
+    seed = request.seed
+    total = jobs * request.samples
+    for index in range(request.samples):
+        single = request.replace(samples=1, seed=None if seed is None else seed + index)
+        done = run_outpaint(
+            client,
+            photo,
+            single,
+            progress=_renumbered(progress, index * jobs, total),
+            cancel=cancel,
+        )
+        if seed is None:
+            seed = done.seed
+        first = first or done
+        images.extend(done.images)
+        outputs.extend(done.jobs)
+    assert first is not None
+    parameters = {
+        **first.parameters,
+        "samples": request.samples,
+        "seed": request.seed if request.seed is not None else first.seed,
+        "request_id": ",".join(str(o.id) for o in outputs if o.id is not None) or None,
+    }
+    return InpaintResult(
+        images=images,
+        jobs=tuple(outputs),
+        request=request,
+        regions=first.regions,
+        parameters=parameters,
+    )
+
+
+def _renumbered(
+    progress: ProgressCallback | None, before: int, total: int
+) -> ProgressCallback | None:
+    """``progress`` with a chain's "job n of N" counted across every sample's chain."""
+    if progress is None:
+        return None
+    callback = progress
+
+    def relay(event: ProgressEvent) -> None:
+        number = before + (event.part[0] if event.part else 1)
+        if event.stage == "done" and number < total:
+            event = dataclasses.replace(event, message="finished, the next one follows")
+        callback(dataclasses.replace(event, part=(number, total)))
+
+    return relay

@@ -348,6 +348,12 @@ PREFILL_METHODS: dict[str, str] = {
     "edge": "stretch the nearest surrounding pixels into it (for outpainting)",
 }
 
+# The automatic inpaint area (``crop_to_mask`` left out) sends only the area
+# around the mask when that gains at least this factor in resolution over the
+# whole picture: a 12 MP photo's whole picture goes at 1024 px, and the API's
+# result blown up ~4x over a small edit is a visibly softer patch.
+AUTO_AREA_GAIN = 1.5
+
 # Options of this tool, not of the API: how the photo is cut and put back
 # together around the request. They never travel in the JSON body, but they
 # are validated, shown as controls and offered as command-line flags from
@@ -356,10 +362,16 @@ OPTIONS: tuple[Param, ...] = (
     Param(
         "crop_to_mask",
         "bool",
-        False,
+        None,
         "Only the masked area",
         "Send only the area around the mask (at up to 1024 x 1024) instead of the whole "
-        "picture, so small edits on large photos keep their detail.",
+        "picture, so small edits on large photos keep their detail. Left out (auto): only "
+        "the masked area when the photo is larger than the API's 1024 x 1024, the result is "
+        "pasted back, the painted areas fit in one region (one job, as the whole picture) "
+        "and that region is sent at "
+        f"least {AUTO_AREA_GAIN:g}x sharper than the whole picture would be; otherwise the "
+        "whole picture.",
+        nullable=True,
     ),
     Param(
         "mask_padding",

@@ -29,6 +29,7 @@ from . import masks
 from .contract import MAX_SIDE
 from .errors import JobCancelledError, JobError, ModelsLabError, ParameterError
 from .job import JobOutput
+from .params import AUTO_AREA_GAIN
 from .progress import CancelHook, ProgressCallback, notifier
 from .region import Box, Region, cut, place
 from .region import plan_regions as plan_boxes
@@ -141,6 +142,77 @@ def regions_for(mask: Image.Image, request: InpaintRequest) -> list[Region]:
         feather=request.feather_for(mask.size) if request.paste_back else 0,
         limit=limit,
     )
+
+
+# -- the inpaint area ("auto") ---------------------------------------------------------------
+def choose_area(size: tuple[int, int], mask: Image.Image, request: InpaintRequest) -> bool:
+    """Whether an edit of a photo of ``size`` sends only the area around ``mask``.
+
+    The request's own choice when it made one. Left to "auto" (``crop_to_mask``
+    None), the one rule of the library, the command line and the studio: only
+    the masked area when the photo is larger than the API's 1024 px maximum,
+    the result is pasted back into it, the painted areas fit in one region
+    (one job, the cost of the whole picture) and that region is sent at least
+    ``AUTO_AREA_GAIN`` times sharper than the whole picture would be.
+    Otherwise the whole picture: on a photo the API takes at its own size
+    nothing is gained, and several regions would cost several jobs. ``mask``
+    is at the photo's size; transport "url" has no pixels to cut.
+    """
+    if request.crop_to_mask is not None:
+        return request.crop_to_mask
+    if request.transport == "url" or request.extension.any or not request.paste_back:
+        return False  # without paste-back the API's images are the result: never a crop
+    if max(size) <= MAX_SIDE:
+        return False  # the API takes the whole photo at its own size: nothing to gain
+    return area_gain(size, mask, request) >= AUTO_AREA_GAIN
+
+
+def area_gain(size: tuple[int, int], mask: Image.Image, request: InpaintRequest) -> float:
+    """How many times sharper "only masked" sends the painted area than the whole picture.
+
+    0 when "only masked" would need more than one region (or nothing is painted).
+    """
+    whole = send_size(size, request.width, request.height)
+    regions = regions_for(mask, request)
+    if len(regions) != 1:
+        return 0.0
+    region = regions[0]
+    return (region.send_size[0] / region.box.width) / (whole[0] / size[0])
+
+
+def with_area(request: InpaintRequest, size: tuple[int, int], mask: Image.Image) -> InpaintRequest:
+    """``request`` with "auto" resolved to the area ``choose_area`` picks."""
+    if request.crop_to_mask is not None:
+        return request
+    return request.replace(crop_to_mask=choose_area(size, mask, request))
+
+
+def resolve_area(
+    image: Any, mask: Any, request: InpaintRequest, *, soft: bool, fetch: Fetch | None = None
+) -> tuple[Any, Any, InpaintRequest]:
+    """The inputs and ``request`` with "auto" resolved, reading only what the rule needs.
+
+    The photo's size comes from its header (its pixels are decoded later, at
+    the size the chosen mode needs); a photo or mask given as a URL is
+    downloaded once here and handed on as bytes.
+    """
+    if request.crop_to_mask is not None or request.transport == "url":
+        return image, mask, with_area(request, (1, 1), Image.new("L", (1, 1)))
+    if fetch is not None:
+        image = fetch(image) if imgs.is_url(image) else image
+        mask = fetch(mask) if imgs.is_url(mask) else mask
+    size = imgs.upright_size(imgs.load_image(image, what="image", lazy=True))
+    if max(size) <= MAX_SIDE or not request.paste_back:
+        return image, mask, request.replace(crop_to_mask=False)  # the mask is not read
+    raw_mask = imgs.upright(imgs.load_image(mask, what="mask", fetch=fetch))
+    if soft:
+        full = raw_mask.convert("L")
+        full = full if full.size == size else full.resize(size, Image.Resampling.BILINEAR)
+    else:
+        full = masks.to_binary_mask(raw_mask, size)
+    if masks.is_empty(full):
+        return image, mask, request.replace(crop_to_mask=False)  # refused with its own message
+    return image, mask, with_area(request, size, full)
 
 
 def prefilled(send: Send, request: InpaintRequest) -> Send:

@@ -11,7 +11,7 @@ import logging
 import math
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 log = logging.getLogger("inpaint.progress")
@@ -26,6 +26,9 @@ class ProgressEvent:
     eta: float | None = None
     job_id: int | str | None = None
     fraction: float | None = None
+    # (this job's number from 1, the number of jobs) when one edit is a chain of
+    # jobs (an extension's tiles): the bar then spans the whole chain.
+    part: tuple[int, int] | None = None
 
 
 ProgressCallback = Callable[[ProgressEvent], None]
@@ -46,20 +49,45 @@ STAGES: dict[str, tuple[float, float]] = {
 
 
 def overall_fraction(event: ProgressEvent) -> float:
-    """The event's place on the whole bar, 0..1."""
+    """The event's place on the whole bar, 0..1 (across the chain for a ``part``)."""
     low, high = STAGES.get(event.stage, (0.0, 1.0))
     if event.fraction is None:
-        return low
-    return min(1.0, max(0.0, low + (high - low) * max(0.0, min(1.0, event.fraction))))
+        share = low
+    else:
+        share = min(1.0, max(0.0, low + (high - low) * max(0.0, min(1.0, event.fraction))))
+    if event.part is None:
+        return share
+    number, total = event.part
+    return min(1.0, max(0.0, (number - 1 + share) / max(1, total)))
 
 
 def describe(event: ProgressEvent) -> str:
     """The event in words; a queued job says how long it should still take."""
+    prefix = f"Job {event.part[0]} of {event.part[1]}: " if event.part else ""
     if event.stage != "queued":
-        return event.message
+        return prefix + event.message
     if event.eta is not None and event.eta >= 1:
-        return f"{event.message} · about {math.ceil(event.eta)} s left"
-    return f"{event.message} · finishing…"
+        return f"{prefix}{event.message} · about {math.ceil(event.eta)} s left"
+    return f"{prefix}{event.message} · finishing…"
+
+
+def in_chain(progress: ProgressCallback | None, number: int, total: int) -> ProgressCallback | None:
+    """``progress`` for job ``number`` of a chain of ``total`` (an extension's tiles).
+
+    Each event is marked with its place (``part``), so displays say "Job 2 of
+    4" and fill one bar across the chain; a job that ends before the last one
+    says it is finished rather than "Done".
+    """
+    if progress is None or total <= 1:
+        return progress
+    callback = progress
+
+    def relay(event: ProgressEvent) -> None:
+        if event.stage == "done" and number < total:
+            event = replace(event, message="finished, the next one follows")
+        callback(replace(event, part=(number, total)))
+
+    return relay
 
 
 def notifier(progress: ProgressCallback | None) -> Callable[..., None]:

@@ -74,7 +74,7 @@ class InpaintRequest:
     base64: bool = False
     webhook: str | None = None
     track_id: int | None = None
-    crop_to_mask: bool = False
+    crop_to_mask: bool | None = None  # None: auto (``pipeline.choose_area``)
     mask_padding: int | None = None
     paste_back: bool = True
     feather: int | None = None
@@ -91,8 +91,13 @@ class InpaintRequest:
         for field in fields(self):
             value = normalise(spec(field.name), getattr(self, field.name))
             object.__setattr__(self, field.name, value)
-        for option in ("crop_to_mask", "prefill"):
-            if self.transport == "url" and not self.is_default(option):
+        # "Whole picture" (and "auto", which is the whole picture here) need no pixels.
+        needs_pixels = {
+            "crop_to_mask": bool(self.crop_to_mask),
+            "prefill": self.prefill != "original",
+        }
+        for option, needed in needs_pixels.items():
+            if self.transport == "url" and needed:
                 raise ParameterError(
                     f'{option} needs the image itself: use transport "upload" or "base64"',
                     field=option,
@@ -134,8 +139,10 @@ class InpaintRequest:
                 continue
             if recorded.get(field.name) is not None:
                 changes[field.name] = recorded[field.name]
-        if recorded.get("mode") in ("masked", "whole"):
-            changes["crop_to_mask"] = recorded["mode"] == "masked"
+        if recorded.get("mode") in ("masked", "whole", "auto"):
+            changes["crop_to_mask"] = (
+                None if recorded["mode"] == "auto" else recorded["mode"] == "masked"
+            )
         extend = recorded.get("extend")
         if isinstance(extend, list) and len(extend) == 4:
             changes.update(
@@ -189,11 +196,7 @@ class InpaintRequest:
             "safety_checker": _wire(spec("safety_checker"), self.safety_checker),
             "width": self.width,
             "height": self.height,
-            "mode": "outpaint"
-            if self.extension.any
-            else "masked"
-            if self.crop_to_mask
-            else "whole",
+            "mode": self.mode,
             "extend": list(self.extension.as_tuple()) if self.extension.any else None,
             "overlap": self.overlap if self.extension.any else None,
             "mask_padding": self.mask_padding if self.crop_to_mask else None,
@@ -234,6 +237,15 @@ class InpaintRequest:
             else:
                 words.append(f"{flag}={_wire(param, value)}")
         return words
+
+    @property
+    def mode(self) -> str:
+        """ "outpaint", "masked", "whole", or "auto" while the area is not yet chosen."""
+        if self.extension.any:
+            return "outpaint"
+        if self.crop_to_mask is None:
+            return "auto"
+        return "masked" if self.crop_to_mask else "whole"
 
     @property
     def extension(self) -> Extension:

@@ -160,6 +160,8 @@ def plan_sweep(
     for index, combo in enumerate(itertools.product(*(v for _, v in axes))):
         request = base.replace(**dict(zip((n for n, _ in axes), combo, strict=True)))
         jobs = 1
+        if mask is not None:  # "auto" chosen now, so the count and the grid say which
+            request = pipeline.with_area(request, mask.size, mask)
         if request.crop_to_mask and mask is not None:
             jobs = max(1, len(pipeline.regions_for(mask, request)))
         cells.append(Cell(index, combo, request, _cell_key(request, fingerprint), jobs))

@@ -278,11 +278,15 @@ def test_only_masked_full_resolution_then_reproduce_from_the_png(
     big = tmp_path / "big-coffee.png"
     Image.open(PHOTO).convert("RGB").resize((2400, 1600), Image.Resampling.BICUBIC).save(big)
     upload_photo(page, big)
-    page.locator("#area").get_by_text("Only masked", exact=True).click()
+    expect(page.locator("#area input[value='Auto']")).to_be_checked()  # the default
     stroke = paint_stroke(page, [(0.42, 0.45), (0.55, 0.50)], photo=big)
     caption = page.locator("#mask-caption")
     # The stroke's preview exports the editor's 2400 x 1600 layers: slow under software GL.
+    # A small edit on a photo over 1024 px: auto sends the area around it, and says so.
+    expect(caption).to_contain_text("Auto chose only masked: 1 region", timeout=60_000)
+    page.locator("#area").get_by_text("Only masked", exact=True).click()
     expect(caption).to_contain_text("Only masked: 1 region", timeout=60_000)
+    expect(caption).not_to_contain_text("Auto chose")
     expect(caption).to_contain_text("full size, 2400 × 1600")
     prompt = "a glass of orange juice, 'quoted' & $HOME"
     page.locator("#prompt textarea").fill(prompt)

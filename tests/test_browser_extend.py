@@ -115,7 +115,18 @@ def test_extend_to_16_9_with_a_preset_then_extend_again(page: Page) -> None:
     open_extend(page)
     page.locator("#extend-preset-x1_25").click()
     expect(caption).to_contain_text("712 × 400 → 888 × 496")
+    expect(caption).to_contain_text("this extension takes")
     shot(page, "extend-03-second-pass-preview")
+
+    # The history row says it was an extension; restoring it sets the amounts back
+    # (Generate would otherwise run a plain inpaint, Extend another extension).
+    history = page.locator("#history")
+    expect(history).to_contain_text("⤢ Extend +56 left, +56 right")
+    history.get_by_role("gridcell", name="⤢ Extend", exact=False).first.click()
+    expect(status).to_contain_text("It was an extension (+56 left, +56 right)")
+    expect(page.locator("#extend-left input[type=number]")).to_have_value("56")
+    expect(page.locator("#extend-top input[type=number]")).to_have_value("0")
+    expect(page.locator("#extend-right input[type=number]")).to_have_value("56")
 
 
 # -- the API, from gradio_client ---------------------------------------------------

@@ -20,7 +20,7 @@ EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
 def test_a_new_photo_does_not_inherit_the_examples_mask(browser: Browser, offline_app: App) -> None:
     with open_page(browser, offline_app.url) as page:
-        page.get_by_text("a tall glass of iced latte").first.click()
+        page.get_by_text("a round espresso cup without a handle").first.click()
         expect(page.locator("#mask-caption")).to_contain_text("from the uploaded mask file")
         upload_photo(page, EXAMPLES / "chelsea.png")  # waits for "Nothing is painted"
         expect(page.locator("#status")).to_contain_text("previous mask file was removed")

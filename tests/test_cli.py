@@ -124,7 +124,7 @@ def test_parser_flags_come_from_the_spec():
     assert request.seed is None  # -1 = random
     assert request.safety_checker is True and request.base64 is True
     assert request.paste_back is False and request.feather == 4
-    assert request.crop_to_mask is False and request.mask_padding is None  # scaled to the photo
+    assert request.crop_to_mask is None and request.mask_padding is None  # auto; scaled
     assert request.padding_for((2048, 1000)) == 64 and request.feather_for((512, 300)) == 4
     assert request.transport == "base64"
     assert request.payload()["safety_checker"] == "yes" and "seed" not in request.payload()

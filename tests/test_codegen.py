@@ -77,7 +77,7 @@ def test_only_non_default_values_and_never_a_key():
             "instant_response": False,
             "base64": "false",
             "transport": "upload",
-            "crop_to_mask": False,
+            "crop_to_mask": None,
             "mask_padding": None,
             "paste_back": True,
             "feather": None,

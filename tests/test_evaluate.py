@@ -114,6 +114,10 @@ def test_cli_prints_the_table(tmp_path, capsys):
         )
         == 0
     )
-    out = capsys.readouterr().out
+    captured = capsys.readouterr()
+    out = captured.out
     assert "| sky | ours |" in out and "| brick | telea |" in out
+    # A line per case as it goes (stderr, so stdout stays the table).
+    lines = captured.err.splitlines()
+    assert len(lines) == 2 and lines[0].startswith("[1/2] ") and "ours" in lines[0]
     assert (tmp_path / "scores.csv").exists() and (tmp_path / "strips" / "sky.png").exists()

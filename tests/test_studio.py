@@ -290,10 +290,13 @@ def test_prepare_fits_the_size_and_applies_the_tools_in_order(tmp_path: Path) ->
     big = Image.open(PHOTO).resize((2000, 1000))
     mask = Image.new("L", (2000, 1000), 0)
     ImageDraw.Draw(mask).rectangle((800, 400, 1199, 599), fill=255)
-    prepared = studio.prepare_inputs(big, mask, studio.Form())
+    prepared = studio.prepare_inputs(big, mask, studio.Form(crop_to_mask=False))
     # The photo and mask stay full size (results are pasted back into them);
     # the request's size is the photo fitted within 1024.
     assert (prepared.width, prepared.height) == (1024, 512)
+    auto = studio.prepare_inputs(big, mask, studio.Form())  # a small edit: auto crops
+    assert auto.crop and auto.auto and len(auto.regions) == 1
+    assert "Auto chose **only masked**" in studio.preview_caption(auto)
     assert prepared.image.size == prepared.mask.size == (2000, 1000)
     base = np.asarray(prepared.mask) == 255
     assert abs(base.mean() - 0.04) < 0.005 and not prepared.soft
@@ -315,7 +318,9 @@ def test_prepare_fits_the_size_and_applies_the_tools_in_order(tmp_path: Path) ->
     assert feathered.soft and ((soft > 0) & (soft < 255)).any()
     assert (soft[base] == 255).all()  # the painted core is still fully repainted
 
-    fixed = studio.prepare_inputs(big, mask, studio.Form(auto_size=False, width=512, height=256))
+    fixed = studio.prepare_inputs(
+        big, mask, studio.Form(auto_size=False, width=512, height=256, crop_to_mask=False)
+    )
     assert (fixed.width, fixed.height) == (512, 256)
 
 
@@ -334,13 +339,16 @@ def test_only_masked_mode_plans_regions_and_the_preview_shows_them() -> None:
     pixels = np.asarray(shown)
     assert ((pixels == (255, 214, 0)).all(axis=2)).sum() > 100  # the yellow region boxes
     whole = studio.preview_caption(studio.prepare_inputs(big, mask, studio.Form()))
-    assert "Sent at **1024 × 680**" in whole and "full size, **3000 × 2000**" in whole
+    assert "Auto chose the **whole picture**" in whole  # two regions would be two jobs
+    assert "at **1024 × 680**" in whole and "full size, **3000 × 2000**" in whole
 
 
 def test_form_reads_the_area_choice_and_checks_option_ranges() -> None:
     assert studio.Form.from_ui({"crop_to_mask": studio.AREA_MASKED}).crop_to_mask is True
     assert studio.Form.from_ui({"crop_to_mask": studio.AREA_WHOLE}).crop_to_mask is False
     assert studio.Form.from_ui({"crop_to_mask": True}).crop_to_mask is True
+    assert studio.Form.from_ui({"crop_to_mask": studio.AREA_AUTO}).crop_to_mask is None
+    assert studio.Form().as_ui()["crop_to_mask"] == studio.AREA_AUTO
     with pytest.raises(ParameterError, match="mask_padding must be a whole number from 0"):
         studio.Form.from_ui({"mask_padding": 900})
     assert studio.Form(crop_to_mask=True).as_ui()["crop_to_mask"] == studio.AREA_MASKED
@@ -471,9 +479,10 @@ def test_restore_refills_the_form_with_the_seed_used() -> None:
     assert restored["prompt"] == "a red scarf" and restored["samples"] == 3
     assert restored["strength"] == 0.4 and restored["feather_px"] == 6
     assert restored["seed"] == 1234
-    assert skipped(values[len(studio.FORM_FIELDS)])  # not pending: fetch id untouched
+    fetch_at = len(studio.FORM_FIELDS) + len(studio.EXTEND_FIELDS)
+    assert skipped(values[fetch_at])  # not pending: fetch id untouched
     values = history_events.restore([pending, entry], Select(0))
-    assert values[len(studio.FORM_FIELDS)] == "6" and values[-2]["visible"] is True
+    assert values[fetch_at] == "6" and values[-2]["visible"] is True
     assert dict(zip(studio.FORM_FIELDS, values, strict=False))["seed"] == -1
 
 
@@ -687,7 +696,11 @@ def test_cancel_board_is_per_session() -> None:
 
 def test_examples_have_their_files() -> None:
     rows = studio.load_examples()
-    assert len(rows) == 3
+    assert len(rows) == 5
+    offline, keyed = studio.load_examples(offline=True), studio.load_examples(offline=False)
+    assert len(offline) == 3 and len(keyed) == 2 and sorted(offline + keyed) == sorted(rows)
+    assert "plain orange flight suit" in offline[0][2]  # the first a visitor sees: a removal
+    assert any("iced latte" in row[2] for row in keyed)
     for image, mask, prompt, _negative in rows:
         assert Path(image).is_file() and Path(mask).is_file() and prompt
         assert Image.open(image).size == Image.open(mask).size

@@ -61,11 +61,20 @@ def test_capture_refuses_each_slip_in_one_sentence(make_studio) -> None:
     cases = [
         (None, "x", (8, 0, 0, 0), "No photo"),
         (value, "x", (0, 0, 0, 0), "Nothing to extend"),
-        (value, " ", (8, 0, 0, 0), "Empty prompt"),
+        (value, " ", (8, 0, 0, 0), "Empty prompt"),  # with a key: the model needs one
     ]
     for editor_value, prompt, amounts, words in cases:
         with pytest.raises(gr.Error, match=words):
-            list(app.extend.capture(editor_value, prompt, *amounts, request=Request()))
+            list(
+                app.extend.capture(
+                    editor_value, prompt, *amounts, session_key="own-key", request=Request()
+                )
+            )
+    # Offline the fill ignores the prompt: none is demanded, and the status says so.
+    *_, (_image, status, _tab, _kept) = app.extend.capture(
+        value, " ", 8, 0, 0, 0, request=Request()
+    )
+    assert "prompt is ignored" in status
     big = Image.new("RGBA", (6000, 4000), (90, 120, 60, 255))
     with pytest.raises(gr.Error, match="megapixels"):
         list(
@@ -82,7 +91,8 @@ def test_capture_refuses_each_slip_in_one_sentence(make_studio) -> None:
     image, status, _tab, kept = list(app.extend.capture(value, "x", 8, 0, 0, 0, request=Request()))[
         -1
     ]
-    assert Image.open(image).size == (600, 400) and kept == image and status == "Extending…"
+    assert Image.open(image).size == (600, 400) and kept == image
+    assert status.startswith("Extending…") and "prompt is ignored" in status  # offline
 
 
 def test_outpaint_runs_like_a_generation_and_keeps_the_original(
@@ -102,7 +112,10 @@ def test_outpaint_runs_like_a_generation_and_keeps_the_original(
     assert result.shape == (400, 664, 3)
     assert (result[:, : 600 - 16] == photo[:, : 600 - 16]).all()
     before, _after = final["before_after"]
-    assert Image.open(before).size == (664, 400)  # the canvas the job started from
+    shown = np.asarray(Image.open(before).convert("RGB"))
+    assert shown.shape == (400, 664, 3)  # the photo on the larger canvas...
+    assert (shown[:, :600] == photo).all()
+    assert (shown[:, 600:] == extend.NEUTRAL).all()  # ...neutral around it, not stretched
     entry = final["new_entry"]
     assert entry["status"] == "done" and entry["size"] == [664, 400]
     assert entry["params"]["prefill"] == "patchmatch"
@@ -133,3 +146,56 @@ def test_cancel_keeps_the_extension_job_and_fetch_puts_it_back(make_studio) -> N
     photo = np.asarray(Image.open(PHOTO).convert("RGB"))
     assert result.shape == (400, 664, 3)  # put back into its canvas, not the bare cut
     assert (result[:, : 600 - 16] == photo[:, : 600 - 16]).all()
+
+
+def test_an_extension_is_kept_restored_loaded_and_shown_as_code(make_studio) -> None:
+    """History, "load parameters" and Reproduce carry the four amounts and the overlap;
+    offline, no prompt is demanded."""
+    from inpaint.studio import EXTEND_FIELDS, FORM_FIELDS, history_rows
+    from inpaint.studio.handlers import history as history_events
+
+    app = make_studio()
+    seen, error = run(
+        app.extend.outpaint(
+            str(PHOTO),
+            "",
+            right=64,
+            bottom=24,
+            overlap=12,
+            seed=5,
+            progress=Progress(),
+            request=Request(),
+        )
+    )
+    assert error is None, error
+    final = seen[-1]
+    entry = final["new_entry"]
+    assert entry["params"]["extend"] == [0, 0, 64, 24] and entry["params"]["overlap"] == 12
+    assert entry["params"]["prompt"] == extend.OFFLINE_PROMPT
+    assert history_rows([entry])[0][2].startswith("⤢ Extend +64 right, +24 bottom")
+
+    class Select:
+        index = [0, 2]
+
+    names = (*FORM_FIELDS, *EXTEND_FIELDS)
+    values = history_events.restore([entry], Select())
+    restored = dict(zip(names, values, strict=False))
+    assert [restored[f"extend_{s}"] for s in ("left", "top", "right", "bottom")] == [0, 0, 64, 24]
+    assert restored["overlap"] == 12 and restored["extend_prefill"] == "patchmatch"
+    assert restored["seed"] == 5 and "It was an extension (+64 right, +24 bottom)" in values[-1]
+
+    [path] = final["downloads"]["value"]
+    values = app.reproduce.load_parameters(path, {**restored, "extend_right": 0})
+    loaded = dict(zip(names, values, strict=False))
+    assert loaded["extend_right"] == 64 and loaded["extend_bottom"] == 24
+    assert loaded["overlap"] == 12 and "An extension" in values[-1]
+
+    python, curl, command = app.reproduce.code_for(loaded)
+    assert "client.outpaint(" in python and "right=64" in python and "bottom=24" in python
+    assert "overlap=12" in python and "'mask.png'" not in python
+    assert "--extend-right=64" in command and "--overlap=12" in command
+    assert "--mask=" not in command and "--feather" not in command and "outpainting" in curl
+
+    plain = dict(loaded, extend_right=0, extend_bottom=0)
+    python, _, command = app.reproduce.code_for(plain)
+    assert "client.inpaint(" in python and "--mask=mask.png" in command

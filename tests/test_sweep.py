@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
-from inpaint import InpaintRequest, ModelsLabClient, ParameterError
+from inpaint import InpaintRequest, ModelsLabClient, ParameterError, metadata
 from inpaint.offline import ENGINE_VARIABLE
 from inpaint.sweep import SweepRunner, plan_sweep, same_pixels
 from tests.conftest import poll
@@ -233,6 +233,43 @@ def test_replay_reproduces_an_offline_result_pixel_for_pixel(tmp_path, crop, mon
     assert len(again) == 2 and "sample 2" in proc.stderr
     assert same_pixels(Image.open(again[1]), Image.open(two))
     assert same_pixels(Image.open(again[0]), Image.open(one))
+
+
+def test_replay_of_an_outpainted_png_needs_no_mask_and_gives_the_same_pixels(tmp_path):
+    """An extension's PNG replays from the photo alone; a mask given by habit is noted
+    and left out (it used to be required and then refused)."""
+    photo, mask = scene(tmp_path)
+    with ModelsLabClient.offline() as client:
+        first = client.outpaint(photo, "more of it", right=160, bottom=40, seed=5)
+    [saved] = first.save(tmp_path / "wide.png")
+    assert Image.open(saved).size == (128 + 160, 96 + 40)
+    assert len(first.jobs) >= 2  # a chain of jobs, replayed in the same order
+    for extra in ([], ["--mask", str(mask)]):
+        out = tmp_path / f"again{len(extra)}.png"
+        proc = subprocess.run(
+            [sys.executable, "-m", "inpaint", "replay", str(saved), "--image", str(photo)]
+            + extra
+            + ["--out", str(out), "--offline"],
+            env=env(),
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert proc.returncode == 0, proc.stderr
+        assert ("--mask is not used" in proc.stderr) == bool(extra)
+        [again] = [Path(p) for p in proc.stdout.splitlines()]
+        assert same_pixels(Image.open(again), Image.open(saved))
+    inside = first.parameters | {"mode": "whole", "extend": None}
+    edit = metadata.save_png(Image.open(saved), tmp_path / "edit.png", inside)
+    proc = subprocess.run(
+        [sys.executable, "-m", "inpaint", "replay", str(edit), "--image", str(photo)]
+        + ["--out", str(tmp_path / "x.png"), "--offline"],
+        env=env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 2 and "--mask is required" in proc.stderr
 
 
 def test_library_sweep_and_results_show_inline_in_notebooks(tmp_path):

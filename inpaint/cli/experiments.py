@@ -231,11 +231,17 @@ def replay_parser() -> argparse.ArgumentParser:
         prog="python -m inpaint replay",
         description="Repeat a saved result from the parameters its PNG carries, on the same "
         "photo and mask (offline: the same pixels; with the API: the same "
-        "request). Prints the paths written.",
+        "request). An extension (outpainting) is replayed from the photo alone. "
+        "Prints the paths written.",
     )
     parser.add_argument("result", metavar="RESULT.png", help="a PNG saved by this tool")
     parser.add_argument("--image", required=True, metavar="PATH")
-    parser.add_argument("--mask", required=True, metavar="PATH")
+    parser.add_argument(
+        "--mask",
+        metavar="PATH",
+        help="the mask of an edit inside the photo (an extension takes none: its new "
+        "area is the mask)",
+    )
     parser.add_argument("--out", required=True, metavar="PATH")
     _connection(parser)
     return parser
@@ -249,6 +255,18 @@ def replay_main(argv: list[str], out: TextIO, err: TextIO) -> int:
         if not recorded.get("prompt"):
             raise ParameterError("the PNG records no prompt, so it cannot be replayed")
         request = InpaintRequest.from_recorded(recorded)
+        if request.extension.any and args.mask:
+            print(
+                "note: the PNG is an extension (outpainting); its new area is the mask, "
+                "so --mask is not used",
+                file=err,
+            )
+            args.mask = None
+        elif not request.extension.any and not args.mask:
+            raise UsageError(
+                "--mask is required: the PNG is an edit inside the photo (give the mask it "
+                "was made with)"
+            )
         problem = output_problem(args.out)
         if problem:
             raise UsageError(f"--out: {problem}")

@@ -64,7 +64,8 @@ def _help_text(param: Param) -> str:
             text += f"; default {param.default}"
         text += "."
     elif param.kind == "bool":
-        text += f" Default: {'on' if param.default else 'off'}."
+        default = "auto" if param.default is None else "on" if param.default else "off"
+        text += f" Default: {default}."
     if param.kind == "flag":
         text += f" Alone, the flag means {param.choices[0]}."
     return text.replace("%", "%%")  # argparse %-formats help strings

@@ -26,11 +26,13 @@ from __future__ import annotations
 from .backend import BACKEND_LABELS, MODE_MODELSLAB, MODE_OFFLINE, MODE_OWN_KEY, Backend
 from .examples import EXAMPLES_DIR, load_examples
 from .form import (
+    AREA_AUTO,
     AREA_MASKED,
     AREA_WHOLE,
     AREAS,
     CAPTURE_INPUTS,
     CAPTURE_OUTPUTS,
+    EXTEND_FIELDS,
     FETCH_INPUTS,
     FORM_FIELDS,
     GENERATE_INPUTS,
@@ -80,6 +82,7 @@ from .workdir import WorkDir, open_workdir
 __all__ = [
     "ALL_BLACK_MESSAGE",
     "AREAS",
+    "AREA_AUTO",
     "AREA_MASKED",
     "AREA_WHOLE",
     "BACKEND_LABELS",
@@ -91,6 +94,7 @@ __all__ = [
     "DEFAULT_MAX_WAIT",
     "DELETE_CACHE",
     "EMPTY_PROMPT_MESSAGE",
+    "EXTEND_FIELDS",
     "ENV_API_KEY",
     "ENV_BASE_URL",
     "ENV_CONCURRENCY",

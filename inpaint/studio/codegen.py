@@ -69,14 +69,26 @@ def python_snippet(
             + ("" if base else " (and MODELSLAB_BASE_URL, else ModelsLab's API)")
             + "; it is not written here.",
         ]
-    args = [repr(str(image)), repr(str(mask))]
-    args += [f"{name}={value!r}" for name, value in request.kwargs(changed_only=True).items()]
+    kwargs = request.kwargs(changed_only=True)
+    if request.extension.any:  # outpainting: the new area is the mask
+        call = "outpaint"
+        args = [repr(str(image))]
+        for side in ("left", "top", "right", "bottom"):
+            amount = kwargs.pop(f"extend_{side}", 0)
+            if amount:
+                kwargs[side] = amount
+        kwargs.setdefault("prefill", request.prefill)  # outpaint's own default differs
+        where.append("# An extension (outpainting): the new area is the mask, none is given.")
+    else:
+        call = "inpaint"
+        args = [repr(str(image)), repr(str(mask))]
+    args += [f"{name}={value!r}" for name, value in kwargs.items()]
     lines = [
         *where,
         "from inpaint import ModelsLabClient",
         "",
         f"with {client} as client:",
-        "    result = client.inpaint(",
+        f"    result = client.{call}(",
         *[f"        {arg}," for arg in args],
         "    )",
         f"for path in result.save({str(out)!r}):  # PNGs that carry these parameters",
@@ -96,7 +108,8 @@ def cli_command(
     out: str = "result.png",
 ) -> str:
     """``request`` as a ``python -m inpaint`` command (non-default flags only)."""
-    words = ["python", "-m", "inpaint", f"--image={image}", f"--mask={mask}", *request.cli_args()]
+    inputs = [f"--image={image}"] + ([] if request.extension.any else [f"--mask={mask}"])
+    words = ["python", "-m", "inpaint", *inputs, *request.cli_args()]
     base = _explicit_base(base_url)
     if offline:
         words.append("--offline")
@@ -220,9 +233,22 @@ def curl_script(
     own transport does not switch base64 outputs on.
     """
     base = redact_url(normalise_base_url(str(base_url))) if base_url else DEFAULT_BASE_URL
+    if request.extension.any:  # the raw API has no outpainting: the library does it
+        request = request.replace(extend_left=0, extend_top=0, extend_right=0, extend_bottom=0)
+        note = (
+            "# This is an extension (outpainting), which the inpaint library does with several\n"
+            "# jobs on a larger canvas (see the Python and command-line versions); the raw\n"
+            "# API has no such request, so this script sends one plain inpainting job.\n"
+        )
+    else:
+        note = ""
     params = json.dumps(request.replace(transport="upload").payload(), ensure_ascii=False)
     quoted = {"BASE": base, "IMAGE": str(image), "MASK": str(mask), "PARAMS": params}
     # One pass, so a value that happens to contain a marker is never substituted into.
-    return re.sub(
+    script = re.sub(
         r"__(BASE|IMAGE|MASK|PARAMS)__", lambda m: shlex.quote(quoted[m[1]]), _CURL_TEMPLATE
     )
+    if note:
+        head, rest = script.split("\n", 1)
+        script = f"{head}\n{note}{rest}"
+    return script

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -12,9 +13,10 @@ from ..request import InpaintRequest
 from .ui_spec import RANDOM_SEED
 
 TRANSPORTS = ("upload", "base64")
+AREA_AUTO = "Auto"
 AREA_WHOLE = "Whole picture"
 AREA_MASKED = "Only masked"
-AREAS = (AREA_WHOLE, AREA_MASKED)
+AREAS = (AREA_AUTO, AREA_WHOLE, AREA_MASKED)
 MASK_TOOL_LIMIT = 64  # the grow/shrink slider, in pixels of the photo
 
 
@@ -64,6 +66,16 @@ PREVIEW_SETTINGS = (
     "paste_back",
     "prefill",
 )
+# The Extend panel's amounts and overlap, by component name: restored from the
+# history and from a saved PNG with the form, and read by "Reproduce".
+EXTEND_FIELDS = (
+    "extend_left",
+    "extend_top",
+    "extend_right",
+    "extend_bottom",
+    "overlap",
+    "extend_prefill",
+)
 CAPTURE_INPUTS = ("generate_snapshot", "mask_file", "invert_mask", "prompt")
 CAPTURE_OUTPUTS = ("input_image", "input_mask", "status", "right_tabs")
 # ``api_key`` is a script's own key; ``session_key`` the one typed in this tab.
@@ -112,11 +124,16 @@ class Form:
     grow_px: int = 0
     # None: scaled with the photo (``params``' per-1024 rule), as the library does.
     feather_px: int | None = None
-    crop_to_mask: bool = bool(OPTIONS_BY_NAME["crop_to_mask"].default)
+    # None: "auto", the library's rule (``pipeline.choose_area``).
+    crop_to_mask: bool | None = OPTIONS_BY_NAME["crop_to_mask"].default
     mask_padding: int | None = None
     paste_back: bool = bool(OPTIONS_BY_NAME["paste_back"].default)
     prefill: str = str(OPTIONS_BY_NAME["prefill"].default)
     match_colours: bool = bool(OPTIONS_BY_NAME["match_colours"].default)
+    # An extension's amounts (left, top, right, bottom) and overlap; None: an edit
+    # inside the photo. Not Generate's fields: Extend's sliders (``EXTEND_FIELDS``).
+    extend: list[int] | None = None
+    overlap: int | None = None
 
     @classmethod
     def from_ui(cls, values: dict[str, Any]) -> Form:
@@ -150,11 +167,7 @@ class Form:
             feather = padding = None
         form.feather_px, form.mask_padding = feather, padding
         area = d["crop_to_mask"]
-        form.crop_to_mask = (
-            (area == AREA_MASKED)
-            if isinstance(area, str) and area in AREAS
-            else _flag(area, form.crop_to_mask)
-        )
+        form.crop_to_mask = _area(area, form.crop_to_mask)
         form.paste_back = _flag(d["paste_back"], form.paste_back)
         form.prefill = str(d["prefill"] or form.prefill)
         form.match_colours = _flag(d["match_colours"], form.match_colours)
@@ -219,8 +232,12 @@ class Form:
         """Values to put back into the widgets (seed -1 for random)."""
         out = asdict(self)
         out["seed"] = RANDOM_SEED if self.seed is None else self.seed
-        out["crop_to_mask"] = AREA_MASKED if self.crop_to_mask else AREA_WHOLE
+        out["crop_to_mask"] = area_label(self.crop_to_mask)
         out["scale_with_photo"] = self.scale_with_photo
+        amounts = self.extend or [0, 0, 0, 0]
+        out.update(zip(EXTEND_FIELDS[:4], amounts, strict=True))
+        out["overlap"] = self.overlap
+        out["extend_prefill"] = self.prefill if self.extend else None
         # A slider needs a number: the 1024 px value until a photo sets it.
         out["feather_px"] = self.feather_for((1024, 1024))
         out["mask_padding"] = self.padding_for((1024, 1024))
@@ -252,8 +269,8 @@ class Form:
             form.seed = int(params["seed"])
         if params.get("safety_checker") is not None:
             form.safety_checker = _flag(params["safety_checker"], form.safety_checker)
-        if params.get("mode") in ("masked", "whole"):
-            form.crop_to_mask = params["mode"] == "masked"
+        if params.get("mode") in ("masked", "whole", "auto"):
+            form.crop_to_mask = None if params["mode"] == "auto" else params["mode"] == "masked"
         if params.get("paste_back") is not None:
             form.paste_back = _flag(params["paste_back"], form.paste_back)
         if params.get("feather") is not None:
@@ -262,7 +279,62 @@ class Form:
             form.prefill = str(params["prefill"])
         if params.get("match_colours") is not None:
             form.match_colours = _flag(params["match_colours"], form.match_colours)
+        extend = params.get("extend")
+        if params.get("mode") == "outpaint" and isinstance(extend, list) and len(extend) == 4:
+            form.extend = [int(v) for v in extend]
+            form.overlap = int(params["overlap"]) if params.get("overlap") is not None else None
+        elif params.get("mode") is not None:
+            form.extend, form.overlap = None, None
         return form
+
+    def with_extension(self, values: Mapping[str, Any]) -> Form:
+        """This form with the Extend panel's sliders (``EXTEND_FIELDS`` by name) read in."""
+        amounts = [_whole(values.get(name), name, 0) for name in EXTEND_FIELDS[:4]]
+        overlap = _whole_or_none(values.get("overlap"), "overlap")
+        if not any(amounts):
+            return self.replace(extend=None, overlap=None)
+        prefill = str(values.get("extend_prefill") or "patchmatch")
+        return self.replace(extend=amounts, overlap=overlap, prefill=prefill)
+
+    def extension_request(self) -> InpaintRequest:
+        """The request this form describes, an extension's amounts included."""
+        request = self.request()
+        if not self.extend:
+            return request
+        left, top, right, bottom = self.extend
+        return request.replace(
+            extend_left=left,
+            extend_top=top,
+            extend_right=right,
+            extend_bottom=bottom,
+            overlap=self.overlap,
+            crop_to_mask=None,  # the inpaint area, padding and blend are the extension's own
+            mask_padding=None,
+            feather=None,
+            paste_back=True,
+        )
+
+    def extension_text(self) -> str:
+        """ "+600 left, +300 bottom" for an extension, "" for an edit inside the photo."""
+        if not self.extend:
+            return ""
+        sides = ("left", "top", "right", "bottom")
+        return ", ".join(f"+{v} {s}" for s, v in zip(sides, self.extend, strict=True) if v)
+
+
+def area_label(crop_to_mask: bool | None) -> str:
+    """The inpaint-area radio's label for a ``crop_to_mask`` value (None: auto)."""
+    if crop_to_mask is None:
+        return AREA_AUTO
+    return AREA_MASKED if crop_to_mask else AREA_WHOLE
+
+
+def _area(value: Any, default: bool | None) -> bool | None:
+    if isinstance(value, str) and value in AREAS:
+        return None if value == AREA_AUTO else value == AREA_MASKED
+    if isinstance(value, str) and value.strip().lower() == "auto":
+        return None
+    return default if value is None else _flag(value, False)
 
 
 def _or_scaled(name: str, value: int | None, size: tuple[int, int]) -> int:

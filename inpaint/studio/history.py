@@ -10,6 +10,7 @@ from typing import Any
 from .form import Form
 
 HISTORY_LIMIT = 50
+SIDES = ("left", "top", "right", "bottom")
 
 
 # -- history ------------------------------------------------------------------
@@ -95,12 +96,16 @@ def history_rows(history: list[dict[str, Any]] | None) -> list[list[Any]]:
     for e in history or []:
         params = e.get("params") or {}
         prompt = str(params.get("prompt") or "")
+        extend = params.get("extend")
+        if isinstance(extend, list) and len(extend) == 4 and any(extend):
+            amounts = ", ".join(f"+{v} {side}" for side, v in zip(SIDES, extend, strict=True) if v)
+            prompt = f"⤢ Extend {amounts}: {prompt}"
         size = e.get("size")
         rows.append(
             [
                 e.get("when", ""),
                 STATUS_ICONS.get(e.get("status", ""), e.get("status", "")),
-                prompt if len(prompt) <= 48 else prompt[:47] + "…",
+                prompt if len(prompt) <= 72 else prompt[:71] + "…",
                 "" if e.get("seed") is None else str(e.get("seed")),
                 "" if e.get("job_id") is None else str(e.get("job_id")),
                 f"{size[0]} × {size[1]}" if size else "",

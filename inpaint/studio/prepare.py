@@ -38,6 +38,11 @@ class Prepared:
     prefill: str = "original"
     seed: int | None = None
     feather: int = 0  # the blend width at the photo's size (paste-back), or the soft edge
+    auto: bool = False  # the area was chosen by "auto" (the caption says which and why)
+    gain: float = 0.0  # how much sharper "only masked" sends the painted area
+    # The before side of the before/after slider when it is not ``image`` (an
+    # extension: the photo on the larger canvas, not the canvas the jobs start from).
+    before: Image.Image | None = None
 
     @property
     def coverage(self) -> float:
@@ -79,6 +84,8 @@ def prepare_inputs(
     # The sizes and regions are the library's own rules for this very request.
     request = form.request() if form.prompt.strip() else form.replace(prompt="-").request()
     regions: list[region.Region] = []
+    auto = request.crop_to_mask is None
+    request = pipeline.with_area(request, picture.size, mask)
     if request.crop_to_mask:
         regions = pipeline.regions_for(mask, request)
         w, h = regions[0].send_size
@@ -93,11 +100,13 @@ def prepare_inputs(
         notes,
         source,
         regions,
-        form.crop_to_mask,
+        bool(request.crop_to_mask),
         form.paste_back,
         request.prefill,
         request.seed,
         feather,
+        auto,
+        pipeline.area_gain(picture.size, mask, request) if auto else 0.0,
     )
 
 
@@ -142,12 +151,13 @@ def preview_caption(prepared: Prepared) -> str:
     if prepared.crop:
         sizes = ", ".join(f"{r.send_size[0]} × {r.send_size[1]}" for r in prepared.regions)
         count = len(prepared.regions)
-        text = (
-            f"Only masked: **{count} region{'s' if count != 1 else ''}** (yellow) sent at "
-            f"**{sizes}** px"
-        )
+        text = "Auto chose **only masked**" if prepared.auto else "Only masked"
+        text += f": **{count} region{'s' if count != 1 else ''}** (yellow) sent at **{sizes}** px"
+        if prepared.auto:
+            text += f", {prepared.gain:.1f}× sharper than the whole picture"
     else:
-        text = f"Sent at **{prepared.width} × {prepared.height}** px"
+        text = "Auto chose the **whole picture**: s" if prepared.auto else "S"
+        text += f"ent at **{prepared.width} × {prepared.height}** px"
     text += f" · **{prepared.coverage:.1%}** repainted (from the {source}{soft})."
     if prepared.prefill != "original":
         text += f" Pre-filled (**{prepared.prefill}**) as shown, lightly tinted."

@@ -27,6 +27,7 @@ from ...progress import ProgressEvent
 from ...result import InpaintResult
 from .. import editor
 from ..access import count_submissions
+from ..backend import MODE_OFFLINE
 from ..form import RESULT_TAB, Form
 from ..jobs import JobCall
 from ..messages import describe_error, page_error
@@ -44,6 +45,10 @@ DEFAULT_PREFILL = "patchmatch"
 DEFAULT_OVERLAP = OPTIONS_BY_NAME["overlap"].scaled((1024, 1024))
 NO_PHOTO_MESSAGE = "No photo: upload one in the editor first, then extend it."
 EMPTY_PROMPT_MESSAGE = "Empty prompt: describe what the extended picture should show."
+# Offline the classical fill ignores the prompt, so none is demanded; the request
+# (which the API requires a prompt for) and the history carry this one.
+OFFLINE_PROMPT = "the rest of the scene, continuing the photo"
+OFFLINE_PROMPT_NOTE = "offline, the prompt is ignored: the local fill continues the photo"
 NOTHING_MESSAGE = "Nothing to extend: move a side's slider above 0 px, or pick a preset."
 TINT = (255, 40, 90)
 # One colour per job, in the order they run (yellow first, as in the Mask tab's regions).
@@ -150,7 +155,8 @@ def caption(size: tuple[int, int], ext: Extension, jobs: int, overlap: int, pref
     added = ", ".join(f"+{v} {name}" for name, v in zip(SIDES, ext.as_tuple(), strict=True) if v)
     return (
         f"**{size[0]} × {size[1]} → {width} × {height}** px ({added}) · "
-        f"**{jobs} job{'s' if jobs != 1 else ''}**, one after another (numbered in their "
+        f"this extension takes **{jobs} job{'s' if jobs != 1 else ''}** (with a key, a paid "
+        f"request each), one after another (numbered in their "
         f"new area; outlined: the box each is cut from) · tinted: the new area, "
         f"pre-filled (**{prefill}**) before it is sent · every original pixel farther "
         f"than **{overlap}** px from the old border is kept exactly."
@@ -227,6 +233,7 @@ class Extend:
         top: Any,
         right: Any,
         bottom: Any,
+        session_key: str | None = None,
         request: gr.Request | None = None,
     ) -> Iterator[tuple[Any, str, Any, Any]]:
         """Freeze the editor's photo into the file ``/outpaint`` takes, or refuse plainly.
@@ -241,7 +248,8 @@ class Extend:
             if photo is None:
                 raise InputImageError(NO_PHOTO_MESSAGE, field="init_image")
             check(photo.size, extension(left, top, right, bottom))
-            if not (prompt or "").strip():
+            offline = self.generation.backend.mode_for(session_key) == MODE_OFFLINE
+            if not (prompt or "").strip() and not offline:
                 raise ParameterError(EMPTY_PROMPT_MESSAGE, field="prompt")
         except ModelsLabError as exc:
             message = describe_error(exc)
@@ -253,7 +261,8 @@ class Extend:
             photo, Image.new("L", photo.size, 0), session=session
         )[0]
         self.generation.board.arm(session)  # Cancel works from now on
-        yield path, "Extending…", gr.Tabs(selected=RESULT_TAB), path
+        status = f"Extending… ({OFFLINE_PROMPT_NOTE})" if offline else "Extending…"
+        yield path, status, gr.Tabs(selected=RESULT_TAB), path
 
     def outpaint(
         self,
@@ -342,6 +351,8 @@ class Extend:
             with ExitStack() as held:
                 try:
                     progress(0.0, desc="Preparing the canvas")
+                    if mode == MODE_OFFLINE and not str(fields.get("prompt") or "").strip():
+                        fields = {**fields, "prompt": OFFLINE_PROMPT}
                     planned = _prepare(image, amounts, overlap, fields)
                     gen.backend.check_webhook(planned.form.webhook, session_key)
                     jobs = jobs_for(planned)
@@ -406,12 +417,20 @@ def _prepare(
     form = Form.from_ui(dict(fields))
     if not form.prompt.strip():
         raise ParameterError(EMPTY_PROMPT_MESSAGE, field="prompt")
-    # The put-back of a job fetched later by id blends as the library's would.
-    form = form.replace(paste_back=True, feather_px=width - width // 2)
+    # The put-back of a job fetched later by id blends as the library's would; the
+    # history keeps the amounts and the overlap, so a restored row is this extension.
+    form = form.replace(
+        paste_back=True,
+        feather_px=width - width // 2,
+        extend=list(ext.as_tuple()),
+        overlap=width,
+    )
     canvas = start_canvas(photo, ext)
     new_area = Image.new("L", canvas.size, 255)
     new_area.paste(0, ext.photo_box(photo.size).as_tuple())
     regions = [tile.region for tile in tiles(photo.size, ext)]
+    if form.samples > 1 and len(regions) > 1:  # one chain of jobs per sample
+        regions = regions * form.samples
     prepared = Prepared(
         canvas,
         new_area,
@@ -425,8 +444,20 @@ def _prepare(
         paste_back=True,
         prefill=form.prefill,
         seed=form.seed,
+        before=photo_on_canvas(photo, ext),
     )
     return Planned(form, photo, ext, width, prepared)
+
+
+NEUTRAL = (128, 128, 128)  # the new area on the before side: plainly "nothing yet"
+
+
+def photo_on_canvas(photo: Image.Image, ext: Extension) -> Image.Image:
+    """The before side of an extension: the photo where it sits on the larger canvas,
+    neutral grey around it (not the edge-stretched canvas the jobs start from)."""
+    canvas = Image.new("RGB", ext.canvas_size(photo.size), NEUTRAL)
+    canvas.paste(photo.convert("RGB"), (ext.left, ext.top))
+    return canvas
 
 
 def _outpaint_call(client: ModelsLabClient, planned: Planned) -> JobCall:

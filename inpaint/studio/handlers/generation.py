@@ -224,6 +224,11 @@ class JobEvents:
                         message="Waiting for the result",
                     )
                     yield results.pending(job_id, entry, waiting=True)
+                elif len(job.prepared.regions) > 1:  # a chain: say which job runs now
+                    yield results.status_only(
+                        f"… Job {index + 1} of {len(job.prepared.regions)} (id **{job_id}**) "
+                        f"is running; the earlier ones are done."
+                    )
         except GeneratorExit:  # the visitor left: the caller's board.end stops the worker
             stop.set()
             if job.sent:
@@ -241,12 +246,14 @@ class JobEvents:
         """The last outputs: the result, or a failure that keeps any job that exists."""
         fetched = job.fetched_job is not None
         if outcome.result is not None:
-            before = job.prepared.image if job.prepared is not None else None
+            own = job.prepared.before if job.prepared is not None else None
+            before = own or (job.prepared.image if job.prepared is not None else None)
             outputs = self.results.success(
                 outcome.result,
                 job.form,
                 mode=job.mode,
                 before=before,
+                kept_before=own is None,
                 size=job.size,
                 elapsed=outcome.elapsed,
                 entry_id=job.entry_id,

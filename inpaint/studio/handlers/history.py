@@ -7,7 +7,7 @@ from typing import Any
 import gradio as gr
 
 from ...contract import JOB_ID_PATTERN
-from ..form import FORM_FIELDS, Form
+from ..form import EXTEND_FIELDS, FORM_FIELDS, Form
 from ..history import history_rows, record_history
 
 
@@ -34,16 +34,25 @@ def restore(history: list[dict[str, Any]] | None, evt: gr.SelectData) -> tuple[A
     """
     row = evt.index[0] if isinstance(evt.index, (list, tuple)) else evt.index
     items = history or []
+    outputs = (*FORM_FIELDS, *EXTEND_FIELDS)
     if row is None or not 0 <= int(row) < len(items):
-        return tuple(gr.skip() for _ in FORM_FIELDS) + (gr.skip(), gr.skip(), gr.skip())
+        return tuple(gr.skip() for _ in outputs) + (gr.skip(), gr.skip(), gr.skip())
     entry = items[int(row)]
     form = Form()
-    for name, value in (entry.get("params") or {}).items():
+    params = entry.get("params") or {}
+    for name, value in params.items():
         if name in FORM_FIELDS:
             setattr(form, name, value)
+    extend = params.get("extend")
+    if isinstance(extend, list) and len(extend) == 4 and any(extend):
+        form.extend = [int(v) for v in extend]
+        form.overlap = params.get("overlap")
     if entry.get("seed") is not None:
         form.seed = entry["seed"]
     ui = form.as_ui()
+    if form.overlap is None:
+        # An edit inside the photo: the Extend panel's overlap and pre-fill stay.
+        ui["overlap"] = ui["extend_prefill"] = gr.skip()
     job = entry.get("job_id")
     # The history lives in the browser: an id that is not digits is never offered for fetching.
     is_pending = (
@@ -58,8 +67,13 @@ def restore(history: list[dict[str, Any]] | None, evt: gr.SelectData) -> tuple[A
     else:
         seed_note = f" (seed {entry['seed']}, the one it used)" if entry.get("seed") else ""
         status = f"↩ Restored the settings from {entry.get('when', '')}{seed_note}."
+    if form.extend:
+        status += (
+            f" It was an extension ({form.extension_text()}): the Extend panel's sliders are "
+            "set, press **Extend** there to run it again."
+        )
     return (
-        *(ui[name] for name in FORM_FIELDS),
+        *(ui[name] for name in outputs),
         str(job) if is_pending else gr.skip(),
         gr.update(visible=True) if is_pending else gr.skip(),
         status,

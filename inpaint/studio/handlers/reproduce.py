@@ -13,7 +13,7 @@ from ... import metadata
 from ...errors import ModelsLabError
 from ..backend import MODE_OFFLINE, Backend
 from ..codegen import cli_command, curl_script, python_snippet
-from ..form import FORM_FIELDS, Form
+from ..form import EXTEND_FIELDS, FORM_FIELDS, Form
 from ..messages import describe_error
 
 
@@ -25,12 +25,14 @@ class Reproduce:
 
     @staticmethod
     def load_parameters(file: Any, current: Mapping[str, Any]) -> tuple[Any, ...]:
-        """Refill the form from a PNG this tool saved; outputs ``FORM_FIELDS`` then status.
+        """Refill the form from a PNG this tool saved; outputs ``FORM_FIELDS``, the
+        Extend panel's ``EXTEND_FIELDS`` (an extension's amounts, else 0) then status.
 
         ``current`` is the form as it is (by field name): fields the file does
         not record keep their current values.
         """
-        skip = tuple(gr.skip() for _ in FORM_FIELDS)
+        outputs = (*FORM_FIELDS, *EXTEND_FIELDS)
+        skip = tuple(gr.skip() for _ in outputs)
         path = getattr(file, "name", file)
         if not path:
             return (*skip, gr.skip())
@@ -46,6 +48,8 @@ class Reproduce:
             gr.Warning(html.escape(message, quote=False))
             return (*skip, f"⚠ {message}")
         ui = form.as_ui()
+        if form.overlap is None:
+            ui["overlap"] = ui["extend_prefill"] = gr.skip()
         job = params.get("request_id")
         seed = params.get("seed")
         details = [f"job {job}"] if job else []
@@ -55,7 +59,12 @@ class Reproduce:
             + (f" ({', '.join(details)})" if details else "")
             + "."
         )
-        return (*(ui[name] for name in FORM_FIELDS), status)
+        if form.extend:
+            status += (
+                f" An extension ({form.extension_text()}): the Extend panel's sliders are set, "
+                "press **Extend** there to repeat it."
+            )
+        return (*(ui[name] for name in outputs), status)
 
     def code_for(
         self, fields: Mapping[str, Any], session_key: str | None = None
@@ -66,7 +75,7 @@ class Reproduce:
         version reads the key from ``MODELSLAB_API_KEY``.
         """
         try:
-            request = Form.from_ui(dict(fields)).request()
+            request = Form.from_ui(dict(fields)).with_extension(fields).extension_request()
         except ModelsLabError as exc:
             note = f"# Fix the form first: {describe_error(exc)}"
             return note, note, note

@@ -104,9 +104,14 @@ class Results:
         session: str = "",
         remark: str = "",
         owner: str = "",
+        kept_before: bool = True,
     ) -> tuple[Any, ...]:
-        """Save the PNGs (with their parameters) and fill every result output."""
-        paths, before_path = self._save(result, mode, before, session, owner)
+        """Save the PNGs (with their parameters) and fill every result output.
+
+        ``kept_before`` False: ``before`` is shown, not the job's kept input (an
+        extension's kept input is the canvas its jobs started from).
+        """
+        paths, before_path = self._save(result, mode, before, session, owner, kept_before)
         out_size = result.images[0].size if result.images else size
         captions = [
             f"Sample {i} · {img.size[0]}×{img.size[1]}" for i, img in enumerate(result.images, 1)
@@ -165,6 +170,7 @@ class Results:
         before: Image.Image | None,
         session: str,
         owner: str = "",
+        kept_before: bool = True,
     ) -> tuple[list[str], str | None]:
         """The results' files, and the "before" file for the slider.
 
@@ -172,7 +178,7 @@ class Results:
         when the results have its size, the slider uses that file, not a copy.
         """
         parameters = {**result.parameters, "backend": BACKEND_LABELS.get(mode, mode)}
-        kept = self.store.input_for(f"{mode}-{owner}-{result.id}")
+        kept = self.store.input_for(f"{mode}-{owner}-{result.id}") if kept_before else None
         same_size = before is None or (result.images and before.size == result.images[0].size)
         # The kept photo is linked into the result's folder (no copy): the result keeps
         # its "before" whatever happens to the kept inputs.

@@ -47,15 +47,24 @@ def build(
 ) -> gr.Image:
     """The examples table; returns the hidden image an example (or a result) goes through."""
     photo = gr.Image(label="Photo", type="filepath", format="png", visible=False)
-    examples = gr.Examples(
-        examples=load_examples(),
-        label="Examples (each with a prepared mask)",
-        inputs=[photo, mask_file, prompt, negative_prompt],
+    inputs = [photo, mask_file, prompt, negative_prompt]
+    offline = gr.Examples(
+        examples=load_examples(offline=True),
+        label="Examples (each with a prepared mask): removals, which the offline fill does well",
+        inputs=inputs,
+        examples_per_page=6,
+    )
+    keyed = gr.Examples(
+        examples=load_examples(offline=False),
+        label="Examples that need a ModelsLab key: a generative model paints new content "
+        "(offline, the classical fill only continues the surroundings)",
+        inputs=inputs,
         examples_per_page=6,
         elem_id="examples",
     )
     gr.Markdown(
         "Example photos: scikit-image sample data (CC0 / public domain), see `examples/SOURCES.md`."
     )
-    load_photo(examples.load_input_event, photo, image_editor)
+    load_photo(offline.load_input_event, photo, image_editor)
+    load_photo(keyed.load_input_event, photo, image_editor)
     return photo

@@ -71,6 +71,12 @@ class ExtendPanel:
     prefill: gr.Dropdown
     extend: gr.Button
 
+    @property
+    def fields(self) -> dict[str, gr.components.Component]:
+        """The amounts and the overlap by ``EXTEND_FIELDS`` name (history, Reproduce)."""
+        sides = {f"extend_{s}": self.sides[s] for s in SIDES}
+        return {**sides, "overlap": self.overlap, "extend_prefill": self.prefill}
+
 
 def build() -> ExtendPanel:
     with gr.Accordion(
@@ -123,8 +129,10 @@ def build() -> ExtendPanel:
             )
         extend = gr.Button("Extend", variant="primary", elem_id="run-extend")
         gr.Markdown(
-            "Uses the prompt, seed and parameters of the page; the result appears in "
-            "the Result tab above, where “Use as input” allows another pass."
+            "Uses the prompt, seed and parameters of the page (offline the prompt is "
+            "ignored: the local fill continues the photo); several samples run one chain "
+            "of jobs each. The result appears in the Result tab above, where “Use as "
+            "input” allows another pass."
         )
         photo = gr.Image(label="Photo to extend", type="filepath", format="png", visible=False)
         last_preset = gr.State(None)
@@ -246,7 +254,7 @@ def _wire_run(
         **PRIVATE,
     ).then(
         app.extend.capture,
-        [snapshot, components["prompt"], *sides],
+        [snapshot, components["prompt"], *sides, components["session_key"]],
         [image, components["status"], components["right_tabs"], panel.photo],
         show_progress="hidden",
         **PRIVATE,

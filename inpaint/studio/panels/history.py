@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import gradio as gr
 
-from ..form import FORM_FIELDS
+from ..form import EXTEND_FIELDS, FORM_FIELDS
 from ..handlers import history
 from ..history import HISTORY_HEADERS, history_rows
 from .common import PRIVATE
@@ -71,8 +71,9 @@ def wire_restore(
     fetch_row: gr.Row,
     status: gr.Markdown,
 ) -> None:
-    """A click on a row refills the form; a pending entry also fills "Fetch result"."""
-    form = [fields[name] for name in FORM_FIELDS]
+    """A click on a row refills the form and the Extend panel's sliders (``fields`` by
+    name); a pending entry also fills "Fetch result"."""
+    form = [fields[name] for name in (*FORM_FIELDS, *EXTEND_FIELDS)]
     panel.table.select(
         history.restore, panel.kept, [*form, fetch_job_id, fetch_row, status], **PRIVATE
     )

@@ -23,7 +23,7 @@ from typing import Any
 import gradio as gr
 
 from .. import ui_spec
-from ..form import AREA_WHOLE, AREAS, MASK_TAB, MASK_TOOL_LIMIT, PREVIEW_SETTINGS
+from ..form import AREA_AUTO, AREAS, MASK_TAB, MASK_TOOL_LIMIT, PREVIEW_SETTINGS
 from ..handlers import preview
 from ..messages import NO_PHOTO_CAPTION
 from .browser import FORGET_MASK_BUTTON_ID, READ_EDITOR_JS, REFRESH_BUTTON_ID
@@ -104,9 +104,11 @@ def build_tools() -> MaskTools:
         with gr.Row():
             crop_to_mask = gr.Radio(
                 list(AREAS),
-                value=AREA_WHOLE,
+                value=AREA_AUTO,
                 label="Inpaint area",
-                info=ui_spec.param("crop_to_mask").help,
+                info="Auto sends only the area around the mask when that keeps a large "
+                "photo's detail (the preview says which it chose); Whole picture sends "
+                "everything at up to 1024 px; Only masked always sends the area around the mask.",
                 elem_id="area",
             )
             grow_px = gr.Slider(

@@ -8,7 +8,7 @@ from typing import Any
 
 import gradio as gr
 
-from ..form import FORM_FIELDS
+from ..form import EXTEND_FIELDS, FORM_FIELDS
 from ..handlers import Studio
 from .common import PRIVATE
 
@@ -63,15 +63,17 @@ def wire(
     status: gr.Markdown,
     session_key: gr.State,
 ) -> None:
-    """Both read and refill the whole form (``fields`` by ``FORM_FIELDS`` name)."""
-    form = [fields[name] for name in FORM_FIELDS]
+    """Both read and refill the whole form and the Extend panel's amounts (``fields``
+    by ``FORM_FIELDS`` and ``EXTEND_FIELDS`` name)."""
+    names = (*FORM_FIELDS, *EXTEND_FIELDS)
+    form = [fields[name] for name in names]
 
     def load(file: Any, *current: Any) -> tuple[Any, ...]:
-        return app.reproduce.load_parameters(file, dict(zip(FORM_FIELDS, current, strict=True)))
+        return app.reproduce.load_parameters(file, dict(zip(names, current, strict=True)))
 
     def code(*values: Any) -> tuple[str, str, str]:
         *current, key = values
-        return app.reproduce.code_for(dict(zip(FORM_FIELDS, current, strict=True)), key)
+        return app.reproduce.code_for(dict(zip(names, current, strict=True)), key)
 
     panel.load_parameters.upload(load, [panel.load_parameters, *form], [*form, status], **PRIVATE)
     gr.on(

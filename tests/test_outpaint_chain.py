@@ -1,0 +1,94 @@
+"""An extension as a chain of jobs: its cost before it runs, its progress while it runs."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from inpaint import ModelsLabClient
+from inpaint.cli.progressbar import ProgressBar
+from inpaint.outpaint import Extension, jobs_needed
+from inpaint.progress import ProgressEvent, describe, in_chain, overall_fraction
+
+KEY = "chain-test-key"
+
+
+def photo() -> Image.Image:
+    rng = np.random.default_rng(4)
+    return Image.fromarray(rng.integers(60, 200, (96, 128, 3), dtype=np.uint8), "RGB")
+
+
+def test_jobs_needed_is_the_number_of_jobs_an_extension_runs(server) -> None:
+    picture = photo()
+    ext = Extension(left=96, right=160, bottom=40)
+    assert jobs_needed(picture.size, ext) >= 3
+    assert jobs_needed(picture.size, Extension(right=8)) == 1
+    seen: list[ProgressEvent] = []
+    with ModelsLabClient(api_key=KEY, base_url=server.base_url) as client:
+        result = client.outpaint(
+            picture, "x", left=96, right=160, bottom=40, seed=2, progress=seen.append
+        )
+    total = jobs_needed(picture.size, ext)
+    assert len(result.jobs) == total
+
+    # Every event says which job of the chain it belongs to, in order.
+    parts = [e.part for e in seen]
+    assert parts[0] == (1, total) and parts[-1] == (total, total)
+    assert all(p is not None and p[1] == total for p in parts)
+    numbers = [p[0] for p in parts if p is not None]
+    assert numbers == sorted(numbers) and set(numbers) == set(range(1, total + 1))
+    fractions = [overall_fraction(e) for e in seen]
+    assert fractions == sorted(fractions) and fractions[-1] == 1.0  # one bar for the chain
+    assert describe(seen[-1]).startswith(f"Job {total} of {total}: ")
+    middle = [e for e in seen if e.stage == "done" and e.part and e.part[0] < total]
+    assert len(middle) == total - 1 and all("next one" in e.message for e in middle)
+
+    # The command line's log lines say so too (no bare "Preparing ... Done" per job).
+    stream = io.StringIO()
+    bar = ProgressBar(stream, tty=False)
+    for event in seen:
+        bar(event)
+    lines = stream.getvalue().splitlines()
+    assert any(line.startswith("Job 2 of") for line in lines)
+    assert all(line.startswith("Job ") for line in lines)
+
+
+def test_a_single_job_or_no_display_is_left_as_it_is() -> None:
+    events: list[ProgressEvent] = []
+    assert in_chain(None, 1, 3) is None
+    assert in_chain(events.append, 1, 1) == events.append
+    relay = in_chain(events.append, 2, 4)
+    assert relay is not None
+    relay(ProgressEvent("queued", "Job 7 is queued", eta=3.0, fraction=0.5))
+    assert events[0].part == (2, 4)
+    assert describe(events[0]) == "Job 2 of 4: Job 7 is queued · about 3 s left"
+    assert overall_fraction(events[0]) == pytest.approx((1 + 0.2 + 0.7 * 0.5) / 4)
+
+
+def test_several_samples_of_a_chained_extension_are_one_chain_each() -> None:
+    """Sample i is its own chain with seed + i (PatchMatch: the samples differ), so
+    sample 2 is what a single run with the next seed makes, pixel for pixel."""
+    from inpaint.server import ServerConfig, serve_in_background
+
+    picture = photo()
+    server = serve_in_background(ServerConfig(latency=0.0, engine="patchmatch"))
+    seen: list[ProgressEvent] = []
+    try:
+        with ModelsLabClient(api_key=KEY, base_url=server.base_url) as client:
+            both = client.outpaint(
+                picture, "x", right=160, bottom=40, seed=11, samples=2, progress=seen.append
+            )
+            second = client.outpaint(picture, "x", right=160, bottom=40, seed=12)
+    finally:
+        server.stop()
+    jobs = jobs_needed(picture.size, Extension(right=160, bottom=40))
+    assert jobs >= 2 and len(both.jobs) == 2 * jobs and len(both.images) == 2
+    one, two = (np.asarray(i) for i in both.images)
+    assert one.shape == two.shape == (136, 288, 3) and not np.array_equal(one, two)
+    assert np.array_equal(two, np.asarray(second.images[0]))
+    assert both.parameters["samples"] == 2 and both.parameters["seed"] == 11
+    assert {e.part for e in seen} == {(n, 2 * jobs) for n in range(1, 2 * jobs + 1)}
+    assert [e.stage for e in seen].count("done") == 2 * jobs
