@@ -208,7 +208,7 @@ class JobEvents:
         except GeneratorExit:  # the visitor left: the caller's board.end stops the worker
             stop.set()
             if job.sent:
-                log.info("visitor left; jobs sent and kept for /fetch_result: %s", job.sent)
+                log.warning("visitor left; jobs sent and kept for /fetch_result: %s", job.sent)
             raise
         finally:
             client.close()
