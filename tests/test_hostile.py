@@ -569,3 +569,34 @@ def test_a_comparison_whose_listener_left_stops_sending(slow_studio) -> None:
     # cell came back: no cell was done.
     stopped = poll(lambda: re.search(r"comparison stopped: cells (\{.*\})", app.output()))
     assert json.loads(stopped[1].replace("'", '"'))["done"] == 0, stopped[0]
+
+
+def test_closing_a_tab_stops_that_tabs_work_only(tmp_path: Path) -> None:
+    """gradio's ``unload`` ends the session: its outpaint and comparison learn it."""
+    from types import SimpleNamespace
+
+    from inpaint.studio import OutputStore, Settings, Studio
+
+    studio = Studio(Settings(), store=OutputStore(tmp_path))
+    outpaint = studio.generation.board.arm("tab-1")
+    other = studio.generation.board.arm("tab-2")
+    comparison = studio.compare._begin("tab-1")
+    studio.end_session(SimpleNamespace(session_hash="tab-1"))
+    assert outpaint.is_set() and comparison.is_set()
+    assert not other.is_set()
+
+
+def test_a_history_entry_with_a_path_for_an_id_is_not_offered_for_fetching() -> None:
+    """The history lives in the browser: a tampered entry fills no "Fetch result"."""
+    import gradio as gr
+
+    from inpaint.studio.form import FORM_FIELDS
+    from inpaint.studio.handlers import history
+
+    def restored(job_id: str) -> object:
+        entry = {"status": "pending", "job_id": job_id, "params": {"prompt": "x"}}
+        event = gr.SelectData(None, {"index": [0, 0], "value": ""})
+        return history.restore([entry], event)[len(FORM_FIELDS)]
+
+    assert restored("1234") == "1234"
+    assert restored("../inpaint") == gr.skip()
