@@ -600,3 +600,28 @@ def test_a_history_entry_with_a_path_for_an_id_is_not_offered_for_fetching() -> 
 
     assert restored("1234") == "1234"
     assert restored("../inpaint") == gr.skip()
+
+
+def test_at_most_two_outpaints_run_at_once(slow_studio) -> None:
+    """Three visitors extend at once: two run, the third waits in gradio's queue."""
+    from gradio_client.utils import Status
+
+    app, _ = slow_studio
+    running_states = {Status.PROCESSING, Status.ITERATING, Status.PROGRESS}
+    jobs = [
+        Client(app.url, verbose=False).submit(
+            handle_file(str(PHOTO)), "more table", 0, 0, 64, 0, api_name="/outpaint"
+        )
+        for _ in range(3)
+    ]
+    most, waited = 0, False
+    deadline = time.monotonic() + 120
+    while not all(job.done() for job in jobs):
+        assert time.monotonic() < deadline, "the outpaints did not finish"
+        states = [job.status().code for job in jobs]
+        most = max(most, sum(s in running_states for s in states))
+        waited = waited or (Status.IN_QUEUE in states and most == 2)
+        time.sleep(0.1)  # polling interval, not synchronisation
+    assert most == 2 and waited
+    for job in jobs:
+        job.result()  # each one finished well
