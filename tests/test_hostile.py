@@ -625,3 +625,14 @@ def test_at_most_two_outpaints_run_at_once(slow_studio) -> None:
     assert most == 2 and waited
     for job in jobs:
         job.result()  # each one finished well
+
+
+def test_an_api_answer_whose_id_is_not_digits_is_malformed() -> None:
+    """A job id from the server's answer builds a fetch URL too: checked the same way."""
+    from inpaint.errors import MalformedResponseError
+
+    client = ModelsLabClient(api_key=KEY, base_url="http://127.0.0.1:9/api")
+    with pytest.raises(MalformedResponseError, match="not a number") as info:
+        client.job({"status": "processing", "id": "../../health"})
+    assert info.value.may_have_started  # it was an answer to a paid request
+    assert client.job({"status": "processing", "id": 42}).fetch_url.endswith("/fetch/42")
