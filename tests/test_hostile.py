@@ -636,3 +636,38 @@ def test_an_api_answer_whose_id_is_not_digits_is_malformed() -> None:
         client.job({"status": "processing", "id": "../../health"})
     assert info.value.may_have_started  # it was an answer to a paid request
     assert client.job({"status": "processing", "id": 42}).fetch_url.endswith("/fetch/42")
+
+
+def test_the_queue_refuses_a_flood_at_once(slow_studio) -> None:
+    """64 events may wait; the next one is refused ("queue full") instead of waiting."""
+    from inpaint.studio.limits import QUEUE_MAX_SIZE
+
+    app, _ = slow_studio
+    config = requests.get(app.url + "config", timeout=10).json()
+    (outpaint,) = [d for d in config["dependencies"] if d.get("api_name") == "outpaint"]
+    # Two real outpaints hold the outpaint line (one 4 s job each) ...
+    busy = [
+        Client(app.url, verbose=False).submit(
+            handle_file(str(PHOTO)), "more table", 0, 0, 64, 0, api_name="/outpaint"
+        )
+        for _ in range(2)
+    ]
+    poll(lambda: all(job.status().code.name in ("PROCESSING", "ITERATING", "PROGRESS")
+                     for job in busy), timeout=60)  # fmt: skip
+    # ... so these wait (no photo: each is refused in a moment once its turn comes).
+    codes = []
+    for n in range(QUEUE_MAX_SIZE + 3):
+        joined = requests.post(
+            app.url + "gradio_api/queue/join",
+            json={
+                "data": [None] * len(outpaint["inputs"]),
+                "fn_index": outpaint["id"],
+                "session_hash": f"flood-{n}",
+            },
+            timeout=30,
+        )
+        codes.append(joined.status_code)
+    assert codes[:QUEUE_MAX_SIZE] == [200] * QUEUE_MAX_SIZE
+    assert set(codes[QUEUE_MAX_SIZE:]) == {503}
+    for job in busy:
+        job.result()
