@@ -41,8 +41,13 @@ from . import results
 from .results import Results
 
 log = logging.getLogger("inpaint.studio")
-# Outputs that change nothing: what a heartbeat yields (``jobs.HEARTBEAT``).
-UNCHANGED = tuple(gr.skip() for _ in GENERATE_OUTPUTS)
+
+
+def unchanged() -> tuple[Any, ...]:
+    """Outputs that change nothing, made afresh (gradio may edit an update it is given):
+    what a heartbeat yields (``jobs.HEARTBEAT``)."""
+    return tuple(gr.skip() for _ in GENERATE_OUTPUTS)
+
 
 DROPPED_INPUTS_REMARK = (
     "The photo and mask this job was sent with are no longer kept here (the studio keeps "
@@ -184,7 +189,7 @@ class JobEvents:
                     outcome: Outcome = done.value
                     break
                 if job_id is None:  # a heartbeat: a visitor who left is noticed here
-                    yield UNCHANGED
+                    yield unchanged()
                     continue
                 if job.prepared is None or job.form is None:
                     continue  # a fetch: the job is already in the history
