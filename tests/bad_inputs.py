@@ -176,10 +176,11 @@ CASES: list[Case] = [
     Case("animated-gif", image=animated_gif, image_name="image.gif"),
     # -- prompts ------------------------------------------------------------------------
     Case("empty-prompt", params={"prompt": ""}, needle="prompt"),
+    Case("2000-character-prompt", params={"prompt": ("sunflowers " * 200)[:2000]}),
     Case(
         "10000-character-prompt",
         params={"prompt": ("sunflowers " * 1000)[:10_000]},
-        needle="at most 2000",
+        needle="10000 characters long: at most 2000",
     ),
     Case("emoji-prompt", params={"prompt": "🌻🌻 a sunflower 🌞, naïve café"}),
     # -- parameters out of range or of the wrong type -----------------------------------

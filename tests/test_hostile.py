@@ -8,6 +8,7 @@ pieces (the id rule, the scrubber, the address rule) sit next to them.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -110,13 +111,19 @@ def settled(count: Callable[[], int], quiet: float, timeout: float = 90.0) -> in
 
 
 # -- the studio on a slow keyed server -----------------------------------------------------
-LATENCY = 2.0  # seconds per job on the server: an outpaint of 20 tiles takes 40 s
+LATENCY = 4.0  # seconds per job on the server: an outpaint of 20 tiles takes 80 s
 
 
 @pytest.fixture(scope="module")
 def slow_studio() -> Iterator[tuple[App, LoggedServer]]:
     server = start_server("hostile-server", "--latency", str(LATENCY), "--sync-threshold", "0")
-    app = App("hostile-app", MODELSLAB_API_KEY=KEY, MODELSLAB_BASE_URL=server.url)
+    # Two job slots: a comparison sends its cells two at a time, in waves of one job-time.
+    app = App(
+        "hostile-app",
+        MODELSLAB_API_KEY=KEY,
+        MODELSLAB_BASE_URL=server.url,
+        STUDIO_CONCURRENCY_LIMIT="2",
+    )
     try:
         app.wait_until_ready()
         yield app, server
@@ -155,6 +162,7 @@ def test_a_killed_client_stops_the_rest_of_its_outpaint(slow_studio) -> None:
     final = settled(server.jobs_received, quiet=3 * LATENCY)
     assert final - at_kill <= 2, f"{final - at_kill} jobs were sent after the client left"
     assert final - before < 20
+    assert "visitor left; jobs sent and kept for /fetch_result" in app.output()
     assert "Traceback" not in app.output()
 
 
@@ -478,3 +486,188 @@ def test_a_server_open_to_the_network_needs_keys() -> None:
         env={k: v for k, v in os.environ.items() if k != "INPAINT_SERVER_KEYS"},
     )
     assert done.returncode == 2 and "--keys" in done.stderr
+
+
+# -- "private" events are reachable by raw queue calls: each is bounded like a public one --
+COMPARE_FN = "run"  # the comparison's event (api_visibility "private")
+
+
+def upload_file(app: App, path: Path) -> dict:
+    reply = requests.post(
+        app.url + "gradio_api/upload", files={"files": (path.name, path.read_bytes())}, timeout=30
+    )
+    reply.raise_for_status()
+    return {"path": reply.json()[0], "meta": {"_type": "gradio.FileData"}}
+
+
+def fn_index(app: App, api_name: str) -> int:
+    config = requests.get(app.url + "config", timeout=10).json()
+    (found,) = [d["id"] for d in config["dependencies"] if d.get("api_name") == api_name]
+    return found
+
+
+def compare_data(app: App, values: str) -> list:
+    photo = upload_file(app, PHOTO)
+    mask = upload_file(app, ROOT / "examples" / "coffee_mask.png")
+    editor = {"background": photo, "layers": [], "composite": None}
+    form = ["a cup", "", True, 512, 512, 1, 30, 5, 0.7, False, -1, "upload", False, False, "",
+            None, False, 0, True, 8, "Whole picture", 32, True, "original", True]  # fmt: skip
+    return [editor, mask, "strength", values, "none", "", None, *form]
+
+
+def raw_join(app: App, fn: int, data: list, session: str) -> requests.Response:
+    """What any HTTP client can do: join the queue by function index, then listen."""
+    joined = requests.post(
+        app.url + "gradio_api/queue/join",
+        json={"data": data, "fn_index": fn, "session_hash": session, "event_data": None},
+        timeout=30,
+    )
+    assert joined.status_code == 200, joined.text
+    return requests.get(
+        app.url + "gradio_api/queue/data",
+        params={"session_hash": session},
+        stream=True,
+        timeout=120,
+    )
+
+
+def messages(stream: requests.Response) -> Iterator[dict]:
+    for line in stream.iter_lines():
+        if line.startswith(b"data:"):
+            yield json.loads(line[5:])
+
+
+def test_gradio_client_cannot_name_a_private_event_but_raw_calls_reach_it(slow_studio) -> None:
+    app, server = slow_studio
+    fn = fn_index(app, COMPARE_FN)
+    api = Client(app.url, verbose=False).view_api(print_info=False, return_format="dict")
+    assert "/" + COMPARE_FN not in api["named_endpoints"]  # hidden from scripts' API ...
+    before = server.jobs_received()
+    values = ", ".join(f"{0.1 + i * 0.02:.2f}" for i in range(40))  # 40 cells
+    with raw_join(app, fn, compare_data(app, values), "raw-compare-big") as stream:
+        done = next(m for m in messages(stream) if m.get("msg") == "process_completed")
+    # Reached, and refused by the handler's own bound: nothing was sent.
+    assert done["success"] is False
+    assert "compare at most 36" in json.dumps(done)
+    assert server.jobs_received() == before
+
+
+def test_a_comparison_whose_listener_left_stops_sending(slow_studio) -> None:
+    app, server = slow_studio
+    fn = fn_index(app, COMPARE_FN)
+    before = server.jobs_received()
+    values = ", ".join(f"{0.1 + i * 0.05:.2f}" for i in range(12))  # 12 cells, 24 s of jobs
+    stream = raw_join(app, fn, compare_data(app, values), "raw-compare-leaves")
+    try:
+        poll(lambda: server.jobs_received() > before, timeout=60, interval=0.1)
+    finally:
+        stream.close()  # the connection goes away, as a killed script's would
+    # Cells run two at a time: the first wave (sent together) and at most one more job.
+    final = settled(server.jobs_received, quiet=3 * LATENCY)
+    assert final - before <= 3, f"{final - before} of 12 cells were sent; the caller had left"
+    # It stopped while the first wave was still running (a job takes 4 s), not when a
+    # cell came back: no cell was done.
+    stopped = poll(lambda: re.search(r"comparison stopped: cells (\{.*\})", app.output()))
+    assert json.loads(stopped[1].replace("'", '"'))["done"] == 0, stopped[0]
+
+
+def test_closing_a_tab_stops_that_tabs_work_only(tmp_path: Path) -> None:
+    """gradio's ``unload`` ends the session: its outpaint and comparison learn it."""
+    from types import SimpleNamespace
+
+    from inpaint.studio import OutputStore, Settings, Studio
+
+    studio = Studio(Settings(), store=OutputStore(tmp_path))
+    outpaint = studio.generation.board.arm("tab-1")
+    other = studio.generation.board.arm("tab-2")
+    comparison = studio.compare._begin("tab-1")
+    studio.end_session(SimpleNamespace(session_hash="tab-1"))
+    assert outpaint.is_set() and comparison.is_set()
+    assert not other.is_set()
+
+
+def test_a_history_entry_with_a_path_for_an_id_is_not_offered_for_fetching() -> None:
+    """The history lives in the browser: a tampered entry fills no "Fetch result"."""
+    import gradio as gr
+
+    from inpaint.studio.form import FORM_FIELDS
+    from inpaint.studio.handlers import history
+
+    def restored(job_id: str) -> object:
+        entry = {"status": "pending", "job_id": job_id, "params": {"prompt": "x"}}
+        event = gr.SelectData(None, {"index": [0, 0], "value": ""})
+        return history.restore([entry], event)[len(FORM_FIELDS)]
+
+    assert restored("1234") == "1234"
+    assert restored("../inpaint") == gr.skip()
+
+
+def test_at_most_two_outpaints_run_at_once(slow_studio) -> None:
+    """Three visitors extend at once: two run, the third waits in gradio's queue."""
+    from gradio_client.utils import Status
+
+    app, _ = slow_studio
+    running_states = {Status.PROCESSING, Status.ITERATING, Status.PROGRESS}
+    jobs = [
+        Client(app.url, verbose=False).submit(
+            handle_file(str(PHOTO)), "more table", 0, 0, 64, 0, api_name="/outpaint"
+        )
+        for _ in range(3)
+    ]
+    most, waited = 0, False
+    deadline = time.monotonic() + 120
+    while not all(job.done() for job in jobs):
+        assert time.monotonic() < deadline, "the outpaints did not finish"
+        states = [job.status().code for job in jobs]
+        most = max(most, sum(s in running_states for s in states))
+        waited = waited or (Status.IN_QUEUE in states and most == 2)
+        time.sleep(0.1)  # polling interval, not synchronisation
+    assert most == 2 and waited
+    for job in jobs:
+        job.result()  # each one finished well
+
+
+def test_an_api_answer_whose_id_is_not_digits_is_malformed() -> None:
+    """A job id from the server's answer builds a fetch URL too: checked the same way."""
+    from inpaint.errors import MalformedResponseError
+
+    client = ModelsLabClient(api_key=KEY, base_url="http://127.0.0.1:9/api")
+    with pytest.raises(MalformedResponseError, match="not a number") as info:
+        client.job({"status": "processing", "id": "../../health"})
+    assert info.value.may_have_started  # it was an answer to a paid request
+    assert client.job({"status": "processing", "id": 42}).fetch_url.endswith("/fetch/42")
+
+
+def test_the_queue_refuses_a_flood_at_once(slow_studio) -> None:
+    """64 events may wait; the next one is refused ("queue full") instead of waiting."""
+    from inpaint.studio.limits import QUEUE_MAX_SIZE
+
+    app, _ = slow_studio
+    config = requests.get(app.url + "config", timeout=10).json()
+    (outpaint,) = [d for d in config["dependencies"] if d.get("api_name") == "outpaint"]
+    # Two real outpaints hold the outpaint line (one 4 s job each) ...
+    busy = [
+        Client(app.url, verbose=False).submit(
+            handle_file(str(PHOTO)), "more table", 0, 0, 64, 0, api_name="/outpaint"
+        )
+        for _ in range(2)
+    ]
+    poll(lambda: all(job.status().code.name in ("PROCESSING", "ITERATING", "PROGRESS")
+                     for job in busy), timeout=60)  # fmt: skip
+    # ... so these wait (no photo: each is refused in a moment once its turn comes).
+    codes = []
+    for n in range(QUEUE_MAX_SIZE + 3):
+        joined = requests.post(
+            app.url + "gradio_api/queue/join",
+            json={
+                "data": [None] * len(outpaint["inputs"]),
+                "fn_index": outpaint["id"],
+                "session_hash": f"flood-{n}",
+            },
+            timeout=30,
+        )
+        codes.append(joined.status_code)
+    assert codes[:QUEUE_MAX_SIZE] == [200] * QUEUE_MAX_SIZE
+    assert set(codes[QUEUE_MAX_SIZE:]) == {503}
+    for job in busy:
+        job.result()

@@ -135,6 +135,7 @@ def _own_file(url: str, fetching: Fetching) -> bytes | None:
     if not url.startswith(prefix):
         return None
     folder, _, name = url[len(prefix) :].split("?", 1)[0].partition("/")
+    log.debug("reading %s from this server's own storage", url)
     return fetching.storage.read(folder, name) or b""
 
 

@@ -151,8 +151,8 @@ class Backend:
         (``netguard``): a visitor must not make this Space's jobs POST to its
         loopback, its private network or a cloud metadata address.
         """
-        if not url or (session_key or "").strip():
-            return
+        if not url or (session_key or "").strip() or not url.startswith(("http://", "https://")):
+            return  # nothing to send, the visitor's own key, or refused by the form's own check
         try:
             netguard.resolve(url)
         except netguard.BlockedURL as exc:

@@ -383,7 +383,10 @@ class Compare:
                     cancel=stop.is_set,
                     on_cell=lambda cell: events.put(("cell", cell)),
                 )
-                events.put(("done", runner.run()))
+                finished = runner.run()
+                if stop.is_set():  # stopped or left: what was sent stays in the folder
+                    log.warning("comparison stopped: cells %s", finished.counts())
+                events.put(("done", finished))
             except BaseException as exc:  # handed over to the event's thread
                 events.put(("error", exc))
             finally:

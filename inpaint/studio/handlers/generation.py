@@ -44,8 +44,13 @@ from . import results
 from .results import Results
 
 log = logging.getLogger("inpaint.studio")
-# Outputs that change nothing: what a heartbeat yields (``jobs.HEARTBEAT``).
-UNCHANGED = tuple(gr.skip() for _ in GENERATE_OUTPUTS)
+
+
+def unchanged() -> tuple[Any, ...]:
+    """Outputs that change nothing, made afresh (gradio may edit an update it is given):
+    what a heartbeat yields (``jobs.HEARTBEAT``)."""
+    return tuple(gr.skip() for _ in GENERATE_OUTPUTS)
+
 
 DROPPED_INPUTS_REMARK = (
     "The photo and mask this job was sent with are no longer kept here (the studio keeps "
@@ -201,7 +206,7 @@ class JobEvents:
                     outcome: Outcome = done.value
                     break
                 if job_id is None:  # a heartbeat: a visitor who left is noticed here
-                    yield UNCHANGED
+                    yield unchanged()
                     continue
                 if job.prepared is None or job.form is None:
                     continue  # a fetch: the job is already in the history
@@ -232,7 +237,7 @@ class JobEvents:
         except GeneratorExit:  # the visitor left: the caller's board.end stops the worker
             stop.set()
             if job.sent:
-                log.info("visitor left; jobs sent and kept for /fetch_result: %s", job.sent)
+                log.warning("visitor left; jobs sent and kept for /fetch_result: %s", job.sent)
             raise
         finally:
             client.close()
