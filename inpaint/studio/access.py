@@ -187,13 +187,17 @@ class Spender:
             r.spend(min(jobs, r.unspent))
 
 
-def count_submissions(client: Any, spender: Spender) -> Any:
+def count_submissions(
+    client: Any, spender: Spender, on_job: Callable[[Any], None] | None = None
+) -> Any:
     """Make every job the client submits count against ``spender`` (samples as jobs).
 
     Wrapping the transport's one ``submit`` counts every path alike (a plain
     inpaint, each tile of an extension, each cell of a comparison). A job the
     API accepted counts, and so does one whose answer was lost in transit
-    (it may exist and be billed); one the API refused does not.
+    (it may exist and be billed); one the API refused does not. ``on_job``
+    hears each accepted job's id right there, in the worker, so a job sent
+    after its visitor left is still recorded as theirs.
     """
     from ..errors import APITimeoutError
 
@@ -209,6 +213,9 @@ def count_submissions(client: Any, spender: Spender) -> Any:
             spender.spend(jobs)
             raise
         spender.spend(jobs)
+        job_id = answer.get("id") if isinstance(answer, dict) else None
+        if on_job is not None and job_id is not None:
+            on_job(job_id)
         return answer
 
     transport.submit = counted

@@ -12,6 +12,7 @@ that key may see the job.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from ..contract import JOB_ID_PATTERN
@@ -61,6 +62,10 @@ class JobOwners:
 
     def record(self, job_id: Any, owner: str) -> None:
         self.state.put(self._name(job_id), owner, ttl=KEPT_FOR)
+
+    def recorder(self, owner: str) -> Callable[[Any], None]:
+        """``record`` for one owner: what the client calls as each job is accepted."""
+        return lambda job_id: self.record(job_id, owner)
 
     def owner_of(self, job_id: Any) -> str | None:
         value = self.state.get(self._name(job_id))

@@ -357,7 +357,11 @@ class Extend:
                     gen.backend.check_webhook(planned.form.webhook, session_key)
                     jobs = jobs_for(planned)
                     spender = held.enter_context(gen.access.reserve(visitor, session_key, jobs))
-                    client = count_submissions(gen.backend.client(session_key, visitor), spender)
+                    client = count_submissions(
+                        gen.backend.client(session_key, visitor),
+                        spender,
+                        gen.owners(session_key).recorder(visitor.owner),
+                    )
                 except Exception as exc:
                     yield from gen._refuse(exc, scrub, "preparing an extension failed", mode)
                     return

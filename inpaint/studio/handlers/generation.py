@@ -400,7 +400,11 @@ class Generation(JobEvents):
                     self.backend.check_webhook(form.webhook, session_key)
                     jobs = len(prepared.regions or [None]) * form.samples
                     spender = held.enter_context(self.access.reserve(visitor, session_key, jobs))
-                    client = count_submissions(self.backend.client(session_key, visitor), spender)
+                    client = count_submissions(
+                        self.backend.client(session_key, visitor),
+                        spender,
+                        self.owners(session_key).recorder(visitor.owner),
+                    )
                 except Exception as exc:
                     yield from self._refuse(exc, scrub, "preparing a generation failed", mode)
                     return

@@ -70,6 +70,7 @@ class ExtendPanel:
     overlap: gr.Slider
     prefill: gr.Dropdown
     extend: gr.Button
+    allowance: gr.Markdown  # on the owner's key: what this visitor may still send
 
     @property
     def fields(self) -> dict[str, gr.components.Component]:
@@ -91,6 +92,7 @@ def build() -> ExtendPanel:
             height=360,
         )
         caption = gr.Markdown(NO_PHOTO_MESSAGE, elem_id="extend-caption")
+        allowance = gr.Markdown("", elem_id="extend-allowance")
         anchor = gr.Radio(
             list(ANCHORS),
             value="center",
@@ -148,6 +150,7 @@ def build() -> ExtendPanel:
         overlap,
         prefill,
         extend,
+        allowance,
     )
 
 
@@ -172,6 +175,16 @@ def wire(
     _wire_photo(app, panel, image_editor, page_photo)
     sides = [panel.sides[s] for s in SIDES]
     settings: list[Any] = [*sides, panel.overlap, panel.prefill]
+    # Beside the job count, before anything runs: what this visitor has left.
+    gr.on(
+        [panel.photo.change, *(c.change for c in sides), components["session_key"].change],
+        app.allowance,
+        [components["session_key"], components["visitor_token"]],
+        panel.allowance,
+        queue=False,
+        show_progress="hidden",
+        **PRIVATE,
+    )
     gr.on(
         [panel.photo.change, *(component.change for component in settings)],
         app.extend.refresh,
