@@ -24,15 +24,21 @@ answered (``jobs.counts()``) and its peak of jobs queued for the key; from the
 users: 429s that reached them and the latency of a call. The store's own cost
 per job is measured after the load (``benchmarks/shared_state.measure``) on
 the same Redis and on an SQLite file like a replica's.
+
+Jobs last 2 s so that the default run (6 studio start-ups, 120 calls) stays
+within a few minutes; ``run(count=, users=, calls_each=, latency=, modes=)``
+shrinks it (the smoke test) or stretches it (RESULTS.md has 5 s jobs too).
 """
 
 from __future__ import annotations
 
 import multiprocessing
+import re
 import shutil
 import tempfile
 import threading
 import time
+from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
@@ -241,7 +247,7 @@ def load(
                         call(client, "a plain wall")
                     except Exception as exc:  # recorded: an error is a result here
                         with lock:
-                            outcome.errors.append(str(exc))
+                            outcome.errors.append(f"{type(exc).__name__}: {exc}")
                         continue
                     with lock:
                         outcome.latencies.append(time.monotonic() - t0)
@@ -387,29 +393,44 @@ def _section(outcomes: list[Outcome], *, count: int, latency: float) -> Section:
         "< 5 ms Redis, < 2 ms SQLite",
         verdict(shared.store_ms < 5),
     )
-    failures = sorted({e.strip().splitlines()[-1][:140] for o in outcomes for e in o.errors})
-    if failures:
-        section.note("Errors users saw: " + "; ".join(failures))
+    for o in outcomes:
+        if o.errors:
+            kinds = Counter(
+                re.sub(r"about \d+ s", "about N s", e.strip().splitlines()[-1][:110])
+                for e in o.errors
+            )
+            listed = "; ".join(f"{n} x {text}" for text, n in kinds.most_common())
+            section.note(f"Errors users saw ({COLUMNS[o.mode]}): {listed}")
     section.note(
         "Share of capacity = the server's busy job-seconds (each job from its submission "
         f"to its end) / ({QUEUE_LIMIT} places x the busy period, first submission to last "
-        "end); the 3 warm-up calls (one per replica) are not counted. 429s answered are "
-        "the server's own count; the studio's HTTP layer retries a 429 up to 3 times "
-        "(after the server's retry_after), so users see one only when every retry failed."
+        "end); the warm-up calls (one per replica) are not counted. A place of the key "
+        "per job = that denominator / jobs: what a job costs the key, its own time plus "
+        "the gap before the next job takes its place (the studio collecting it, which the "
+        "poll schedule does 0.3-0.4 s after the end for an accurate whole-second eta, "
+        "then the next submit's round trip). That gap is per job, not per second, so the "
+        "share grows with the job's length (see RESULTS.md for a run with 5 s jobs)."
+    )
+    section.note(
+        "429s answered are the server's own count; the studio's HTTP layer retries a 429 "
+        "up to 3 times (after the server's retry_after), so a user sees one only when every "
+        "retry failed. The before run may keep the key as busy or busier (its replicas send "
+        "up to 3 jobs each, and retries fill the gaps), at the price of the 429s, the "
+        "failed calls and jobs the server refused to take."
     )
     section.note(
         "shared: STUDIO_STATE_URL=redis://... (one redis-server); before: no "
         "STUDIO_STATE_URL, one data folder (SQLite file) per replica. Both: "
         f"STUDIO_CONCURRENCY_LIMIT={QUEUE_LIMIT}, each user a different visitor (its own "
         "X-Forwarded-For from the trusted 127.0.0.1, default visitor concurrency 2), a "
-        "160 x 104 photo, the server's quick engine. The store's cost is "
-        "benchmarks/shared_state.py's job (quota reserve + spend + close, slot take + "
-        f"give) timed {STORE_JOBS} times after the load, on the run's Redis and on an SQLite "
-        "file; that benchmark has the full figures."
+        f"160 x 104 photo, the server's quick engine, {QUEUE_LIMIT} server workers. The "
+        "store's cost is benchmarks/shared_state.py's job (quota reserve + spend + close, "
+        f"slot take + give) timed {STORE_JOBS} times after the load, on the run's Redis and "
+        "on an SQLite file; that benchmark has the full figures."
     )
     section.note(
-        "The replicas, redis-server, the local server and the users' threads (both in the "
-        "benchmark's process) all share the machine's cores."
+        "The replicas, redis-server, the local server (its own process) and the users "
+        "(threads of the benchmark's process) all share the machine's cores."
     )
     return section
 
