@@ -60,6 +60,7 @@ LATENCY = 2.0
 QUEUE_LIMIT = 3
 SHARE_TARGET = 0.9
 MODES = ("shared", "before")
+CLIENT_TIMEOUT = 300.0  # seconds, for every HTTP call of a user
 STORE_JOBS = 300  # jobs timed on each store after the load (a few hundred ms)
 
 
@@ -226,6 +227,9 @@ def load(
                             apps[n % count].url,
                             verbose=False,
                             headers={"X-Forwarded-For": f"10.0.{n // 250}.{n % 250 + 1}"},
+                            # httpx's 5 s default lets a starved machine fail an upload;
+                            # a browser would wait, and so do these users.
+                            httpx_kwargs={"timeout": CLIENT_TIMEOUT},
                         ),
                         range(users * count),
                     )
