@@ -81,7 +81,6 @@ class Outcome:
     rejected: int = 0  # 429s the server answered during the load
     peak_queued: int = 0
     store_ms: float = float("nan")  # the store's own cost per job
-    setup: dict[str, float] = field(default_factory=dict)  # seconds per phase before the load
 
     @property
     def rate_limited(self) -> list[str]:
@@ -98,7 +97,7 @@ def is_rate_limit(message: str) -> bool:
 
 
 def inputs(folder: Path) -> tuple[Path, Path]:
-    """A small photo and mask, so a job lasts its simulated second and hardly more."""
+    """A small photo and mask, so a job lasts its simulated time and hardly more."""
     photo, mask = folder / "photo.png", folder / "mask.png"
     Image.open(EXAMPLES / "chelsea.png").convert("RGB").resize((160, 104)).save(photo)
     Image.open(EXAMPLES / "chelsea_mask.png").convert("L").resize(
@@ -208,17 +207,8 @@ def load(
             api_name="/inpaint",
         )
 
-    mark = time.monotonic()
-
-    def phase(name: str) -> None:
-        nonlocal mark
-        now = time.monotonic()
-        outcome.setup[name] = now - mark
-        mark = now
-
     try:
         with replicas(mode, count, server.base_url, redis_url) as apps:
-            phase("replicas ready")
             # Each visitor a different address through the trusted proxy (127.0.0.1).
             with ThreadPoolExecutor(8) as pool:
                 clients = list(
@@ -234,11 +224,9 @@ def load(
                         range(users * count),
                     )
                 )
-            phase("clients connected")
             # One call per replica first: start-up costs (imports, first request) are not load.
             with ThreadPoolExecutor(count) as pool:
                 list(pool.map(lambda c: call(c, "warm-up"), clients[:count]))
-            phase("warm-up calls")
             before, warm = server.report()
             first_id = max((job[0] for job in warm), default=0)
             gate = threading.Barrier(len(clients) + 1)
