@@ -28,6 +28,7 @@ NAMES = (
     "studio_resources",
     "generate_click",
     "shared_state",
+    "replicas",
 )
 DEFAULT_OUT = ROOT / "benchmarks" / "RESULTS.md"
 

@@ -49,10 +49,12 @@ class ServerProcess:
 
 class AppProcess(App):
     """The studio as the tests start it (a clean environment, no .env keys), plus the
-    figures a benchmark reads; its log is ``test-artifacts/bench-app.log``."""
+    figures a benchmark reads; its log is ``test-artifacts/<name>.log``."""
 
-    def __init__(self, *, prefix: tuple[str, ...] = (), **env_extra: str) -> None:
-        super().__init__("bench-app", prefix=prefix, **env_extra)
+    def __init__(
+        self, *, prefix: tuple[str, ...] = (), name: str = "bench-app", **env_extra: str
+    ) -> None:
+        super().__init__(name, prefix=prefix, **env_extra)
 
     def wait_until_ready(self, timeout: float = 120) -> str:
         return super().wait_until_ready(timeout)
