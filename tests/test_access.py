@@ -235,3 +235,9 @@ def test_key_and_connection_messages_say_what_this_visitor_can_do() -> None:
     assert "running" not in describe_error(gone, "modelslab")
     assert "Cannot reach ModelsLab" in describe_error(gone, "own-key")
     assert "local server" in describe_error(gone, "offline")
+
+
+def test_a_visitor_who_may_not_use_the_key_reads_what_they_can_do() -> None:
+    line = access(policy="signed-in").allowance(ALICE, None)
+    assert "sign in with Hugging Face" in line and "paste your own" in line
+    assert "Nothing was sent" not in line

@@ -152,8 +152,8 @@ class Access:
             return ""
         try:
             self.check(visitor, own_key)
-        except AccessRefused as exc:
-            return str(exc)
+        except AccessRefused as exc:  # a standing line: nothing was asked yet
+            return str(exc).replace(" Nothing was sent.", "")
         claims = self._claims(visitor)
         if not claims:
             return ""
