@@ -19,7 +19,7 @@ so a restart or a second process sees the same numbers.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -185,6 +185,30 @@ class Spender:
         r = self.reservation
         if r is not None and not r.closed:
             r.spend(min(jobs, r.unspent))
+
+
+def spending_client(
+    held: ExitStack,
+    access: Access,
+    backend: Any,
+    visitor: Visitor,
+    session_key: str | None,
+    jobs: int,
+) -> Any:
+    """A client for one run of ``jobs`` jobs, under the owner's rules.
+
+    The jobs are reserved whole (``AccessRefused`` before anything is sent when
+    they do not fit; what was not sent is given back when ``held`` closes),
+    counted as they are submitted, and each accepted job is recorded as the
+    visitor's (``JobOwners``), the one rule for Generate, Extend and Compare.
+    """
+    from .ownership import JobOwners
+
+    spender = held.enter_context(access.reserve(visitor, session_key, jobs))
+    owners = JobOwners(backend.state, backend.scope(session_key))
+    return count_submissions(
+        backend.client(session_key, visitor), spender, owners.recorder(visitor.owner)
+    )
 
 
 def count_submissions(

@@ -38,12 +38,11 @@ from ...sweep import (
     plan_sweep,
 )
 from .. import editor
-from ..access import Access, count_submissions
+from ..access import Access, spending_client
 from ..backend import MODE_OFFLINE, Backend
 from ..form import FORM_FIELDS, Form
 from ..jobs import HEARTBEAT
 from ..messages import EMPTY_PROMPT_MESSAGE, describe_error, page_error
-from ..ownership import JobOwners
 from ..prepare import prepare_inputs
 from ..store import OutputStore
 from ..visitors import Visitor, anonymous
@@ -327,11 +326,7 @@ class Compare:
             self.backend.check_webhook(current.webhook, session_key)
             visitor = self.visitor(request, profile, visitor_token)
             jobs = sum(cell.jobs * max(1, cell.request.samples or 1) for cell in plan.cells)
-            spender = held.enter_context(self.access.reserve(visitor, session_key, jobs))
-            owners = JobOwners(self.backend.state, self.backend.scope(session_key))
-            client = count_submissions(
-                self.backend.client(session_key, visitor), spender, owners.recorder(visitor.owner)
-            )
+            client = spending_client(held, self.access, self.backend, visitor, session_key, jobs)
         except Exception as exc:
             held.close()
             if not isinstance(exc, ModelsLabError):

@@ -26,7 +26,7 @@ from ...params import OPTIONS_BY_NAME
 from ...progress import ProgressEvent
 from ...result import InpaintResult
 from .. import editor
-from ..access import count_submissions
+from ..access import spending_client
 from ..backend import MODE_OFFLINE
 from ..form import RESULT_TAB, Form
 from ..jobs import JobCall
@@ -356,11 +356,8 @@ class Extend:
                     planned = _prepare(image, amounts, overlap, fields)
                     gen.backend.check_webhook(planned.form.webhook, session_key)
                     jobs = jobs_for(planned)
-                    spender = held.enter_context(gen.access.reserve(visitor, session_key, jobs))
-                    client = count_submissions(
-                        gen.backend.client(session_key, visitor),
-                        spender,
-                        gen.owners(session_key).recorder(visitor.owner),
+                    client = spending_client(
+                        held, gen.access, gen.backend, visitor, session_key, jobs
                     )
                 except Exception as exc:
                     yield from gen._refuse(exc, scrub, "preparing an extension failed", mode)

@@ -28,7 +28,7 @@ from ...http import Scrubber
 from ...progress import ProgressEvent
 from ...result import InpaintResult
 from .. import editor, memory
-from ..access import Access, count_submissions
+from ..access import Access, spending_client
 from ..backend import Backend
 from ..form import GENERATE_OUTPUTS, RESULT_TAB, Form
 from ..history import history_entry
@@ -399,11 +399,8 @@ class Generation(JobEvents):
                         raise ParameterError(EMPTY_PROMPT_MESSAGE, field="prompt")
                     self.backend.check_webhook(form.webhook, session_key)
                     jobs = len(prepared.regions or [None]) * form.samples
-                    spender = held.enter_context(self.access.reserve(visitor, session_key, jobs))
-                    client = count_submissions(
-                        self.backend.client(session_key, visitor),
-                        spender,
-                        self.owners(session_key).recorder(visitor.owner),
+                    client = spending_client(
+                        held, self.access, self.backend, visitor, session_key, jobs
                     )
                 except Exception as exc:
                     yield from self._refuse(exc, scrub, "preparing a generation failed", mode)
