@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import math
 import re
+import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -292,6 +293,10 @@ def run_outpaint(
         paste_back=True,
         feather=overlap - overlap // 2,
     )
+    if inner.seed is None:
+        # Chosen here rather than by the first job, so that every tile, its
+        # pre-fill included, uses the same seed from the start.
+        inner = inner.replace(seed=secrets.randbelow(2**32))
     canvas = start_canvas(photo, ext)
     unknown = np.ones((canvas.height, canvas.width), bool)
     known = ext.photo_box(photo.size)
@@ -305,8 +310,6 @@ def run_outpaint(
         )
         images = done.images
         jobs.extend(done.jobs)
-        if inner.seed is None and done.seed is not None:
-            inner = inner.replace(seed=done.seed)  # one seed for every tile
         b = tile.band
         unknown[b.top : b.bottom, b.left : b.right] = False
     regions = tuple(t.region.box.as_tuple() for t in plan)
