@@ -44,7 +44,11 @@ MAX_BLOCK = 96
 # The overlap between blocks, as a share of the block.
 OVERLAP_SHARE = 0.25
 # Blocks are searched at a reduced scale where they are about this many pixels.
-SEARCH_BLOCK = 24
+SEARCH_BLOCK = 16
+# Sources are taken within this many blocks of the hole, or this share of its
+# thickness if that is more.
+REACH_BLOCKS = 4
+REACH_SHARE = 1.5
 # Candidates within this share of the best cost may be picked (variety without misfits).
 TOLERANCE = 0.15
 # Cost added per earlier use of a source, as a share of the typical cost.
@@ -56,7 +60,7 @@ EDGE_SHARE = 0.5
 
 # The layout guide: how much its broad colours count against the overlap's fit,
 # and the blur (reduced pixels) under which sources are compared with it.
-GUIDE_WEIGHT = 1.0
+GUIDE_WEIGHT = 3.0
 GUIDE_SIGMA = 2.0
 # Colours are counted in this many levels per channel...
 COLOUR_BINS = 16
@@ -65,7 +69,7 @@ RARE_SHARE = 0.0005
 # Cost of a source made only of rare colours, as a share of the typical cost.
 RARE_COST = 3.0
 # Most a block's colour is shifted to meet its neighbours (grey levels).
-MAX_SHIFT = 24.0
+MAX_SHIFT = 12.0
 
 # Width (px) over which the new area fades in from the photo mirrored at the border.
 RAMP = 10.0
@@ -201,6 +205,12 @@ class _Quilt:
         centre = distance[block // 2 :: factor, block // 2 :: factor][:span_h, :span_w]
         self.distance = np.zeros((span_h, span_w), np.float32)
         self.distance[: centre.shape[0], : centre.shape[1]] = centre / block
+        # Only sources beside the border: the same surface, and a smaller search.
+        rows = np.flatnonzero(self.hole.any(axis=1))
+        reach = max(REACH_BLOCKS * block, REACH_SHARE * (rows[-1] - rows[0] + 1))
+        near = self.sources & (self.distance * block <= reach)
+        if near.any():
+            self.sources = near
         self.uses = np.zeros((span_h, span_w), np.float32)
         rows = np.flatnonzero(self.sources.any(axis=1))
         cols = np.flatnonzero(self.sources.any(axis=0))
@@ -265,17 +275,29 @@ class _Quilt:
         source_y, source_x = self._refine(target, have, source_y, source_x)
         patch = self.canvas[source_y : source_y + block, source_x : source_x + block]
         if have.any():
-            # The block's light brought to its neighbours', smoothly (a block from a
-            # darker or lighter part of the photo would show as a patch): their
-            # difference over the overlap, spread over the block.
-            weight = have.astype(np.float32)
-            sigma = block / 3
-            spread = cv2.GaussianBlur(weight, (0, 0), sigma) + 1e-3
-            difference = (target - patch) * weight[:, :, None]
-            shift = cv2.GaussianBlur(difference, (0, 0), sigma) / spread[:, :, None]
+            # The block's light brought to its neighbours' (a block from a darker or
+            # lighter part of the photo would show as a patch): the median difference
+            # over the overlap, so a bright detail there does not tint the block.
+            shift = np.median(target[have] - patch[have], axis=0)
             patch = patch + np.clip(shift, -MAX_SHIFT, MAX_SHIFT)
-        take = self._cut(patch, target, have)
-        self.canvas[window] = target * (1.0 - take[:, :, None]) + patch * take[:, :, None]
+        hard = self._cut(patch, target, have)
+        # Two bands: the detail meets along the cut (softened by a pixel), the broad
+        # light over the overlap's width, so neither a line nor a tone step shows.
+        sigma = max(1.0, self.overlap / 2)
+        weight = have.astype(np.float32)
+        target_low = (
+            cv2.GaussianBlur(target * weight[:, :, None], (0, 0), sigma)
+            / np.maximum(cv2.GaussianBlur(weight, (0, 0), sigma), 1e-3)[:, :, None]
+        )
+        patch_low = cv2.GaussianBlur(patch, (0, 0), sigma)
+        sharp = np.where(have, cv2.GaussianBlur(hard, (0, 0), 1.0), 1.0)[:, :, None]
+        wide = np.where(have, cv2.GaussianBlur(hard, (0, 0), sigma), 1.0)[:, :, None]
+        self.canvas[window] = (
+            sharp * (patch - patch_low)
+            + (1.0 - sharp) * (target - target_low)
+            + wide * patch_low
+            + (1.0 - wide) * target_low
+        )
         self.unfilled[window] = False
 
     def _match(
@@ -373,8 +395,9 @@ class _Quilt:
         return top + int(y), left + int(x)
 
     def _cut(self, patch: np.ndarray, target: np.ndarray, have: np.ndarray) -> np.ndarray:
-        """How much of the new block each pixel takes (0-1): 1 wherever nothing is yet,
-        and across each filled overlap strip, 1 on the block's side of the least-difference path."""
+        """Which pixels take the new block (1) or keep theirs (0): every one where
+        nothing is yet, and across each filled overlap strip those on the block's
+        side of the least-difference path."""
         block = self.block
         take = (~have).astype(np.float32)
         error = ((patch - target) ** 2).sum(axis=2)
@@ -397,10 +420,8 @@ class _Quilt:
             beyond = columns > path[:, None] if side in ("left", "top") else columns < path[:, None]
             beyond = beyond if vertical else beyond.T
             take[strip] = np.maximum(take[strip], beyond.astype(np.float32))
-        # Pixels filled before but inside no strip keep their value; the cut is
-        # softened by a pixel on the filled side only (nothing is yet on the other).
-        soft = cv2.GaussianBlur(take, (0, 0), 1.0)
-        return np.where(have, soft, 1.0)
+        # Pixels filled before but inside no strip keep their value.
+        return take
 
 
 def _run(lines: np.ndarray) -> int:
