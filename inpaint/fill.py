@@ -53,6 +53,7 @@ import cv2
 import numpy as np
 from PIL import Image
 
+from . import quilt
 from .quilt import meet_border, open_edge, quilt_fill
 
 log = logging.getLogger(__name__)
@@ -299,7 +300,11 @@ def _grow(crop: np.ndarray, hole: np.ndarray, seed: int) -> np.ndarray:
     small_hole = (
         cv2.resize(hole.astype(np.uint8) * 255, small_size, interpolation=cv2.INTER_AREA) > 0
     )
-    layout = _patchmatch_fill(small, small_hole, seed)
+    # The layout copies no rare colour (the subject) either, while enough is left.
+    ring = quilt.block_size(small_hole.shape) / 2
+    rare = cv2.dilate(quilt.rare_colours(small, small_hole, ring).astype(np.uint8), _disc(2)) > 0
+    keep = rare if (~small_hole & ~rare).sum() >= max(small_hole.sum() // 2, 64) else None
+    layout = _patchmatch_fill(small, small_hole, seed, exclude=keep)
     guide = cv2.resize(layout, (width, height), interpolation=cv2.INTER_LINEAR)
     grown = quilt_fill(crop, hole, seed, guide)
     return grown if grown is not None else np.asarray(guide, np.uint8)
@@ -325,12 +330,18 @@ def _source_exclusion(hole: np.ndarray, seed: int) -> np.ndarray | None:
     return dropped
 
 
-def _patchmatch_fill(image: np.ndarray, hole: np.ndarray, seed: int) -> np.ndarray:
-    """PatchMatch on ``image`` (contiguous HxWx3 uint8) over ``hole`` (bool)."""
+def _patchmatch_fill(
+    image: np.ndarray, hole: np.ndarray, seed: int, exclude: np.ndarray | None = None
+) -> np.ndarray:
+    """PatchMatch on ``image`` (contiguous HxWx3 uint8) over ``hole`` (bool), copying
+    from no pixel of ``exclude`` (bool) either."""
     if _patchmatch is None or not PATCHMATCH_AVAILABLE:
         return cv2.inpaint(image, hole.astype(np.uint8) * 255, 3, cv2.INPAINT_TELEA)
     mask = np.ascontiguousarray(hole.astype(np.uint8))
     dropped = _source_exclusion(hole, seed)
+    if exclude is not None:
+        outside = exclude & ~hole
+        dropped = outside if dropped is None else dropped | outside
     global_mask = None if dropped is None else np.ascontiguousarray(dropped.astype(np.uint8))
     image = np.ascontiguousarray(image)
     try:

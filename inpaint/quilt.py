@@ -68,8 +68,10 @@ COLOUR_BINS = 16
 RARE_SHARE = 0.0005
 # Cost of a source made only of rare colours, as a share of the typical cost.
 RARE_COST = 3.0
+# Above this share of a block (Gaussian sigma), the new area's broad light is the layout's.
+LAYOUT_SHARE = 0.2
 # Most a block's colour is shifted to meet its neighbours (grey levels).
-MAX_SHIFT = 12.0
+MAX_SHIFT = 32.0
 
 # Width (px) over which the new area fades in from the photo mirrored at the border.
 RAMP = 10.0
@@ -101,6 +103,22 @@ def open_edge(hole: np.ndarray) -> str | None:
     return max(sides, key=lambda side: outward[side])
 
 
+def rare_colours(image: np.ndarray, hole: np.ndarray, ring: float) -> np.ndarray:
+    """Known pixels whose colour is rare within ``ring`` px of the hole (bool).
+
+    The photo's subject seldom touches the border, its background does: a colour
+    that hardly occurs beside the border (``RARE_SHARE``) marks the subject, which
+    is neither copied by the blocks nor by the layout.
+    """
+    known = ~hole
+    near = known & (cv2.distanceTransform(known.astype(np.uint8), cv2.DIST_L2, 5) <= ring)
+    levels = (np.asarray(image, np.float32) // (256 // COLOUR_BINS)).astype(np.int32)
+    index = (levels[..., 0] * COLOUR_BINS + levels[..., 1]) * COLOUR_BINS + levels[..., 2]
+    counts = np.bincount(index[near], minlength=COLOUR_BINS**3).astype(np.float32)
+    counts = counts / max(1.0, float(counts.sum()))
+    return np.asarray(known & (counts[index] < RARE_SHARE), bool)
+
+
 def block_size(shape: tuple[int, int]) -> int:
     """The side of one block for a crop of ``shape``."""
     return int(np.clip(round(BLOCK_SHARE * min(shape)), MIN_BLOCK, MAX_BLOCK))
@@ -124,7 +142,14 @@ def quilt_fill(
     filled = _Quilt(image, grow, seed, layout).run()
     if filled is None:
         return None
-    out = np.rot90(filled, -turns)
+    out = np.rot90(filled, -turns).astype(np.float32)
+    # The broad light from the layout, the detail from the blocks: a block cut from
+    # a lighter or darker part of a smooth gradient (haze, sky) would show as a
+    # rectangle otherwise.
+    sigma = LAYOUT_SHARE * block_size(hole.shape)
+    layout = np.where(hole[:, :, None], guide, rgb).astype(np.float32)
+    out += cv2.GaussianBlur(layout, (0, 0), sigma) - cv2.GaussianBlur(out, (0, 0), sigma)
+    out = np.clip(out + 0.5, 0, 255).astype(np.uint8)
     return np.where(hole[:, :, None], out, rgb).astype(np.uint8)
 
 
@@ -230,16 +255,8 @@ class _Quilt:
     def _atypical(
         self, known: np.ndarray, small_size: tuple[int, int], span_h: int, span_w: int
     ) -> np.ndarray:
-        """Per source, the share of its pixels whose colour is rare beside the border
-        (0-1): the photo's subject seldom touches the border, its background does."""
-        ring = known & (
-            cv2.distanceTransform(known.astype(np.uint8), cv2.DIST_L2, 5) <= self.block / 2
-        )
-        levels = (self.canvas // (256 // COLOUR_BINS)).astype(np.int32)
-        index = (levels[..., 0] * COLOUR_BINS + levels[..., 1]) * COLOUR_BINS + levels[..., 2]
-        counts = np.bincount(index[ring], minlength=COLOUR_BINS**3).astype(np.float32)
-        counts = counts / max(1.0, counts.sum())
-        rare = (counts[index] < RARE_SHARE).astype(np.float32)
+        """Per source, the share of its pixels whose colour is rare beside the border (0-1)."""
+        rare = rare_colours(self.canvas, ~known, self.block / 2).astype(np.float32)
         small = cv2.resize(rare, small_size, interpolation=cv2.INTER_AREA)
         side = self.small_block
         share = cv2.boxFilter(
