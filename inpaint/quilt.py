@@ -297,7 +297,7 @@ class _Quilt:
             # over the overlap, so a bright detail there does not tint the block.
             shift = np.median(target[have] - patch[have], axis=0)
             patch = patch + np.clip(shift, -MAX_SHIFT, MAX_SHIFT)
-        hard = self._cut(patch, target, have)
+        hard = _cut(patch, target, have)
         # Two bands: the detail meets along the cut (softened by a pixel), the broad
         # light over the overlap's width, so neither a line nor a tone step shows.
         sigma = max(1.0, self.overlap / 2)
@@ -411,34 +411,35 @@ class _Quilt:
         y, x = np.unravel_index(int(np.argmin(result)), result.shape)
         return top + int(y), left + int(x)
 
-    def _cut(self, patch: np.ndarray, target: np.ndarray, have: np.ndarray) -> np.ndarray:
-        """Which pixels take the new block (1) or keep theirs (0): every one where
-        nothing is yet, and across each filled overlap strip those on the block's
-        side of the least-difference path."""
-        block = self.block
-        take = (~have).astype(np.float32)
-        error = ((patch - target) ** 2).sum(axis=2)
-        for side in ("top", "left", "right", "bottom"):
-            # The strip: every whole line filled already, counted from this side.
-            lines = np.asarray(have.all(axis=1 if side in ("top", "bottom") else 0), bool)
-            if side in ("bottom", "right"):
-                lines = lines[::-1]
-            depth = int(np.argmin(lines)) if not lines.all() else 0
-            if depth < 2:
-                continue
-            cut = slice(0, depth) if side in ("top", "left") else slice(block - depth, block)
-            strip = (cut, slice(None)) if side in ("top", "bottom") else (slice(None), cut)
-            part = error[strip]
-            vertical = side in ("left", "right")
-            costs = part if vertical else part.T
-            path = _least_path(costs)
-            columns = np.arange(costs.shape[1])[None, :]
-            # The block's side of the path: right of it for a left strip, and so on.
-            beyond = columns > path[:, None] if side in ("left", "top") else columns < path[:, None]
-            beyond = beyond if vertical else beyond.T
-            take[strip] = np.maximum(take[strip], beyond.astype(np.float32))
-        # Pixels filled before but inside no strip keep their value.
-        return take
+
+def _cut(patch: np.ndarray, target: np.ndarray, have: np.ndarray) -> np.ndarray:
+    """Which pixels take the new block (1) or keep theirs (0): every one where
+    nothing is yet, and across each filled overlap strip those on the block's
+    side of the least-difference path."""
+    block = have.shape[0]
+    take = (~have).astype(np.float32)
+    error = ((patch - target) ** 2).sum(axis=2)
+    for side in ("top", "left", "right", "bottom"):
+        # The strip: every whole line filled already, counted from this side.
+        lines = np.asarray(have.all(axis=1 if side in ("top", "bottom") else 0), bool)
+        if side in ("bottom", "right"):
+            lines = lines[::-1]
+        depth = int(np.argmin(lines)) if not lines.all() else 0
+        if depth < 2:
+            continue
+        cut = slice(0, depth) if side in ("top", "left") else slice(block - depth, block)
+        strip = (cut, slice(None)) if side in ("top", "bottom") else (slice(None), cut)
+        part = error[strip]
+        vertical = side in ("left", "right")
+        costs = part if vertical else part.T
+        path = _least_path(costs)
+        columns = np.arange(costs.shape[1])[None, :]
+        # The block's side of the path: right of it for a left strip, and so on.
+        beyond = columns > path[:, None] if side in ("left", "top") else columns < path[:, None]
+        beyond = beyond if vertical else beyond.T
+        take[strip] = np.maximum(take[strip], beyond.astype(np.float32))
+    # Pixels filled before but inside no strip keep their value.
+    return take
 
 
 def _run(lines: np.ndarray) -> int:
