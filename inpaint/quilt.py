@@ -70,6 +70,13 @@ RARE_SHARE = 0.0005
 RARE_COST = 3.0
 # Above this share of a block (Gaussian sigma), the new area's broad light is the layout's.
 LAYOUT_SHARE = 0.2
+# Fine detail (above this Gaussian sigma, px) of a block should match its neighbours'...
+DETAIL_SIGMA = 1.5
+# ...with this weight on the squared difference of their rms.
+DETAIL_WEIGHT = 4.0
+# Sources with more than this share of rare colours are left out (while enough remain).
+RARE_LIMIT = 0.15
+MIN_SOURCES = 16
 # Most a block's colour is shifted to meet its neighbours (grey levels).
 MAX_SHIFT = 32.0
 
@@ -236,6 +243,12 @@ class _Quilt:
         near = self.sources & (self.distance * block <= reach)
         if near.any():
             self.sources = near
+        # The photo's subject (colours rare beside the border) is not a source at all.
+        self.atypical = self._atypical(known, small_size, span_h, span_w)
+        clean = self.sources & (self.atypical <= RARE_LIMIT)
+        if clean.sum() >= MIN_SOURCES:
+            self.sources = clean
+        self.source_detail = self._detail_map(known, span_h, span_w)
         self.uses = np.zeros((span_h, span_w), np.float32)
         rows = np.flatnonzero(self.sources.any(axis=1))
         cols = np.flatnonzero(self.sources.any(axis=0))
@@ -246,11 +259,24 @@ class _Quilt:
         # The layout to follow: the border's colours carried outward, smoothly.
         layout = np.where(self.hole[:, :, None], self.layout, self.canvas).astype(np.float32)
         self.guide = cv2.resize(layout, small_size, interpolation=cv2.INTER_AREA)
-        self.atypical = self._atypical(known, small_size, span_h, span_w)
         self.inside = inside
         for top, left in self._grid():
             self._place(top, left)
         return np.clip(self.canvas + 0.5, 0, 255).astype(np.uint8)
+
+    def _detail_map(self, known: np.ndarray, span_h: int, span_w: int) -> np.ndarray:
+        """Per source, the rms of its fine detail (grey levels)."""
+        block, factor = self.block, self.factor
+        grey = self.canvas.mean(axis=2)
+        high = (grey - cv2.GaussianBlur(grey, (0, 0), DETAIL_SIGMA)) * known
+        power = cv2.boxFilter(
+            high * high, -1, (block, block), anchor=(0, 0), borderType=cv2.BORDER_CONSTANT
+        )
+        rms = np.sqrt(np.maximum(power[::factor, ::factor], 0.0))
+        out = np.zeros((span_h, span_w), np.float32)
+        h, w = min(span_h, rms.shape[0]), min(span_w, rms.shape[1])
+        out[:h, :w] = rms[:h, :w]
+        return out
 
     def _atypical(
         self, known: np.ndarray, small_size: tuple[int, int], span_h: int, span_w: int
@@ -373,6 +399,14 @@ class _Quilt:
             )
             if n:
                 cost += GUIDE_WEIGHT * part / n
+        # As much fine detail as beside it: squared differences favour flat blocks
+        # (a flat block differs from a texture by one variance, another texture by two).
+        steady = cv2.erode(have.astype(np.uint8), np.ones((7, 7), np.uint8)) > 0
+        if steady.sum() >= 16:
+            grey = target.mean(axis=2)
+            high = grey - cv2.GaussianBlur(grey, (0, 0), DETAIL_SIGMA)
+            wanted_detail = float(np.sqrt(np.mean(high[steady] ** 2)))
+            cost += DETAIL_WEIGHT * (self.source_detail - wanted_detail) ** 2
         ranked = np.where(self.sources, cost, np.inf)
         finite = ranked[np.isfinite(ranked)]
         typical = float(np.median(finite)) + 1.0 if finite.size else 1.0
