@@ -75,6 +75,8 @@ HOLE_LEVEL = 8
 WORK_SIDE = 128
 # An outpainting band is laid out at this size (long side, pixels) before quilting.
 LAYOUT_SIDE = 192
+# ...copying no colour that is rare within this many blocks of the border.
+LAYOUT_RING = 2.0
 # ...but never reduced more than this (the detail transfer cannot make up more).
 MIN_SCALE = 0.5
 # The search area: the hole's box widened by this fraction of its long side...
@@ -301,8 +303,8 @@ def _grow(crop: np.ndarray, hole: np.ndarray, seed: int) -> np.ndarray:
         cv2.resize(hole.astype(np.uint8) * 255, small_size, interpolation=cv2.INTER_AREA) > 0
     )
     # The layout copies no rare colour (the subject) either, while enough is left.
-    ring = quilt.block_size(small_hole.shape) / 2
-    rare = cv2.dilate(quilt.rare_colours(small, small_hole, ring).astype(np.uint8), _disc(2)) > 0
+    ring = LAYOUT_RING * quilt.block_size(small_hole.shape)
+    rare = quilt.rare_colours(small, small_hole, ring)
     keep = rare if (~small_hole & ~rare).sum() >= max(small_hole.sum() // 2, 64) else None
     layout = _patchmatch_fill(small, small_hole, seed, exclude=keep)
     guide = cv2.resize(layout, (width, height), interpolation=cv2.INTER_LINEAR)
