@@ -124,14 +124,20 @@ def section(runs: dict[str, list[dict[str, object]]]) -> Section:
             row = runs[label][index]
             out.add(row["size"], label, *_cells(row))
     out.note(
-        "`python benchmarks/outpaint.py --json X` run for each engine back to back on the "
-        "same machine (2 cores shared with other agents: 'load' is the 1-minute load "
-        "average at the end of each row; CPU s is this process's user+system time, which "
-        "the load disturbs less than wall time). Detail = high-frequency energy of each new "
-        "side / the photo's strip beside it (target 0.6-1.5); flat = share of 32 px blocks "
-        "below 0.3 of the strip's median block (target <= 0.2); seam = the largest step "
-        "across the old border or a tile/pass join relative to the steps beside it "
-        "(about 1 = invisible)."
+        "Each engine measured by `python benchmarks/outpaint.py --label L --json L.json` (the "
+        "'before' one from a checkout of the commit before this engine, with this script and "
+        "the photo copied in), one after the other on the same machine, then tabulated with "
+        "`--merge before=before.json after=after.json --write`. The 2 cores are shared with "
+        "other agents: 'load' is the 1-minute load average at the end of each row, and CPU s "
+        "(this process's user + system time, the local server included) is the figure the "
+        "load disturbs least."
+    )
+    out.note(
+        "Detail = high-frequency energy of each new side / the photo's strip beside it (target "
+        "0.6-1.5); flat = share of 32 px blocks below 0.3 of that strip's median block (target "
+        "<= 0.2; the left strip of this photo is itself 31 % flat: sky); seam = the largest step "
+        "across the old border or a tile/pass join relative to the steps beside it (about 1 = "
+        "invisible). The photo is a 640 px landscape enlarged, so softer than a camera's."
     )
     return out
 
