@@ -248,7 +248,7 @@ class _Quilt:
         clean = self.sources & (self.atypical <= RARE_LIMIT)
         if clean.sum() >= MIN_SOURCES:
             self.sources = clean
-        self.source_detail = self._detail_map(known, span_h, span_w)
+        self.source_detail = _detail_map(self.canvas, known, block, factor, (span_h, span_w))
         self.uses = np.zeros((span_h, span_w), np.float32)
         rows = np.flatnonzero(self.sources.any(axis=1))
         cols = np.flatnonzero(self.sources.any(axis=0))
@@ -263,20 +263,6 @@ class _Quilt:
         for top, left in self._grid():
             self._place(top, left)
         return np.clip(self.canvas + 0.5, 0, 255).astype(np.uint8)
-
-    def _detail_map(self, known: np.ndarray, span_h: int, span_w: int) -> np.ndarray:
-        """Per source, the rms of its fine detail (grey levels)."""
-        block, factor = self.block, self.factor
-        grey = self.canvas.mean(axis=2)
-        high = (grey - cv2.GaussianBlur(grey, (0, 0), DETAIL_SIGMA)) * known
-        power = cv2.boxFilter(
-            high * high, -1, (block, block), anchor=(0, 0), borderType=cv2.BORDER_CONSTANT
-        )
-        rms = np.sqrt(np.maximum(power[::factor, ::factor], 0.0))
-        out = np.zeros((span_h, span_w), np.float32)
-        h, w = min(span_h, rms.shape[0]), min(span_w, rms.shape[1])
-        out[:h, :w] = rms[:h, :w]
-        return out
 
     def _atypical(
         self, known: np.ndarray, small_size: tuple[int, int], span_h: int, span_w: int
@@ -444,6 +430,22 @@ class _Quilt:
             return source_y, source_x
         y, x = np.unravel_index(int(np.argmin(result)), result.shape)
         return top + int(y), left + int(x)
+
+
+def _detail_map(
+    canvas: np.ndarray, known: np.ndarray, block: int, factor: int, span: tuple[int, int]
+) -> np.ndarray:
+    """Per source (on the search grid), the rms of its fine detail (grey levels)."""
+    grey = canvas.mean(axis=2)
+    high = (grey - cv2.GaussianBlur(grey, (0, 0), DETAIL_SIGMA)) * known
+    power = cv2.boxFilter(
+        high * high, -1, (block, block), anchor=(0, 0), borderType=cv2.BORDER_CONSTANT
+    )
+    rms = np.sqrt(np.maximum(power[::factor, ::factor], 0.0))
+    out = np.zeros(span, np.float32)
+    h, w = min(span[0], rms.shape[0]), min(span[1], rms.shape[1])
+    out[:h, :w] = rms[:h, :w]
+    return out
 
 
 def _cut(patch: np.ndarray, target: np.ndarray, have: np.ndarray) -> np.ndarray:
