@@ -312,7 +312,7 @@ class _Quilt:
         hard = _cut(patch, target, have)
         # Two bands: the detail meets along the cut (softened by a pixel), the broad
         # light over the overlap's width, so neither a line nor a tone step shows.
-        sigma = max(1.0, self.overlap / 2)
+        sigma = max(1.0, float(self.overlap))
         weight = have.astype(np.float32)
         target_low = (
             cv2.GaussianBlur(target * weight[:, :, None], (0, 0), sigma)
