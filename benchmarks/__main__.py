@@ -24,6 +24,7 @@ NAMES = (
     "browser",
     "engine",
     "fill_quality",
+    "outpaint",
     "sweep",
     "studio_resources",
     "generate_click",

@@ -499,7 +499,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         "MODELSLAB_API_KEY (one job at a time), else the local server",
     )
     parser.add_argument("--prompt", default="empty background", help="the API's prompt")
+    parser.add_argument(
+        "--outpaint",
+        action="store_true",
+        help="score outpainting instead: photos cropped and extended back to full size, "
+        "ours (client.outpaint, offline unless MODELSLAB_API_KEY with --api) against "
+        "plain pypatchmatch on the same canvas",
+    )
     args = parser.parse_args(argv)
+    if args.outpaint:
+        return _outpaint_main(args)
     available = {**default_backends(args.strength), "patchmatch15": patchmatch_backend(15)}
     client = _api_client() if args.api else None
     if client is not None:
@@ -536,6 +545,41 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"\nwrote {args.out / 'scores.csv'} and {args.out / 'strips'}/*.png")
     if client is not None:
         client.close()
+    return 0
+
+
+def _outpaint_main(args: argparse.Namespace) -> int:
+    """``--outpaint``: one line per case and method as it is scored, then the CSV."""
+    from . import outpaint_eval as oe
+    from .client import ModelsLabClient
+
+    client = _api_client() if args.api else ModelsLabClient.offline()
+    cases = oe.default_cases()
+    if args.cases:
+        wanted = {n.strip() for n in args.cases.split(",")}
+        cases = [c for c in cases if c.name in wanted]
+    methods = {
+        "ours": oe.client_outpainter(client, args.prompt),
+        "patchmatch": oe.patchmatch_outpainter,
+    }
+    print(oe.HEADER, flush=True)
+    try:
+        scores = oe.evaluate(
+            cases,
+            methods,
+            seed=args.seed,
+            report=lambda s: print(oe.row(s), flush=True),
+            strips=args.out / "strips",
+        )
+    finally:
+        client.close()
+    args.out.mkdir(parents=True, exist_ok=True)
+    with (args.out / "outpaint.csv").open("w", newline="", encoding="utf-8") as out:
+        writer = csv.DictWriter(out, fieldnames=list(asdict(scores[0])))
+        writer.writeheader()
+        for s in scores:
+            writer.writerow(asdict(s))
+    print(f"\nwrote {args.out / 'outpaint.csv'} and {args.out / 'strips'}/outpaint-*.png")
     return 0
 
 

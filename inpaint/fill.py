@@ -42,14 +42,19 @@ How a fill is made, and why:
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from types import ModuleType
 
 import cv2
 import numpy as np
 from PIL import Image
+
+from . import quilt
+from .quilt import meet_border, open_edge, quilt_fill
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +73,10 @@ except ImportError:  # pragma: no cover
 HOLE_LEVEL = 8
 # Coarse pass: the hole's box is filled at most at this size (long side, pixels).
 WORK_SIDE = 128
+# An outpainting band is laid out at this size (long side, pixels) before quilting.
+LAYOUT_SIDE = 192
+# ...copying no colour that is rare within this many blocks of the border.
+LAYOUT_RING = 2.0
 # ...but never reduced more than this (the detail transfer cannot make up more).
 MIN_SCALE = 0.5
 # The search area: the hole's box widened by this fraction of its long side...
@@ -91,6 +100,12 @@ SEARCH_ROUNDS = 4
 DROP_SHARE = 0.33
 
 _PATCHMATCH_LOCK = threading.Lock()
+# The last fills made, by what decides them (``_fill_key``). Offline, the client's
+# pre-fill of a cut and the local server's fill of the same cut (same pixels, same
+# seed) run in one process: the second one is a look-up.
+MEMO_SIZE = 6
+_MEMO: OrderedDict[bytes, np.ndarray] = OrderedDict()
+_MEMO_LOCK = threading.Lock()
 
 __all__ = [
     "HOLE_LEVEL",
@@ -146,7 +161,31 @@ def fill_array(rgb: np.ndarray, hole: np.ndarray, *, seed: int = 0) -> np.ndarra
     """:func:`fill` over arrays: HxWx3 uint8 and a bool hole; returns a new array."""
     if seed < 0:
         raise ValueError("seed must not be negative")
-    return _fill_around(rgb, hole, lambda crop, crop_hole: _fill_crop(crop, crop_hole, seed))
+    key = _fill_key(rgb, hole, seed)
+    with _MEMO_LOCK:
+        remembered = _MEMO.get(key)
+        if remembered is not None:
+            _MEMO.move_to_end(key)
+            return remembered.copy()
+    out = _fill_around(rgb, hole, lambda crop, crop_hole: _fill_crop(crop, crop_hole, seed))
+    if open_edge(hole) is not None:
+        # Grown outward: faded in from the photo at the real border (not the guard's).
+        out = meet_border(rgb, hole, out)
+    with _MEMO_LOCK:
+        _MEMO[key] = out.copy()
+        while len(_MEMO) > MEMO_SIZE:
+            _MEMO.popitem(last=False)
+    return out
+
+
+def _fill_key(rgb: np.ndarray, hole: np.ndarray, seed: int) -> bytes:
+    """What decides a fill: the known pixels, the hole and the seed (not what the hole holds)."""
+    digest = hashlib.blake2b(digest_size=20)
+    digest.update(np.asarray(rgb.shape, np.int64).tobytes())
+    digest.update(np.packbits(hole).tobytes())
+    digest.update(np.where(hole[:, :, None], 0, rgb).astype(np.uint8).tobytes())
+    digest.update(int(seed).to_bytes(8, "little"))
+    return digest.digest()
 
 
 def telea_fill_array(rgb: np.ndarray, hole: np.ndarray) -> np.ndarray:
@@ -225,7 +264,10 @@ def _context_box(hole: np.ndarray) -> tuple[slice, slice]:
 
 
 def _fill_crop(crop: np.ndarray, hole: np.ndarray, seed: int) -> np.ndarray:
-    """The crop with its hole filled: directly when small, else coarse to fine."""
+    """The crop with its hole filled: grown by quilting when it opens onto the
+    picture's edge (outpainting), else PatchMatch, directly when small, else coarse to fine."""
+    if open_edge(hole) is not None:
+        return _grow(crop, hole, seed)
     rows = np.flatnonzero(hole.any(axis=1))
     cols = np.flatnonzero(hole.any(axis=0))
     long_side = max(rows[-1] - rows[0] + 1, cols[-1] - cols[0] + 1)
@@ -244,6 +286,30 @@ def _fill_crop(crop: np.ndarray, hole: np.ndarray, seed: int) -> np.ndarray:
         return _patchmatch_fill(crop, hole, seed)
     coarse = _patchmatch_fill(small, small_hole, seed)
     return _refine(crop, hole, small, small_hole, coarse, seed)
+
+
+def _grow(crop: np.ndarray, hole: np.ndarray, seed: int) -> np.ndarray:
+    """A hole opening onto the edge (outpainting): PatchMatch lays out the new area at
+    a reduced size, quilting fills it with blocks of the photo's own pixels that
+    follow that layout."""
+    rows = np.flatnonzero(hole.any(axis=1))
+    cols = np.flatnonzero(hole.any(axis=0))
+    long_side = max(rows[-1] - rows[0] + 1, cols[-1] - cols[0] + 1)
+    scale = min(1.0, LAYOUT_SIDE / long_side)
+    height, width = hole.shape
+    small_size = (max(8, round(width * scale)), max(8, round(height * scale)))
+    small = cv2.resize(crop, small_size, interpolation=cv2.INTER_AREA)
+    small_hole = (
+        cv2.resize(hole.astype(np.uint8) * 255, small_size, interpolation=cv2.INTER_AREA) > 0
+    )
+    # The layout copies no rare colour (the subject) either, while enough is left.
+    ring = LAYOUT_RING * quilt.block_size(small_hole.shape)
+    rare = quilt.rare_colours(small, small_hole, ring)
+    keep = rare if (~small_hole & ~rare).sum() >= max(small_hole.sum() // 2, 64) else None
+    layout = _patchmatch_fill(small, small_hole, seed, exclude=keep)
+    guide = cv2.resize(layout, (width, height), interpolation=cv2.INTER_LINEAR)
+    grown = quilt_fill(crop, hole, seed, guide)
+    return grown if grown is not None else np.asarray(guide, np.uint8)
 
 
 def _source_exclusion(hole: np.ndarray, seed: int) -> np.ndarray | None:
@@ -266,12 +332,18 @@ def _source_exclusion(hole: np.ndarray, seed: int) -> np.ndarray | None:
     return dropped
 
 
-def _patchmatch_fill(image: np.ndarray, hole: np.ndarray, seed: int) -> np.ndarray:
-    """PatchMatch on ``image`` (contiguous HxWx3 uint8) over ``hole`` (bool)."""
+def _patchmatch_fill(
+    image: np.ndarray, hole: np.ndarray, seed: int, exclude: np.ndarray | None = None
+) -> np.ndarray:
+    """PatchMatch on ``image`` (contiguous HxWx3 uint8) over ``hole`` (bool), copying
+    from no pixel of ``exclude`` (bool) either."""
     if _patchmatch is None or not PATCHMATCH_AVAILABLE:
         return cv2.inpaint(image, hole.astype(np.uint8) * 255, 3, cv2.INPAINT_TELEA)
     mask = np.ascontiguousarray(hole.astype(np.uint8))
     dropped = _source_exclusion(hole, seed)
+    if exclude is not None:
+        outside = exclude & ~hole
+        dropped = outside if dropped is None else dropped | outside
     global_mask = None if dropped is None else np.ascontiguousarray(dropped.astype(np.uint8))
     image = np.ascontiguousarray(image)
     try:

@@ -121,3 +121,26 @@ def test_cli_prints_the_table(tmp_path, capsys):
     lines = captured.err.splitlines()
     assert len(lines) == 2 and lines[0].startswith("[1/2] ") and "ours" in lines[0]
     assert (tmp_path / "scores.csv").exists() and (tmp_path / "strips" / "sky.png").exists()
+
+
+def test_outpaint_scores_the_truth_as_perfect_and_a_smear_as_flat():
+    from inpaint import outpaint_eval as oe
+
+    c = oe.OutpaintCase("gravel", ev.texture("gravel", 160), oe.Extension(right=48, bottom=32))
+    perfect = oe.score(c, c.truth, "truth", 0.0)
+    assert 0.8 < perfect.detail < 1.25 and perfect.ssim > 0.999 and perfect.colour == 0.0
+    assert perfect.seam < 1.5
+    smeared = np.asarray(c.truth).copy()
+    smeared[:, -48:] = cv2.GaussianBlur(smeared, (0, 0), 4)[:, -48:]
+    blurred = oe.score(c, Image.fromarray(smeared), "smear", 0.0)
+    assert blurred.detail < 0.4 and blurred.flat > 0.5
+
+
+def test_cli_outpaint_prints_a_line_per_case_as_it_goes(tmp_path, capsys):
+    assert ev.main(["--outpaint", "--cases", "gravel-right-bottom", "--out", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "| gravel-right-bottom | ours |" in out and "| gravel-right-bottom | patchmatch |" in out
+    with (tmp_path / "outpaint.csv").open() as f:
+        rows = list(csv.DictReader(f))
+    assert [r["method"] for r in rows] == ["ours", "patchmatch"]
+    assert (tmp_path / "strips" / "outpaint-gravel-right-bottom.png").exists()

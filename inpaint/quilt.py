@@ -1,0 +1,510 @@
+"""Growing a picture outward: image quilting for holes that open onto the picture's edge.
+
+Outpainting hands the fill a cut whose hole is a band along one edge (the new
+area), up to 768 x 1024 px next to the photo. PatchMatch fills such a band
+coarse to fine and averages overlapping patches: at full size the band came
+out soft (a third of the photo's detail), and the detail added back from the
+coarse offsets wove stripes into it. This module fills it the way texture
+synthesis does (image quilting, Efros & Freeman, SIGGRAPH 2001) and never
+averages detail:
+
+* **Blocks of real pixels.** The band is covered, row by row outward from the
+  known picture, by blocks of ``block`` px copied whole from the known area at
+  full resolution, so the new area has the photo's own sharpness by
+  construction.
+* **Chosen by their overlap.** Each block must agree with what is already
+  there (the photo, the blocks before it) over an overlap strip; candidates are
+  ranked by the masked squared difference (``cv2.matchTemplate``, computed at
+  a reduced scale where a block is about ``SEARCH_BLOCK`` px, then placed to the
+  pixel at full size), and one of those within ``TOLERANCE`` of the best is
+  picked at random from the seed.
+* **Seams that follow the picture.** Where a block meets its neighbours it is
+  cut along the path of least difference (dynamic programming over the overlap
+  strip) and the cut is softened by a pixel, so blocks do not meet on a grid.
+* **Sources beside the border.** Blocks come only from the known area within
+  ``reach`` of the hole (beside the border, where the same surface continues),
+  farther ones cost more, and every use of a source makes it dearer
+  (``REUSE_COST``): the fill does not copy one striking part of the photo
+  (its subject) again and again, nor repeat the same strip per row.
+
+Only the hole's pixels change. ``quilt_fill`` returns None when the hole does not
+open onto an edge, or leaves too little known area to copy from: the caller
+then uses PatchMatch.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+# A block's side is this share of the crop's shorter side, within the limits below.
+BLOCK_SHARE = 0.09
+MIN_BLOCK = 16
+MAX_BLOCK = 96
+# The overlap between blocks, as a share of the block.
+OVERLAP_SHARE = 0.25
+# Blocks are searched at a reduced scale where they are about this many pixels.
+SEARCH_BLOCK = 16
+# Sources are taken within this many blocks of the hole, or this share of its
+# thickness if that is more.
+REACH_BLOCKS = 4
+REACH_SHARE = 1.5
+# Candidates within this share of the best cost may be picked (variety without misfits).
+TOLERANCE = 0.15
+# Cost added per earlier use of a source, as a share of the typical cost.
+REUSE_COST = 0.6
+# Cost added per block of distance from the hole, as a share of the typical cost.
+DISTANCE_COST = 0.08
+# The hole must run along at least this share of an edge to be grown from it.
+EDGE_SHARE = 0.5
+
+# The layout guide: how much its broad colours count against the overlap's fit,
+# and the blur (reduced pixels) under which sources are compared with it.
+GUIDE_WEIGHT = 3.0
+GUIDE_SIGMA = 2.0
+# Colours are counted in this many levels per channel...
+COLOUR_BINS = 16
+# ...and one is rare beside the border below this share of its pixels.
+RARE_SHARE = 0.0005
+# Cost of a source made only of rare colours, as a share of the typical cost.
+RARE_COST = 3.0
+# Above this share of a block (Gaussian sigma), the new area's broad light is the layout's.
+LAYOUT_SHARE = 0.2
+# Fine detail (above this Gaussian sigma, px) of a block should match its neighbours'...
+DETAIL_SIGMA = 1.5
+# ...with this weight on the squared difference of their rms.
+DETAIL_WEIGHT = 4.0
+# Sources with more than this share of rare colours are left out (while enough remain).
+RARE_LIMIT = 0.15
+MIN_SOURCES = 16
+# Most a block's colour is shifted to meet its neighbours (grey levels).
+MAX_SHIFT = 32.0
+
+# Width (px) over which the new area fades in from the photo mirrored at the border.
+RAMP = 10.0
+
+# np.rot90 turns that bring each edge to the bottom (the hole grows downward).
+_TURNS = {"bottom": 0, "left": 1, "top": 2, "right": 3}
+
+
+def open_edge(hole: np.ndarray) -> str | None:
+    """The edge a hole opens onto (``left``/``right``/``top``/``bottom``), or None.
+
+    The hole must run along at least ``EDGE_SHARE`` of that edge; of several
+    such edges the one facing away from the known area is taken.
+    """
+    height, width = hole.shape
+    touching = {
+        "left": hole[:, 0].mean(),
+        "right": hole[:, -1].mean(),
+        "top": hole[0].mean(),
+        "bottom": hole[-1].mean(),
+    }
+    sides = [side for side, share in touching.items() if share >= EDGE_SHARE]
+    if not sides or hole.all():
+        return None
+    ys, xs = np.nonzero(hole)
+    ky, kx = np.nonzero(~hole)
+    dy, dx = ys.mean() - ky.mean(), xs.mean() - kx.mean()
+    outward = {"left": -dx / width, "right": dx / width, "top": -dy / height, "bottom": dy / height}
+    return max(sides, key=lambda side: outward[side])
+
+
+def rare_colours(image: np.ndarray, hole: np.ndarray, ring: float) -> np.ndarray:
+    """Known pixels whose colour is rare within ``ring`` px of the hole (bool).
+
+    The photo's subject seldom touches the border, its background does: a colour
+    that hardly occurs beside the border (``RARE_SHARE``) marks the subject, which
+    is neither copied by the blocks nor by the layout.
+    """
+    known = ~hole
+    near = known & (cv2.distanceTransform(known.astype(np.uint8), cv2.DIST_L2, 5) <= ring)
+    levels = (np.asarray(image, np.float32) // (256 // COLOUR_BINS)).astype(np.int32)
+    index = (levels[..., 0] * COLOUR_BINS + levels[..., 1]) * COLOUR_BINS + levels[..., 2]
+    counts = np.bincount(index[near], minlength=COLOUR_BINS**3).astype(np.float32)
+    counts = counts / max(1.0, float(counts.sum()))
+    return np.asarray(known & (counts[index] < RARE_SHARE), bool)
+
+
+def block_size(shape: tuple[int, int]) -> int:
+    """The side of one block for a crop of ``shape``."""
+    return int(np.clip(round(BLOCK_SHARE * min(shape)), MIN_BLOCK, MAX_BLOCK))
+
+
+def quilt_fill(
+    rgb: np.ndarray, hole: np.ndarray, seed: int, guide: np.ndarray
+) -> np.ndarray | None:
+    """``rgb`` with its edge-opening ``hole`` grown from the known area, or None.
+
+    ``guide`` (same size as ``rgb``) is the layout the blocks follow in the hole:
+    a coarse fill, whose broad colours each block must match where it is new.
+    """
+    side = open_edge(hole)
+    if side is None:
+        return None
+    turns = _TURNS[side]
+    image = np.ascontiguousarray(np.rot90(rgb, turns))
+    grow = np.ascontiguousarray(np.rot90(hole, turns))
+    layout = np.ascontiguousarray(np.rot90(guide, turns))
+    filled = _Quilt(image, grow, seed, layout).run()
+    if filled is None:
+        return None
+    out = np.rot90(filled, -turns).astype(np.float32)
+    # The broad light from the layout, the detail from the blocks: a block cut from
+    # a lighter or darker part of a smooth gradient (haze, sky) would show as a
+    # rectangle otherwise.
+    sigma = LAYOUT_SHARE * block_size(hole.shape)
+    layout = np.where(hole[:, :, None], guide, rgb).astype(np.float32)
+    out += cv2.GaussianBlur(layout, (0, 0), sigma) - cv2.GaussianBlur(out, (0, 0), sigma)
+    out = np.clip(out + 0.5, 0, 255).astype(np.uint8)
+    return np.where(hole[:, :, None], out, rgb).astype(np.uint8)
+
+
+def meet_border(rgb: np.ndarray, hole: np.ndarray, grown: np.ndarray) -> np.ndarray:
+    """The grown pixels within ``RAMP`` px of the known area cross-faded from the known
+    pixels mirrored across the border, so the new area starts exactly where the
+    photo stops, without a line (the mirror is too short to read as a copy)."""
+    distance, labels = cv2.distanceTransformWithLabels(
+        hole.astype(np.uint8), cv2.DIST_L2, 5, labelType=cv2.DIST_LABEL_PIXEL
+    )
+    near = hole & (distance < RAMP)
+    if not near.any():
+        return grown
+    known_y, known_x = np.nonzero(~hole)
+    order = np.argsort(known_y * hole.shape[1] + known_x, kind="stable")
+    index = labels[near] - 1
+    border_y, border_x = known_y[order][index], known_x[order][index]
+    ys, xs = np.nonzero(near)
+    # Mirrored about the border itself: the first new pixel repeats the last known one.
+    back = (distance[near] - 1.0) / np.maximum(distance[near], 1.0)
+    mirror_y = np.clip(np.rint(border_y + (border_y - ys) * back), 0, hole.shape[0] - 1)
+    mirror_x = np.clip(np.rint(border_x + (border_x - xs) * back), 0, hole.shape[1] - 1)
+    mirror_y, mirror_x = mirror_y.astype(np.int64), mirror_x.astype(np.int64)
+    usable = ~hole[mirror_y, mirror_x]
+    weight = np.where(usable, 1.0 - distance[near] / RAMP, 0.0)[:, None]
+    out = grown.astype(np.float32)
+    out[ys, xs] = out[ys, xs] * (1.0 - weight) + rgb[mirror_y, mirror_x] * weight
+    return np.clip(out + 0.5, 0, 255).astype(np.uint8)
+
+
+class _Quilt:
+    """One synthesis, in the turned frame where the known area is above the hole."""
+
+    def __init__(self, image: np.ndarray, hole: np.ndarray, seed: int, guide: np.ndarray) -> None:
+        self.hole = hole
+        self.layout = guide
+        self.canvas = image.astype(np.float32)
+        self.block = block_size(hole.shape)
+        self.overlap = max(3, round(OVERLAP_SHARE * self.block))
+        self.factor = max(1, round(self.block / SEARCH_BLOCK))
+        self.rng = np.random.default_rng([seed, 23])
+        self.unfilled = hole.copy()
+
+    def run(self) -> np.ndarray | None:
+        block, factor = self.block, self.factor
+        height, width = self.hole.shape
+        if height < block or width < block:
+            return None
+        known = ~self.hole
+        # Source windows: top-left corners whose whole block is known.
+        inside = cv2.erode(
+            known.astype(np.uint8),
+            np.ones((block, block), np.uint8),
+            anchor=(0, 0),
+            borderType=cv2.BORDER_CONSTANT,
+            borderValue=0,
+        ).astype(bool)
+        inside[height - block + 1 :] = False
+        inside[:, width - block + 1 :] = False
+        if inside.sum() < 4:
+            return None
+        # The reduced picture the search runs on, and the sources in its grid.
+        small_size = (max(1, width // factor), max(1, height // factor))
+        self.small_block = max(4, block // factor)
+        positions = inside[::factor, ::factor]
+        span_h = small_size[1] - self.small_block + 1
+        span_w = small_size[0] - self.small_block + 1
+        if span_h < 1 or span_w < 1:
+            return None
+        self.sources = np.zeros((span_h, span_w), bool)
+        h = min(span_h, positions.shape[0])
+        w = min(span_w, positions.shape[1])
+        self.sources[:h, :w] = positions[:h, :w]
+        if not self.sources.any():
+            return None
+        # Sources farther from the hole cost more: the surface beside the border continues.
+        distance = cv2.distanceTransform(known.astype(np.uint8), cv2.DIST_L2, 5)
+        centre = distance[block // 2 :: factor, block // 2 :: factor][:span_h, :span_w]
+        self.distance = np.zeros((span_h, span_w), np.float32)
+        self.distance[: centre.shape[0], : centre.shape[1]] = centre / block
+        # Only sources beside the border: the same surface, and a smaller search.
+        rows = np.flatnonzero(self.hole.any(axis=1))
+        reach = max(REACH_BLOCKS * block, REACH_SHARE * (rows[-1] - rows[0] + 1))
+        near = self.sources & (self.distance * block <= reach)
+        if near.any():
+            self.sources = near
+        # The photo's subject (colours rare beside the border) is not a source at all.
+        self.atypical = self._atypical(known, small_size, span_h, span_w)
+        clean = self.sources & (self.atypical <= RARE_LIMIT)
+        if clean.sum() >= MIN_SOURCES:
+            self.sources = clean
+        self.source_detail = _detail_map(self.canvas, known, block, factor, (span_h, span_w))
+        self.uses = np.zeros((span_h, span_w), np.float32)
+        rows = np.flatnonzero(self.sources.any(axis=1))
+        cols = np.flatnonzero(self.sources.any(axis=0))
+        self.source_box = ((int(rows[0]), int(rows[-1])), (int(cols[0]), int(cols[-1])))
+        # Sources are known pixels, which never change: reduced once.
+        self.small_canvas = cv2.resize(self.canvas, small_size, interpolation=cv2.INTER_AREA)
+        self.small_blurred = cv2.GaussianBlur(self.small_canvas, (0, 0), GUIDE_SIGMA)
+        # The layout to follow: the border's colours carried outward, smoothly.
+        layout = np.where(self.hole[:, :, None], self.layout, self.canvas).astype(np.float32)
+        self.guide = cv2.resize(layout, small_size, interpolation=cv2.INTER_AREA)
+        self.inside = inside
+        for top, left in self._grid():
+            self._place(top, left)
+        return np.clip(self.canvas + 0.5, 0, 255).astype(np.uint8)
+
+    def _atypical(
+        self, known: np.ndarray, small_size: tuple[int, int], span_h: int, span_w: int
+    ) -> np.ndarray:
+        """Per source, the share of its pixels whose colour is rare beside the border (0-1)."""
+        rare = rare_colours(self.canvas, ~known, self.block / 2).astype(np.float32)
+        small = cv2.resize(rare, small_size, interpolation=cv2.INTER_AREA)
+        side = self.small_block
+        share = cv2.boxFilter(
+            small, -1, (side, side), anchor=(0, 0), borderType=cv2.BORDER_CONSTANT
+        )
+        out = np.ones((span_h, span_w), np.float32)
+        h, w = min(span_h, share.shape[0]), min(span_w, share.shape[1])
+        out[:h, :w] = share[:h, :w]
+        return out
+
+    def _grid(self) -> list[tuple[int, int]]:
+        """Block corners: rows from the hole's top edge (less the overlap) downward."""
+        block, step = self.block, self.block - self.overlap
+        height, width = self.hole.shape
+        rows = np.flatnonzero(self.hole.any(axis=1))
+        cols = np.flatnonzero(self.hole.any(axis=0))
+        first = max(0, int(rows[0]) - self.overlap)
+        tops = _starts(first, height, block, step)
+        lefts = _starts(max(0, int(cols[0]) - self.overlap), int(cols[-1]) + 1, block, step)
+        lefts = [min(x, width - block) for x in lefts]
+        return [(t, x) for t in tops for x in dict.fromkeys(lefts)]
+
+    def _place(self, top: int, left: int) -> None:
+        block = self.block
+        window = (slice(top, top + block), slice(left, left + block))
+        todo = self.unfilled[window]
+        if not todo.any():
+            return
+        have = ~todo
+        target = self.canvas[window]
+        source_y, source_x = self._choose(target, have, (top, left))
+        # Placed to the pixel at full size, within one search step of the choice.
+        source_y, source_x = self._refine(target, have, source_y, source_x)
+        patch = self.canvas[source_y : source_y + block, source_x : source_x + block]
+        if have.any():
+            # The block's light brought to its neighbours' (a block from a darker or
+            # lighter part of the photo would show as a patch): the median difference
+            # over the overlap, so a bright detail there does not tint the block.
+            shift = np.median(target[have] - patch[have], axis=0)
+            patch = patch + np.clip(shift, -MAX_SHIFT, MAX_SHIFT)
+        hard = _cut(patch, target, have)
+        # Two bands: the detail meets along the cut (softened by a pixel), the broad
+        # light over the overlap's width, so neither a line nor a tone step shows.
+        sigma = max(1.0, float(self.overlap))
+        weight = have.astype(np.float32)
+        target_low = (
+            cv2.GaussianBlur(target * weight[:, :, None], (0, 0), sigma)
+            / np.maximum(cv2.GaussianBlur(weight, (0, 0), sigma), 1e-3)[:, :, None]
+        )
+        patch_low = cv2.GaussianBlur(patch, (0, 0), sigma)
+        sharp = np.where(have, cv2.GaussianBlur(hard, (0, 0), 1.0), 1.0)[:, :, None]
+        wide = np.where(have, cv2.GaussianBlur(hard, (0, 0), sigma), 1.0)[:, :, None]
+        self.canvas[window] = (
+            sharp * (patch - patch_low)
+            + (1.0 - sharp) * (target - target_low)
+            + wide * patch_low
+            + (1.0 - wide) * target_low
+        )
+        self.unfilled[window] = False
+
+    def _match(
+        self, image: np.ndarray, template: np.ndarray, rows: tuple[int, int], cols: tuple[int, int]
+    ) -> tuple[np.ndarray, int]:
+        """Summed squared difference of the part ``rows`` x ``cols`` of ``template`` (a
+        reduced block) at every source of ``image`` (the reduced picture), and the
+        number of values compared. Only the sources' box is searched; a plain
+        rectangle lets OpenCV correlate in the frequency domain (a mask would not)."""
+        (y0, y1), (x0, x1) = self.source_box
+        cost = np.zeros(self.sources.shape, np.float32)
+        (r0, r1), (c0, c1) = rows, cols
+        if r1 <= r0 or c1 <= c0:
+            return cost, 0
+        result = cv2.matchTemplate(
+            image[y0 + r0 : y1 + r1, x0 + c0 : x1 + c1],
+            np.ascontiguousarray(template[r0:r1, c0:c1]),
+            cv2.TM_SQDIFF,
+        )
+        cost[y0 : y0 + result.shape[0], x0 : x0 + result.shape[1]] = result
+        return cost, (r1 - r0) * (c1 - c0) * 3
+
+    def _choose(
+        self, target: np.ndarray, have: np.ndarray, top_left: tuple[int, int]
+    ) -> tuple[int, int]:
+        factor, side = self.factor, self.small_block
+        small_have = cv2.resize(have.astype(np.float32), (side, side), interpolation=cv2.INTER_AREA)
+        full = np.asarray(small_have > 0.99, bool)
+        # What is there already, as rectangles along the sides (the overlap strips).
+        rows_full: np.ndarray = np.all(full, axis=1)
+        top = _run(rows_full)
+        bottom = _run(rows_full[::-1]) if top < side else 0
+        cols_full: np.ndarray = np.all(full[top : side - bottom], axis=0)
+        left = _run(cols_full)
+        right = _run(cols_full[::-1]) if left < side else 0
+        small_target = cv2.resize(target, (side, side), interpolation=cv2.INTER_AREA)
+        cost = np.zeros(self.sources.shape, np.float32)
+        count = 0
+        for rows, cols in (
+            ((0, top), (0, side)),
+            ((side - bottom, side), (0, side)),
+            ((top, side - bottom), (0, left)),
+            ((top, side - bottom), (side - right, side)),
+        ):
+            part, n = self._match(self.small_canvas, small_target, rows, cols)
+            cost += part
+            count += n
+        cost /= max(1, count)
+        # Where nothing is yet, the broad colours should follow the layout.
+        y, x = top_left[0] // factor, top_left[1] // factor
+        wanted = self.guide[y : y + side, x : x + side]
+        if wanted.shape[:2] == (side, side):
+            blurred = cv2.GaussianBlur(wanted, (0, 0), GUIDE_SIGMA)
+            part, n = self._match(
+                self.small_blurred, blurred, (top, side - bottom), (left, side - right)
+            )
+            if n:
+                cost += GUIDE_WEIGHT * part / n
+        # As much fine detail as beside it: squared differences favour flat blocks
+        # (a flat block differs from a texture by one variance, another texture by two).
+        steady = cv2.erode(have.astype(np.uint8), np.ones((7, 7), np.uint8)) > 0
+        if steady.sum() >= 16:
+            grey = target.mean(axis=2)
+            high = grey - cv2.GaussianBlur(grey, (0, 0), DETAIL_SIGMA)
+            wanted_detail = float(np.sqrt(np.mean(high[steady] ** 2)))
+            cost += DETAIL_WEIGHT * (self.source_detail - wanted_detail) ** 2
+        ranked = np.where(self.sources, cost, np.inf)
+        finite = ranked[np.isfinite(ranked)]
+        typical = float(np.median(finite)) + 1.0 if finite.size else 1.0
+        ranked = ranked + typical * (
+            REUSE_COST * self.uses + DISTANCE_COST * self.distance + RARE_COST * self.atypical
+        )
+        best = float(ranked.min())
+        pool = np.argwhere(ranked <= best * (1 + TOLERANCE) + 1e-3)
+        y, x = pool[self.rng.integers(len(pool))]
+        # Every source that overlaps this one much is now dearer.
+        reach = max(1, side // 2)
+        self.uses[max(0, y - reach) : y + reach + 1, max(0, x - reach) : x + reach + 1] += 1.0
+        return int(y) * factor, int(x) * factor
+
+    def _refine(
+        self, target: np.ndarray, have: np.ndarray, source_y: int, source_x: int
+    ) -> tuple[int, int]:
+        if self.factor == 1 or not have.any():
+            return source_y, source_x
+        block, reach = self.block, self.factor
+        height, width = self.hole.shape
+        top, left = max(0, source_y - reach), max(0, source_x - reach)
+        bottom = min(height, source_y + reach + block)
+        right = min(width, source_x + reach + block)
+        area = self.canvas[top:bottom, left:right]
+        result = cv2.matchTemplate(
+            area,
+            target,
+            cv2.TM_SQDIFF,
+            mask=np.repeat(have[:, :, None], 3, axis=2).astype(np.float32),
+        )
+        allowed = self.inside[top : top + result.shape[0], left : left + result.shape[1]]
+        result = np.where(allowed, result, np.inf)
+        if not np.isfinite(result).any():
+            return source_y, source_x
+        y, x = np.unravel_index(int(np.argmin(result)), result.shape)
+        return top + int(y), left + int(x)
+
+
+def _detail_map(
+    canvas: np.ndarray, known: np.ndarray, block: int, factor: int, span: tuple[int, int]
+) -> np.ndarray:
+    """Per source (on the search grid), the rms of its fine detail (grey levels)."""
+    grey = canvas.mean(axis=2)
+    high = (grey - cv2.GaussianBlur(grey, (0, 0), DETAIL_SIGMA)) * known
+    power = cv2.boxFilter(
+        high * high, -1, (block, block), anchor=(0, 0), borderType=cv2.BORDER_CONSTANT
+    )
+    rms = np.sqrt(np.maximum(power[::factor, ::factor], 0.0))
+    out = np.zeros(span, np.float32)
+    h, w = min(span[0], rms.shape[0]), min(span[1], rms.shape[1])
+    out[:h, :w] = rms[:h, :w]
+    return out
+
+
+def _cut(patch: np.ndarray, target: np.ndarray, have: np.ndarray) -> np.ndarray:
+    """Which pixels take the new block (1) or keep theirs (0): every one where
+    nothing is yet, and across each filled overlap strip those on the block's
+    side of the least-difference path."""
+    block = have.shape[0]
+    take = (~have).astype(np.float32)
+    error = ((patch - target) ** 2).sum(axis=2)
+    for side in ("top", "left", "right", "bottom"):
+        # The strip: every whole line filled already, counted from this side.
+        lines = np.asarray(have.all(axis=1 if side in ("top", "bottom") else 0), bool)
+        if side in ("bottom", "right"):
+            lines = lines[::-1]
+        depth = int(np.argmin(lines)) if not lines.all() else 0
+        if depth < 2:
+            continue
+        cut = slice(0, depth) if side in ("top", "left") else slice(block - depth, block)
+        strip = (cut, slice(None)) if side in ("top", "bottom") else (slice(None), cut)
+        part = error[strip]
+        vertical = side in ("left", "right")
+        costs = part if vertical else part.T
+        path = _least_path(costs)
+        columns = np.arange(costs.shape[1])[None, :]
+        # The block's side of the path: right of it for a left strip, and so on.
+        beyond = columns > path[:, None] if side in ("left", "top") else columns < path[:, None]
+        beyond = beyond if vertical else beyond.T
+        take[strip] = np.maximum(take[strip], beyond.astype(np.float32))
+    # Pixels filled before but inside no strip keep their value.
+    return take
+
+
+def _run(lines: np.ndarray) -> int:
+    """How many leading entries of ``lines`` (bool) are true."""
+    return len(lines) if lines.all() else int(np.argmin(lines))
+
+
+def _least_path(costs: np.ndarray) -> np.ndarray:
+    """The column of the cheapest top-to-bottom path through ``costs`` (rows x cols), per row."""
+    rows, cols = costs.shape
+    total = costs.astype(np.float64).copy()
+    for y in range(1, rows):
+        previous = total[y - 1]
+        left = np.concatenate(([np.inf], previous[:-1]))
+        right = np.concatenate((previous[1:], [np.inf]))
+        total[y] += np.minimum(previous, np.minimum(left, right))
+    path = np.empty(rows, np.int64)
+    path[-1] = int(np.argmin(total[-1]))
+    for y in range(rows - 2, -1, -1):
+        x = path[y + 1]
+        lo, hi = max(0, x - 1), min(cols, x + 2)
+        path[y] = lo + int(np.argmin(total[y, lo:hi]))
+    return path
+
+
+def _starts(first: int, end: int, block: int, step: int) -> list[int]:
+    """Block starts from ``first`` every ``step`` until ``end`` is covered (the last one
+    ends exactly at ``end`` when it can)."""
+    starts = list(range(first, max(first + 1, end - block + 1), step))
+    if not starts or starts[-1] + block < end:
+        starts.append(max(first, end - block))
+    return starts

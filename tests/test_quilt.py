@@ -1,0 +1,90 @@
+"""Growing a hole that opens onto the picture's edge (``inpaint.quilt`` via ``inpaint.fill``)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from inpaint import fill as fill_module
+from inpaint.evaluate import texture
+from inpaint.fill import fill_array
+from inpaint.outpaint_eval import detail
+from inpaint.quilt import open_edge, rare_colours
+
+
+def band(shape: tuple[int, int], side: str, thickness: int) -> np.ndarray:
+    hole = np.zeros(shape, bool)
+    if side == "left":
+        hole[:, :thickness] = True
+    elif side == "right":
+        hole[:, -thickness:] = True
+    elif side == "top":
+        hole[:thickness] = True
+    else:
+        hole[-thickness:] = True
+    return hole
+
+
+@pytest.mark.parametrize("side", ["left", "right", "top", "bottom"])
+def test_a_band_along_an_edge_is_recognised(side):
+    assert open_edge(band((120, 160), side, 40)) == side
+
+
+def test_inner_holes_and_corner_bands_are_told_apart():
+    inner = np.zeros((120, 160), bool)
+    inner[40:80, 60:100] = True
+    assert open_edge(inner) is None  # an object's hole: PatchMatch fills it
+    corner = band((120, 160), "bottom", 30) | band((120, 160), "left", 20)
+    assert open_edge(corner) == "bottom"  # the longer run, facing away from the known area
+
+
+@pytest.mark.parametrize("side", ["left", "bottom"])
+def test_grown_band_keeps_the_texture_and_only_the_hole_changes(side):
+    truth = np.asarray(texture("gravel", 256))
+    hole = band((256, 256), side, 96)
+    damaged = truth.copy()
+    damaged[hole] = 0
+    out = fill_array(damaged, hole, seed=2)
+    assert np.array_equal(out[~hole], truth[~hole])
+    new, beside = (
+        (out[:, :96], truth[:, 96:192]) if side == "left" else (out[-96:], truth[-192:-96])
+    )
+    ratio = detail(new) / detail(beside)
+    assert 0.6 <= ratio <= 1.5, ratio  # the texture's own sharpness, not a smear
+    assert abs(new.mean() - beside.mean()) < 15
+
+
+def test_seeds_reproduce_and_differ():
+    image = np.asarray(texture("grass", 192)).copy()
+    hole = band((192, 192), "right", 64)
+    a = fill_array(image, hole, seed=1)
+    assert np.array_equal(a, fill_array(image, hole, seed=1))
+    b = fill_array(image, hole, seed=2)
+    assert np.abs(a[hole].astype(int) - b[hole]).mean() > 5
+
+
+def test_the_subject_is_not_copied_into_the_new_area():
+    image = np.asarray(texture("grass", 256)).copy()
+    image[100:160, 100:160] = (230, 20, 30)  # a red subject, away from the border
+    hole = band((256, 256), "right", 80)
+    rare = rare_colours(image, hole, 16)
+    assert rare[110:150, 110:150].all() and rare[:, 160:176].mean() < 0.05
+    out = fill_array(image, hole, seed=3)
+    red = (out[..., 0] > 180) & (out[..., 1] < 80)
+    assert not red[hole].any()
+
+
+def test_the_same_fill_asked_twice_is_computed_once(monkeypatch):
+    calls = []
+    real = fill_module._fill_around
+    monkeypatch.setattr(
+        fill_module, "_fill_around", lambda *a, **k: calls.append(1) or real(*a, **k)
+    )
+    image = np.asarray(texture("gravel", 160)).copy()
+    hole = band((160, 160), "top", 48)
+    first = fill_array(image, hole, seed=9)
+    image[hole] = 255  # what the hole holds does not decide the fill (a pre-fill, say)
+    again = fill_array(image, hole, seed=9)
+    assert np.array_equal(first, again) and len(calls) == 1
+    fill_array(image, hole, seed=10)
+    assert len(calls) == 2
