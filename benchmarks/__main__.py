@@ -27,6 +27,7 @@ NAMES = (
     "sweep",
     "studio_resources",
     "generate_click",
+    "put_back",
 )
 DEFAULT_OUT = ROOT / "benchmarks" / "RESULTS.md"
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import logging
 import threading
+import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -26,7 +27,7 @@ from ...errors import (
 from ...http import Scrubber
 from ...progress import ProgressEvent
 from ...result import InpaintResult
-from .. import editor, memory
+from .. import editor, memory, timing
 from ..backend import Backend
 from ..form import GENERATE_OUTPUTS, RESULT_TAB, Form
 from ..history import history_entry
@@ -62,6 +63,7 @@ class Job:
     session: str = ""  # the page session (its files are tracked by the store)
     remark: str = ""  # said after "Done" (e.g. why a fetched result is not put back)
     shown: list[str] = field(default_factory=list)  # the result files the event showed
+    seconds: dict[str, float] = field(default_factory=dict)  # where the time went (``timing``)
 
     @property
     def size(self) -> tuple[int, int] | None:
@@ -178,7 +180,10 @@ class JobEvents:
                     break
                 if job.prepared is None or job.form is None:
                     continue  # a fetch: the job is already in the history
-                files = files or self.store.save_job_inputs(job.prepared.image, job.prepared.mask)
+                if files is None:
+                    began = time.perf_counter()
+                    files = self.store.save_job_inputs(job.prepared.image, job.prepared.mask)
+                    job.seconds["job_files"] = time.perf_counter() - began
                 index = len(job.sent)
                 job.sent.append(job_id)
                 self.store.remember_job(
@@ -207,6 +212,7 @@ class JobEvents:
         """The last outputs: the result, or a failure that keeps any job that exists."""
         fetched = job.fetched_job is not None
         if outcome.result is not None:
+            began = time.perf_counter()
             before = job.prepared.image if job.prepared is not None else None
             outputs = self.results.success(
                 outcome.result,
@@ -222,6 +228,12 @@ class JobEvents:
                 remark=job.remark,
             )
             job.shown = list(outputs[GENERATE_OUTPUTS.index("last_run")]["outputs"])
+            timing.report(
+                "generate" if job.form is not None else "fetch",
+                **job.seconds,
+                **outcome.result.timings,
+                encode=time.perf_counter() - began,
+            )
             yield outputs
             return
         exc = outcome.error
@@ -299,6 +311,7 @@ class Generation(JobEvents):
         long-running event's error display. Yields (image file, mask file,
         status, tab to show).
         """
+        began = time.perf_counter()
         try:
             inputs = editor.read_inputs(image_editor, mask_file)
             if masks.is_empty(inputs.mask) and not invert_mask:
@@ -311,7 +324,9 @@ class Generation(JobEvents):
             message = describe_error(exc)
             yield gr.skip(), gr.skip(), f"⚠ {message}", gr.skip()
             raise page_error(message) from None
+        read = time.perf_counter()
         image, mask = self.store.save_inputs(inputs.image, inputs.mask, session=session)
+        timing.report("capture", read=read - began, save=time.perf_counter() - read)
         self.board.arm(session)  # Cancel works from now on, even while queued
         # The result area is where the progress of the generation is shown.
         yield image, mask, "Sending…", gr.Tabs(selected=RESULT_TAB)
@@ -341,7 +356,9 @@ class Generation(JobEvents):
             try:
                 form = Form.from_ui(dict(fields))
                 progress(0.0, desc="Preparing the image and mask")
+                began = time.perf_counter()
                 prepared = prepare_inputs(image, mask, form)
+                seconds = {"studio_prepare": time.perf_counter() - began}
                 if not form.prompt.strip():  # after the image: the first thing missing first
                     raise ParameterError(EMPTY_PROMPT_MESSAGE, field="prompt")
                 client = self.backend.client(session_key)
@@ -354,6 +371,7 @@ class Generation(JobEvents):
                 form=form,
                 prepared=prepared,
                 session=session,
+                seconds=seconds,
             )
             yield from self._run(
                 job, client, self._inpaint_call(client, form, prepared), progress, stop, started
