@@ -714,8 +714,20 @@ def test_only_masked_generation_returns_full_size_pngs_carrying_their_parameters
     assert params["backend"].startswith("offline") and params["request_id"]
     keep = np.asarray(masks.grow(drawn, params["feather"] + 1)) == 0
     assert (np.asarray(out.convert("RGB"))[keep] == np.asarray(Image.open(photo))[keep]).all()
-    before, after = seen[-1]["before_after"]
-    assert Image.open(before).size == (2400, 1600)
+    # A result larger than a screen is shown from previews while its PNG is written:
+    # first without downloads, then with them; the slider compares like with like.
+    shown, final = seen[-2], seen[-1]
+    assert shown["downloads"] == {"__type__": "update", "value": None, "visible": False}
+    assert [p for p, _ in shown["gallery"]] == [p for p, _ in final["gallery"]]
+    [(preview, caption)] = final["gallery"]
+    assert preview.endswith(".preview.jpg") and "2400×1600" in caption
+    before, after = final["before_after"]
+    assert after == preview
+    assert Image.open(before).size == Image.open(after).size == (2048, 1365)
+    small = np.asarray(out.convert("RGB").resize((2048, 1365), Image.Resampling.LANCZOS), float)
+    assert np.abs(np.asarray(Image.open(after).convert("RGB"), float) - small).mean() < 2
+    photo_small = Image.open(photo).convert("RGB").resize((2048, 1365), Image.Resampling.LANCZOS)
+    assert np.abs(np.asarray(Image.open(before), float) - np.asarray(photo_small, float)).mean() < 2
 
     # Loading that PNG refills the form with what produced it.
     current = studio.Form().as_ui()
@@ -765,8 +777,8 @@ def test_a_job_fetched_later_is_pasted_back_into_the_full_size_photo(make_studio
     assert out.shape == (1200, 1800, 3)  # not the 1024 x 680 the API returned
     keep = np.asarray(masks.grow(drawn, studio.Form().feather_for((1800, 1200)) + 1)) == 0
     assert (out[keep] == np.asarray(Image.open(photo))[keep]).all()
-    before, _ = fetched[-1]["before_after"]
-    assert Image.open(before).size == (1800, 1200)
+    before, after = fetched[-1]["before_after"]
+    assert Image.open(before).size == Image.open(after).size == (1800, 1200)
 
 
 def test_code_panel_shows_the_request_with_the_key_from_the_environment() -> None:

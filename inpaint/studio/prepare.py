@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -38,6 +39,9 @@ class Prepared:
     prefill: str = "original"
     seed: int | None = None
     feather: int = 0  # the blend width at the photo's size (paste-back), or the soft edge
+    # The file ``image`` was decoded from, when it came as one: kept for a later
+    # fetch by linking it, rather than encoding the same photo again.
+    photo_file: str | None = None
 
     @property
     def coverage(self) -> float:
@@ -98,6 +102,7 @@ def prepare_inputs(
         request.prefill,
         request.seed,
         feather,
+        str(image) if isinstance(image, (str, os.PathLike)) and os.path.isfile(image) else None,
     )
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import gradio as gr
+from PIL import Image
 
 from ... import masks
 from ...client import ModelsLabClient
@@ -182,7 +183,9 @@ class JobEvents:
                     continue  # a fetch: the job is already in the history
                 if files is None:
                     began = time.perf_counter()
-                    files = self.store.save_job_inputs(job.prepared.image, job.prepared.mask)
+                    files = self.store.save_job_inputs(
+                        job.prepared.photo_file or job.prepared.image, job.prepared.mask
+                    )
                     job.seconds["job_files"] = time.perf_counter() - began
                 index = len(job.sent)
                 job.sent.append(job_id)
@@ -214,7 +217,7 @@ class JobEvents:
         if outcome.result is not None:
             began = time.perf_counter()
             before = job.prepared.image if job.prepared is not None else None
-            outputs = self.results.success(
+            steps = self.results.success(
                 outcome.result,
                 job.form,
                 mode=job.mode,
@@ -227,14 +230,17 @@ class JobEvents:
                 session=job.session,
                 remark=job.remark,
             )
-            job.shown = list(outputs[GENERATE_OUTPUTS.index("last_run")]["outputs"])
-            timing.report(
-                "generate" if job.form is not None else "fetch",
-                **job.seconds,
-                **outcome.result.timings,
-                encode=time.perf_counter() - began,
-            )
-            yield outputs
+            for step, outputs in enumerate(steps):
+                job.shown = list(outputs[GENERATE_OUTPUTS.index("last_run")]["outputs"])
+                if step == 0:  # the result is on its way to the page
+                    timing.report(
+                        "generate" if job.form is not None else "fetch",
+                        **job.seconds,
+                        **outcome.result.timings,
+                        encode=time.perf_counter() - began,
+                    )
+                yield outputs
+            timing.report("downloads", written=time.perf_counter() - began)
             return
         exc = outcome.error
         job_id = outcome.job_id if outcome.job_id is not None else job.fetched_job
@@ -313,9 +319,17 @@ class Generation(JobEvents):
         """
         began = time.perf_counter()
         try:
-            inputs = editor.read_inputs(image_editor, mask_file)
-            if masks.is_empty(inputs.mask) and not invert_mask:
-                if inputs.source == "uploaded":
+            # The user's own photo file is kept as it is (decoded once, by generate).
+            found = editor.photo_file(image_editor)
+            photo: Image.Image | str
+            if found is None:
+                inputs = editor.read_inputs(image_editor, mask_file)
+                photo, painted, source = inputs.image, inputs.mask, inputs.source
+            else:
+                photo, size = found
+                painted, source, _notes = editor.read_mask(image_editor, mask_file, size)
+            if masks.is_empty(painted) and not invert_mask:
+                if source == "uploaded":
                     raise InputImageError(ALL_BLACK_MESSAGE, field="mask_image")
                 raise InputImageError(masks.EMPTY_MASK_MESSAGE, field="mask_image")
             if not (prompt or "").strip():
@@ -325,7 +339,7 @@ class Generation(JobEvents):
             yield gr.skip(), gr.skip(), f"⚠ {message}", gr.skip()
             raise page_error(message) from None
         read = time.perf_counter()
-        image, mask = self.store.save_inputs(inputs.image, inputs.mask, session=session)
+        image, mask = self.store.save_inputs(photo, painted, session=session)
         timing.report("capture", read=read - began, save=time.perf_counter() - read)
         self.board.arm(session)  # Cancel works from now on, even while queued
         # The result area is where the progress of the generation is shown.
