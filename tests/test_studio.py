@@ -8,6 +8,7 @@ stand-ins for gradio's.
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -16,7 +17,7 @@ from typing import Any
 import gradio as gr
 import numpy as np
 import pytest
-from PIL import Image, ImageDraw
+from PIL import Image, ImageDraw, ImageOps
 
 from inpaint import masks, metadata, studio
 from inpaint.client import DEFAULT_BASE_URL, ProgressEvent
@@ -538,6 +539,43 @@ def test_capture_freezes_the_editor_and_names_what_is_missing(make_studio) -> No
     assert (np.asarray(Image.open(mask)) == 255).sum() == 100
     with pytest.raises(gr.Error, match="No image"):
         list(app.capture(None, None))
+
+
+def test_capture_keeps_the_users_photo_file_as_it_is_and_generate_decodes_it_once(
+    make_studio, tmp_path
+) -> None:
+    """A phone JPEG (stored sideways, EXIF says turn it) is linked, never re-encoded:
+    the capture reads only its header, and the job keeps the same file for a later fetch."""
+    app = make_studio()
+    upright = Image.open(PHOTO).convert("RGB")  # 600 x 400
+    sideways = upright.transpose(Image.Transpose.ROTATE_90)  # stored 400 x 600
+    exif = Image.Exif()
+    exif[0x0112] = 6  # "turn 90 degrees clockwise to show"
+    photo = tmp_path / "phone.jpg"
+    sideways.save(photo, "JPEG", quality=92, exif=exif)
+    layer = tmp_path / "paint.png"
+    paint = Image.new("RGBA", (600, 400), (0, 0, 0, 0))
+    ImageDraw.Draw(paint).rectangle((200, 100, 399, 249), fill=(255, 255, 255, 255))
+    paint.save(layer)
+    value = {"background": str(photo), "layers": [str(layer)], "composite": None}
+    image, mask, _status, _tab = list(app.capture(value, None, prompt="x"))[-1]
+    assert Path(image).suffix == ".jpg" and Path(image).read_bytes() == photo.read_bytes()
+    assert os.path.samefile(image, photo)  # a link: no copy, no encoding
+    assert Image.open(mask).size == (600, 400)
+    seen, error = run(
+        app.generate(image, mask, prompt="x", seed=4, progress=Progress(), request=Request())
+    )
+    assert error is None, error
+    [path] = seen[-1]["downloads"]["value"]
+    result = np.asarray(Image.open(path).convert("RGB"), np.int16)
+    shown = np.asarray(ImageOps.exif_transpose(Image.open(photo)).convert("RGB"), np.int16)
+    assert result.shape == (400, 600, 3)
+    far = np.ones((400, 600), bool)
+    far[60:290, 160:440] = False  # the painted box widened past the blend band
+    assert (result[far] == shown[far]).all()  # the upright photo's own pixels
+    job = seen[-1]["new_entry"]["job_id"]
+    kept = app.store.input_for(f"offline-{job}")
+    assert kept is not None and Path(kept).read_bytes() == photo.read_bytes()
 
 
 def test_timeout_keeps_the_job_and_fetch_collects_it(make_studio, tmp_path) -> None:
