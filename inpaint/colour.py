@@ -106,18 +106,6 @@ def drift_meter(
     )
 
 
-def drift_field(
-    result: np.ndarray, reference: np.ndarray, mask: np.ndarray, *, margin: int = TRUST_MARGIN
-) -> np.ndarray | None:
-    """The smooth per-pixel offset ``reference - result`` (float32, HxWx3), or None.
-
-    ``mask`` (HxW, >0 = painted) marks where the result may differ on purpose.
-    None when too little is left to measure (the mask covers nearly everything).
-    """
-    meter = drift_meter(reference, mask, margin=margin)
-    return None if meter is None else meter.field(result)
-
-
 def match_colours(result: Image.Image, reference: Image.Image, mask: Image.Image) -> Image.Image:
     """``result`` with the colour drift it shows against ``reference`` (outside ``mask``) undone.
 

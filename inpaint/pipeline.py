@@ -11,7 +11,8 @@ Steps:
    size and cuts regions (``region.plan_regions``).
 2. **run**: one job per region (or one for the whole picture), each within a
    job slot, all with one seed so the edit is reproducible.
-3. **put back**: each sample placed into the full-size photo (``region.place``).
+3. **put back**: each sample placed into the full-size photo (``region.Placement``,
+   prepared once per job; the samples in parallel).
 """
 
 from __future__ import annotations
