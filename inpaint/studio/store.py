@@ -325,6 +325,8 @@ class OutputStore:
             saved.before_preview = previews[len(images)] if pixels is not None else None
             saved.pending = _POOL.submit(_write_pngs, jobs)
             with self._lock:
+                for done in [p for p, f in self._pending.items() if f.done()]:
+                    del self._pending[done]
                 for _img, path, _params in jobs:
                     self._pending[path] = saved.pending
         else:
