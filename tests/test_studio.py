@@ -1049,7 +1049,9 @@ def test_a_large_result_is_previewed_first_and_its_png_is_exact(tmp_path) -> Non
     rng = np.random.default_rng(3)
     result = Image.fromarray(rng.integers(0, 256, (300, 400, 3), dtype=np.uint8), "RGB")
     before = Image.fromarray(rng.integers(0, 256, (300, 400, 3), dtype=np.uint8), "RGB")
-    saved = store.save_run(None, [result], 9, 1, {"prompt": "x"}, fallback=before, preview_side=128)
+    saved = store.save_result(
+        None, [result], 9, 1, {"prompt": "x"}, fallback=before, preview_side=128
+    )
     assert saved.pending is not None and saved.previews and saved.before_preview
     assert [Image.open(p).size for p in (*saved.previews, saved.before_preview)] == [(128, 96)] * 2
     assert Image.open(saved.previews[0]).format == "JPEG"
@@ -1058,5 +1060,5 @@ def test_a_large_result_is_previewed_first_and_its_png_is_exact(tmp_path) -> Non
     assert (np.asarray(Image.open(png).convert("RGB")) == np.asarray(result)).all()
     assert metadata.read_parameters(png)["prompt"] == "x"
     assert not list(Path(png).parent.glob("*.part"))  # written aside, then renamed
-    small = store.save_run(None, [result], 10, 1, {}, preview_side=1024)
+    small = store.save_result(None, [result], 10, 1, {}, preview_side=1024)
     assert small.pending is None and small.previews is None and small.shown == small.outputs

@@ -275,6 +275,23 @@ class OutputStore:
         *,
         session: str = "",
         fallback: Image.Image | None = None,
+    ) -> tuple[str | None, list[str]]:
+        """``save_result`` without previews: the "before" file and the PNGs, all written."""
+        saved = self.save_result(
+            before, images, job_id, seed, parameters, session=session, fallback=fallback
+        )
+        return saved.before, saved.outputs
+
+    def save_result(
+        self,
+        before: Image.Image | str | None,
+        images: list[Image.Image],
+        job_id: Any,
+        seed: int | None,
+        parameters: dict[str, Any] | None = None,
+        *,
+        session: str = "",
+        fallback: Image.Image | None = None,
         preview_side: int | None = None,
     ) -> SavedRun:
         """Each result as a PNG carrying ``parameters`` (never the key), and the input.

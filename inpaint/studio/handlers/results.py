@@ -185,7 +185,7 @@ class Results:
         # The kept photo is linked into the result's folder (no copy): the result keeps
         # its "before" whatever happens to the kept inputs.
         shown: Image.Image | str | None = kept if kept and same_size else before
-        return self.store.save_run(
+        return self.store.save_result(
             shown,
             result.images,
             result.id,
