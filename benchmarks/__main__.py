@@ -30,6 +30,7 @@ NAMES = (
     "generate_click",
     "shared_state",
     "replicas",
+    "put_back",
 )
 DEFAULT_OUT = ROOT / "benchmarks" / "RESULTS.md"
 

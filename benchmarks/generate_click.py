@@ -14,12 +14,22 @@ capture-phase listener):
   browser reading the editor's canvas and encoding it);
 - upload: from there to the end of the last such upload;
 - server: the end of the uploads to the result image being fetched (the
-  capture step, the generation, the event stream);
+  capture step, the generation, the event stream), split by the studio's own
+  clock (``INPAINT_STUDIO_TIMINGS``, ``inpaint/studio/timing.py``) into
+  capture (reading the editor, writing its files), prepare (the studio's and the
+  client's: decoding, mask tools, the image sent), generate (the jobs: upload,
+  queue, engine, downloads), paste-back (waiting for the full-size photo,
+  placing the samples) and encode (writing what the page shows);
 - render: the result image fetched, decoded and painted.
+
+Every figure comes with the machine's 1-minute load average when the photo's
+clicks began (the machine is shared).
 """
 
 from __future__ import annotations
 
+import os
+import re
 import shutil
 import tempfile
 import time
@@ -57,7 +67,26 @@ def make_photo(folder: Path, size: tuple[int, int]) -> Path:
     return path
 
 
-def one_click(page: Any, previous: str) -> dict[str, Any]:
+SHARES = ("capture", "prepare", "generate", "paste-back", "encode")
+
+
+def server_shares(log: str) -> dict[str, float]:
+    """The studio's own split of the last capture and generation in ``log`` (seconds)."""
+    last: dict[str, dict[str, float]] = {}
+    for event, fields in re.findall(r"^timing (capture|generate) (.*)$", log, re.MULTILINE):
+        last[event] = {k: float(v) for k, v in re.findall(r"(\w+)=([\d.]+)", fields)}
+    capture, gen = last.get("capture", {}), last.get("generate", {})
+    return {
+        "capture": sum(capture.values()),
+        "prepare": gen.get("studio_prepare", 0.0) + gen.get("prepare", 0.0),
+        "generate": gen.get("jobs", 0.0),
+        "paste-back": gen.get("full_size", 0.0) + gen.get("put_back", 0.0),
+        "encode": gen.get("encode", 0.0),
+        "job files": gen.get("job_files", 0.0),
+    }
+
+
+def one_click(page: Any, previous: str, app: Any = None) -> dict[str, Any]:
     page.evaluate("() => { performance.clearResourceTimings(); window.__bench = {t0: null}; }")
     page.locator("#generate").click()
     src = page.wait_for_function(DONE_JS, arg=previous, timeout=300_000, polling="raf")
@@ -68,7 +97,9 @@ def one_click(page: Any, previous: str) -> dict[str, Any]:
     first_upload = min((e["start"] for e in uploads), default=t0)
     upload_end = max((e["end"] for e in uploads), default=t0)
     fetch_start = min((e["start"] for e in entries if "inpaint-job" in e["name"]), default=done)
+    shares = server_shares(app.output()) if app is not None else {}
     return {
+        **shares,
         "first": (bench.get("first", done) - t0) / 1000,
         "total": (done - t0) / 1000,
         "export": (first_upload - t0) / 1000,
@@ -109,7 +140,8 @@ def run(quick: bool = False) -> Section:
     runs = 1 if quick else 3
     sizes = dict(list(SIZES.items())[:1]) if quick else SIZES
     figures: dict[str, list[dict[str, Any]]] = {}
-    with tempfile.TemporaryDirectory() as tmp, AppProcess() as app:
+    loads: dict[str, float] = {}
+    with tempfile.TemporaryDirectory() as tmp, AppProcess(INPAINT_STUDIO_TIMINGS="1") as app:
         url = app.wait_until_ready()
         executable = shutil.which("chromium")
         if not executable:
@@ -122,25 +154,44 @@ def run(quick: bool = False) -> Section:
                 page.set_default_timeout(300_000)
                 prepare_page(page, url, make_photo(Path(tmp), size))
                 previous, figures[label] = "", []
+                loads[label] = os.getloadavg()[0]
                 for _ in range(runs):
-                    out = one_click(page, previous)
+                    out = one_click(page, previous, app)
                     previous = str(out["src"])
                     figures[label].append(out)
                 context.close()
             browser.close()
-    return _section(figures, runs, time.perf_counter() - started)
+    return _section(figures, runs, time.perf_counter() - started, loads)
 
 
-def _section(figures: dict[str, list[dict[str, Any]]], runs: int, seconds: float) -> Section:
+def _section(
+    figures: dict[str, list[dict[str, Any]]],
+    runs: int,
+    seconds: float,
+    loads: dict[str, float] | None = None,
+) -> Section:
     section = Section(
         "10. The moment of use: click Generate to status and to result (1 MP and 12 MP)",
-        ["photo", "first status", "result on screen", "export", "upload", "server", "render"],
+        [
+            "photo",
+            "load (1 min)",
+            "first status",
+            "result on screen",
+            "export",
+            "upload",
+            "server",
+            *SHARES,
+            "render",
+        ],
     )
     for label, results in figures.items():
+        load = (loads or {}).get(label)
         section.add(
             label,
+            "-" if load is None else f"{load:.1f}",
             *(ms(median(r[key] for r in results)) for key in ("first", "total")),
             *(ms(median(r[key] for r in results)) for key in ("export", "upload", "server")),
+            *(ms(median(r.get(key, float("nan")) for r in results)) for key in SHARES),
             ms(median(r["render"] for r in results)),
         )
     uploads = {label: results[0]["uploads"] for label, results in figures.items() if results}
@@ -151,8 +202,9 @@ def _section(figures: dict[str, list[dict[str, Any]]], runs: int, seconds: float
     )
     section.note(
         "export = click to the first upload the click causes; server = end of the "
-        "uploads to the result image being fetched; medians per column, so the parts "
-        "need not add up to the total."
+        "uploads to the result image being fetched, of which capture, prepare, generate, "
+        "paste-back and encode are the studio's own clock (the rest is gradio's events "
+        "and queue); medians per column, so the parts need not add up to the total."
     )
     section.seconds = seconds
     return section

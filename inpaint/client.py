@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from typing import TYPE_CHECKING, Any
 
 from . import images as imgs
@@ -298,6 +299,7 @@ class ModelsLabClient(ApiSteps, Workflows):
             return run_outpaint(self, image, request, progress=progress, cancel=cancel)
         notify = notifier(progress)
         notify("preparing", "Preparing the image and mask")
+        clock = [time.perf_counter()]
         if regions is None:
             image, mask, request = pipeline.resolve_area(
                 image, mask, request, soft=mask_is_final, fetch=self._fetch_input
@@ -305,6 +307,7 @@ class ModelsLabClient(ApiSteps, Workflows):
         sends, original, full_mask, full_size = pipeline.plan_sends(
             image, mask, request, soft=mask_is_final, fetch=self._fetch_input, regions=regions
         )
+        clock.append(time.perf_counter())
         outputs: list[JobOutput] = pipeline.run_sends(
             sends,
             request,
@@ -312,8 +315,10 @@ class ModelsLabClient(ApiSteps, Workflows):
             progress=progress,
             cancel=cancel,
         )
+        clock.append(time.perf_counter())
         if full_size is not None:
             original, full_mask = full_size.result()
+        clock.append(time.perf_counter())
         boxes = [send.box for send in sends]
         images = pipeline.put_back(
             original,
@@ -323,7 +328,9 @@ class ModelsLabClient(ApiSteps, Workflows):
             paste_back=request.paste_back,
             feather=request.feather if original is None else request.feather_for(original.size),
             match_colours=request.match_colours,
+            sent=sends,
         )
+        clock.append(time.perf_counter())
         sent_boxes = tuple(b.as_tuple() for b in boxes if b is not None)
         result = InpaintResult(
             images=images,
@@ -331,6 +338,12 @@ class ModelsLabClient(ApiSteps, Workflows):
             request=request,
             regions=sent_boxes,
             parameters=edit_parameters(request, outputs, images, sent_boxes, self.base_url),
+            timings={
+                step: end - start
+                for step, start, end in zip(
+                    ("prepare", "jobs", "full_size", "put_back"), clock[:-1], clock[1:], strict=True
+                )
+            },
         )
         notify("done", "Done", fraction=1.0, job_id=result.id)
         return result

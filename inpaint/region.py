@@ -16,6 +16,7 @@ Everything here takes and returns PIL images or plain boxes; nothing does I/O.
 from __future__ import annotations
 
 import math
+import threading
 from dataclasses import dataclass
 
 import cv2
@@ -23,7 +24,7 @@ import numpy as np
 from PIL import Image
 
 from . import images as imgs
-from .colour import match_colours
+from .colour import DriftMeter, drift_meter
 from .params import MAX_SIDE
 
 # A box longer than this many times its width gives a model a sliver with no
@@ -289,44 +290,115 @@ def paste_back(
     return out
 
 
-def place(
-    original: Image.Image,
-    result: Image.Image,
-    mask: Image.Image | None,
-    *,
-    box: Box | None = None,
-    blend: bool = True,
-    feather: int = 8,
-    match: bool = False,
-) -> Image.Image:
-    """A result put back where it was cut from: blended under the mask (``blend``, i.e.
-    paste-back), or over the whole box. Whole-picture results without paste-back
-    are returned as the API made them.
+class Placement:
+    """How one job's samples go back into the photo, prepared once for all of them.
 
-    ``match`` first undoes the colour drift the result shows against the
-    original away from the mask (``colour.match_colours``), so the painted area
-    meets its surroundings without a step.
+    Everything that depends only on the photo, the mask and where the job was
+    cut from (the area the blend touches, its weights, the colour reference)
+    is computed here; ``apply`` then costs one sample's own work, so a job's
+    samples are placed in parallel without repeating it. Samples are placed
+    exactly as ``paste_back`` / ``paste_whole`` place them.
+
+    ``match`` first undoes the colour drift a result shows against ``sent``,
+    the image the job was sent (``colour.match_colours``), so the painted area
+    meets its surroundings without a step. Without ``sent`` (a job fetched
+    later), or for a result at another size than was sent, the reference is
+    cut from ``original`` and scaled as the send was.
     """
-    if match and mask is not None and (blend or box is not None):
-        result = _colour_matched(original, result, mask, box)
-    if blend and mask is not None:
-        return paste_back(original, result, mask, box=box, feather=feather)
-    if box is None:
-        return result
-    return paste_whole(original, result, box)
 
+    def __init__(
+        self,
+        original: Image.Image,
+        mask: Image.Image | None,
+        *,
+        box: Box | None = None,
+        blend: bool = True,
+        feather: int = 8,
+        match: bool = False,
+        sent: Image.Image | None = None,
+    ) -> None:
+        self.original = original
+        self.mask = mask if mask is None or mask.mode == "L" else mask.convert("L")
+        if self.mask is not None and self.mask.size != original.size:
+            raise ValueError(f"mask is {self.mask.size}, original is {original.size}")
+        self.box = box
+        self.blend = blend and self.mask is not None
+        self.feather = feather
+        self.match = match and self.mask is not None and (self.blend or box is not None)
+        self.sent = sent if isinstance(sent, Image.Image) else None
+        self._meters: dict[tuple[int, int], DriftMeter | None] = {}
+        self._lock = threading.Lock()
+        self.work: Box | None = None
+        if self.blend and self.mask is not None:
+            self.whole = box or Box(0, 0, *original.size)
+            self.work = _touched_area(self.mask, self.whole, feather)
+            if self.work is not None:
+                self.weights = blend_weights(
+                    np.asarray(self.mask.crop(self.work.as_tuple())), feather
+                )[..., None]
+        if self.match and self.sent is not None:
+            self.meter(self.sent.size)
 
-def _colour_matched(
-    original: Image.Image, result: Image.Image, mask: Image.Image, box: Box | None
-) -> Image.Image:
-    """``result`` with its drift against the original (what was sent) undone."""
-    where = (box or Box(0, 0, *original.size)).as_tuple()
-    reference = original.convert("RGB").crop(where)
-    small_mask = mask.convert("L").crop(where)
-    if reference.size != result.size:
-        reference = reference.resize(result.size, Image.Resampling.LANCZOS)
-        small_mask = small_mask.resize(result.size, Image.Resampling.BOX)
-    return match_colours(result, reference, small_mask)
+    def meter(self, size: tuple[int, int]) -> DriftMeter | None:
+        """The colour measure for results of ``size`` (made once per size)."""
+        with self._lock:
+            if size not in self._meters:
+                self._meters[size] = self._make_meter(size)
+            return self._meters[size]
+
+    def _make_meter(self, size: tuple[int, int]) -> DriftMeter | None:
+        assert self.mask is not None
+        where = (self.box or Box(0, 0, *self.original.size)).as_tuple()
+        whole = where == (0, 0, *self.original.size)  # no 12 MP crop (a copy) needed
+        small_mask = self.mask if whole else self.mask.crop(where)
+        if small_mask.size != size:
+            small_mask = small_mask.resize(size, Image.Resampling.BOX)
+        if self.sent is not None and self.sent.size == size:
+            reference = self.sent if self.sent.mode == "RGB" else self.sent.convert("RGB")
+        else:
+            reference = self.original.convert("RGB").crop(where)
+            if reference.size != size:
+                reference = reference.resize(size, Image.Resampling.LANCZOS)
+        return drift_meter(np.asarray(reference), np.asarray(small_mask))
+
+    def apply(self, canvas: Image.Image, result: Image.Image) -> Image.Image:
+        """``result`` placed into ``canvas`` (an RGB copy of the photo, changed in place).
+
+        Returns the canvas, or for a whole-picture result without paste-back
+        the result itself (it is the picture).
+        """
+        if self.match:
+            meter = self.meter(result.size)
+            if meter is not None:
+                result = meter.matched(result)
+        if self.blend:
+            self._blend_into(canvas, result)
+            return canvas
+        if self.box is None:
+            return result
+        canvas.paste(
+            result.convert("RGB").resize(self.box.size, Image.Resampling.LANCZOS),
+            (self.box.left, self.box.top),
+        )
+        return canvas
+
+    def _blend_into(self, canvas: Image.Image, result: Image.Image) -> None:
+        """``paste_back``'s blend, with this job's area and weights made once."""
+        work, box = self.work, self.whole
+        if work is None:
+            return
+        sx, sy = result.width / box.width, result.height / box.height
+        source = (
+            (work.left - box.left) * sx,
+            (work.top - box.top) * sy,
+            (work.right - box.left) * sx,
+            (work.bottom - box.top) * sy,
+        )
+        patch = result.convert("RGB").resize(work.size, Image.Resampling.LANCZOS, box=source)
+        base = np.asarray(canvas.crop(work.as_tuple()), dtype=np.float32)
+        top = np.asarray(patch, dtype=np.float32)
+        mixed = base + (top - base) * self.weights
+        canvas.paste(Image.fromarray(np.rint(mixed).astype(np.uint8), "RGB"), (work.left, work.top))
 
 
 def paste_whole(original: Image.Image, result: Image.Image, box: Box) -> Image.Image:
@@ -338,7 +410,8 @@ def paste_whole(original: Image.Image, result: Image.Image, box: Box) -> Image.I
 
 def _touched_area(mask: Image.Image, box: Box, feather: int) -> Box | None:
     """The painted part of ``box`` widened by the blend band, or None when unpainted."""
-    inside = mask.crop(box.as_tuple()).getbbox()
+    whole = box.as_tuple() == (0, 0, *mask.size)  # a 12 MP crop is a copy: skipped
+    inside = (mask if whole else mask.crop(box.as_tuple())).getbbox()
     if inside is None:
         return None
     painted = Box(

@@ -27,10 +27,30 @@ def test_generate_click_table_has_both_timings_and_the_breakdown():
     from benchmarks.generate_click import _section
 
     click = {"first": 0.05, "total": 3.0, "export": 1.0, "upload": 0.2, "server": 1.5}
-    section = _section({"12 MP (4000 x 3000)": [{**click, "render": 0.3, "uploads": 1}]}, 1, 1.0)
-    assert section.header[:3] == ["photo", "first status", "result on screen"]
+    shares = {"capture": 0.1, "prepare": 0.2, "generate": 0.7, "paste-back": 0.15, "encode": 0.25}
+    section = _section(
+        {"12 MP (4000 x 3000)": [{**click, **shares, "render": 0.3, "uploads": 1}]},
+        1,
+        1.0,
+        {"12 MP (4000 x 3000)": 1.25},
+    )
+    assert section.header[:4] == ["photo", "load (1 min)", "first status", "result on screen"]
     assert section.rows == [
-        ["12 MP (4000 x 3000)", "50 ms", "3000 ms", "1000 ms", "200 ms", "1500 ms", "300 ms"]
+        [
+            "12 MP (4000 x 3000)",
+            "1.2",
+            "50 ms",
+            "3000 ms",
+            "1000 ms",
+            "200 ms",
+            "1500 ms",
+            "100 ms",
+            "200 ms",
+            "700 ms",
+            "150 ms",
+            "250 ms",
+            "300 ms",
+        ]
     ]
 
 
@@ -55,3 +75,23 @@ def test_replicas_benchmark_runs_both_kinds_of_state():
     assert figures["calls (2 users x 1)"][0] == "2 done, 0 failed", text
     assert figures["429s answered by the server"][0] == "0", text
     assert figures["jobs the server accepted"][0] == "2", text
+
+
+def test_generate_click_reads_the_studios_own_split_from_its_log():
+    from benchmarks.generate_click import server_shares
+
+    log = (
+        "timing capture read=0.100 save=0.050\n"
+        "timing generate studio_prepare=0.200 prepare=0.100 jobs=0.700 "
+        "full_size=0.020 put_back=0.080 job_files=0.300 encode=0.250\n"
+    )
+    assert server_shares(log) == pytest.approx(
+        {
+            "capture": 0.15,
+            "prepare": 0.3,
+            "generate": 0.7,
+            "paste-back": 0.1,
+            "encode": 0.25,
+            "job files": 0.3,
+        }
+    )

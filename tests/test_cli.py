@@ -674,6 +674,43 @@ def test_an_unwritable_out_is_refused_before_anything_is_sent(tmp_path):
     assert folder.returncode == 2 and "is a file" in folder.stderr
 
 
+def test_an_out_the_file_system_refuses_is_caught_even_for_root(tmp_path):
+    """Permission bits say yes to root; /proc says no. The check writes for real."""
+    from tests.fault_server import FaultServer
+
+    image, mask = photo(tmp_path)
+    with FaultServer() as fs:
+        proc = run_cli(
+            tmp_path,
+            "--image",
+            image,
+            "--mask",
+            mask,
+            "--prompt",
+            "x",
+            "--out",
+            "/proc/not-writable/out.png",
+            "--base-url",
+            fs.base_url,
+        )
+        assert fs.seen == []  # nothing uploaded, nothing submitted: nothing paid
+    assert proc.returncode == 2 and proc.stdout == ""
+    assert proc.stderr.startswith("error: --out: cannot create /proc/not-writable/out.png: ")
+    assert "Traceback" not in proc.stderr
+
+
+def test_the_output_check_leaves_no_probe_and_no_change(tmp_path):
+    from inpaint.outputs import output_problem
+
+    kept = tmp_path / "kept.png"
+    kept.write_bytes(b"old result")
+    assert output_problem(kept) is None and output_problem(tmp_path / "a/b/new.png") is None
+    assert output_problem(tmp_path / "c", folder=True) is None
+    assert kept.read_bytes() == b"old result"
+    assert sorted(p.name for p in tmp_path.rglob("*")) == ["a", "b", "c", "kept.png"]
+    assert "a test file in /proc was refused" in (output_problem("/proc/out.png") or "")
+
+
 def test_missing_output_folders_are_created(server, tmp_path):
     image, mask = photo(tmp_path)
     proc = run_cli(

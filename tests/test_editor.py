@@ -133,3 +133,21 @@ def test_read_inputs_uses_painting_or_else_the_mask_file_with_a_note() -> None:
 def test_empty_painting_is_returned_for_the_caller_to_judge() -> None:
     got = editor.read_inputs(value())
     assert got.source == "painted" and not painted(got.mask).any()
+
+
+def test_photo_file_reads_only_the_header_and_leaves_transparency_to_the_decoder(
+    tmp_path,
+) -> None:
+    sideways = tmp_path / "sideways.jpg"
+    exif = Image.Exif()
+    exif[0x0112] = 8  # stored 30 x 20, shown 20 x 30
+    Image.new("RGB", (30, 20), (9, 9, 9)).save(sideways, exif=exif)
+    assert editor.photo_file({"background": {"path": str(sideways)}}) == (str(sideways), (20, 30))
+    glass = tmp_path / "canvas.png"
+    Image.new("RGBA", (30, 20), (0, 0, 0, 0)).save(glass)  # may be the empty canvas
+    assert editor.photo_file({"background": str(glass)}) is None
+    assert editor.photo_file({"background": Image.new("RGB", (4, 4))}) is None  # no file
+    text = tmp_path / "notes.jpg"
+    text.write_text("not a photo")
+    with pytest.raises(InputImageError, match="not an image"):
+        editor.photo_file({"background": str(text)})

@@ -8,6 +8,7 @@ stand-ins for gradio's.
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -16,7 +17,7 @@ from typing import Any
 import gradio as gr
 import numpy as np
 import pytest
-from PIL import Image, ImageDraw
+from PIL import Image, ImageDraw, ImageOps
 
 from inpaint import masks, metadata, studio
 from inpaint.client import DEFAULT_BASE_URL, ProgressEvent
@@ -562,6 +563,43 @@ def test_capture_freezes_the_editor_and_names_what_is_missing(make_studio) -> No
         list(app.capture(None, None))
 
 
+def test_capture_keeps_the_users_photo_file_as_it_is_and_generate_decodes_it_once(
+    make_studio, tmp_path
+) -> None:
+    """A phone JPEG (stored sideways, EXIF says turn it) is linked, never re-encoded:
+    the capture reads only its header, and the job keeps the same file for a later fetch."""
+    app = make_studio()
+    upright = Image.open(PHOTO).convert("RGB")  # 600 x 400
+    sideways = upright.transpose(Image.Transpose.ROTATE_90)  # stored 400 x 600
+    exif = Image.Exif()
+    exif[0x0112] = 6  # "turn 90 degrees clockwise to show"
+    photo = tmp_path / "phone.jpg"
+    sideways.save(photo, "JPEG", quality=92, exif=exif)
+    layer = tmp_path / "paint.png"
+    paint = Image.new("RGBA", (600, 400), (0, 0, 0, 0))
+    ImageDraw.Draw(paint).rectangle((200, 100, 399, 249), fill=(255, 255, 255, 255))
+    paint.save(layer)
+    value = {"background": str(photo), "layers": [str(layer)], "composite": None}
+    image, mask, _status, _tab = list(app.capture(value, None, prompt="x"))[-1]
+    assert Path(image).suffix == ".jpg" and Path(image).read_bytes() == photo.read_bytes()
+    assert os.path.samefile(image, photo)  # a link: no copy, no encoding
+    assert Image.open(mask).size == (600, 400)
+    seen, error = run(
+        app.generate(image, mask, prompt="x", seed=4, progress=Progress(), request=Request())
+    )
+    assert error is None, error
+    [path] = seen[-1]["downloads"]["value"]
+    result = np.asarray(Image.open(path).convert("RGB"), np.int16)
+    shown = np.asarray(ImageOps.exif_transpose(Image.open(photo)).convert("RGB"), np.int16)
+    assert result.shape == (400, 600, 3)
+    far = np.ones((400, 600), bool)
+    far[60:290, 160:440] = False  # the painted box widened past the blend band
+    assert (result[far] == shown[far]).all()  # the upright photo's own pixels
+    job = seen[-1]["new_entry"]["job_id"]
+    kept = app.store.input_for(f"offline-{job}")
+    assert kept is not None and Path(kept).read_bytes() == photo.read_bytes()
+
+
 def test_timeout_keeps_the_job_and_fetch_collects_it(make_studio, tmp_path) -> None:
     app = make_studio({"latency": 2.5, "sync_threshold": 0.0}, max_wait=0.5)
     with pytest.warns(UserWarning, match="Still running"):  # gradio's warning toast
@@ -742,8 +780,20 @@ def test_only_masked_generation_returns_full_size_pngs_carrying_their_parameters
     assert params["backend"].startswith("offline") and params["request_id"]
     keep = np.asarray(masks.grow(drawn, params["feather"] + 1)) == 0
     assert (np.asarray(out.convert("RGB"))[keep] == np.asarray(Image.open(photo))[keep]).all()
-    before, after = seen[-1]["before_after"]
-    assert Image.open(before).size == (2400, 1600)
+    # A result larger than a screen is shown from previews while its PNG is written:
+    # first without downloads, then with them; the slider compares like with like.
+    shown, final = seen[-2], seen[-1]
+    assert shown["downloads"] == {"__type__": "update", "value": None, "visible": False}
+    assert [p for p, _ in shown["gallery"]] == [p for p, _ in final["gallery"]]
+    [(preview, caption)] = final["gallery"]
+    assert preview.endswith(".preview.jpg") and "2400×1600" in caption
+    before, after = final["before_after"]
+    assert after == preview
+    assert Image.open(before).size == Image.open(after).size == (2048, 1365)
+    small = np.asarray(out.convert("RGB").resize((2048, 1365), Image.Resampling.LANCZOS), float)
+    assert np.abs(np.asarray(Image.open(after).convert("RGB"), float) - small).mean() < 2
+    photo_small = Image.open(photo).convert("RGB").resize((2048, 1365), Image.Resampling.LANCZOS)
+    assert np.abs(np.asarray(Image.open(before), float) - np.asarray(photo_small, float)).mean() < 2
 
     # Loading that PNG refills the form with what produced it.
     current = studio.Form().as_ui()
@@ -793,8 +843,8 @@ def test_a_job_fetched_later_is_pasted_back_into_the_full_size_photo(make_studio
     assert out.shape == (1200, 1800, 3)  # not the 1024 x 680 the API returned
     keep = np.asarray(masks.grow(drawn, studio.Form().feather_for((1800, 1200)) + 1)) == 0
     assert (out[keep] == np.asarray(Image.open(photo))[keep]).all()
-    before, _ = fetched[-1]["before_after"]
-    assert Image.open(before).size == (1800, 1200)
+    before, after = fetched[-1]["before_after"]
+    assert Image.open(before).size == Image.open(after).size == (1800, 1200)
 
 
 def test_code_panel_shows_the_request_with_the_key_from_the_environment() -> None:
@@ -1034,3 +1084,23 @@ def test_no_long_classes_or_functions_in_the_studio() -> None:
             if limit and node.end_lineno - node.lineno + 1 > limit:
                 too_long.append(f"{path.name}:{node.lineno} {node.name}")
     assert too_long == []
+
+
+def test_a_large_result_is_previewed_first_and_its_png_is_exact(tmp_path) -> None:
+    store = studio.OutputStore(tmp_path / "out")
+    rng = np.random.default_rng(3)
+    result = Image.fromarray(rng.integers(0, 256, (300, 400, 3), dtype=np.uint8), "RGB")
+    before = Image.fromarray(rng.integers(0, 256, (300, 400, 3), dtype=np.uint8), "RGB")
+    saved = store.save_result(
+        None, [result], 9, 1, {"prompt": "x"}, fallback=before, preview_side=128
+    )
+    assert saved.pending is not None and saved.previews and saved.before_preview
+    assert [Image.open(p).size for p in (*saved.previews, saved.before_preview)] == [(128, 96)] * 2
+    assert Image.open(saved.previews[0]).format == "JPEG"
+    [png] = saved.outputs
+    store.ready(png)  # what "Use as input" waits for
+    assert (np.asarray(Image.open(png).convert("RGB")) == np.asarray(result)).all()
+    assert metadata.read_parameters(png)["prompt"] == "x"
+    assert not list(Path(png).parent.glob("*.part"))  # written aside, then renamed
+    small = store.save_result(None, [result], 10, 1, {}, preview_side=1024)
+    assert small.pending is None and small.previews is None and small.shown == small.outputs

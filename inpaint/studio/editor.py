@@ -13,7 +13,9 @@ browser use different ones), so everything goes through ``images.load_image``.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -125,12 +127,44 @@ def read_inputs(value: dict[str, Any] | None, mask_file: Any = None) -> EditorIn
     image = background_image(value)
     if image is None:
         raise InputImageError(NO_IMAGE_MESSAGE, field="init_image")
+    mask, source, notes = read_mask(value, mask_file, image.size)
+    return EditorInputs(image, mask, source, notes)
+
+
+def read_mask(
+    value: dict[str, Any] | None, mask_file: Any, size: tuple[int, int]
+) -> tuple[Image.Image, str, list[str]]:
+    """The mask for a photo of ``size``: the uploaded file if any, else the paint;
+    with its source ("uploaded" or "painted") and notes worth showing."""
     if mask_file is not None:
-        mask, notes = uploaded_mask(mask_file, image.size)
-        if not masks.is_empty(painted_mask(value, image.size)):
+        mask, notes = uploaded_mask(mask_file, size)
+        if not masks.is_empty(painted_mask(value, size)):
             notes.append(
                 "Using the uploaded mask file: painted strokes are ignored "
                 "while a mask file is set (clear it to use your painting)."
             )
-        return EditorInputs(image, mask, "uploaded", notes)
-    return EditorInputs(image, painted_mask(value, image.size), "painted")
+        return mask, "uploaded", notes
+    return painted_mask(value, size), "painted", []
+
+
+def photo_file(value: dict[str, Any] | None) -> tuple[str, tuple[int, int]] | None:
+    """The uploaded photo's own file and its upright size, read from its header only.
+
+    Generate keeps this file as it is (no decode, no PNG written: a 12 MP photo
+    costs seconds to re-encode) and the pixels are decoded once, where they
+    are used. None when the background is no file, or one with transparency
+    (which may be the editor's empty canvas: ``background_image`` decides).
+    Unreadable files and decompression bombs raise the plain ``InputImageError``.
+    """
+    raw = (value or {}).get("background")
+    if isinstance(raw, dict):
+        raw = raw.get("path")
+    if not isinstance(raw, str) or not os.path.isfile(raw):
+        return None
+    header = imgs.check_image_bytes(Path(raw).read_bytes(), what="image")
+    if header.mode not in ("RGB", "L", "CMYK", "YCbCr") or "transparency" in header.info:
+        return None
+    width, height = header.size
+    if imgs.exif_orientation(header) in (5, 6, 7, 8):
+        width, height = height, width
+    return raw, (width, height)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -43,6 +44,9 @@ class Prepared:
     # The before side of the before/after slider when it is not ``image`` (an
     # extension: the photo on the larger canvas, not the canvas the jobs start from).
     before: Image.Image | None = None
+    # The file ``image`` was decoded from, when it came as one: kept for a later
+    # fetch by linking it, rather than encoding the same photo again.
+    photo_file: str | None = None
 
     @property
     def coverage(self) -> float:
@@ -107,6 +111,9 @@ def prepare_inputs(
         feather,
         auto,
         pipeline.area_gain(picture.size, mask, request) if auto else 0.0,
+        photo_file=(
+            str(image) if isinstance(image, (str, os.PathLike)) and os.path.isfile(image) else None
+        ),
     )
 
 

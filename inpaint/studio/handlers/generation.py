@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import logging
 import threading
+import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import ExitStack
@@ -12,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import gradio as gr
+from PIL import Image
 
 from ... import masks
 from ...client import ModelsLabClient
@@ -27,7 +29,7 @@ from ...errors import (
 from ...http import Scrubber
 from ...progress import ProgressEvent
 from ...result import InpaintResult
-from .. import editor, memory
+from .. import editor, memory, timing
 from ..access import Access, spending_client
 from ..backend import Backend
 from ..form import GENERATE_OUTPUTS, RESULT_TAB, Form
@@ -75,6 +77,7 @@ class Job:
     session_key: str | None = None  # the visitor's own key, if any (never shown or kept)
     remark: str = ""  # said after "Done" (e.g. why a fetched result is not put back)
     shown: list[str] = field(default_factory=list)  # the result files the event showed
+    seconds: dict[str, float] = field(default_factory=dict)  # where the time went (``timing``)
 
     @property
     def size(self) -> tuple[int, int] | None:
@@ -212,7 +215,12 @@ class JobEvents:
                     continue  # a fetch: the job is already in the history
                 if job.owner:  # first: the id is the owner's before anything else happens
                     owners.record(job_id, job.owner)
-                files = files or self.store.save_job_inputs(job.prepared.image, job.prepared.mask)
+                if files is None:
+                    began = time.perf_counter()
+                    files = self.store.save_job_inputs(
+                        job.prepared.photo_file or job.prepared.image, job.prepared.mask
+                    )
+                    job.seconds["job_files"] = time.perf_counter() - began
                 index = len(job.sent)
                 job.sent.append(job_id)
                 self.store.remember_job(
@@ -251,9 +259,10 @@ class JobEvents:
         """The last outputs: the result, or a failure that keeps any job that exists."""
         fetched = job.fetched_job is not None
         if outcome.result is not None:
+            began = time.perf_counter()
             own = job.prepared.before if job.prepared is not None else None
             before = own or (job.prepared.image if job.prepared is not None else None)
-            outputs = self.results.success(
+            steps = self.results.success(
                 outcome.result,
                 job.form,
                 mode=job.mode,
@@ -268,8 +277,17 @@ class JobEvents:
                 remark=job.remark,
                 owner=job.owner,
             )
-            job.shown = list(outputs[GENERATE_OUTPUTS.index("last_run")]["outputs"])
-            yield outputs
+            for step, outputs in enumerate(steps):
+                job.shown = list(outputs[GENERATE_OUTPUTS.index("last_run")]["outputs"])
+                if step == 0:  # the result is on its way to the page
+                    timing.report(
+                        "generate" if job.form is not None else "fetch",
+                        **job.seconds,
+                        **outcome.result.timings,
+                        encode=time.perf_counter() - began,
+                    )
+                yield outputs
+            timing.report("downloads", written=time.perf_counter() - began)
             return
         exc = outcome.error
         job_id = outcome.job_id if outcome.job_id is not None else job.fetched_job
@@ -348,10 +366,19 @@ class Generation(JobEvents):
         long-running event's error display. Yields (image file, mask file,
         status, tab to show).
         """
+        began = time.perf_counter()
         try:
-            inputs = editor.read_inputs(image_editor, mask_file)
-            if masks.is_empty(inputs.mask) and not invert_mask:
-                if inputs.source == "uploaded":
+            # The user's own photo file is kept as it is (decoded once, by generate).
+            found = editor.photo_file(image_editor)
+            photo: Image.Image | str
+            if found is None:
+                inputs = editor.read_inputs(image_editor, mask_file)
+                photo, painted, source = inputs.image, inputs.mask, inputs.source
+            else:
+                photo, size = found
+                painted, source, _notes = editor.read_mask(image_editor, mask_file, size)
+            if masks.is_empty(painted) and not invert_mask:
+                if source == "uploaded":
                     raise InputImageError(ALL_BLACK_MESSAGE, field="mask_image")
                 raise InputImageError(masks.EMPTY_MASK_MESSAGE, field="mask_image")
             if not (prompt or "").strip():
@@ -360,7 +387,9 @@ class Generation(JobEvents):
             message = describe_error(exc)
             yield gr.skip(), gr.skip(), f"⚠ {message}", gr.skip()
             raise page_error(message) from None
-        image, mask = self.store.save_inputs(inputs.image, inputs.mask, session=session)
+        read = time.perf_counter()
+        image, mask = self.store.save_inputs(photo, painted, session=session)
+        timing.report("capture", read=read - began, save=time.perf_counter() - read)
         self.board.arm(session)  # Cancel works from now on, even while queued
         # The result area is where the progress of the generation is shown.
         yield image, mask, "Sending…", gr.Tabs(selected=RESULT_TAB)
@@ -394,7 +423,9 @@ class Generation(JobEvents):
                 try:
                     form = Form.from_ui(dict(fields))
                     progress(0.0, desc="Preparing the image and mask")
+                    began = time.perf_counter()
                     prepared = prepare_inputs(image, mask, form)
+                    seconds = {"studio_prepare": time.perf_counter() - began}
                     if not form.prompt.strip():  # after the image: the first thing missing first
                         raise ParameterError(EMPTY_PROMPT_MESSAGE, field="prompt")
                     self.backend.check_webhook(form.webhook, session_key)
@@ -413,6 +444,7 @@ class Generation(JobEvents):
                     session=session,
                     owner=visitor.owner,
                     session_key=session_key,
+                    seconds=seconds,
                 )
                 yield from self._run(
                     job, client, self._inpaint_call(client, form, prepared), progress, stop, started

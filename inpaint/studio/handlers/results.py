@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import gradio as gr
@@ -13,8 +14,12 @@ from ..backend import BACKEND_LABELS
 from ..form import MASK_TAB, RESULT_TAB, Form
 from ..history import history_entry
 from ..messages import page_error
-from ..store import OutputStore
+from ..store import OutputStore, SavedRun
 from .common import SKIP, before_after, generate_outputs, session_of
+
+# Results larger than this (long side, px) are shown from a JPEG preview this large
+# while the exact PNG is written for download: about what a screen shows of them.
+PREVIEW_SIDE = 2048
 
 
 def run_info_text(result: InpaintResult, elapsed: float, fetched: bool = False) -> str:
@@ -105,13 +110,16 @@ class Results:
         remark: str = "",
         owner: str = "",
         kept_before: bool = True,
-    ) -> tuple[Any, ...]:
+    ) -> Iterator[tuple[Any, ...]]:
         """Save the PNGs (with their parameters) and fill every result output.
 
+        A large result is yielded twice: first shown from its previews (the
+        downloads hidden), then, once its PNGs are written, with the downloads.
         ``kept_before`` False: ``before`` is shown, not the job's kept input (an
         extension's kept input is the canvas its jobs started from).
         """
-        paths, before_path = self._save(result, mode, before, session, owner, kept_before)
+        saved = self._save(result, mode, before, session, owner, kept_before)
+        paths, shown = saved.outputs, saved.shown
         out_size = result.images[0].size if result.images else size
         captions = [
             f"Sample {i} · {img.size[0]}×{img.size[1]}" for i, img in enumerate(result.images, 1)
@@ -137,8 +145,9 @@ class Results:
         if result.nsfw_content_detected:
             info["nsfw_content_detected"] = True
         last_run = {
-            "before": before_path,
+            "before": saved.before_shown,
             "outputs": paths,
+            "shown": shown,
             "seed": result.seed,
             "job_id": result.id,
             "selected": 0,
@@ -148,10 +157,9 @@ class Results:
             f"✓ Done: {len(paths)} image{'s' if len(paths) != 1 else ''}{note}. "
             "Select one to compare it with the input."
         ) + (f" {remark}" if remark else "")
-        return generate_outputs(
-            gallery=list(zip(paths, captions, strict=True)),
-            before_after=before_after(before_path, paths[0]) if paths else None,
-            downloads=gr.update(value=paths, visible=True),
+        outputs = dict(
+            gallery=list(zip(shown, captions, strict=True)),
+            before_after=before_after(saved.before_shown, shown[0]) if shown else None,
             run_info=run_info_text(result, elapsed, fetched),
             info=info,
             status=status,
@@ -162,6 +170,10 @@ class Results:
             new_entry=entry,
             right_tabs=gr.Tabs(selected=RESULT_TAB),
         )
+        if saved.pending is not None:
+            yield generate_outputs(**outputs, downloads=gr.update(value=None, visible=False))
+            saved.wait()
+        yield generate_outputs(**outputs, downloads=gr.update(value=paths, visible=True))
 
     def _save(
         self,
@@ -171,7 +183,7 @@ class Results:
         session: str,
         owner: str = "",
         kept_before: bool = True,
-    ) -> tuple[list[str], str | None]:
+    ) -> SavedRun:
         """The results' files, and the "before" file for the slider.
 
         The photo a job was cut from is already on disk (for a later fetch):
@@ -183,7 +195,7 @@ class Results:
         # The kept photo is linked into the result's folder (no copy): the result keeps
         # its "before" whatever happens to the kept inputs.
         shown: Image.Image | str | None = kept if kept and same_size else before
-        before_path, paths = self.store.save_run(
+        return self.store.save_result(
             shown,
             result.images,
             result.id,
@@ -191,8 +203,8 @@ class Results:
             parameters,
             session=session,
             fallback=before,
+            preview_side=PREVIEW_SIDE,
         )
-        return paths, before_path
 
     @staticmethod
     def select(
@@ -201,10 +213,11 @@ class Results:
         """Show the chosen sample in the before/after slider."""
         if not last_run or not last_run.get("outputs"):
             return gr.skip(), last_run
+        shown = last_run.get("shown") or last_run["outputs"]
         index = evt.index if isinstance(evt.index, int) else (evt.index or [0])[0]
-        index = max(0, min(int(index), len(last_run["outputs"]) - 1))
+        index = max(0, min(int(index), len(shown) - 1))
         last_run = {**last_run, "selected": index}
-        return before_after(last_run.get("before"), last_run["outputs"][index]), last_run
+        return before_after(last_run.get("before"), shown[index]), last_run
 
     def use_as_input(
         self, last_run: dict[str, Any] | None, request: gr.Request | None = None
@@ -220,6 +233,7 @@ class Results:
             raise page_error("No result yet: generate one first, then use it as the input.")
         index = int(last_run.get("selected") or 0)
         shown = last_run["outputs"][min(index, len(last_run["outputs"]) - 1)]
+        self.store.ready(shown)  # the exact PNG, which may still be being written
         path = self.store.detach(shown, session=session_of(request))
         status = (
             f"↩ Sample {index + 1} is now the input (its mask tools are reset): "

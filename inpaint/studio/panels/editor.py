@@ -23,6 +23,39 @@ from .browser import ACKNOWLEDGE_JS, READ_FOR_GENERATE_DONE_JS, READ_FOR_GENERAT
 from .common import PRIVATE
 
 
+def snapshot_editor() -> gr.ImageEditor:
+    """Generate's hidden copy of the editor, handed to ``capture`` as file paths.
+
+    gradio's own reading opens every image of the value and converts it (a
+    12 MP photo decoded into RGBA before the event starts), only for the
+    capture to need the user's photo file itself: it is kept with its bytes
+    as they are and decoded once, by the generation. The paths are the ones
+    gradio checked as its own uploads. A value held by id (gradio's realtime
+    mode, not used by the page) or as data is read as gradio reads it. (The
+    instance's reading is replaced rather than subclassed: gradio writes a
+    type stub file next to the module of every component subclass.)
+    """
+    editor = gr.ImageEditor(type="filepath", image_mode="RGBA", format="png", visible=False)
+    read_by_gradio = editor.preprocess
+
+    def preprocess(payload: Any) -> Any:
+        files = [payload.background, payload.composite, *(payload.layers or [])] if payload else []
+        if payload is None or payload.id is not None or any(f and not f.path for f in files):
+            return read_by_gradio(payload)
+
+        def path(file: Any) -> str | None:
+            return None if file is None else file.path
+
+        return {
+            "background": path(payload.background),
+            "layers": [p for p in (path(layer) for layer in payload.layers or []) if p],
+            "composite": path(payload.composite),
+        }
+
+    editor.preprocess = preprocess  # type: ignore[method-assign]
+    return editor
+
+
 @dataclass
 class EditorPanel:
     image_editor: gr.ImageEditor
@@ -91,9 +124,7 @@ def wire_generation(
     """
     limit = app.settings.event_limit
     named = dict(components)
-    named["generate_snapshot"] = gr.ImageEditor(
-        type="pil", image_mode="RGBA", format="png", visible=False
-    )
+    named["generate_snapshot"] = snapshot_editor()
     named["input_image"] = gr.Image(
         label="Image", type="filepath", image_mode=None, format="png", visible=False
     )
@@ -129,6 +160,9 @@ def wire_generation(
         api_name="inpaint",
         concurrency_id="modelslab",
         concurrency_limit=limit,
+        # A large result's event ends once its PNGs are written, after the result is
+        # shown: a Generate pressed meanwhile runs right after it, not dropped ("once").
+        trigger_mode="always_last",
         show_progress_on=[show_progress_on],
         api_description="Inpaint the white area of the mask in the image. image and mask "
         "are image files; the other parameters are optional.",
