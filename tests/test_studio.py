@@ -596,7 +596,8 @@ def test_capture_keeps_the_users_photo_file_as_it_is_and_generate_decodes_it_onc
     far[60:290, 160:440] = False  # the painted box widened past the blend band
     assert (result[far] == shown[far]).all()  # the upright photo's own pixels
     job = seen[-1]["new_entry"]["job_id"]
-    kept = app.store.input_for(f"offline-{job}")
+    # Kept by backend, owner (this page session) and id.
+    kept = app.store.input_for(f"offline-session:session-1-{job}")
     assert kept is not None and Path(kept).read_bytes() == photo.read_bytes()
 
 
