@@ -80,6 +80,40 @@ _states: dict[str, Any] = {}
 _states_lock = threading.Lock()
 
 
+def _chosen_slots(
+    slots: SlotPool | None, job_slots: SlotPool | None, api_key: str
+) -> SlotPool | None:
+    """The slots shared by clients of one key: held from submit until the job is
+    collected (the studio passes one to every client); else ``INPAINT_SLOTS_URL``'s."""
+    if slots is not None and job_slots is not None and slots is not job_slots:
+        raise ParameterError("Pass slots or job_slots (its older name), not both.")
+    pool = slots if slots is not None else job_slots
+    return pool if pool is not None else slots_from_env(api_key)
+
+
+def _steps(clock: list[float], names: tuple[str, ...]) -> dict[str, float]:
+    """Seconds per step from the times taken between them (``InpaintResult.timings``)."""
+    return {name: end - start for name, start, end in zip(names, clock, clock[1:], strict=False)}
+
+
+def _outpainted(
+    client: ModelsLabClient,
+    image: Any,
+    mask: Any,
+    request: InpaintRequest,
+    progress: ProgressCallback | None,
+    cancel: CancelHook | None,
+) -> InpaintResult:
+    """A request that extends the photo: ``inpaint.outpaint`` (the new area is the mask)."""
+    if mask is not None:
+        raise ParameterError(
+            "outpainting takes no mask: the new area is the mask", field="mask_image"
+        )
+    from .outpaint import run_outpaint
+
+    return run_outpaint(client, image, request, progress=progress, cancel=cancel)
+
+
 def _opened(url: str) -> Any:
     """One open state per URL in a process, so its clients share waiters and connections."""
     from .shared import open_state
@@ -125,13 +159,7 @@ class ModelsLabClient(ApiSteps, Workflows):
             base_url or os.environ.get("MODELSLAB_BASE_URL") or DEFAULT_BASE_URL
         )
         self.timeout = float(timeout)
-        # The slots are shared by clients of one key: held from submit until
-        # the job is collected (the studio passes one to every client).
-        if slots is not None and job_slots is not None and slots is not job_slots:
-            raise ParameterError("Pass slots or job_slots (its older name), not both.")
-        pool = slots if slots is not None else job_slots
-        if pool is None:
-            pool = slots_from_env(self._key)
+        pool = _chosen_slots(slots, job_slots, self._key)
         scrub = Scrubber(self._key)
         http = HttpSession(
             timeout=self.timeout,
@@ -290,13 +318,7 @@ class ModelsLabClient(ApiSteps, Workflows):
         """
         self.transport.require_key()
         if request.extension.any:
-            if mask is not None:
-                raise ParameterError(
-                    "outpainting takes no mask: the new area is the mask", field="mask_image"
-                )
-            from .outpaint import run_outpaint
-
-            return run_outpaint(self, image, request, progress=progress, cancel=cancel)
+            return _outpainted(self, image, mask, request, progress, cancel)
         notify = notifier(progress)
         notify("preparing", "Preparing the image and mask")
         clock = [time.perf_counter()]
@@ -338,12 +360,7 @@ class ModelsLabClient(ApiSteps, Workflows):
             request=request,
             regions=sent_boxes,
             parameters=edit_parameters(request, outputs, images, sent_boxes, self.base_url),
-            timings={
-                step: end - start
-                for step, start, end in zip(
-                    ("prepare", "jobs", "full_size", "put_back"), clock[:-1], clock[1:], strict=True
-                )
-            },
+            timings=_steps(clock, ("prepare", "jobs", "full_size", "put_back")),
         )
         notify("done", "Done", fraction=1.0, job_id=result.id)
         return result

@@ -512,7 +512,8 @@ def compare_data(app: App, values: str) -> list:
     editor = {"background": photo, "layers": [], "composite": None}
     form = ["a cup", "", True, 512, 512, 1, 30, 5, 0.7, False, -1, "upload", False, False, "",
             None, False, 0, True, 8, "Whole picture", 32, True, "original", True]  # fmt: skip
-    return [editor, mask, "strength", values, "none", "", None, *form]
+    # COMPARE_INPUTS: a script's api_key, then the tab's key and the browser's token (states).
+    return [editor, mask, "strength", values, "none", "", "", None, None, *form]
 
 
 def raw_join(app: App, fn: int, data: list, session: str) -> requests.Response:
@@ -590,13 +591,13 @@ def test_a_history_entry_with_a_path_for_an_id_is_not_offered_for_fetching() -> 
     """The history lives in the browser: a tampered entry fills no "Fetch result"."""
     import gradio as gr
 
-    from inpaint.studio.form import FORM_FIELDS
+    from inpaint.studio.form import EXTEND_FIELDS, FORM_FIELDS
     from inpaint.studio.handlers import history
 
     def restored(job_id: str) -> object:
         entry = {"status": "pending", "job_id": job_id, "params": {"prompt": "x"}}
         event = gr.SelectData(None, {"index": [0, 0], "value": ""})
-        return history.restore([entry], event)[len(FORM_FIELDS)]
+        return history.restore([entry], event)[len(FORM_FIELDS) + len(EXTEND_FIELDS)]
 
     assert restored("1234") == "1234"
     assert restored("../inpaint") == gr.skip()
