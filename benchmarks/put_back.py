@@ -51,8 +51,15 @@ def make_inputs(folder: Path) -> tuple[Path, Path]:
 
 
 def fake_results(image: Path, mask: Path, count: int) -> list[bytes]:
-    """PNGs of what a model returns for this send: drifted colours, new paint."""
-    sent, sent_mask = pipeline.prepare_whole(str(image), str(mask))
+    """PNGs of what a model returns for this send: drifted colours, new paint.
+
+    The send is the client's own (its "auto" area picks the painted region of
+    this photo), so the results have the size sent, as a model's do.
+    """
+    request = InpaintRequest(prompt="x", seed=7, transport="base64")
+    img, msk, request = pipeline.resolve_area(str(image), str(mask), request, soft=False)
+    send = pipeline.plan_sends(img, msk, request)[0][0]
+    sent, sent_mask = send.image, send.mask
     arr = np.asarray(sent, dtype=np.float32)
     painted = (np.asarray(sent_mask) > 0)[..., None]
     out = []
