@@ -4,8 +4,9 @@
 (``tests/fault_server.py``) whose timings are exactly known: the job answers
 at once, each output file after a fixed delay. The photo is a 4000 x 3000
 JPEG (an example photo upscaled) given as a file, painted with one stroke;
-the results are the image that was sent with a smooth colour drift and new
-content under the mask, as a model's are.
+the results are the image that was sent (the client's "auto" area picks
+the painted region of this photo) at the size sent, with a smooth colour
+drift and new content under the mask, as a model's are.
 
 - paste-back extra: the same call with ``paste_back`` on (colour matching on,
   the default) minus with it off, downloads answering at once (nothing hides
