@@ -4,8 +4,9 @@
 (``tests/fault_server.py``) whose timings are exactly known: the job answers
 at once, each output file after a fixed delay. The photo is a 4000 x 3000
 JPEG (an example photo upscaled) given as a file, painted with one stroke;
-the results are the image that was sent with a smooth colour drift and new
-content under the mask, as a model's are.
+the results are the image that was sent (the client's "auto" area picks
+the painted region of this photo) at the size sent, with a smooth colour
+drift and new content under the mask, as a model's are.
 
 - paste-back extra: the same call with ``paste_back`` on (colour matching on,
   the default) minus with it off, downloads answering at once (nothing hides
@@ -51,8 +52,15 @@ def make_inputs(folder: Path) -> tuple[Path, Path]:
 
 
 def fake_results(image: Path, mask: Path, count: int) -> list[bytes]:
-    """PNGs of what a model returns for this send: drifted colours, new paint."""
-    sent, sent_mask = pipeline.prepare_whole(str(image), str(mask))
+    """PNGs of what a model returns for this send: drifted colours, new paint.
+
+    The send is the client's own (its "auto" area picks the painted region of
+    this photo), so the results have the size sent, as a model's do.
+    """
+    request = InpaintRequest(prompt="x", seed=7, transport="base64")
+    img, msk, request = pipeline.resolve_area(str(image), str(mask), request, soft=False)
+    send = pipeline.plan_sends(img, msk, request)[0][0]
+    sent, sent_mask = send.image, send.mask
     arr = np.asarray(sent, dtype=np.float32)
     painted = (np.asarray(sent_mask) > 0)[..., None]
     out = []

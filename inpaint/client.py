@@ -329,6 +329,7 @@ class ModelsLabClient(ApiSteps, Workflows):
         sends, original, full_mask, full_size = pipeline.plan_sends(
             image, mask, request, soft=mask_is_final, fetch=self._fetch_input, regions=regions
         )
+        placing = pipeline.prepare_put_back(original, full_mask, full_size, sends, request)
         clock.append(time.perf_counter())
         outputs: list[JobOutput] = pipeline.run_sends(
             sends,
@@ -338,21 +339,12 @@ class ModelsLabClient(ApiSteps, Workflows):
             cancel=cancel,
         )
         clock.append(time.perf_counter())
-        if full_size is not None:
-            original, full_mask = full_size.result()
+        prepared = placing.result()
+        clock.append(time.perf_counter())
+        samples = [o.images for o in outputs]
+        images = prepared.place(samples) if prepared else pipeline.as_returned(samples)
         clock.append(time.perf_counter())
         boxes = [send.box for send in sends]
-        images = pipeline.put_back(
-            original,
-            full_mask,
-            [o.images for o in outputs],
-            boxes,
-            paste_back=request.paste_back,
-            feather=request.feather if original is None else request.feather_for(original.size),
-            match_colours=request.match_colours,
-            sent=sends,
-        )
-        clock.append(time.perf_counter())
         sent_boxes = tuple(b.as_tuple() for b in boxes if b is not None)
         result = InpaintResult(
             images=images,

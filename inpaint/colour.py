@@ -31,6 +31,10 @@ FIELD_SIDE = 128
 FIELD_SIGMA_SHARE = 1 / 12
 
 
+# Below this many (the float32 mantissa), sums of whole numbers are exact in any order.
+EXACT_FLOAT32 = 2**24
+
+
 @dataclass(frozen=True)
 class DriftMeter:
     """What measuring a result's drift needs from the reference and mask alone.
@@ -46,15 +50,24 @@ class DriftMeter:
     sigma: float
     confidence: np.ndarray  # float32 hxwx1
     den_safe: np.ndarray  # float32 hxwx1
+    # ``trusted`` as 0.0/1.0 per channel: multiplying by it is what multiplying by
+    # the bools does, without converting them for every sample.
+    trusted_rgb: np.ndarray | None = None
+    whole_reference: bool = False  # the reference holds whole numbers (it was 8-bit)
 
     def field(self, result: np.ndarray) -> np.ndarray:
         """The smooth per-pixel offset ``reference - result`` (float32, HxWx3)."""
         height, width = result.shape[:2]
         res = result if result.dtype == np.float32 else result.astype(np.float32)
-        diff = (self.reference - res) * self.trusted
+        if self.trusted_rgb is not None and self.trusted_rgb.shape == res.shape:
+            diff = self.reference - res
+            diff *= self.trusted_rgb
+        else:
+            diff = (self.reference - res) * self.trusted
         diff_small = cv2.resize(diff, self.small, interpolation=cv2.INTER_AREA)
         num = cv2.GaussianBlur(diff_small, (0, 0), self.sigma)
-        overall = diff.reshape(-1, 3).sum(axis=0) / max(1.0, self.weight_sum)
+        whole = self.whole_reference and result.dtype == np.uint8
+        overall = _channel_sums(diff, whole) / max(1.0, self.weight_sum)
         local = num / self.den_safe
         field_small = local * self.confidence + overall[None, None, :] * (1.0 - self.confidence)
         return cv2.resize(
@@ -64,9 +77,23 @@ class DriftMeter:
     def matched(self, result: Image.Image) -> Image.Image:
         """``result`` with the drift it shows against the reference undone."""
         rgb = result if result.mode == "RGB" else result.convert("RGB")
-        res = np.asarray(rgb, dtype=np.float32)
-        corrected = np.clip(res + self.field(res) + 0.5, 0, 255)
+        pixels = np.asarray(rgb)
+        res = pixels.astype(np.float32)
+        corrected = np.clip(res + self.field(pixels) + 0.5, 0, 255)
         return Image.fromarray(corrected.astype(np.uint8), "RGB")
+
+
+def _channel_sums(diff: np.ndarray, whole: bool) -> np.ndarray:
+    """``diff.reshape(-1, 3).sum(axis=0)``, bit for bit, in a fraction of its time.
+
+    numpy adds the rows one after another in float32 (slow: three values per
+    step). When ``diff`` holds whole numbers whose absolute sum stays below
+    2**24, every partial sum in any order is exact, so OpenCV's sum (in
+    double) gives the same float32 values; otherwise numpy's own sum is used.
+    """
+    if whole and cv2.norm(diff, cv2.NORM_L1) < EXACT_FLOAT32:
+        return np.array(cv2.sumElems(diff)[:3], dtype=np.float32)
+    return diff.reshape(-1, 3).sum(axis=0)
 
 
 def drift_meter(
@@ -103,6 +130,8 @@ def drift_meter(
         sigma=sigma,
         confidence=np.clip(den / 0.2, 0.0, 1.0)[..., None],
         den_safe=np.maximum(den, 1e-6)[..., None],
+        trusted_rgb=np.repeat(weight[..., None], reference.shape[-1], axis=-1),
+        whole_reference=reference.dtype == np.uint8,
     )
 
 

@@ -36,7 +36,8 @@ class InpaintResult:
     request: InpaintRequest | None = None
     regions: tuple[tuple[int, int, int, int], ...] = ()
     # Seconds the client spent on each step ("prepare", "jobs", "full_size" (the wait
-    # for the full-size photo), "put_back"): where an edit's time went.
+    # for the full-size photo and the put-back made ready meanwhile), "put_back"):
+    # where an edit's time went.
     timings: dict[str, float] = field(default_factory=dict)
 
     # -- what the first job says (the only one, unless "only masked" split the edit) --

@@ -13,7 +13,7 @@ import pytest
 from PIL import Image, ImageDraw
 
 from inpaint import ModelsLabClient
-from inpaint.colour import match_colours, seam_step
+from inpaint.colour import _channel_sums, match_colours, seam_step
 
 SHIFT = (14, -10, 8)
 KEY = "colour-test-key"
@@ -94,3 +94,19 @@ def test_seam_against_a_drifting_server(make_server, crop) -> None:
     assert np.abs(unmatched - truth).max() > 8  # the drift shows as a step at the seam
     assert np.abs(matched - truth).max() < 2.5  # matched: as seamless as a faithful model
     assert seam_step(edit(drifting, True), mask) < seam_step(edit(drifting, False), mask)
+
+
+@pytest.mark.parametrize("spread", [3, 255])
+def test_the_fast_channel_sums_are_numpys_bit_for_bit(spread) -> None:
+    """Whole-number differences summed in OpenCV equal numpy's float32 row-by-row sum.
+
+    A small spread keeps the absolute sum below 2**24 (the fast path); the full
+    spread goes past it (numpy's own sum is used): both must match exactly.
+    """
+    rng = np.random.default_rng(spread)
+    diff = rng.integers(-spread, spread + 1, (700, 900, 3)).astype(np.float32)
+    diff[:, 300:500] = 0.0
+    expected = diff.reshape(-1, 3).sum(axis=0)
+    got = _channel_sums(diff, whole=True)
+    assert got.dtype == expected.dtype
+    assert got.tobytes() == expected.tobytes()

@@ -214,3 +214,7 @@ def test_put_back_makes_the_same_pictures_as_before(case):
     assert digests(before) == RECORDED[case.name]
     now = pipeline.put_back(original, full_mask, samples, boxes, sent=sends, **common)
     assert digests(now) == RECORDED[case.name]
+    # The client's way: made ready (canvases copied) while the jobs run, then placed.
+    ready = pipeline.prepare_put_back(original, full_mask, None, sends, request).result()
+    placed = ready.place(samples) if ready is not None else pipeline.as_returned(samples)
+    assert digests(placed) == RECORDED[case.name]
