@@ -21,6 +21,12 @@ averages detail:
 * **Seams that follow the picture.** Where a block meets its neighbours it is
   cut along the path of least difference (dynamic programming over the overlap
   strip) and the cut is softened by a pixel, so blocks do not meet on a grid.
+* **Cloned, not pasted.** The block's difference to the pixels around what it
+  takes (along the cut and its window's edge) is carried smoothly over the block
+  (a membrane through those differences, as seamless cloning does, by
+  normalised convolution): on a smooth background (haze, a blurred room) a
+  block from a lighter or darker part does not show as a rectangle, and its own
+  detail stays untouched.
 * **Sources beside the border.** Blocks come only from the known area within
   ``reach`` of the hole (beside the border, where the same surface continues),
   farther ones cost more, and every use of a source makes it dearer
@@ -79,6 +85,15 @@ RARE_LIMIT = 0.15
 MIN_SOURCES = 16
 # Most a block's colour is shifted to meet its neighbours (grey levels).
 MAX_SHIFT = 32.0
+
+# The membrane that carries the cut's difference over a block: Gaussian sigma as a
+# share of the block.
+CLONE_SHARE = 0.35
+# ...and what it leaves along the cut is carried over this many pixels (sigma).
+CLONE_FINE = 2.0
+# Differences along the ring of about this size (grey levels) and more count less.
+CLONE_LIMIT = 48.0
+_CROSS = cv2.getStructuringElement(cv2.MORPH_CROSS, (3, 3))
 
 # Width (px) over which the new area fades in from the photo mirrored at the border.
 RAMP = 10.0
@@ -310,24 +325,53 @@ class _Quilt:
             shift = np.median(target[have] - patch[have], axis=0)
             patch = patch + np.clip(shift, -MAX_SHIFT, MAX_SHIFT)
         hard = _cut(patch, target, have)
-        # Two bands: the detail meets along the cut (softened by a pixel), the broad
-        # light over the overlap's width, so neither a line nor a tone step shows.
-        sigma = max(1.0, float(self.overlap))
-        weight = have.astype(np.float32)
-        target_low = (
-            cv2.GaussianBlur(target * weight[:, :, None], (0, 0), sigma)
-            / np.maximum(cv2.GaussianBlur(weight, (0, 0), sigma), 1e-3)[:, :, None]
-        )
-        patch_low = cv2.GaussianBlur(patch, (0, 0), sigma)
+        # Cloned in the gradient domain: the block keeps its own detail, and the
+        # difference to what is already there along the cut (and along the window's
+        # edge, where the block may meet a filled neighbour without a cut) is carried
+        # smoothly over the block, so no step and no straight strip edge shows where
+        # a block from a lighter or darker part of a smooth background meets the rest.
+        patch = patch + self._clone_offset(top, left, patch, hard > 0.5)
         sharp = np.where(have, cv2.GaussianBlur(hard, (0, 0), 1.0), 1.0)[:, :, None]
-        wide = np.where(have, cv2.GaussianBlur(hard, (0, 0), sigma), 1.0)[:, :, None]
-        self.canvas[window] = (
-            sharp * (patch - patch_low)
-            + (1.0 - sharp) * (target - target_low)
-            + wide * patch_low
-            + (1.0 - wide) * target_low
-        )
+        self.canvas[window] = sharp * patch + (1.0 - sharp) * target
         self.unfilled[window] = False
+
+    def _clone_offset(self, top: int, left: int, patch: np.ndarray, take: np.ndarray) -> np.ndarray:
+        """What to add to ``patch`` so it meets the filled pixels around the pixels it
+        takes (``take``): a membrane through the differences on that ring, by
+        normalised convolution, broad (``CLONE_SHARE``) plus a fine rest (``CLONE_FINE``)."""
+        block = self.block
+        height, width = self.hole.shape
+        y0, y1 = max(0, top - 1), min(height, top + block + 1)
+        x0, x1 = max(0, left - 1), min(width, left + block + 1)
+        inner = (slice(top - y0, top - y0 + block), slice(left - x0, left - x0 + block))
+        taken = np.zeros((y1 - y0, x1 - x0), bool)
+        taken[inner] = take
+        keep = ~self.unfilled[y0:y1, x0:x1] & ~taken
+        ring = keep & (cv2.dilate(taken.astype(np.uint8), _CROSS) > 0)
+        if not ring.any():
+            return np.zeros_like(patch)
+        # The block one pixel wider (its edge repeated), to compare with the
+        # neighbours just outside its window.
+        dy, dx = 1 - (top - y0), 1 - (left - x0)
+        padded = np.pad(patch, ((1, 1), (1, 1), (0, 0)), mode="edge")
+        padded = padded[dy : dy + y1 - y0, dx : dx + x1 - x0]
+        difference = self.canvas[y0:y1, x0:x1] - padded
+        # A large difference is an edge the cut runs along (tree against sky), not a
+        # shade to even out: carried over the block it would smudge it.
+        size = np.abs(difference).mean(axis=2)
+        weight = (ring * np.exp(-((size / CLONE_LIMIT) ** 2))).astype(np.float32)
+        if float(weight.sum()) < 1.0:
+            return np.zeros_like(patch)
+        difference = difference * weight[:, :, None]
+        sigma = max(2.0, CLONE_SHARE * block)
+        spread = np.maximum(cv2.GaussianBlur(weight, (0, 0), sigma), 1e-6)
+        offset = cv2.GaussianBlur(difference, (0, 0), sigma) / spread[:, :, None]
+        # What the broad membrane leaves along the ring, carried a few pixels only.
+        rest = difference - offset * weight[:, :, None]
+        near = cv2.GaussianBlur(weight, (0, 0), CLONE_FINE)
+        level = max(1e-6, 0.5 * float(np.median(near[ring])))
+        offset += cv2.GaussianBlur(rest, (0, 0), CLONE_FINE) / np.maximum(near, level)[:, :, None]
+        return np.asarray(offset[inner], np.float32)
 
     def _match(
         self, image: np.ndarray, template: np.ndarray, rows: tuple[int, int], cols: tuple[int, int]
@@ -450,10 +494,13 @@ def _detail_map(
 
 def _cut(patch: np.ndarray, target: np.ndarray, have: np.ndarray) -> np.ndarray:
     """Which pixels take the new block (1) or keep theirs (0): every one where
-    nothing is yet, and across each filled overlap strip those on the block's
-    side of the least-difference path."""
+    nothing is yet, and of the filled overlap strips those on the block's side of
+    the least-difference path of every strip they lie in (in a corner where two
+    strips cross, a pixel one cut keeps is kept: the block never reaches past a
+    cut to the window's edge, where it would meet its neighbour without one)."""
     block = have.shape[0]
-    take = (~have).astype(np.float32)
+    strips = np.zeros(have.shape, bool)
+    inside = np.ones(have.shape, bool)
     error = ((patch - target) ** 2).sum(axis=2)
     for side in ("top", "left", "right", "bottom"):
         # The strip: every whole line filled already, counted from this side.
@@ -473,9 +520,10 @@ def _cut(patch: np.ndarray, target: np.ndarray, have: np.ndarray) -> np.ndarray:
         # The block's side of the path: right of it for a left strip, and so on.
         beyond = columns > path[:, None] if side in ("left", "top") else columns < path[:, None]
         beyond = beyond if vertical else beyond.T
-        take[strip] = np.maximum(take[strip], beyond.astype(np.float32))
+        strips[strip] = True
+        inside[strip] &= beyond
     # Pixels filled before but inside no strip keep their value.
-    return take
+    return (~have | (strips & inside)).astype(np.float32)
 
 
 def _run(lines: np.ndarray) -> int:
