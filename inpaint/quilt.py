@@ -330,48 +330,12 @@ class _Quilt:
         # edge, where the block may meet a filled neighbour without a cut) is carried
         # smoothly over the block, so no step and no straight strip edge shows where
         # a block from a lighter or darker part of a smooth background meets the rest.
-        patch = patch + self._clone_offset(top, left, patch, hard > 0.5)
+        patch = patch + _clone_offset(
+            self.canvas, self.unfilled, self.block, top, left, patch, hard > 0.5
+        )
         sharp = np.where(have, cv2.GaussianBlur(hard, (0, 0), 1.0), 1.0)[:, :, None]
         self.canvas[window] = sharp * patch + (1.0 - sharp) * target
         self.unfilled[window] = False
-
-    def _clone_offset(self, top: int, left: int, patch: np.ndarray, take: np.ndarray) -> np.ndarray:
-        """What to add to ``patch`` so it meets the filled pixels around the pixels it
-        takes (``take``): a membrane through the differences on that ring, by
-        normalised convolution, broad (``CLONE_SHARE``) plus a fine rest (``CLONE_FINE``)."""
-        block = self.block
-        height, width = self.hole.shape
-        y0, y1 = max(0, top - 1), min(height, top + block + 1)
-        x0, x1 = max(0, left - 1), min(width, left + block + 1)
-        inner = (slice(top - y0, top - y0 + block), slice(left - x0, left - x0 + block))
-        taken = np.zeros((y1 - y0, x1 - x0), bool)
-        taken[inner] = take
-        keep = ~self.unfilled[y0:y1, x0:x1] & ~taken
-        ring = keep & (cv2.dilate(taken.astype(np.uint8), _CROSS) > 0)
-        if not ring.any():
-            return np.zeros_like(patch)
-        # The block one pixel wider (its edge repeated), to compare with the
-        # neighbours just outside its window.
-        dy, dx = 1 - (top - y0), 1 - (left - x0)
-        padded = np.pad(patch, ((1, 1), (1, 1), (0, 0)), mode="edge")
-        padded = padded[dy : dy + y1 - y0, dx : dx + x1 - x0]
-        difference = self.canvas[y0:y1, x0:x1] - padded
-        # A large difference is an edge the cut runs along (tree against sky), not a
-        # shade to even out: carried over the block it would smudge it.
-        size = np.abs(difference).mean(axis=2)
-        weight = (ring * np.exp(-((size / CLONE_LIMIT) ** 2))).astype(np.float32)
-        if float(weight.sum()) < 1.0:
-            return np.zeros_like(patch)
-        difference = difference * weight[:, :, None]
-        sigma = max(2.0, CLONE_SHARE * block)
-        spread = np.maximum(cv2.GaussianBlur(weight, (0, 0), sigma), 1e-6)
-        offset = cv2.GaussianBlur(difference, (0, 0), sigma) / spread[:, :, None]
-        # What the broad membrane leaves along the ring, carried a few pixels only.
-        rest = difference - offset * weight[:, :, None]
-        near = cv2.GaussianBlur(weight, (0, 0), CLONE_FINE)
-        level = max(1e-6, 0.5 * float(np.median(near[ring])))
-        offset += cv2.GaussianBlur(rest, (0, 0), CLONE_FINE) / np.maximum(near, level)[:, :, None]
-        return np.asarray(offset[inner], np.float32)
 
     def _match(
         self, image: np.ndarray, template: np.ndarray, rows: tuple[int, int], cols: tuple[int, int]
@@ -474,6 +438,52 @@ class _Quilt:
             return source_y, source_x
         y, x = np.unravel_index(int(np.argmin(result)), result.shape)
         return top + int(y), left + int(x)
+
+
+def _clone_offset(
+    canvas: np.ndarray,
+    unfilled: np.ndarray,
+    block: int,
+    top: int,
+    left: int,
+    patch: np.ndarray,
+    take: np.ndarray,
+) -> np.ndarray:
+    """What to add to ``patch`` so it meets the filled pixels around the pixels it
+    takes (``take``): a membrane through the differences on that ring, by
+    normalised convolution, broad (``CLONE_SHARE``) plus a fine rest (``CLONE_FINE``)."""
+    height, width = unfilled.shape
+    y0, y1 = max(0, top - 1), min(height, top + block + 1)
+    x0, x1 = max(0, left - 1), min(width, left + block + 1)
+    inner = (slice(top - y0, top - y0 + block), slice(left - x0, left - x0 + block))
+    taken = np.zeros((y1 - y0, x1 - x0), bool)
+    taken[inner] = take
+    keep = ~unfilled[y0:y1, x0:x1] & ~taken
+    ring = keep & (cv2.dilate(taken.astype(np.uint8), _CROSS) > 0)
+    if not ring.any():
+        return np.zeros_like(patch)
+    # The block one pixel wider (its edge repeated), to compare with the
+    # neighbours just outside its window.
+    dy, dx = 1 - (top - y0), 1 - (left - x0)
+    padded = np.pad(patch, ((1, 1), (1, 1), (0, 0)), mode="edge")
+    padded = padded[dy : dy + y1 - y0, dx : dx + x1 - x0]
+    difference = canvas[y0:y1, x0:x1] - padded
+    # A large difference is an edge the cut runs along (tree against sky), not a
+    # shade to even out: carried over the block it would smudge it.
+    size = np.abs(difference).mean(axis=2)
+    weight = (ring * np.exp(-((size / CLONE_LIMIT) ** 2))).astype(np.float32)
+    if float(weight.sum()) < 1.0:
+        return np.zeros_like(patch)
+    difference = difference * weight[:, :, None]
+    sigma = max(2.0, CLONE_SHARE * block)
+    spread = np.maximum(cv2.GaussianBlur(weight, (0, 0), sigma), 1e-6)
+    offset = cv2.GaussianBlur(difference, (0, 0), sigma) / spread[:, :, None]
+    # What the broad membrane leaves along the ring, carried a few pixels only.
+    rest = difference - offset * weight[:, :, None]
+    near = cv2.GaussianBlur(weight, (0, 0), CLONE_FINE)
+    level = max(1e-6, 0.5 * float(np.median(near[ring])))
+    offset += cv2.GaussianBlur(rest, (0, 0), CLONE_FINE) / np.maximum(near, level)[:, :, None]
+    return np.asarray(offset[inner], np.float32)
 
 
 def _detail_map(
