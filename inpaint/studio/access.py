@@ -23,8 +23,9 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from ..errors import ModelsLabError
+from ..errors import APITimeoutError, ModelsLabError
 from ..shared import Claim, Quota, QuotaExceeded, SharedState, Window, key_id
+from .ownership import JobOwners
 from .settings import DEFAULT_VISITOR_CONCURRENCY, Settings
 from .visitors import Visitor
 
@@ -202,8 +203,6 @@ def spending_client(
     counted as they are submitted, and each accepted job is recorded as the
     visitor's (``JobOwners``), the one rule for Generate, Extend and Compare.
     """
-    from .ownership import JobOwners
-
     spender = held.enter_context(access.reserve(visitor, session_key, jobs))
     owners = JobOwners(backend.state, backend.scope(session_key))
     return count_submissions(
@@ -223,8 +222,6 @@ def count_submissions(
     hears each accepted job's id right there, in the worker, so a job sent
     after its visitor left is still recorded as theirs.
     """
-    from ..errors import APITimeoutError
-
     transport = client.submitter.transport
     submit = transport.submit
 

@@ -369,7 +369,6 @@ class Extend:
                     prepared=planned.prepared,
                     session=session,
                     owner=visitor.owner,
-                    session_key=session_key,
                 )
                 yield from gen._run(
                     job, client, _outpaint_call(client, planned), progress, stop, started

@@ -74,7 +74,6 @@ class Job:
     sent: list[Any] = field(default_factory=list)  # job ids, one per region, in order
     session: str = ""  # the page session (its files are tracked by the store)
     owner: str = ""  # who the job belongs to (``Visitor.owner``)
-    session_key: str | None = None  # the visitor's own key, if any (never shown or kept)
     remark: str = ""  # said after "Done" (e.g. why a fetched result is not put back)
     shown: list[str] = field(default_factory=list)  # the result files the event showed
     seconds: dict[str, float] = field(default_factory=dict)  # where the time went (``timing``)
@@ -135,7 +134,6 @@ class JobEvents:
                 fetched_job=job_id,
                 session=session,
                 owner=visitor.owner,
-                session_key=session_key,
             )
             yield from self._run(
                 job, client, self._fetch_call(client, job), progress, stop, started
@@ -194,7 +192,6 @@ class JobEvents:
         """Run ``call``; every new job id is remembered, the first one reported at once."""
         job.entry_id = uuid.uuid4().hex[:12]
         files: tuple[str, str] | None = None
-        owners = self.owners(job.session_key)
 
         def relay(event: ProgressEvent) -> None:
             fraction, text = progress_text(event)
@@ -213,8 +210,8 @@ class JobEvents:
                     continue
                 if job.prepared is None or job.form is None:
                     continue  # a fetch: the job is already in the history
-                if job.owner:  # first: the id is the owner's before anything else happens
-                    owners.record(job_id, job.owner)
+                # (The id was recorded as the owner's when the API accepted the job:
+                # ``spending_client``.)
                 if files is None:
                     began = time.perf_counter()
                     files = self.store.save_job_inputs(
@@ -443,7 +440,6 @@ class Generation(JobEvents):
                     prepared=prepared,
                     session=session,
                     owner=visitor.owner,
-                    session_key=session_key,
                     seconds=seconds,
                 )
                 yield from self._run(
