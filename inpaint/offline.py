@@ -7,7 +7,10 @@ connections. The server (FastAPI, uvicorn) is imported here, lazily, so that
 
 ``INPAINT_OFFLINE_ENGINE`` picks the server's engine for all three:
 ``patchmatch`` (the default) or ``quick`` (OpenCV Telea, a speed option for
-tests and CI; see ``inpaint.server.config.ENGINES``).
+tests and CI; see ``inpaint.server.config.ENGINES``). ``INPAINT_OFFLINE_GATE=1``
+is a test aid: the server's jobs wait at a gate the test opens
+(``ServerConfig.gate_jobs``), so a test of the studio holds a job as long as it
+needs without a simulated latency.
 """
 
 from __future__ import annotations
@@ -31,6 +34,8 @@ OFFLINE_NOTE = (
 )
 # The environment variable that picks the local server's engine.
 ENGINE_VARIABLE = "INPAINT_OFFLINE_ENGINE"
+# A test aid: "1" gates the local server's jobs (see the module docstring).
+GATE_VARIABLE = "INPAINT_OFFLINE_GATE"
 
 
 def offline_engine() -> str:
@@ -69,6 +74,7 @@ def start_local_server(
         latency=latency,
         engine=engine or offline_engine(),
         max_hole_megapixels=max_hole_megapixels,
+        gate_jobs=os.environ.get(GATE_VARIABLE, "").strip() == "1",
     )
     if queue_limit is not None:
         config = dataclasses.replace(config, queue_limit=queue_limit)

@@ -1,14 +1,15 @@
-"""The command line, run as a real subprocess against real local servers.
+"""The command line against real local servers.
 
-Each run goes through ``python -m inpaint`` exactly as a user types it; the
-server side is the session's local server (or one made for the test) over
-real HTTP. A few cheap in-process tests cover the parser built from the spec.
+Each run is what ``python -m inpaint ARGS`` does, ``cli.main(argv)`` in this
+process with its own working directory, environment and captured output
+(tests/cli_run.py); ``--help`` and Ctrl-C run the real ``python -m inpaint``
+so the entry point and the signal are covered too. The server side is the
+session's local server (or one made for the test) over real HTTP.
 """
 
 from __future__ import annotations
 
 import io
-import os
 import re
 import shlex
 import signal
@@ -41,6 +42,7 @@ from inpaint.errors import (
 from inpaint.metadata import read_parameters
 from inpaint.params import OPTIONS, PARAMS
 from inpaint.progress import ProgressEvent
+from tests.cli_run import Ran, cli_env, run_cli_here, run_cli_process
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
@@ -48,26 +50,19 @@ KEY = "cli-sentinel-key-5b7e1c"
 
 
 def env_for(key: str | None = KEY) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MODELSLAB_")}
+    env = cli_env(key)
     env["PYTHONPATH"] = str(ROOT)
-    env.pop("PYTHONSTARTUP", None)
-    if key is not None:
-        env["MODELSLAB_API_KEY"] = key
     return env
 
 
-def run_cli(
-    cwd: Path, *args: object, key: str | None = KEY, timeout: float = 60
-) -> subprocess.CompletedProcess[str]:
-    """``python -m inpaint ARGS`` in ``cwd``; asserts the key never shows."""
-    proc = subprocess.run(
-        [sys.executable, "-m", "inpaint", *map(str, args)],
-        cwd=cwd,
-        env=env_for(key),
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
+def run_cli(cwd: Path, *args: object, key: str | None = KEY, process: bool = False) -> Ran:
+    """``python -m inpaint ARGS`` in ``cwd``; asserts the key never shows.
+
+    Run by ``cli.main`` in this process (tests/cli_run.py); ``process=True``
+    starts the real interpreter, for the entry point's own smoke tests.
+    """
+    run = run_cli_process if process else run_cli_here
+    proc = run(cwd, *args, key=key)
     if key:
         assert key not in proc.stdout and key not in proc.stderr
     assert "Traceback" not in proc.stderr, proc.stderr
@@ -80,7 +75,7 @@ def photo(tmp_path: Path, name: str = "chelsea") -> tuple[Path, Path]:
 
 # -- help and the parser built from the specification ---------------------------------
 def test_help_lists_every_parameter_with_its_documented_range(tmp_path):
-    proc = run_cli(tmp_path, "--help")
+    proc = run_cli(tmp_path, "--help", process=True)
     assert proc.returncode == 0
     text = " ".join(proc.stdout.split())  # argparse wraps lines
     for param in PARAMS + OPTIONS:
@@ -399,7 +394,7 @@ def test_wrong_key_exits_3_and_never_shows_the_key(make_server, tmp_path):
 
 
 def test_pending_job_exits_5_with_its_id_and_the_fetch_command(make_server, tmp_path):
-    running = make_server(latency=2.0, sync_threshold=0.0)
+    running = make_server(gate_jobs=True, sync_threshold=0.0)  # held until released
     image, mask = photo(tmp_path)
     proc = run_cli(
         tmp_path,
@@ -436,6 +431,7 @@ def test_pending_job_exits_5_with_its_id_and_the_fetch_command(make_server, tmp_
         running.base_url,
     ]
     assert not (tmp_path / "late.png").exists()
+    assert running.app.state.jobs.release([int(job_id)]) == [int(job_id)]
     fetched = run_cli(tmp_path, *words[3:])
     assert fetched.returncode == 0, fetched.stderr
     assert fetched.stdout == "late.png\n"
@@ -452,7 +448,7 @@ def test_pending_job_exits_5_with_its_id_and_the_fetch_command(make_server, tmp_
 
 
 def test_a_pending_region_job_is_fetched_back_into_its_region(make_server, tmp_path):
-    running = make_server(latency=2.0, sync_threshold=0.0)
+    running = make_server(gate_jobs=True, sync_threshold=0.0)  # held until released
     big = tmp_path / "big.png"
     Image.open(EXAMPLES / "coffee.png").convert("RGB").resize((2400, 1600)).save(big)
     drawn = Image.new("L", (2400, 1600), 0)
@@ -479,6 +475,7 @@ def test_a_pending_region_job_is_fetched_back_into_its_region(make_server, tmp_p
     assert proc.returncode == 5, proc.stderr
     words = shlex.split(re.search(r"^fetch it later with: (.+)$", proc.stderr, re.M).group(1))
     assert "--region" in words
+    running.app.state.jobs.release()
     fetched = run_cli(tmp_path, *words[3:])
     assert fetched.returncode == 0, fetched.stderr
     out = np.asarray(Image.open(tmp_path / "r.png").convert("RGB"))
@@ -495,7 +492,7 @@ def test_a_pending_region_job_is_fetched_back_into_its_region(make_server, tmp_p
 
 
 def test_ctrl_c_while_queued_exits_130_and_keeps_the_job_id(make_server, tmp_path):
-    running = make_server(latency=30.0, sync_threshold=0.0)
+    running = make_server(gate_jobs=True, sync_threshold=0.0)  # never released
     image, mask = photo(tmp_path)
     proc = subprocess.Popen(
         [

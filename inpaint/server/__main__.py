@@ -80,6 +80,11 @@ def _parser() -> argparse.ArgumentParser:
         "(refused by default; the server's own file URLs always work)",
     )
     parser.add_argument(
+        "--gate",
+        action="store_true",
+        help="test aid: every job waits until POST /test/gate/release lets it through",
+    )
+    parser.add_argument(
         "--log-level", default="warning", choices=["critical", "error", "warning", "info", "debug"]
     )
     return parser
@@ -100,6 +105,7 @@ def main(argv: list[str] | None = None) -> int:
             eta_factor=args.eta_factor,
             engine=args.engine,
             allow_private_fetch=args.allow_private_fetch,
+            gate_jobs=args.gate,
         )
     except (TypeError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -10,6 +10,7 @@ it is where it is decided:
 * ``inpaint_job``: what a job is made of (size, seed, ``meta``, the work);
 * ``errors``: the one error shape, FastAPI's own errors included;
 * ``middleware``: sloppy paths (``//``, a trailing ``/``) still route;
+* ``routes.gate``: a gated server's test handle (only when ``gate_jobs``);
 * ``state``: the config, files, job pool and counters the routes share.
 """
 
@@ -23,7 +24,7 @@ from fastapi import FastAPI
 from .config import ServerConfig
 from .errors import EXCEPTION_HANDLERS
 from .middleware import NormalisePath
-from .routes import ROUTERS
+from .routes import ROUTERS, gate
 from .state import ServerState, attach, state_of
 
 
@@ -47,4 +48,6 @@ def create_app(config: ServerConfig | None = None) -> FastAPI:
     app.add_middleware(NormalisePath)
     for router in ROUTERS:
         app.include_router(router)
+    if state_of(app).config.gate_jobs:  # a test aid: the routes exist only when asked for
+        app.include_router(gate.router)
     return app

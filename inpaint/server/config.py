@@ -53,6 +53,10 @@ class ServerConfig:
         webhooks reach loopback, private and link-local addresses (refused by
         default, so a visitor's URL cannot probe what sits behind the server).
         The server's own file URLs work either way: it reads them from storage.
+    gate_jobs: a test aid; every job, once it has a worker, waits until the test
+        lets it through (``jobs.release`` in this process, or ``POST
+        /test/gate/release``, a route that exists only on a gated server), so a
+        test holds a job "running" exactly as long as it needs, without sleeping.
     engine: which classical fill makes the pictures (``ENGINES``): ``patchmatch``
         (default) or ``quick`` (OpenCV Telea, a test/CI speed option; the
         response's ``meta`` says which one ran).
@@ -74,6 +78,7 @@ class ServerConfig:
     engine: str = DEFAULT_ENGINE
     allow_private_fetch: bool = False
     max_hole_megapixels: float | None = None
+    gate_jobs: bool = False
 
     def __post_init__(self) -> None:
         keys = self.keys
@@ -105,7 +110,8 @@ class ServerConfig:
         return (
             f"ServerConfig(keys={shown}, latency={self.latency}, queue_limit={self.queue_limit}, "
             f"sync_threshold={self.sync_threshold}, workers={self.workers}, "
-            f"engine={self.engine!r}, storage_dir={self.storage_dir!r})"
+            f"engine={self.engine!r}, storage_dir={self.storage_dir!r}"
+            + (", gate_jobs=True)" if self.gate_jobs else ")")
         )
 
 

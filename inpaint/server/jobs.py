@@ -12,6 +12,9 @@ afterwards answered by ``fetch``. What a job *does* is the caller's business
 * **Estimates.** ``eta`` and ``retry_after`` come from replaying the queue on
   the pool's workers with each job's expected duration (the configured latency
   plus the engine's measured seconds per megapixel, a running average).
+* **A gate** (a test aid, off by default): every job waits, once it has a
+  worker, until the test lets it through (``release``), so a test can hold a
+  job "running" for exactly as long as it needs instead of sleeping.
 * **Webhooks** are POSTed on their own small pool after the job ends, so a
   slow receiver never holds a worker; the outcome is recorded, never raised.
 
@@ -83,6 +86,8 @@ class Job:
     message: str | None = None
     webhook_status: str = ""
     done: threading.Event = field(default_factory=threading.Event, repr=False)
+    # Set when the job may pass the gate (gated servers only; see ``JobManager.release``).
+    gate: threading.Event = field(default_factory=threading.Event, repr=False)
 
 
 class Reservation:
@@ -113,8 +118,10 @@ class JobManager:
         allow_private: bool = False,
         retention: float = 24 * 3600.0,
         eta_factor: float = 1.0,
+        gated: bool = False,
     ) -> None:
         self.workers = workers
+        self.gated = gated
         self.queue_limit = queue_limit
         self.latency = latency
         self.webhook_timeout = webhook_timeout
@@ -128,6 +135,8 @@ class JobManager:
         self._ids = itertools.count(1)
         self._seconds_per_megapixel = INITIAL_SECONDS_PER_MEGAPIXEL
         self._stopping = threading.Event()
+        self._at_gate: dict[int, Job] = {}
+        self._gate_changed = threading.Condition(self._lock)
         self._counts = {"submitted": 0, "rejected": 0, "peak_queued": 0}
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="inpaint-job")
         self._hooks = ThreadPoolExecutor(max_workers=2, thread_name_prefix="inpaint-webhook")
@@ -205,6 +214,8 @@ class JobManager:
             # The simulated model time comes first, so outputs (and future
             # links) appear only as the job ends. Interruptible by shutdown.
             self._stopping.wait(self.latency)
+            if self.gated:
+                self._wait_at_gate(job)
             engine_started = time.monotonic()
             work(job)
             engine_seconds = time.monotonic() - engine_started
@@ -227,6 +238,52 @@ class JobManager:
                 self._hooks.submit(self._deliver, job, url, webhook_payload)
             except RuntimeError:
                 job.webhook_status = "failed (server stopping)"
+
+    # -- the gate (a test aid) ------------------------------------------------
+    def _wait_at_gate(self, job: Job) -> None:
+        with self._lock:
+            if not self._stopping.is_set():  # shutdown opens the gate for those waiting
+                self._at_gate[job.id] = job
+                self._gate_changed.notify_all()
+                waiting = True
+            else:
+                waiting = False
+        if waiting:
+            job.gate.wait()
+            with self._lock:
+                self._at_gate.pop(job.id, None)
+        if self._stopping.is_set():
+            raise JobFailure("The server is shutting down.")
+
+    def at_gate(self) -> list[int]:
+        """Ids of the jobs waiting at the gate, oldest first."""
+        with self._lock:
+            return sorted(self._at_gate)
+
+    def wait_at_gate(self, count: int = 1, timeout: float = 30.0) -> list[int]:
+        """Block until at least ``count`` jobs wait at the gate; their ids, oldest first.
+
+        Raises ``TimeoutError`` when they do not arrive: a test's wait on an
+        event, bounded, never a clock standing in for one.
+        """
+        with self._lock:
+            if not self._gate_changed.wait_for(lambda: len(self._at_gate) >= count, timeout):
+                raise TimeoutError(
+                    f"{len(self._at_gate)} job(s) at the gate after {timeout} s, not {count}"
+                )
+            return sorted(self._at_gate)
+
+    def release(self, ids: list[int] | None = None) -> list[int]:
+        """Let jobs through the gate: those in ``ids`` (waiting, or queued and not
+        there yet), or every job waiting now when ``ids`` is None. Returns the ids
+        let through (unknown ids are left out)."""
+        with self._lock:
+            chosen = sorted(self._at_gate) if ids is None else list(ids)
+            for job_id in chosen:
+                job = self._jobs.get(job_id)
+                if job is not None:
+                    job.gate.set()
+            return [job_id for job_id in chosen if job_id in self._jobs]
 
     def _finish(self, job: Job, status: State, message: str | None = None) -> None:
         now = time.monotonic()
@@ -351,5 +408,8 @@ class JobManager:
     def shutdown(self) -> None:
         """Stop at once: running jobs end early, queued ones never start."""
         self._stopping.set()
+        with self._lock:
+            for job in self._at_gate.values():
+                job.gate.set()
         self._pool.shutdown(wait=False, cancel_futures=True)
         self._hooks.shutdown(wait=False, cancel_futures=True)

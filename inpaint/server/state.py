@@ -34,6 +34,7 @@ class ServerState:
             allow_private=config.allow_private_fetch,
             retention=config.file_ttl,
             eta_factor=config.eta_factor,
+            gated=config.gate_jobs,
         )
         self._upload_ids = itertools.count(1)
         self._upload_lock = threading.Lock()

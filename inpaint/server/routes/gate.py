@@ -1,0 +1,60 @@
+"""``/test/gate``: a gated server's test handle (``ServerConfig(gate_jobs=True)``).
+
+Only a gated server has these routes (``create_app`` adds them), so an
+ordinary server answers 404 and nobody can hold or release its jobs. They
+exist for tests that drive a server in another process (the studio's offline
+server behind ``python app.py``): in the same process a test calls
+``server.app.state.jobs.release`` itself.
+
+* ``GET /test/gate``: ``{"waiting": [ids]}``, the jobs waiting at the gate;
+* ``POST /test/gate/wait`` ``{"count": n, "timeout": s}``: answers once ``n``
+  jobs wait (408 if they do not within ``timeout``);
+* ``POST /test/gate/release`` ``{"ids": [..]}`` (or ``{}``: every job waiting):
+  ``{"released": [ids]}``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse
+
+from ..responses import ApiError
+from ..state import StateDep
+from .deps import JsonBody
+
+router = APIRouter(prefix="/test/gate")
+
+
+@router.get("")
+def waiting(state: StateDep) -> JSONResponse:
+    return JSONResponse({"waiting": state.jobs.at_gate()})
+
+
+@router.post("/wait")
+def wait(body: JsonBody, state: StateDep) -> JSONResponse:
+    count = _number(body, "count", 1)
+    timeout = min(_number(body, "timeout", 30), 300)
+    try:
+        ids = state.jobs.wait_at_gate(int(count), timeout=timeout)
+    except TimeoutError as exc:
+        raise ApiError(408, str(exc)) from None
+    return JSONResponse({"waiting": ids})
+
+
+@router.post("/release")
+def release(body: JsonBody, state: StateDep) -> JSONResponse:
+    ids = body.get("ids")
+    if ids is not None and not (
+        isinstance(ids, list) and all(isinstance(i, int) and not isinstance(i, bool) for i in ids)
+    ):
+        raise ApiError(400, "ids must be a list of job ids (whole numbers).")
+    return JSONResponse({"released": state.jobs.release(ids)})
+
+
+def _number(body: dict[str, Any], name: str, default: float) -> float:
+    value = body.get(name, default)
+    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+        raise ApiError(400, f"{name} must be a non-negative number.")
+    return float(value)
