@@ -20,6 +20,13 @@ import requests
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts"
+# Under pytest-xdist each worker starts its own apps: their logs must not share a file.
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+
+
+def artifact_name(name: str) -> str:
+    """``name``, suffixed with the xdist worker (``app-gw1``) when there is one."""
+    return f"{name}-{WORKER}" if WORKER else name
 
 
 def free_port() -> int:
@@ -52,7 +59,7 @@ class App:
         # Its own quotas and queue places: nothing counted by another test's app.
         self.data_dir = tempfile.mkdtemp(prefix=f"studio-data-{name}-")
         env.setdefault("STUDIO_DATA_DIR", self.data_dir)
-        self.log_path = ARTIFACTS / f"{name}.log"
+        self.log_path = ARTIFACTS / f"{artifact_name(name)}.log"
         self.log = open(self.log_path, "w")  # noqa: SIM115 - closed in stop()
         # ``prefix`` wraps the command, e.g. in a profiler (py-spy record ... --).
         self.proc = subprocess.Popen(

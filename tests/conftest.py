@@ -130,16 +130,36 @@ def examples() -> ExampleImages:
     return ExampleImages()
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Lanes by what a test needs: ``browser`` (Chromium) and ``app`` (a ``python app.py``
     subprocess) are marked from the fixtures they use, so ``-m "not browser"`` is the
-    fast lane without anyone remembering to tag a test."""
+    fast lane without anyone remembering to tag a test.
+
+    Under pytest-xdist (``scripts/test`` runs ``-n 2 --dist loadgroup``) a test
+    that uses a module-scoped fixture (a browser, an app started for the
+    module) joins its module's group, so the module's tests share one worker and
+    the fixture is started once; every other test goes wherever a worker is free.
+    """
     for item in items:
         fixtures = set(getattr(item, "fixturenames", ()))
         if "browser" in fixtures:
             item.add_marker(pytest.mark.browser)
         if "offline_app" in fixtures or "browser" in fixtures:
             item.add_marker(pytest.mark.app)
+        if item.get_closest_marker("xdist_group") is None and _shares_a_module_fixture(item):
+            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::")[0]))
+
+
+def _shares_a_module_fixture(item: pytest.Item) -> bool:
+    info = getattr(item, "_fixtureinfo", None)
+    if info is None:
+        return False
+    return any(
+        getattr(definition, "scope", "function") in ("module", "package", "class")
+        for definitions in info.name2fixturedefs.values()
+        for definition in definitions
+    )
 
 
 # -- helpers shared by the server tests -------------------------------------------

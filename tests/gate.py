@@ -49,3 +49,9 @@ class RemoteGate:
         response = requests.post(f"{self.root}/test/gate/release", json=body, timeout=10)
         assert response.ok, response.text
         return list(response.json()["released"])
+
+    def open(self) -> list[int]:
+        """Let every waiting job through and stop gating later ones."""
+        response = requests.post(f"{self.root}/test/gate/open", timeout=10)
+        assert response.ok, response.text
+        return list(response.json()["released"])

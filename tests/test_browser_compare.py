@@ -25,6 +25,7 @@ from inpaint.studio.handlers.compare import (
 )
 from inpaint.sweep import MANIFEST, Manifest
 from tests.app_process import ARTIFACTS, App
+from tests.gate import RemoteGate
 from tests.test_browser import fetch_image, open_page, paint_stroke, shot, upload_photo
 
 expect.set_options(timeout=15_000)
@@ -37,12 +38,14 @@ def page(browser: Browser, offline_app: App) -> Iterator[Page]:
 
 
 @pytest.fixture(scope="module")
-def one_at_a_time() -> Iterator[str]:
-    """An app whose local jobs take 3 s and which holds one job at a time, so the
-    cells of a comparison finish one after another and can be watched filling in."""
-    app = App("compare-slow-app", STUDIO_OFFLINE_LATENCY="3", STUDIO_CONCURRENCY_LIMIT="1")
+def one_at_a_time() -> Iterator[tuple[str, RemoteGate]]:
+    """An app that holds one job at a time, whose local jobs wait at a gate the test
+    opens (``INPAINT_OFFLINE_GATE``), so the cells of a comparison finish when the
+    test says and can be watched filling in."""
+    app = App("compare-slow-app", INPAINT_OFFLINE_GATE="1", STUDIO_CONCURRENCY_LIMIT="1")
     try:
-        yield app.wait_until_ready()
+        url = app.wait_until_ready()
+        yield url, RemoteGate.of_app_log(app.log_path)
     finally:
         app.stop()
 
@@ -105,21 +108,31 @@ def test_compare_two_by_two_fills_in_and_a_cell_restores_the_form(page: Page) ->
     assert grid.width > 2 * 320 and grid.height > 2 * 200, grid.size
 
 
-def test_cells_appear_as_they_finish(browser: Browser, one_at_a_time: str) -> None:
-    with open_page(browser, one_at_a_time) as page:
+def test_cells_appear_as_they_finish(
+    browser: Browser, one_at_a_time: tuple[str, RemoteGate]
+) -> None:
+    url, gate = one_at_a_time
+    with open_page(browser, url) as page:
         paint_and_describe(page)
         page.locator("#compare-values-1 textarea").fill("0.2, 0.5, 0.8")
         expect(page.locator("#compare-count")).to_contain_text("3 cells, 3 jobs")
         page.locator("#compare-run").click()
         status = page.locator("#compare-status")
         gallery = page.locator("#compare-gallery")
+        (first,) = gate.wait(1)
+        gate.release([first])
         # One cell done while the others still wait: the gallery is streamed.
         expect(status).to_contain_text("1 of 3 cells done", timeout=60_000)
         expect(gallery).to_contain_text("waiting")
-        # Stop gives up the rest (pressed at once: a job takes 3 s); run again resumes.
+        # Stop gives up the rest while the second cell's job is held at the server;
+        # run again resumes.
+        (second,) = gate.wait(1)
+        assert second != first
         page.locator("#compare-stop").click()
         shot(page, "compare-5-filling-in")
         expect(status).to_contain_text("(stopped: run it again to resume)", timeout=30_000)
+        expect(status).not_to_contain_text("2 of 3")
+        gate.open()  # the held job ends; from now on every job runs at once
         page.locator("#compare-run").click()
         expect(status).to_contain_text("3 of 3 cells done", timeout=60_000)
         expect(status).to_contain_text("kept from the earlier run, not sent again")

@@ -26,7 +26,7 @@ from gradio_client import Client, handle_file
 from inpaint import ModelsLabClient, contract, netguard
 from inpaint.errors import ParameterError
 from inpaint.http import Scrubber, redact_url
-from tests.app_process import ARTIFACTS, ROOT, App, free_port
+from tests.app_process import ARTIFACTS, ROOT, App, artifact_name, free_port
 from tests.conftest import endpoint, poll
 from tests.fault_server import Canned, FaultServer
 
@@ -54,7 +54,7 @@ class LoggedServer:
 def start_server(name: str, *flags: str) -> LoggedServer:
     ARTIFACTS.mkdir(exist_ok=True)
     port = free_port()
-    log_path = ARTIFACTS / f"{name}.log"
+    log_path = ARTIFACTS / f"{artifact_name(name)}.log"
     with open(log_path, "w") as log:
         proc = subprocess.Popen(
             [

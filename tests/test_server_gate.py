@@ -53,6 +53,13 @@ def test_jobs_wait_until_released_one_by_one(make_server, examples):
     assert fetch_until_done(first["fetch_result"], KEY)["status"] == "success"
     assert jobs.at_gate() == [] and jobs.release([999]) == []
 
+    third = submit(running, examples)
+    assert jobs.wait_at_gate(1, timeout=30) == [third["id"]]
+    assert jobs.open_gate() == [third["id"]]  # and the gate stays open
+    assert fetch_until_done(third["fetch_result"], KEY)["status"] == "success"
+    later = submit(running, examples)  # passes unreleased
+    assert fetch_until_done(later["fetch_result"], KEY)["status"] == "success"
+
 
 def test_the_http_handle_and_a_stop_while_jobs_wait(make_server, examples):
     running = make_server(gate_jobs=True, sync_threshold=0.0)
@@ -66,6 +73,7 @@ def test_the_http_handle_and_a_stop_while_jobs_wait(make_server, examples):
     assert late.status_code == 408 and "1 job(s) at the gate" in late.json()["message"]
     assert gate.release([queued["id"]]) == [queued["id"]]
     assert fetch_until_done(queued["fetch_result"], KEY)["status"] == "success"
+    assert gate.release() == []  # nothing waiting
 
     held = submit(running, examples)
     running.app.state.jobs.wait_at_gate(1, timeout=30)

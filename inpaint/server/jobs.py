@@ -285,6 +285,15 @@ class JobManager:
                     job.gate.set()
             return [job_id for job_id in chosen if job_id in self._jobs]
 
+    def open_gate(self) -> list[int]:
+        """Stop gating: every job waiting is let through, and later ones do not wait."""
+        with self._lock:
+            self.gated = False
+            waiting = sorted(self._at_gate)
+            for job in self._at_gate.values():
+                job.gate.set()
+            return waiting
+
     def _finish(self, job: Job, status: State, message: str | None = None) -> None:
         now = time.monotonic()
         with self._lock:

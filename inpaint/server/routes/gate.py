@@ -10,7 +10,9 @@ server behind ``python app.py``): in the same process a test calls
 * ``POST /test/gate/wait`` ``{"count": n, "timeout": s}``: answers once ``n``
   jobs wait (408 if they do not within ``timeout``);
 * ``POST /test/gate/release`` ``{"ids": [..]}`` (or ``{}``: every job waiting):
-  ``{"released": [ids]}``.
+  ``{"released": [ids]}``;
+* ``POST /test/gate/open``: every job waiting is let through and later ones do
+  not wait (``{"released": [ids]}``).
 """
 
 from __future__ import annotations
@@ -58,3 +60,8 @@ def _number(body: dict[str, Any], name: str, default: float) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
         raise ApiError(400, f"{name} must be a non-negative number.")
     return float(value)
+
+
+@router.post("/open")
+def open_gate(state: StateDep) -> JSONResponse:
+    return JSONResponse({"released": state.jobs.open_gate()})
