@@ -30,9 +30,16 @@ class RemoteGate:
         return cls(found.group(1))
 
     def waiting(self) -> list[int]:
+        return list(self._state()["waiting"])
+
+    def unfinished(self) -> int:
+        """Jobs the server accepted that have not ended (queued, waiting or running)."""
+        return int(self._state()["unfinished"])
+
+    def _state(self) -> dict:
         response = requests.get(f"{self.root}/test/gate", timeout=10)
         assert response.ok, response.text
-        return list(response.json()["waiting"])
+        return dict(response.json())
 
     def wait(self, count: int = 1, timeout: float = 60) -> list[int]:
         """Ids of the jobs at the gate once ``count`` of them are there (the event itself)."""
@@ -55,3 +62,8 @@ class RemoteGate:
         response = requests.post(f"{self.root}/test/gate/open", timeout=10)
         assert response.ok, response.text
         return list(response.json()["released"])
+
+    def close(self) -> None:
+        """Gate the jobs that start from now on again."""
+        response = requests.post(f"{self.root}/test/gate/close", timeout=10)
+        assert response.ok, response.text

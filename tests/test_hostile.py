@@ -29,6 +29,7 @@ from inpaint.http import Scrubber, redact_url
 from tests.app_process import ARTIFACTS, ROOT, App, artifact_name, free_port
 from tests.conftest import endpoint, poll
 from tests.fault_server import Canned, FaultServer
+from tests.gate import RemoteGate
 
 KEY = "sk-hostile-owner-7d1c4e9a0b"
 PHOTO = ROOT / "examples" / "coffee.png"
@@ -110,14 +111,19 @@ def settled(count: Callable[[], int], quiet: float, timeout: float = 90.0) -> in
     return last
 
 
-# -- the studio on a slow keyed server -----------------------------------------------------
-LATENCY = 4.0  # seconds per job on the server: an outpaint of 20 tiles takes 80 s
+# -- the studio on a gated keyed server ------------------------------------------------------
+# After the held jobs are let through, a studio that had not stopped would send its next
+# job within one poll (at most about a second here): nothing new for this long is "stopped".
+QUIET = 3.0
 
 
 @pytest.fixture(scope="module")
-def slow_studio() -> Iterator[tuple[App, LoggedServer]]:
-    server = start_server("hostile-server", "--latency", str(LATENCY), "--sync-threshold", "0")
-    # Two job slots: a comparison sends its cells two at a time, in waves of one job-time.
+def gated_studio() -> Iterator[tuple[App, LoggedServer, RemoteGate]]:
+    """The studio on the owner's key, in front of a server whose jobs wait at a gate
+    until the test lets them through (``--gate``): a job "runs" exactly as long as a
+    test needs, with no simulated latency to wait out."""
+    server = start_server("hostile-server", "--gate", "--sync-threshold", "0")
+    # Two job slots: a comparison sends its cells two at a time.
     app = App(
         "hostile-app",
         MODELSLAB_API_KEY=KEY,
@@ -126,10 +132,23 @@ def slow_studio() -> Iterator[tuple[App, LoggedServer]]:
     )
     try:
         app.wait_until_ready()
-        yield app, server
+        yield app, server, RemoteGate(server.root)
     finally:
         app.stop()
         stop_server(server)
+
+
+@pytest.fixture
+def slow_studio(
+    gated_studio: tuple[App, LoggedServer, RemoteGate],
+) -> Iterator[tuple[App, LoggedServer]]:
+    """The gated studio for one test; whatever it left held is let through afterwards,
+    so the next test starts with an empty, closed gate."""
+    yield gated_studio[0], gated_studio[1]
+    gate = gated_studio[2]
+    gate.open()
+    poll(lambda: gate.unfinished() == 0, timeout=60)
+    gate.close()
 
 
 CLIENT_SCRIPT = """
@@ -142,9 +161,10 @@ job.result()
 """
 
 
-def test_a_killed_client_stops_the_rest_of_its_outpaint(slow_studio) -> None:
+def test_a_killed_client_stops_the_rest_of_its_outpaint(slow_studio, gated_studio) -> None:
     """20 tiles asked; the client is SIGKILLed once the first job reached the server."""
     app, server = slow_studio
+    gate = gated_studio[2]
     before = server.jobs_received()
     client = subprocess.Popen(
         [sys.executable, "-c", CLIENT_SCRIPT, app.url, str(PHOTO)],
@@ -153,16 +173,19 @@ def test_a_killed_client_stops_the_rest_of_its_outpaint(slow_studio) -> None:
         stderr=subprocess.DEVNULL,
     )
     try:
-        poll(lambda: server.jobs_received() > before, timeout=60, interval=0.1)
+        gate.wait(1)  # a tile's job is held at the server
     finally:
         client.send_signal(signal.SIGKILL)
         client.wait(timeout=10)
+    # The studio learns that its visitor left while the job is still held ...
+    poll(lambda: "visitor left; jobs sent and kept for /fetch_result" in app.output(), 60)
     at_kill = server.jobs_received()
-    # Nothing new for three job-times: the outpaint has stopped sending.
-    final = settled(server.jobs_received, quiet=3 * LATENCY)
+    # ... and once the held jobs end, it sends nothing more.
+    gate.open()
+    poll(lambda: gate.unfinished() == 0, timeout=60)
+    final = settled(server.jobs_received, quiet=QUIET)
     assert final - at_kill <= 2, f"{final - at_kill} jobs were sent after the client left"
     assert final - before < 20
-    assert "visitor left; jobs sent and kept for /fetch_result" in app.output()
     assert "Traceback" not in app.output()
 
 
@@ -553,23 +576,26 @@ def test_gradio_client_cannot_name_a_private_event_but_raw_calls_reach_it(slow_s
     assert server.jobs_received() == before
 
 
-def test_a_comparison_whose_listener_left_stops_sending(slow_studio) -> None:
+def test_a_comparison_whose_listener_left_stops_sending(slow_studio, gated_studio) -> None:
     app, server = slow_studio
+    gate = gated_studio[2]
     fn = fn_index(app, COMPARE_FN)
     before = server.jobs_received()
-    values = ", ".join(f"{0.1 + i * 0.05:.2f}" for i in range(12))  # 12 cells, 24 s of jobs
+    values = ", ".join(f"{0.1 + i * 0.05:.2f}" for i in range(12))  # 12 cells
     stream = raw_join(app, fn, compare_data(app, values), "raw-compare-leaves")
     try:
-        poll(lambda: server.jobs_received() > before, timeout=60, interval=0.1)
+        gate.wait(1)  # the first wave's jobs are held at the server
     finally:
         stream.close()  # the connection goes away, as a killed script's would
-    # Cells run two at a time: the first wave (sent together) and at most one more job.
-    final = settled(server.jobs_received, quiet=3 * LATENCY)
-    assert final - before <= 3, f"{final - before} of 12 cells were sent; the caller had left"
-    # It stopped while the first wave was still running (a job takes 4 s), not when a
-    # cell came back: no cell was done.
-    stopped = poll(lambda: re.search(r"comparison stopped: cells (\{.*\})", app.output()))
+    # It stopped while the first wave was still held, not when a cell came back:
+    # no cell was done.
+    stopped = poll(lambda: re.search(r"comparison stopped: cells (\{.*\})", app.output()), 60)
     assert json.loads(stopped[1].replace("'", '"'))["done"] == 0, stopped[0]
+    # Cells run two at a time: the first wave (sent together) and at most one more job.
+    gate.open()
+    poll(lambda: gate.unfinished() == 0, timeout=60)
+    final = settled(server.jobs_received, quiet=QUIET)
+    assert final - before <= 3, f"{final - before} of 12 cells were sent; the caller had left"
 
 
 def test_closing_a_tab_stops_that_tabs_work_only(tmp_path: Path) -> None:
@@ -603,38 +629,32 @@ def test_a_history_entry_with_a_path_for_an_id_is_not_offered_for_fetching() -> 
     assert restored("../inpaint") == gr.skip()
 
 
-def test_at_most_two_outpaints_run_at_once(slow_studio) -> None:
+def test_at_most_two_outpaints_run_at_once(slow_studio, gated_studio) -> None:
     """Three visitors extend at once: two run, the third waits in gradio's queue."""
     from gradio_client.utils import Status
 
     app, _ = slow_studio
-    running_states = {Status.PROCESSING, Status.ITERATING, Status.PROGRESS}
+    gate = gated_studio[2]
     jobs = [
         Client(app.url, verbose=False).submit(
             handle_file(str(PHOTO)), "more table", 0, 0, 64, 0, api_name="/outpaint"
         )
         for _ in range(3)
     ]
-    most, waited, three_since, three_longest = 0, False, None, 0.0
-    deadline = time.monotonic() + 120
-    while not all(job.done() for job in jobs):
-        now = time.monotonic()
-        assert now < deadline, "the outpaints did not finish"
-        states = [job.status().code for job in jobs]
-        running = sum(s in running_states for s in states)
-        most = max(most, min(running, 2))
-        waited = waited or (Status.IN_QUEUE in states and running == 2)
-        # Each client hears of its own event on its own stream, so one may still say
-        # "running" a moment after its event ended and the third began. Three really
-        # at once would all be running for a whole job (LATENCY s); that never happens.
-        three_since = (three_since or now) if running == 3 else None
-        if three_since is not None:
-            three_longest = max(three_longest, now - three_since)
-        time.sleep(0.1)  # polling interval, not synchronisation
-    assert most == 2 and waited
-    assert three_longest < LATENCY / 2, f"three outpaints ran together for {three_longest:.1f} s"
+    # Two outpaints' jobs are held at the server: the third outpaint waits in the queue
+    # (gradio's, so nothing of it reaches the server) for as long as they are held.
+    first_two = gate.wait(2)
+    waiting = poll(
+        lambda: [job for job in jobs if job.status().code == Status.IN_QUEUE], timeout=60
+    )
+    assert len(waiting) == 1
+    assert gate.waiting() == first_two and gate.unfinished() == 2
+    gate.release(first_two)
+    (third,) = gate.wait(1)  # its turn came once one of the two ended
+    assert third not in first_two
+    gate.release([third])
     for job in jobs:
-        job.result()  # each one finished well
+        job.result(timeout=120)  # each one finished well
 
 
 def test_an_api_answer_whose_id_is_not_digits_is_malformed() -> None:
@@ -648,22 +668,22 @@ def test_an_api_answer_whose_id_is_not_digits_is_malformed() -> None:
     assert client.job({"status": "processing", "id": 42}).fetch_url.endswith("/fetch/42")
 
 
-def test_the_queue_refuses_a_flood_at_once(slow_studio) -> None:
+def test_the_queue_refuses_a_flood_at_once(slow_studio, gated_studio) -> None:
     """64 events may wait; the next one is refused ("queue full") instead of waiting."""
     from inpaint.studio.limits import QUEUE_MAX_SIZE
 
     app, _ = slow_studio
+    gate = gated_studio[2]
     config = requests.get(app.url + "config", timeout=10).json()
     (outpaint,) = [d for d in config["dependencies"] if d.get("api_name") == "outpaint"]
-    # Two real outpaints hold the outpaint line (one 4 s job each) ...
+    # Two real outpaints hold the outpaint line (their jobs held at the server) ...
     busy = [
         Client(app.url, verbose=False).submit(
             handle_file(str(PHOTO)), "more table", 0, 0, 64, 0, api_name="/outpaint"
         )
         for _ in range(2)
     ]
-    poll(lambda: all(job.status().code.name in ("PROCESSING", "ITERATING", "PROGRESS")
-                     for job in busy), timeout=60)  # fmt: skip
+    gate.wait(2)
     # ... so these wait (no photo: each is refused in a moment once its turn comes).
     codes = []
     for n in range(QUEUE_MAX_SIZE + 3):
@@ -679,5 +699,6 @@ def test_the_queue_refuses_a_flood_at_once(slow_studio) -> None:
         codes.append(joined.status_code)
     assert codes[:QUEUE_MAX_SIZE] == [200] * QUEUE_MAX_SIZE
     assert set(codes[QUEUE_MAX_SIZE:]) == {503}
+    gate.open()
     for job in busy:
-        job.result()
+        job.result(timeout=120)

@@ -74,9 +74,14 @@ def test_the_http_handle_and_a_stop_while_jobs_wait(make_server, examples):
     assert gate.release([queued["id"]]) == [queued["id"]]
     assert fetch_until_done(queued["fetch_result"], KEY)["status"] == "success"
     assert gate.release() == []  # nothing waiting
+    assert gate.unfinished() == 0
+    gate.open()
+    assert fetch_until_done(submit(running, examples)["fetch_result"], KEY)["status"] == "success"
+    gate.close()  # gated again
 
     held = submit(running, examples)
     running.app.state.jobs.wait_at_gate(1, timeout=30)
+    assert gate.unfinished() == 1
     running.stop()  # a waiting job ends with the server instead of holding a thread
     job = next(j for j in running.app.state.jobs.held() if j.id == held["id"])
     assert job.done.wait(10) and job.status == "error"

@@ -294,6 +294,16 @@ class JobManager:
                 job.gate.set()
             return waiting
 
+    def close_gate(self) -> None:
+        """Gate the jobs that start from now on again (after ``open_gate``)."""
+        with self._lock:
+            self.gated = True
+
+    def unfinished(self) -> int:
+        """Jobs accepted and not yet ended (queued, at the gate or running)."""
+        with self._lock:
+            return sum(1 for job in self._jobs.values() if job.status == "processing")
+
     def _finish(self, job: Job, status: State, message: str | None = None) -> None:
         now = time.monotonic()
         with self._lock:

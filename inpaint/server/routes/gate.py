@@ -6,13 +6,14 @@ exist for tests that drive a server in another process (the studio's offline
 server behind ``python app.py``): in the same process a test calls
 ``server.app.state.jobs.release`` itself.
 
-* ``GET /test/gate``: ``{"waiting": [ids]}``, the jobs waiting at the gate;
+* ``GET /test/gate``: ``{"waiting": [ids], "unfinished": n}``: the jobs waiting
+  at the gate, and how many jobs have not ended (queued, waiting or running);
 * ``POST /test/gate/wait`` ``{"count": n, "timeout": s}``: answers once ``n``
   jobs wait (408 if they do not within ``timeout``);
 * ``POST /test/gate/release`` ``{"ids": [..]}`` (or ``{}``: every job waiting):
   ``{"released": [ids]}``;
 * ``POST /test/gate/open``: every job waiting is let through and later ones do
-  not wait (``{"released": [ids]}``).
+  not wait (``{"released": [ids]}``); ``POST /test/gate/close`` gates again.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ router = APIRouter(prefix="/test/gate")
 
 @router.get("")
 def waiting(state: StateDep) -> JSONResponse:
-    return JSONResponse({"waiting": state.jobs.at_gate()})
+    return JSONResponse({"waiting": state.jobs.at_gate(), "unfinished": state.jobs.unfinished()})
 
 
 @router.post("/wait")
@@ -65,3 +66,9 @@ def _number(body: dict[str, Any], name: str, default: float) -> float:
 @router.post("/open")
 def open_gate(state: StateDep) -> JSONResponse:
     return JSONResponse({"released": state.jobs.open_gate()})
+
+
+@router.post("/close")
+def close_gate(state: StateDep) -> JSONResponse:
+    state.jobs.close_gate()
+    return JSONResponse({"waiting": state.jobs.at_gate()})
