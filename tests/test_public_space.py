@@ -23,7 +23,6 @@ from inpaint.outpaint import Extension, tiles
 from inpaint.server import ServerConfig
 from inpaint.server.jobs import owner_of
 from tests.app_process import ROOT, App
-from tests.conftest import poll
 
 OWNER = "sk-owner-0b7f3c9e1a2d4e6f"
 VISITOR = "sk-visitor-5d8e2a1c9b7f3e40"
@@ -219,10 +218,15 @@ def test_closed_policies_send_nothing_on_the_owners_key(keyed_server, access: st
 def test_replicas_share_one_queue_limit_and_a_killed_one_gives_its_places_back(
     make_server_module, redis_url: str
 ) -> None:
-    """Three studios on one Redis and one key with a queue limit of 3."""
+    """Three studios on one Redis and one key with a queue limit of 3.
+
+    The server holds every job at its gate until the test lets it through, so the
+    key's 3 places are provably full (3 jobs held) while 9 more calls wait for them.
+    """
     server = make_server_module(
-        keys=frozenset({OWNER}), queue_limit=3, latency=2.0, sync_threshold=0.0
+        keys=frozenset({OWNER}), queue_limit=3, workers=3, gate_jobs=True, sync_threshold=0.0
     )
+    jobs = server.app.state.jobs
     env = {
         "STUDIO_STATE_URL": redis_url,
         "STUDIO_CONCURRENCY_LIMIT": "3",
@@ -240,19 +244,32 @@ def test_replicas_share_one_queue_limit_and_a_killed_one_gives_its_places_back(
             app.wait_until_ready()
         users = [client(apps[i % 3], None) for i in range(12)]
         with ThreadPoolExecutor(12) as pool:
-            outcomes = list(pool.map(lambda c: _attempt(c), users))
+            calls = [pool.submit(_attempt, c) for c in users]
+            try:
+                released = 0
+                while released < 12:  # in waves: 3 held (the key's every place), then let go
+                    wave = jobs.wait_at_gate(min(3, 12 - released), timeout=60)
+                    assert len(wave) <= 3, wave
+                    released += len(jobs.release(wave))
+            finally:
+                jobs.open_gate()  # a failure above must not leave the calls waiting
+            outcomes = [call.result() for call in calls]
         assert outcomes == ["done"] * 12, outcomes
-        counts = server.app.state.jobs.counts()
+        counts = jobs.counts()
         assert counts["peak_queued"] <= 3, counts
         assert counts["rejected"] == 0, counts  # no 429 at all, so none reached a user
 
         # A replica killed while it holds places: the others get them back in a lease.
         victim = apps[0]
         slow = client(victim)
+        jobs.close_gate()
         with ThreadPoolExecutor(3) as pool:
             pending = [pool.submit(_attempt, slow) for _ in range(3)]
-            poll(lambda: _running(server) >= 3, timeout=30)
-            victim.proc.send_signal(signal.SIGKILL)
+            try:
+                jobs.wait_at_gate(3, timeout=60)  # its three jobs hold every place
+                victim.proc.send_signal(signal.SIGKILL)
+            finally:
+                jobs.open_gate()  # the dead replica's jobs end; later ones run at once
             for future in pending:
                 future.result()
         survivors = [client(apps[1 + i % 2]) for i in range(6)]
@@ -261,7 +278,7 @@ def test_replicas_share_one_queue_limit_and_a_killed_one_gives_its_places_back(
         assert outcomes == ["done"] * 6, outcomes
         # The budget held across the replicas: never more than 30 jobs on the key.
         assert sent(server, OWNER) <= 30
-        assert server.app.state.jobs.counts()["peak_queued"] <= 3
+        assert jobs.counts()["peak_queued"] <= 3
     finally:
         for app in apps:
             app.stop()
@@ -273,7 +290,3 @@ def _attempt(c: Client) -> str:
         return "done"
     except Exception as exc:
         return str(exc)
-
-
-def _running(server) -> int:
-    return sum(1 for job in server.app.state.jobs.held() if job.status == "processing")

@@ -214,8 +214,7 @@ class JobManager:
             # The simulated model time comes first, so outputs (and future
             # links) appear only as the job ends. Interruptible by shutdown.
             self._stopping.wait(self.latency)
-            if self.gated:
-                self._wait_at_gate(job)
+            self._wait_at_gate(job)
             engine_started = time.monotonic()
             work(job)
             engine_seconds = time.monotonic() - engine_started
@@ -241,13 +240,15 @@ class JobManager:
 
     # -- the gate (a test aid) ------------------------------------------------
     def _wait_at_gate(self, job: Job) -> None:
+        if not self.gated:
+            return
         with self._lock:
-            if not self._stopping.is_set():  # shutdown opens the gate for those waiting
+            # Not when stopping (shutdown opens the gate for those waiting), nor when
+            # the test let this job through before it got here.
+            waiting = not self._stopping.is_set() and not job.gate.is_set()
+            if waiting:
                 self._at_gate[job.id] = job
                 self._gate_changed.notify_all()
-                waiting = True
-            else:
-                waiting = False
         if waiting:
             job.gate.wait()
             with self._lock:
@@ -282,6 +283,7 @@ class JobManager:
             for job_id in chosen:
                 job = self._jobs.get(job_id)
                 if job is not None:
+                    self._at_gate.pop(job_id, None)  # through: no longer counted as waiting
                     job.gate.set()
             return [job_id for job_id in chosen if job_id in self._jobs]
 
@@ -292,6 +294,7 @@ class JobManager:
             waiting = sorted(self._at_gate)
             for job in self._at_gate.values():
                 job.gate.set()
+            self._at_gate.clear()
             return waiting
 
     def close_gate(self) -> None:
