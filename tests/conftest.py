@@ -31,6 +31,7 @@ from PIL import Image, ImageDraw
 
 from inpaint.offline import ENGINE_VARIABLE
 from inpaint.server import RunningServer, ServerConfig, serve_in_background
+from tests import app_process
 from tests.app_process import App
 
 if TYPE_CHECKING:  # imported where a browser is started: unit tests never load playwright
@@ -48,6 +49,18 @@ def quick_offline_backends() -> Iterator[None]:
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv(ENGINE_VARIABLE, PLUMBING_ENGINE)
         yield
+
+
+@pytest.fixture(scope="session", autouse=True)
+def forked_apps() -> Iterator[None]:
+    """Apps started by the tests are forked from a process that has imported gradio
+    once (tests/app_zygote.py), not started from a bare interpreter each time."""
+    app_process.FORK_APPS = True
+    try:
+        yield
+    finally:
+        app_process.FORK_APPS = False
+        app_process.stop_zygote()
 
 
 @pytest.fixture(scope="session")
