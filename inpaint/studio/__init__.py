@@ -80,7 +80,6 @@ from .settings import (
     ENV_CONCURRENCY,
     ENV_MAX_WAIT,
     ENV_OFFLINE_LATENCY,
-    OFFLINE_KEY,
     Settings,
     SettingsError,
 )
@@ -124,7 +123,6 @@ __all__ = [
     "MODE_OFFLINE",
     "MODE_OWN_KEY",
     "NO_PHOTO_CAPTION",
-    "OFFLINE_KEY",
     "Outcome",
     "OutputStore",
     "PREVIEW_SETTINGS",
