@@ -8,8 +8,6 @@ step in colour across the old border compared with the photo's own steps.
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -20,6 +18,7 @@ from inpaint import ModelsLabClient, ParameterError
 from inpaint.evaluate import texture
 from inpaint.metadata import read_parameters
 from inpaint.outpaint import Extension
+from tests.cli_run import run_cli_here
 
 ROOT = Path(__file__).resolve().parent.parent
 KEY = "outpaint-key"
@@ -167,51 +166,18 @@ def test_targets_and_anchors():
 def test_cli_extends_without_a_mask(tmp_path, server):
     photo = tmp_path / "photo.png"
     grass((160, 120)).save(photo)
-    env = {"MODELSLAB_API_KEY": KEY, "PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"}
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "inpaint",
-            "--image",
-            str(photo),
-            "--prompt",
-            "x",
-            "--extend-to",
-            "16:9",
-            "--anchor",
-            "left",
-            "--out",
-            str(tmp_path / "wide.png"),
-            "--base-url",
-            server.base_url,
-        ],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
+    proc = run_cli_here(
+        tmp_path,
+        *["--image", photo, "--prompt", "x", "--extend-to", "16:9", "--anchor", "left"],
+        *["--out", tmp_path / "wide.png", "--base-url", server.base_url],
+        key=KEY,
     )
     assert proc.returncode == 0, proc.stderr
     assert Image.open(tmp_path / "wide.png").size == (213, 120)
-    bad = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "inpaint",
-            "--image",
-            str(photo),
-            "--prompt",
-            "x",
-            "--extend-to",
-            "abc",
-            "--out",
-            str(tmp_path / "w.png"),
-            "--base-url",
-            server.base_url,
-        ],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
+    bad = run_cli_here(
+        tmp_path,
+        *["--image", photo, "--prompt", "x", "--extend-to", "abc"],
+        *["--out", tmp_path / "w.png", "--base-url", server.base_url],
+        key=KEY,
     )
     assert bad.returncode == 2 and "a target must be a ratio such as 16:9" in bad.stderr

@@ -22,6 +22,7 @@ from PIL import Image, ImageDraw
 from inpaint import InpaintRequest, ModelsLabClient, ParameterError, metadata
 from inpaint.offline import ENGINE_VARIABLE
 from inpaint.sweep import SweepRunner, plan_sweep, same_pixels
+from tests.cli_run import run_cli_here
 from tests.conftest import poll
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -171,27 +172,20 @@ def test_sweeps_are_checked_before_anything_is_sent(tmp_path):
     with pytest.raises(ParameterError, match="guidance_scale must be a whole number"):
         plan_sweep(base, {"guidance_scale": [2, 9]})
     photo, mask = scene(tmp_path)
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "inpaint",
-            "sweep",
-            "--image",
-            str(photo),
-            "--mask",
-            str(mask),
-            "--prompt",
-            "x",
-            "--vary",
-            "strenth=1,2",
-            "--out",
-            str(tmp_path / "o"),
-        ],
-        env=env(),
-        capture_output=True,
-        text=True,
-        timeout=60,
+    proc = run_cli_here(
+        tmp_path,
+        "sweep",
+        "--image",
+        photo,
+        "--mask",
+        mask,
+        "--prompt",
+        "x",
+        "--vary",
+        "strenth=1,2",
+        "--out",
+        tmp_path / "o",
+        key=KEY,
     )
     assert proc.returncode == 2 and "strenth is not a parameter" in proc.stderr
 
@@ -208,25 +202,18 @@ def test_replay_reproduces_an_offline_result_pixel_for_pixel(tmp_path, crop, mon
             photo, mask, prompt="a stone", crop_to_mask=crop, prefill="blur", samples=2
         )
     [one, two] = first.save(tmp_path / "first.png")
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "inpaint",
-            "replay",
-            str(two),
-            "--image",
-            str(photo),
-            "--mask",
-            str(mask),
-            "--out",
-            str(tmp_path / "again.png"),
-            "--offline",
-        ],
-        env=env(),
-        capture_output=True,
-        text=True,
-        timeout=120,
+    proc = run_cli_here(
+        tmp_path,
+        "replay",
+        two,
+        "--image",
+        photo,
+        "--mask",
+        mask,
+        "--out",
+        tmp_path / "again.png",
+        "--offline",
+        key=KEY,
     )
     assert proc.returncode == 0, proc.stderr
     again = [Path(p) for p in proc.stdout.splitlines()]
@@ -246,14 +233,10 @@ def test_replay_of_an_outpainted_png_needs_no_mask_and_gives_the_same_pixels(tmp
     assert len(first.jobs) >= 2  # a chain of jobs, replayed in the same order
     for extra in ([], ["--mask", str(mask)]):
         out = tmp_path / f"again{len(extra)}.png"
-        proc = subprocess.run(
-            [sys.executable, "-m", "inpaint", "replay", str(saved), "--image", str(photo)]
-            + extra
-            + ["--out", str(out), "--offline"],
-            env=env(),
-            capture_output=True,
-            text=True,
-            timeout=120,
+        proc = run_cli_here(
+            tmp_path,
+            *["replay", saved, "--image", photo, *extra, "--out", out, "--offline"],
+            key=KEY,
         )
         assert proc.returncode == 0, proc.stderr
         assert ("--mask is not used" in proc.stderr) == bool(extra)
@@ -261,13 +244,10 @@ def test_replay_of_an_outpainted_png_needs_no_mask_and_gives_the_same_pixels(tmp
         assert same_pixels(Image.open(again), Image.open(saved))
     inside = first.parameters | {"mode": "whole", "extend": None}
     edit = metadata.save_png(Image.open(saved), tmp_path / "edit.png", inside)
-    proc = subprocess.run(
-        [sys.executable, "-m", "inpaint", "replay", str(edit), "--image", str(photo)]
-        + ["--out", str(tmp_path / "x.png"), "--offline"],
-        env=env(),
-        capture_output=True,
-        text=True,
-        timeout=60,
+    proc = run_cli_here(
+        tmp_path,
+        *["replay", edit, "--image", photo, "--out", tmp_path / "x.png", "--offline"],
+        key=KEY,
     )
     assert proc.returncode == 2 and "--mask is required" in proc.stderr
 
