@@ -35,6 +35,7 @@ from inpaint import (
     ServerError,
     studio,
 )
+from inpaint import job as job_module
 from tests.bad_inputs import bomb_png, box_mask, encode, photo
 from tests.conftest import poll
 from tests.fault_server import Canned, FaultServer
@@ -48,6 +49,14 @@ BOUND = 20.0  # seconds: no scenario may take longer (generous: a shared 2-core 
 PLAIN_FORBIDDEN = ("Traceback", 'File "', "site-packages", "Exception")
 IMAGE = photo()
 MASK = box_mask()
+
+
+@pytest.fixture(autouse=True)
+def short_future_link_patience(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A future link that stays 404 is retried for at least ``FUTURE_LINK_PATIENCE_MIN``
+    (4 s) before the job is reported lost; how it is reported is what this matrix checks,
+    so the floor is half a second here (the retry loop is the same)."""
+    monkeypatch.setattr(job_module, "FUTURE_LINK_PATIENCE_MIN", 0.5)
 
 
 def output_png() -> bytes:

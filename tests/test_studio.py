@@ -116,6 +116,7 @@ def servers() -> Iterator[Callable[..., RunningServer]]:
         started.append(server)
         return server
 
+    start.started = started  # type: ignore[attr-defined]  # a gated server's test reaches it
     yield start
     for server in started:
         server.stop()
@@ -601,8 +602,8 @@ def test_capture_keeps_the_users_photo_file_as_it_is_and_generate_decodes_it_onc
     assert kept is not None and Path(kept).read_bytes() == photo.read_bytes()
 
 
-def test_timeout_keeps_the_job_and_fetch_collects_it(make_studio, tmp_path) -> None:
-    app = make_studio({"latency": 2.5, "sync_threshold": 0.0}, max_wait=0.5)
+def test_timeout_keeps_the_job_and_fetch_collects_it(make_studio, servers, tmp_path) -> None:
+    app = make_studio({"gate_jobs": True, "sync_threshold": 0.0}, max_wait=0.5)  # held
     with pytest.warns(UserWarning, match="Still running"):  # gradio's warning toast
         seen, error = run(generate(app, tmp_path))
     assert error is None  # not a failure: the job is alive, and kept
@@ -614,6 +615,7 @@ def test_timeout_keeps_the_job_and_fetch_collects_it(make_studio, tmp_path) -> N
     assert final["new_entry"]["status"] == "pending" and str(final["new_entry"]["job_id"]) == job
     assert job in final["status"]
 
+    assert servers.started[-1].app.state.jobs.release([int(job)]) == [int(job)]
     app.settings = studio.Settings(max_wait=30)
     fetched, error = run(app.fetch(job, progress=Progress(), request=Request()))
     assert error is None
@@ -628,8 +630,8 @@ def test_timeout_keeps_the_job_and_fetch_collects_it(make_studio, tmp_path) -> N
     assert history[0]["params"]["prompt"] == "a glass of juice"
 
 
-def test_cancel_stops_waiting_but_keeps_the_job(make_studio, tmp_path) -> None:
-    app = make_studio({"latency": 3.0, "sync_threshold": 0.0})
+def test_cancel_stops_waiting_but_keeps_the_job(make_studio, servers, tmp_path) -> None:
+    app = make_studio({"gate_jobs": True, "sync_threshold": 0.0})  # held until released
     request = Request("tab-a")
     gen = generate(app, tmp_path, request=request)
     first = first_change(gen)  # the job exists: its id is reported at once
@@ -643,6 +645,7 @@ def test_cancel_stops_waiting_but_keeps_the_job(make_studio, tmp_path) -> None:
     assert final["new_entry"]["status"] == "pending"
     assert final["fetch_job_id"] == str(first["new_entry"]["job_id"])
     # The job kept running; "Fetch result" collects it.
+    servers.started[-1].app.state.jobs.release()
     fetched, error = run(app.fetch(final["fetch_job_id"], progress=Progress(), request=request))
     assert error is None and fetched[-1]["status"].startswith("✓ Done")
 
@@ -816,8 +819,10 @@ def test_loading_parameters_from_a_plain_png_says_why_and_changes_nothing(tmp_pa
     assert "carries no inpainting parameters" in values[-1]
 
 
-def test_a_job_fetched_later_is_pasted_back_into_the_full_size_photo(make_studio, tmp_path) -> None:
-    app = make_studio({"latency": 2.0, "sync_threshold": 0.0}, max_wait=0.3)
+def test_a_job_fetched_later_is_pasted_back_into_the_full_size_photo(
+    make_studio, servers, tmp_path
+) -> None:
+    app = make_studio({"gate_jobs": True, "sync_threshold": 0.0}, max_wait=0.3)  # held
     photo = tmp_path / "wide.png"
     Image.open(PHOTO).convert("RGB").resize((1800, 1200)).save(photo)
     drawn = Image.new("L", (1800, 1200), 0)
@@ -836,6 +841,7 @@ def test_a_job_fetched_later_is_pasted_back_into_the_full_size_photo(make_studio
         )
     job = seen[-1]["fetch_job_id"]
     assert job
+    servers.started[-1].app.state.jobs.release()
     app.settings = studio.Settings(max_wait=30)
     fetched, error = run(app.fetch(job, progress=Progress(), request=Request()))
     assert error is None

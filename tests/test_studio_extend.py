@@ -127,9 +127,9 @@ def test_outpaint_runs_like_a_generation_and_keeps_the_original(
     assert skipped(seen[-1]["new_entry"])
 
 
-def test_cancel_keeps_the_extension_job_and_fetch_puts_it_back(make_studio) -> None:
+def test_cancel_keeps_the_extension_job_and_fetch_puts_it_back(make_studio, servers) -> None:
     """The Generate flow's Cancel and Fetch result work for an extension too."""
-    app = make_studio({"latency": 3.0, "sync_threshold": 0.0})
+    app = make_studio({"gate_jobs": True, "sync_threshold": 0.0})  # held until released
     request = Request("tab-extend")
     gen = app.extend.outpaint(
         str(PHOTO), "more table", right=64, progress=Progress(), request=request
@@ -140,6 +140,7 @@ def test_cancel_keeps_the_extension_job_and_fetch_puts_it_back(make_studio) -> N
     assert app.cancel(request).startswith("Stopping")
     seen, error = run(gen)
     assert error is None and "Stopped waiting for job" in seen[-1]["status"]
+    servers.started[-1].app.state.jobs.release()
     fetched, error = run(app.fetch(seen[-1]["fetch_job_id"], progress=Progress(), request=request))
     assert error is None and fetched[-1]["status"].startswith("✓ Done")
     result = np.asarray(Image.open(fetched[-1]["downloads"]["value"][0]).convert("RGB"))
