@@ -136,12 +136,13 @@ def test_instant_response_and_fetch_result_later(server, photo, mask):
 
 
 def test_wait_limit_keeps_id_then_fetch_result_gets_it(make_server, photo, mask):
-    srv = make_server(ServerConfig(latency=2.0, sync_threshold=0.1, engine="quick"))
+    srv = make_server(ServerConfig(gate_jobs=True, sync_threshold=0.1, engine="quick"))
     impatient = ModelsLabClient(api_key=KEY, base_url=srv.base_url, max_wait=0.5)
-    with pytest.raises(JobTimeoutError) as info:
+    with pytest.raises(JobTimeoutError) as info:  # the job is held at the server's gate
         impatient.inpaint(photo, mask, prompt="x", transport="base64")
     job_id = info.value.job_id
     assert job_id is not None and str(job_id) in info.value.fetch_url
+    assert srv.app.state.jobs.release([int(job_id)]) == [int(job_id)]
     patient = ModelsLabClient(api_key=KEY, base_url=srv.base_url)
     assert patient.fetch_result(job_id).images
 
