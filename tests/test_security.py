@@ -24,7 +24,7 @@ import requests
 from gradio_client import Client, handle_file
 from playwright.sync_api import Browser, Page, expect
 
-from tests.app_process import ARTIFACTS, ROOT, App, free_port
+from tests.app_process import ARTIFACTS, ROOT, App, artifact_name, free_port
 from tests.conftest import poll
 
 SENTINEL = "sk-SENTINEL-4b1d9e7a2c5f8e3d6a0b9c1f"  # the operator's key (environment)
@@ -55,10 +55,12 @@ def keyed_server() -> Iterator[Server]:
     ARTIFACTS.mkdir(exist_ok=True)
     port = free_port()
     env = {**os.environ, "INPAINT_SERVER_KEYS": ",".join(SECRETS)}
-    log_path = ARTIFACTS / "keyed-server.log"
+    log_path = ARTIFACTS / f"{artifact_name('keyed-server')}.log"
     with open(log_path, "w") as log:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "inpaint.server", "--port", str(port), "--log-level", "debug"],
+            # The quick engine: secrets are under test here, not the fill.
+            [sys.executable, "-m", "inpaint.server", "--port", str(port), "--engine", "quick"]
+            + ["--log-level", "debug"],
             cwd=ROOT,
             env=env,
             stdout=log,
