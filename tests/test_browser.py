@@ -47,10 +47,11 @@ def apps(offline_app: App) -> Iterator[dict[str, str]]:
     """The normal (shared) app, and one whose jobs outlast the wait limit.
 
     In the slow one every job waits at its local server's gate until the test
-    lets it through (``INPAINT_OFFLINE_GATE``), and the studio waits only 1 s
-    after the submission, so the job id must survive and be fetched later.
+    lets it through (``INPAINT_OFFLINE_GATE``), and the studio waits only 8 s
+    after the submission (long enough for a busy browser to see the countdown),
+    so the job id must survive and be fetched later.
     """
-    slow = App("slow-app", INPAINT_OFFLINE_GATE="1", STUDIO_MAX_WAIT="1")
+    slow = App("slow-app", INPAINT_OFFLINE_GATE="1", STUDIO_MAX_WAIT="8")
     try:
         yield {
             "app": offline_app.wait_until_ready(),
@@ -371,8 +372,9 @@ def test_job_past_the_wait_limit_is_kept_and_fetched_later(
         )
         page.locator("#generate").click()
         status = page.locator("#status")
-        expect(status).to_contain_text("is running", timeout=30_000)  # its id, at once
-        expect(page.locator("#before-after")).to_contain_text("Queued as job")
+        # The countdown shows until the wait limit; the job's id at once.
+        expect(page.locator("#before-after")).to_contain_text("Queued as job", timeout=30_000)
+        expect(status).to_contain_text("is running", timeout=30_000)
         (held,) = gate.wait(1)  # the job is at the server, and stays there until released
         shot(page, "06-waiting-for-a-job")
         expect(status).to_contain_text("Still running after the wait limit", timeout=30_000)
