@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from ..errors import ParameterError
-from ..params import BY_NAME, OPTIONS_BY_NAME, check_options, normalise_seed
+from ..params import BY_NAME, OPTIONS_BY_NAME, check_options
 from ..request import InpaintRequest
 from .ui_spec import RANDOM_SEED
 
@@ -107,13 +107,13 @@ class Form:
     prompt: str = ""
     negative_prompt: str = ""
     auto_size: bool = True
-    width: int = int(BY_NAME["width"].default)
-    height: int = int(BY_NAME["height"].default)
+    width: int = int(BY_NAME["width"].start)
+    height: int = int(BY_NAME["height"].start)
     samples: int = int(BY_NAME["samples"].default)
     num_inference_steps: int = int(BY_NAME["num_inference_steps"].default)
     guidance_scale: int = int(BY_NAME["guidance_scale"].default)
     strength: float = float(BY_NAME["strength"].default)
-    safety_checker: bool = BY_NAME["safety_checker"].default == "yes"
+    safety_checker: bool = bool(BY_NAME["safety_checker"].default)
     seed: int | None = None
     transport: str = "upload"
     base64_output: bool = False
@@ -147,7 +147,7 @@ class Form:
             setattr(form, name, _whole(d[name], name, getattr(form, name)))
         form.strength = float(d["strength"]) if d["strength"] is not None else form.strength
         form.safety_checker = _flag(d["safety_checker"], form.safety_checker)
-        form.seed = normalise_seed(_whole_or_none(d["seed"], "seed"))
+        form.seed = BY_NAME["seed"].coerce(_whole_or_none(d["seed"], "seed"))
         form.transport = str(d["transport"] or "upload")
         if form.transport not in TRANSPORTS:
             raise ParameterError(

@@ -39,9 +39,7 @@ def slider_kwargs(name: str) -> dict[str, Any]:
         "minimum": _num(p.minimum, p.kind),
         "maximum": _num(p.maximum, p.kind),
         "step": _num(step, p.kind),
-        "value": p.default
-        if p.default is not None or p.per_1024 is None
-        else p.scaled((1024, 1024)),
+        "value": p.start,
         "label": p.label,
         "info": p.help,
     }
@@ -50,11 +48,9 @@ def slider_kwargs(name: str) -> dict[str, Any]:
 def checkbox_kwargs(name: str) -> dict[str, Any]:
     """``gr.Checkbox`` keywords for a yes/no flag: ticked means its first choice."""
     p = param(name)
-    if p.kind == "bool":
-        return {"value": bool(p.default), "label": p.label, "info": p.help}
-    if p.kind != "flag":
+    if p.kind not in ("bool", "flag"):
         raise ValueError(f"{name} is not a yes/no flag")
-    return {"value": p.default == p.choices[0], "label": p.label, "info": p.help}
+    return {"value": bool(p.default), "label": p.label, "info": p.help}
 
 
 def dropdown_kwargs(name: str) -> dict[str, Any]:
