@@ -1,6 +1,6 @@
 """The inpainting studio: ``python app.py``, then open http://127.0.0.1:7860.
 
-This file only lays the panels out (``inpaint.studio.panels``) and starts the
+This file only lays the panels out (each feature's ``panel`` in ``inpaint.studio``) and starts the
 server; each panel builds its components and wires its events, and what any
 button does is decided (and tested) in ``inpaint.studio``. With
 ``MODELSLAB_API_KEY`` set (environment or ``.env``) requests go to ModelsLab;
@@ -20,11 +20,17 @@ from inpaint import studio
 from inpaint.http import redact_url
 from inpaint.shared import SharedStateError, open_state
 from inpaint.studio import limits, plain_inputs
-from inpaint.studio.panels import compare as compare_panel
-from inpaint.studio.panels import editor, examples, history, mask, parameters, reproduce, result
-from inpaint.studio.panels import extend as extend_panel
-from inpaint.studio.panels import session as session_panel
-from inpaint.studio.panels.browser import FOLLOW_EDITOR_JS
+from inpaint.studio.browser import FOLLOW_EDITOR_JS
+from inpaint.studio.compare import panel as compare_panel
+from inpaint.studio.examples import panel as examples
+from inpaint.studio.extend import panel as extend_panel
+from inpaint.studio.generate import panel as editor
+from inpaint.studio.generate import parameters
+from inpaint.studio.history import panel as history
+from inpaint.studio.mask import panel as mask
+from inpaint.studio.reproduce import panel as reproduce
+from inpaint.studio.result import panel as result
+from inpaint.studio.session import panel as session_panel
 
 CSS = """
 #banner { padding: 10px 14px; border-radius: 8px; border: 1px solid var(--border-color-primary);

@@ -26,7 +26,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from inpaint import metadata
 from inpaint.masks import EMPTY_MASK_MESSAGE
-from inpaint.studio import OFFLINE_KEY
+from inpaint.offline import OFFLINE_KEY
 from tests.app_process import ARTIFACTS, ROOT, App
 
 EXAMPLES = ROOT / "examples"

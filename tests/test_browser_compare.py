@@ -16,7 +16,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from inpaint.studio import FORM_FIELDS, Form
 from inpaint.studio.backend import MODE_MODELSLAB, MODE_OFFLINE
-from inpaint.studio.handlers.compare import (
+from inpaint.studio.compare.handler import (
     cost_text,
     out_dir_for,
     parse_values,

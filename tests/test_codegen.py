@@ -24,7 +24,7 @@ from PIL import Image
 from inpaint import InpaintRequest, ParameterError
 from inpaint.contract import DEFAULT_BASE_URL
 from inpaint.metadata import read_parameters
-from inpaint.studio import codegen
+from inpaint.studio.reproduce import codegen
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"

@@ -592,7 +592,7 @@ def test_a_history_entry_with_a_path_for_an_id_is_not_offered_for_fetching() -> 
     import gradio as gr
 
     from inpaint.studio.form import EXTEND_FIELDS, FORM_FIELDS
-    from inpaint.studio.handlers import history
+    from inpaint.studio.history import handler as history
 
     def restored(job_id: str) -> object:
         entry = {"status": "pending", "job_id": job_id, "params": {"prompt": "x"}}

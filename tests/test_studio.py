@@ -39,8 +39,8 @@ from inpaint.masks import EMPTY_MASK_MESSAGE
 from inpaint.params import BY_NAME, PARAMS
 from inpaint.server import RunningServer, ServerConfig, serve_in_background
 from inpaint.studio import ui_spec
-from inpaint.studio.handlers import history as history_events
-from inpaint.studio.handlers import preview
+from inpaint.studio.history import handler as history_events
+from inpaint.studio.mask import handler as preview
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 PHOTO = EXAMPLES / "coffee.png"  # 600 x 400
@@ -1069,7 +1069,7 @@ def test_the_page_keeps_its_ids_and_leaves_the_editor_out_of_realtime_mode() -> 
     }
     # change/input would switch the editor to realtime mode, and any event the editor
     # triggers reads (exports) its whole canvas first: the page follows its drawing
-    # core instead (panels.browser explains both).
+    # core instead (studio.browser explains both).
     assert listened == {"clear"}
 
 

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from inpaint.studio.handlers import extend
+from inpaint.studio.extend import handler as extend
 from tests.test_studio import (
     PHOTO,
     Progress,
@@ -152,7 +152,7 @@ def test_an_extension_is_kept_restored_loaded_and_shown_as_code(make_studio) -> 
     """History, "load parameters" and Reproduce carry the four amounts and the overlap;
     offline, no prompt is demanded."""
     from inpaint.studio import EXTEND_FIELDS, FORM_FIELDS, history_rows
-    from inpaint.studio.handlers import history as history_events
+    from inpaint.studio.history import handler as history_events
 
     app = make_studio()
     seen, error = run(

@@ -22,7 +22,7 @@ from PIL import Image
 
 from benchmarks.studio_resources import Disk, disk_usage, make_photos, mb, run_generations
 from inpaint.studio import OutputStore, Settings, SettingsError, WorkDir
-from inpaint.studio.handlers.generation import DROPPED_INPUTS_REMARK
+from inpaint.studio.generate.handler import DROPPED_INPUTS_REMARK
 from inpaint.studio.store import Placement
 from tests.app_process import App
 

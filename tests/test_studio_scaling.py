@@ -15,7 +15,7 @@ from PIL import Image, ImageDraw
 
 from inpaint.studio import Form
 from inpaint.studio.form import FORM_FIELDS
-from inpaint.studio.handlers import preview
+from inpaint.studio.mask import handler as preview
 from inpaint.studio.prepare import prepare_inputs
 
 BIG = (4000, 3000)

@@ -1,29 +1,38 @@
 """What the studio's buttons do, kept apart from the page that shows them.
 
-``app.py`` assembles the page from ``panels`` (each builds its components and
-wires its events) and the handlers in ``handlers``; everything that decides
-something lives here, where it can be tested without a browser: which backend
-a session talks to, how the editor's value becomes the exact image and mask
-that are sent, how progress is reported, how every failure becomes one plain
-sentence, and what a history entry records (never the key).
+The studio is organised by feature: ``generate`` (the editor column, the
+parameters, the events that send jobs), ``mask`` (the preview of what is sent
+and the mask tools), ``result``, ``extend`` (outpainting), ``compare``
+(sweeps), ``history``, ``reproduce``, ``examples`` and ``session`` (banner,
+sign-in, the visitor's key). Each keeps its page (``panel``: builds the
+components, wires the events that stay inside it) beside what its buttons do
+(``handler``); ``events.Studio`` binds the handlers to one backend and one
+output folder, and ``app.py`` lays the panels out.
 
-The event handlers take and return plain values in the order named by
-``GENERATE_INPUTS`` / ``GENERATE_OUTPUTS`` etc., so the page and this package
-agree on wiring by name rather than by position.
+Everything that decides something lives outside the panels, where it can be
+tested without a browser: which backend a session talks to, how the editor's
+value becomes the exact image and mask that are sent, how progress is
+reported, how every failure becomes one plain sentence, and what a history
+entry records (never the key). The event handlers take and return plain
+values in the order named by ``GENERATE_INPUTS`` / ``GENERATE_OUTPUTS`` etc.,
+so the page and this package agree on wiring by name rather than by position.
 
-Modules: ``settings`` (environment), ``backend`` (which API, the local server),
-``form`` (fields and their checks), ``editor`` (the editor's value to photo and
-mask), ``ui_spec`` (widgets from the parameter spec), ``plain_inputs`` (plain
-refusals of values gradio rejects), ``prepare`` (the exact inputs and their
-preview), ``messages`` (plain sentences), ``history``, ``progress`` (and
-cancelling), ``jobs`` (running a client call), ``store`` (files on disk, what
-is kept and for how long), ``workdir`` (the process's temporary folder), ``memory`` (the allocator),
-``handlers`` (the events, ``Studio``), ``panels`` (the page), ``examples``.
+Shared modules: ``settings`` (environment), ``backend`` (which API, the local
+server), ``form`` (fields and their checks), ``editor`` (the editor's value to
+photo and mask), ``ui_spec`` (widgets from the parameter spec),
+``plain_inputs`` (plain refusals of values gradio rejects), ``prepare`` (the
+exact inputs and their preview), ``messages`` (plain sentences), ``progress``
+(and cancelling), ``jobs`` (running a client call), ``store`` (files on disk,
+what is kept and for how long), ``workdir`` (the process's temporary folder),
+``memory`` (the allocator), ``access``/``visitors``/``ownership``/``limits``
+(who may spend what), ``common`` (what the features share) and ``browser``
+(the page's few lines of JavaScript).
 """
 
 from __future__ import annotations
 
 from .backend import BACKEND_LABELS, MODE_MODELSLAB, MODE_OFFLINE, MODE_OWN_KEY, Backend
+from .events import Studio, run_info_text
 from .examples import EXAMPLES_DIR, load_examples
 from .form import (
     AREA_AUTO,
@@ -44,7 +53,6 @@ from .form import (
     TRANSPORTS,
     Form,
 )
-from .handlers import Studio, run_info_text
 from .history import HISTORY_HEADERS, HISTORY_LIMIT, history_entry, history_rows, record_history
 from .jobs import JobRunner, Outcome
 from .memory import limit_arenas
@@ -72,7 +80,6 @@ from .settings import (
     ENV_CONCURRENCY,
     ENV_MAX_WAIT,
     ENV_OFFLINE_LATENCY,
-    OFFLINE_KEY,
     Settings,
     SettingsError,
 )
@@ -116,7 +123,6 @@ __all__ = [
     "MODE_OFFLINE",
     "MODE_OWN_KEY",
     "NO_PHOTO_CAPTION",
-    "OFFLINE_KEY",
     "Outcome",
     "OutputStore",
     "PREVIEW_SETTINGS",

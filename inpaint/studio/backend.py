@@ -12,11 +12,11 @@ from ..client import ModelsLabClient
 from ..contract import DEFAULT_BASE_URL
 from ..errors import ParameterError
 from ..http import Scrubber, shown_host
-from ..offline import start_local_server
+from ..offline import OFFLINE_KEY, start_local_server
 from ..shared import SharedState, key_id, open_state
 from ..slots import OwnedSlots
 from .limits import OFFLINE_MAX_HOLE_MEGAPIXELS
-from .settings import OFFLINE_KEY, Settings
+from .settings import Settings
 from .visitors import Visitor
 
 log = logging.getLogger("inpaint.studio")

@@ -51,7 +51,7 @@ FORM_FIELDS = (
     "match_colours",
 )
 # The settings the mask preview reads besides the editor (which it reads
-# through a hidden copy, see panels.browser); a change of any refreshes it.
+# through a hidden copy, see studio.browser); a change of any refreshes it.
 PREVIEW_SETTINGS = (
     "mask_file",
     "auto_size",

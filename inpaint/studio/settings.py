@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..offline import OFFLINE_KEY as OFFLINE_KEY  # the one offline key, re-exported
 from ..shared.quota import Quota, parse_quota
 from .visitors import SPACE_PROXIES, Network, ProxyListError, parse_proxies
 

@@ -126,7 +126,7 @@ def scale_with_photo_kwargs() -> dict[str, Any]:
 
 # gradio's "auto" brush is 25 px of the photo: right for a 1024 px photo, a
 # hairline on a 4000 px one. The page sizes brush and eraser from each photo's
-# long side (``panels.browser``), this many px per 1024 px.
+# long side (``studio.browser``), this many px per 1024 px.
 BRUSH_PER_1024 = 25
 ERASER_PER_1024 = 25
 

@@ -1,0 +1,43 @@
+"""What the features share: the page's session, gradio's progress hook, the output tuple,
+and the mark that keeps a component out of the public API."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import gradio as gr
+
+from .form import GENERATE_OUTPUTS
+
+PRIVATE: dict[str, Any] = {"api_visibility": "private"}  # not part of the public API
+SKIP: Any = object()  # placeholder: "leave this output as it is"
+# gradio finds the progress tracker by the parameter's default being a Progress;
+# the tracker itself is per event (a context variable), so one default is shared.
+PROGRESS = gr.Progress()
+
+
+def session_of(request: Any) -> str:
+    """The page session a request comes from (an API call without one gets its own)."""
+    session = getattr(request, "session_hash", None)
+    return session or f"anonymous-{uuid.uuid4().hex}"
+
+
+def own_key(api_key: str | None, session_key: str | None) -> str:
+    """The visitor's own key: a script's ``api_key``, else the one typed in the tab."""
+    return (api_key or "").strip() or (session_key or "").strip()
+
+
+def generate_outputs(**values: Any) -> tuple[Any, ...]:
+    """The ``GENERATE_OUTPUTS`` tuple by name; every output not named is left as it is."""
+    unknown = set(values) - set(GENERATE_OUTPUTS)
+    if unknown:
+        raise KeyError(f"not an output of a generation: {sorted(unknown)}")
+    return tuple(
+        gr.skip() if values.get(name, SKIP) is SKIP else values[name] for name in GENERATE_OUTPUTS
+    )
+
+
+def before_after(before: str | None, after: str) -> tuple[Any, Any]:
+    """The slider's pair; without a known input the result is shown on both sides."""
+    return (before or after, after)

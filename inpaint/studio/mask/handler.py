@@ -1,0 +1,109 @@
+"""The mask preview: the exact mask that would be sent, over the photo that would be sent."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+import gradio as gr
+from PIL import Image
+
+from ... import pipeline
+from ...errors import InputImageError, ModelsLabError
+from ...params import OPTIONS_BY_NAME
+from .. import editor
+from ..form import Form
+from ..messages import NO_PHOTO_CAPTION, describe_error
+from ..prepare import prepare_inputs, preview_caption, preview_image
+
+log = logging.getLogger("inpaint.studio")
+
+
+def preview(
+    image_editor: dict[str, Any] | None, mask_file: Any, settings: Mapping[str, Any]
+) -> tuple[Image.Image | None, str]:
+    """The preview image and its caption for an editor value and the mask settings.
+
+    ``settings`` are the mask and size fields by name (``PREVIEW_SETTINGS``
+    without the mask file); missing ones take the form's defaults.
+    """
+    image, caption, _ = _preview(image_editor, mask_file, settings)
+    return image, caption
+
+
+def _preview(
+    image_editor: dict[str, Any] | None, mask_file: Any, settings: Mapping[str, Any]
+) -> tuple[Image.Image | None, str, tuple[int, int] | None]:
+    """``preview`` and the size the (first) request is sent at, when it is known."""
+    try:
+        form = Form.from_ui(dict(settings))
+        if editor.background_image(image_editor) is None:
+            return None, NO_PHOTO_CAPTION, None
+        inputs = editor.read_inputs(image_editor, mask_file)
+        prepared = prepare_inputs(
+            inputs.image, inputs.mask, form, source=inputs.source, notes=inputs.notes
+        )
+    except InputImageError as exc:  # e.g. nothing painted yet: show the plain photo
+        photo = editor.background_image(image_editor)
+        # The whole picture's size does not depend on the mask: it is known already.
+        size = (
+            None
+            if photo is None or form.crop_to_mask
+            else pipeline.send_size(photo.size, *form.size())
+        )
+        return photo, describe_error(exc), size
+    except ModelsLabError as exc:
+        return None, describe_error(exc), None
+    except Exception:  # the preview must never break the page
+        log.exception("mask preview failed")
+        return None, describe_error(RuntimeError()), None
+    return (preview_image(prepared), preview_caption(prepared), (prepared.width, prepared.height))
+
+
+def refresh(
+    image_editor: dict[str, Any] | None,
+    mask_file: Any,
+    settings: Mapping[str, Any],
+    sized_for: Mapping[str, Any] | None = None,
+) -> tuple[Any, ...]:
+    """``preview`` as the page uses it: silent while the editor reads empty.
+
+    The editor reports a change of its canvas while a photo is still being
+    put on it (it reads empty then), and the upload event that follows
+    refreshes again; an empty reading must not replace the preview with
+    "upload a photo". A cleared editor has its own event (``cleared``).
+
+    The page shows what is sent, never a stale default: with "Size: auto" the
+    width and height sliders are set to the size that will be sent, and with
+    "scale with the photo" the padding and blend-width sliders to the values
+    this photo gets (the brush follows the photo in the browser, see
+    ``studio.browser``). ``sized_for`` (a page state, the last output)
+    remembers the photo size the sliders were last set for, so a refresh for
+    the same photo leaves them alone: a refresh that read "scale" a moment
+    before the user moved a slider cannot put the photo's value back over the
+    user's.
+    """
+    photo = editor.background_image(image_editor)
+    if photo is None:
+        return (gr.skip(),) * 7
+    image, caption, size = _preview(image_editor, mask_file, settings)
+    sizes: tuple[Any, ...] = (gr.skip(), gr.skip())
+    if size is not None and settings.get("auto_size") is not False:
+        sizes = (gr.update(value=size[0]), gr.update(value=size[1]))
+    seen = dict(sized_for or {})
+    scaled: tuple[Any, ...] = (gr.skip(), gr.skip())
+    if not settings.get("scale_with_photo"):
+        seen["scaled"] = None
+    elif seen.get("scaled") != list(photo.size):
+        seen["scaled"] = list(photo.size)
+        scaled = (
+            gr.update(value=OPTIONS_BY_NAME["mask_padding"].scaled(photo.size)),
+            gr.update(value=OPTIONS_BY_NAME["feather"].scaled(photo.size)),
+        )
+    return (image, caption, *sizes, *scaled, seen)
+
+
+def cleared() -> tuple[None, str]:
+    """The editor was emptied: so is the preview."""
+    return None, NO_PHOTO_CAPTION

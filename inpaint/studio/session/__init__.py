@@ -1,0 +1,1 @@
+"""The session panel: banner, sign-in, the visitor's own key, their allowance."""
