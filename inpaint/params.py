@@ -79,6 +79,11 @@ class Param:
     aliases: tuple[str, ...] = ()
     # A widget's starting value where the default is "left out" (a slider needs a number).
     ui_value: Any = None
+    # The element id of its widget on the page, where not the keyword with dashes.
+    page_id: str = ""
+    # The studio's Compare offers it as an axis: it changes how good a picture is,
+    # not what a picture is (its size, how many, how it travels).
+    axis: bool = False
     name: str = ""  # the field's name, filled in from the declaration
 
     # -- derived spellings ------------------------------------------------
@@ -325,6 +330,7 @@ class Parameters:
         "What should appear in the painted area.",
         required=True,
         maximum=MAX_PROMPT_CHARS,
+        axis=True,
     )
     negative_prompt: str | None = api(
         "text",
@@ -334,6 +340,7 @@ class Parameters:
         nullable=True,
         maximum=MAX_PROMPT_CHARS,
         aliases=("--negative",),
+        axis=True,
     )
     # The documentation's 512 is what its examples send; left out, the API uses
     # the image's own size, and so does this library (the sliders start at 512).
@@ -380,6 +387,8 @@ class Parameters:
         maximum=100,
         step=1,
         aliases=("--steps",),
+        axis=True,
+        page_id="steps",
     )
     guidance_scale: int = api(
         "int",
@@ -390,6 +399,8 @@ class Parameters:
         maximum=5,
         step=1,
         aliases=("--guidance",),
+        axis=True,
+        page_id="guidance",
     )
     strength: float = api(
         "float",
@@ -399,6 +410,7 @@ class Parameters:
         minimum=0,
         maximum=1,
         step=0.01,
+        axis=True,
     )
     safety_checker: bool = api(
         "flag",
@@ -406,6 +418,7 @@ class Parameters:
         "Safety checker",
         "Let the API blur images it judges unsafe.",
         choices=("yes", "no"),
+        page_id="safety",
     )
     seed: int | None = api(
         "int",
@@ -416,6 +429,7 @@ class Parameters:
         maximum=2**32 - 1,
         nullable=True,
         random_value=-1,
+        axis=True,
     )
     base64: bool = api(
         "flag",
@@ -470,6 +484,7 @@ class Parameters:
         "whole picture.",
         nullable=True,
         recorded=False,  # recorded as ``mode``
+        axis=True,
     )
     mask_padding: int | None = option(
         "int",
@@ -482,6 +497,7 @@ class Parameters:
         step=8,
         nullable=True,
         per_1024=32,
+        axis=True,
     )
     paste_back: bool = option(
         "bool",
@@ -489,6 +505,7 @@ class Parameters:
         "Paste back over the original",
         "Keep every pixel outside the mask (widened by the feather) exactly as in the "
         "original, at the original's full size.",
+        axis=True,
     )
     feather: int | None = option(
         "int",
@@ -501,6 +518,7 @@ class Parameters:
         step=1,
         nullable=True,
         per_1024=8,
+        axis=True,
     )
     extend_left: int = _extend("left")
     extend_top: int = _extend("top")
@@ -527,6 +545,7 @@ class Parameters:
         'removing something); "blur" and "colour" give a neutral start; "edge" '
         "stretches the border inward.",
         choices=tuple(PREFILL_METHODS),
+        axis=True,
     )
     match_colours: bool = option(
         "bool",
@@ -535,6 +554,7 @@ class Parameters:
         "Undo the colour shift a model's round trip leaves on the whole picture (measured "
         "away from the mask) before the result is put back, so the painted area meets its "
         "surroundings without a visible edge.",
+        axis=True,
     )
     transport: Transport = option(
         "enum",
@@ -570,6 +590,14 @@ RECORDED: tuple[str, ...] = tuple(p.name for p in DECLARED if p.recorded)
 def spec(name: str) -> Param:
     """The declaration of a field by its name or its library keyword (``base64_output``)."""
     return BY_KEYWORD[name] if name in BY_KEYWORD else BY_NAME[name]
+
+
+def images_asked(body: dict[str, Any]) -> int:
+    """How many images a request body asks for (at least one; unreadable: one)."""
+    try:
+        return max(1, int(float(body.get("samples") or 1)))
+    except (TypeError, ValueError):
+        return 1
 
 
 def defaults() -> dict[str, Any]:
