@@ -122,7 +122,7 @@ if __name__ == "__main__":
 
 
 # -- adding a parameter is one edit ------------------------------------------------------
-NEW_FIELD = '''    clip_skip: int = api(
+NEW_FIELD = """    clip_skip: int = api(
         "int",
         1,
         "CLIP skip",
@@ -131,11 +131,11 @@ NEW_FIELD = '''    clip_skip: int = api(
         maximum=8,
         step=1,
     )
-'''
+"""
 ANCHOR = "    # -- this tool's options"
 
 # Run against the edited copy: every path a parameter takes, each read from the copy.
-CHECK_NEW_FIELD = r'''
+CHECK_NEW_FIELD = r"""
 import inspect
 
 from inpaint import ModelsLabClient, metadata
@@ -184,7 +184,7 @@ assert "clip_skip" in FORM_FIELDS
 assert Form.from_ui({"prompt": "x", "clip_skip": 6.0}).request().clip_skip == 6
 assert "clip_skip" in inspect.signature(Studio.generate).parameters
 print("clip_skip flows everywhere")
-'''
+"""
 
 
 def test_a_new_parameter_is_one_edit_of_the_declaration(tmp_path: Path) -> None:
