@@ -605,19 +605,6 @@ def defaults() -> dict[str, Any]:
     return {p.name: p.wire(p.default) for p in PARAMS}
 
 
-def is_random(param: Param, value: Any) -> bool:
-    """Whether ``value`` is the parameter's spelling of "random" (the seed's -1 or blank)."""
-    return param.is_random(value)
-
-
-def check_options(values: dict[str, Any]) -> dict[str, Any]:
-    """Validate the tool's own options (``OPTIONS``); defaults fill the gaps."""
-    unknown = sorted(set(values) - set(OPTIONS_BY_NAME))
-    if unknown:
-        raise ParameterError(f"unknown option(s): {', '.join(unknown)}")
-    return {p.name: p.coerce(values.get(p.name, p.default)) for p in OPTIONS}
-
-
 def build_payload(values: dict[str, Any]) -> dict[str, Any]:
     """Validate ``values`` strictly and return the JSON fields to send.
 

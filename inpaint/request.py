@@ -215,11 +215,6 @@ class InpaintRequest(Parameters):
         return bool(getattr(self, param.name) == param.default)
 
 
-def normalise(param: Param, value: Any) -> Any:
-    """A value checked against ``param`` and turned into its Python type (``Param.coerce``)."""
-    return param.coerce(value)
-
-
 def _scaled(name: str, value: int | None, size: tuple[int, int]) -> int:
     return int(value) if value is not None else spec(name).scaled(size)
 

@@ -24,9 +24,6 @@ TEXTS = tuple(p.name for p in PARAMS if p.widget == "text")
 # track id) are typed as text, and an empty one means none rather than 0.
 EXACT_NUMBER_LIMIT = 2**53
 
-# The UI's word for "random seed": the README and the seed field say "-1".
-RANDOM_SEED = -1
-
 
 def param(name: str) -> Param:
     """The declaration of ``name``: an API parameter or one of the tool's options
