@@ -312,16 +312,10 @@ AUTO_AREA_GAIN = 1.5
 
 
 @dataclass(frozen=True)
-class Parameters:
-    """Every parameter of one edit, declared once (see the module docstring).
-
-    The API's fields first, in the documentation's order, with the documented
-    ranges; where the documentation gives none (num_inference_steps, the lower
-    bound of width/height) the choice is ours and the README says so. Then this
-    tool's options (``option``): how the photo is cut and put back together
-    around the request; they never travel in the JSON body, but they are
-    validated, shown and offered as flags like the API's own.
-    """
+class ApiParameters:
+    """The API's fields, in the documentation's order, with the documented ranges;
+    where the documentation gives none (num_inference_steps, the lower bound of
+    width/height) the choice is ours and the README says so."""
 
     prompt: str = api(
         "text",
@@ -470,7 +464,16 @@ class Parameters:
         advanced=True,
         recorded=False,
     )
-    # -- this tool's options ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Parameters(ApiParameters):
+    """Every parameter of one edit, declared once (see the module docstring): the
+    API's fields, then this tool's options (``option``): how the photo is cut and
+    put back together around the request. Options never travel in the JSON body,
+    but they are validated, shown and offered as flags like the API's own.
+    """
+
     crop_to_mask: bool | None = option(
         "bool",
         None,

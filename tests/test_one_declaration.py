@@ -132,7 +132,7 @@ NEW_FIELD = """    clip_skip: int = api(
         step=1,
     )
 """
-ANCHOR = "    # -- this tool's options"
+ANCHOR = "\n\n@dataclass(frozen=True)\nclass Parameters("  # the end of the API's fields
 
 # Run against the edited copy: every path a parameter takes, each read from the copy.
 CHECK_NEW_FIELD = r"""
@@ -199,7 +199,9 @@ def test_a_new_parameter_is_one_edit_of_the_declaration(tmp_path: Path) -> None:
     declaration = copy / "params.py"
     text = declaration.read_text(encoding="utf-8")
     assert text.count(ANCHOR) == 1
-    declaration.write_text(text.replace(ANCHOR, NEW_FIELD + ANCHOR), encoding="utf-8")
+    declaration.write_text(
+        text.replace(ANCHOR, "\n" + NEW_FIELD.rstrip() + ANCHOR), encoding="utf-8"
+    )
     result = subprocess.run(
         [sys.executable, "-c", CHECK_NEW_FIELD],
         cwd=tmp_path,
