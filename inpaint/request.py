@@ -232,6 +232,17 @@ def with_parameters(func: F) -> F:
     a positional ``prompt``) keep their own place.
     """
     own = inspect.signature(func)
+    try:  # the function's own annotations as types, like the generated ones
+        resolved = get_type_hints(func)
+        own = own.replace(
+            parameters=[
+                p.replace(annotation=resolved.get(p.name, p.annotation))
+                for p in own.parameters.values()
+            ],
+            return_annotation=resolved.get("return", own.return_annotation),
+        )
+    except NameError:  # a name imported only for type checking: keep the text
+        pass
     mine = [p for p in own.parameters.values() if p.kind is not inspect.Parameter.VAR_KEYWORD]
     named = {p.name for p in mine}
     hints = get_type_hints(Parameters)

@@ -18,15 +18,22 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from ..params import Parameters
-from .form import FIELDS
+from .form import AREA_FIELD, FIELDS, KEY_INPUTS, PAGE_CONTROL_TYPES
 
 _DECLARED_TYPES = typing.get_type_hints(Parameters)
 Endpoint = Callable[..., Any]
 
 
 def _annotation(name: str) -> Any:
-    """The declared type of a form field (the page also hands over floats for whole
-    numbers and text for blanks; the form's coercion takes those)."""
+    """The type of a published argument: a form field's declared one (the page also
+    hands over floats for whole numbers and text for blanks; the form's coercion
+    takes those), a page control's, the area radio's label, a key's text."""
+    if name == AREA_FIELD:
+        return str | bool | None
+    if name in PAGE_CONTROL_TYPES:
+        return PAGE_CONTROL_TYPES[name] | None
+    if name in KEY_INPUTS:
+        return str | None
     p = FIELDS.get(name)
     return _DECLARED_TYPES[p.name] | None if p is not None else Any
 
@@ -59,8 +66,11 @@ def takes(**groups: Sequence[str]) -> Callable[[Endpoint], Endpoint]:
                     for name in groups[param.name]
                 ]
             else:
-                published.append(param.replace(annotation=hints.get(param.name, Any)))
-        signature = own.replace(parameters=published)
+                known = param.name in hints
+                published.append(param.replace(annotation=hints[param.name]) if known else param)
+        signature = own.replace(
+            parameters=published, return_annotation=hints.get("return", own.return_annotation)
+        )
 
         def gathered(args: Any, kwargs: Any) -> dict[str, Any]:
             bound = signature.bind(*args, **kwargs)
@@ -80,7 +90,9 @@ def takes(**groups: Sequence[str]) -> Callable[[Endpoint], Endpoint]:
 
         endpoint: Any = streamed if inspect.isgeneratorfunction(func) else answered
         endpoint.__signature__ = signature
-        endpoint.__annotations__ = {p.name: p.annotation for p in published}
+        endpoint.__annotations__ = {
+            p.name: p.annotation for p in published if p.annotation is not p.empty
+        }
         return endpoint
 
     return wrap

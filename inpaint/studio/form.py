@@ -37,8 +37,15 @@ FIELDS: dict[str, Param] = {PAGE_NAMES.get(p.name, p.keyword): p for p in DECLAR
 EXTEND_ONLY = (*EXTEND_NAMES, "overlap")
 # The free-text fields written beside the editor (and filled by the examples).
 PROMPTS = tuple(p.keyword for p in DECLARED if p.api and p.kind == "text" and not p.advanced)
-# The page's own controls: how the size and the mask are chosen, not request fields.
-PAGE_CONTROLS = ("auto_size", "invert_mask", "grow_px", "scale_with_photo")
+# The page's own controls, with their types: how the size and the mask are
+# chosen, not request fields.
+PAGE_CONTROL_TYPES: dict[str, type] = {
+    "auto_size": bool,
+    "invert_mask": bool,
+    "grow_px": int,
+    "scale_with_photo": bool,
+}
+PAGE_CONTROLS = tuple(PAGE_CONTROL_TYPES)
 # The generation form, in the order the page passes it. History entries store
 # exactly these (so "restore" refills exactly these); the key is not one.
 FORM_FIELDS = (
@@ -212,7 +219,7 @@ class Form(_FormFields):
 
     def with_extension(self, values: Mapping[str, Any]) -> Form:
         """This form with the Extend panel's sliders (``EXTEND_FIELDS`` by name) read in."""
-        amounts = {name: _whole(values.get(name), name, 0) for name in EXTEND_NAMES}
+        amounts = {name: _read(FIELDS[name], values.get(name)) for name in EXTEND_NAMES}
         overlap = FIELDS["overlap"]
         if not any(amounts.values()):
             return self.replace(**{name: FIELDS[name].default for name in EXTEND_ONLY})
