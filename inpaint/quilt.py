@@ -63,23 +63,26 @@ REUSE_COST = 0.6
 DISTANCE_COST = 0.08
 # The hole must run along at least this share of an edge to be grown from it.
 EDGE_SHARE = 0.5
+# Edges faced this nearly as much as the most (outward share) count as a corner...
+CORNER_MARGIN = 0.1
+# ...decided by the detail of the known strip this deep (px) across the hole from each.
+BORDER_DEPTH = 24
 
-# The layout guide: how much its broad colours count against the overlap's fit,
-# and the blur (reduced pixels) under which sources are compared with it.
-GUIDE_WEIGHT = 3.0
-GUIDE_SIGMA = 2.0
+# Cost per block (squared) that a source lies along the border from where its
+# block goes: what lies beside the border continues straight out across it (the
+# sky above the trees above the lake stay in their rows), where a coarse layout
+# carried the largest smooth area (haze) over everything.
+ACROSS_COST = 0.3
 # Colours are counted in this many levels per channel...
 COLOUR_BINS = 16
 # ...and one is rare beside the border below this share of its pixels.
 RARE_SHARE = 0.0005
 # Cost of a source made only of rare colours, as a share of the typical cost.
 RARE_COST = 3.0
-# Above this share of a block (Gaussian sigma), the new area's broad light is the layout's.
-LAYOUT_SHARE = 0.2
 # Fine detail (above this Gaussian sigma, px) of a block should match its neighbours'...
 DETAIL_SIGMA = 1.5
 # ...with this weight on the squared difference of their rms.
-DETAIL_WEIGHT = 4.0
+DETAIL_WEIGHT = 12.0
 # Sources with more than this share of rare colours are left out (while enough remain).
 RARE_LIMIT = 0.15
 MIN_SOURCES = 16
@@ -95,6 +98,11 @@ CLONE_FINE = 2.0
 CLONE_LIMIT = 48.0
 _CROSS = cv2.getStructuringElement(cv2.MORPH_CROSS, (3, 3))
 
+# Above this many blocks (Gaussian sigma) the new area's light is the blocks' own, as
+# copied: each block's shift to its neighbours is relative, and a chain of them
+# drifts (trees turning purple a few blocks out).
+ANCHOR_BLOCKS = 2.0
+
 # Width (px) over which the new area fades in from the photo mirrored at the border.
 RAMP = 10.0
 
@@ -102,11 +110,16 @@ RAMP = 10.0
 _TURNS = {"bottom": 0, "left": 1, "top": 2, "right": 3}
 
 
-def open_edge(hole: np.ndarray) -> str | None:
+def open_edge(hole: np.ndarray, rgb: np.ndarray | None = None) -> str | None:
     """The edge a hole opens onto (``left``/``right``/``top``/``bottom``), or None.
 
     The hole must run along at least ``EDGE_SHARE`` of that edge; of several
-    such edges the one facing away from the known area is taken.
+    such edges the one facing away from the known area is taken. A hole in a
+    corner of the picture (an extension's later tile: the photo on one side,
+    the tile made before it on the other) faces both about equally; given the
+    picture, the edge whose opposite border shows more fine detail is taken
+    then, so the growth starts from the photo rather than from an earlier fill
+    (which, grown from the photo's far side, would carry haze over trees).
     """
     height, width = hole.shape
     touching = {
@@ -122,7 +135,28 @@ def open_edge(hole: np.ndarray) -> str | None:
     ky, kx = np.nonzero(~hole)
     dy, dx = ys.mean() - ky.mean(), xs.mean() - kx.mean()
     outward = {"left": -dx / width, "right": dx / width, "top": -dy / height, "bottom": dy / height}
-    return max(sides, key=lambda side: outward[side])
+    best = max(sides, key=lambda side: outward[side])
+    close = [side for side in sides if outward[side] >= outward[best] - CORNER_MARGIN]
+    if rgb is None or len(close) < 2:
+        return best
+    return max(close, key=lambda side: _border_detail(rgb, hole, side))
+
+
+def _border_detail(rgb: np.ndarray, hole: np.ndarray, side: str) -> float:
+    """Fine detail (rms, grey levels) of the known strip a growth toward ``side`` starts from."""
+    turns = _TURNS[side]
+    grow = np.rot90(hole, turns)
+    grey = np.rot90(rgb, turns).astype(np.float32).mean(axis=2)
+    height = grow.shape[0]
+    columns: np.ndarray = np.asarray(grow.any(axis=0), bool)
+    first = np.where(columns, np.argmax(grow, axis=0), 0)
+    rows = np.arange(height)[:, None]
+    strip = columns[None, :] & (rows < first[None, :]) & (rows >= first[None, :] - BORDER_DEPTH)
+    strip &= ~grow
+    if strip.sum() < 16:
+        return 0.0
+    high = grey - cv2.GaussianBlur(grey, (0, 0), DETAIL_SIGMA)
+    return float(np.sqrt(np.mean(high[strip] ** 2)))
 
 
 def rare_colours(image: np.ndarray, hole: np.ndarray, ring: float) -> np.ndarray:
@@ -146,33 +180,37 @@ def block_size(shape: tuple[int, int]) -> int:
     return int(np.clip(round(BLOCK_SHARE * min(shape)), MIN_BLOCK, MAX_BLOCK))
 
 
-def quilt_fill(
-    rgb: np.ndarray, hole: np.ndarray, seed: int, guide: np.ndarray
-) -> np.ndarray | None:
-    """``rgb`` with its edge-opening ``hole`` grown from the known area, or None.
-
-    ``guide`` (same size as ``rgb``) is the layout the blocks follow in the hole:
-    a coarse fill, whose broad colours each block must match where it is new.
-    """
-    side = open_edge(hole)
+def quilt_fill(rgb: np.ndarray, hole: np.ndarray, seed: int) -> np.ndarray | None:
+    """``rgb`` with its edge-opening ``hole`` grown from the known area, or None."""
+    side = open_edge(hole, rgb)
     if side is None:
         return None
     turns = _TURNS[side]
     image = np.ascontiguousarray(np.rot90(rgb, turns))
     grow = np.ascontiguousarray(np.rot90(hole, turns))
-    layout = np.ascontiguousarray(np.rot90(guide, turns))
-    filled = _Quilt(image, grow, seed, layout).run()
+    quilt = _Quilt(image, grow, seed)
+    filled = quilt.run()
     if filled is None:
         return None
-    out = np.rot90(filled, -turns).astype(np.float32)
-    # The broad light from the layout, the detail from the blocks: a block cut from
-    # a lighter or darker part of a smooth gradient (haze, sky) would show as a
-    # rectangle otherwise.
-    sigma = LAYOUT_SHARE * block_size(hole.shape)
-    layout = np.where(hole[:, :, None], guide, rgb).astype(np.float32)
-    out += cv2.GaussianBlur(layout, (0, 0), sigma) - cv2.GaussianBlur(out, (0, 0), sigma)
-    out = np.clip(out + 0.5, 0, 255).astype(np.uint8)
+    out = np.rot90(filled, -turns)
+    # The light at the scale of several blocks is the blocks' own (as copied).
+    drift = _broad(np.rot90(quilt.raw, -turns) - out, ANCHOR_BLOCKS * quilt.block)
+    out = np.clip(out + drift + 0.5, 0, 255).astype(np.uint8)
     return np.where(hole[:, :, None], out, rgb).astype(np.uint8)
+
+
+def _broad(image: np.ndarray, sigma: float) -> np.ndarray:
+    """A Gaussian blur of ``image`` (float HxWx3) with a large ``sigma``, worked out at a
+    reduced size (the same at this scale, and a hundred times quicker)."""
+    height, width = image.shape[:2]
+    factor = max(1, int(sigma // 4))
+    small = cv2.resize(
+        image,
+        (max(1, width // factor), max(1, height // factor)),
+        interpolation=cv2.INTER_AREA,
+    )
+    small = cv2.GaussianBlur(small, (0, 0), sigma / factor, borderType=cv2.BORDER_REFLECT)
+    return cv2.resize(small, (width, height), interpolation=cv2.INTER_LINEAR)
 
 
 def meet_border(rgb: np.ndarray, hole: np.ndarray, grown: np.ndarray) -> np.ndarray:
@@ -205,15 +243,16 @@ def meet_border(rgb: np.ndarray, hole: np.ndarray, grown: np.ndarray) -> np.ndar
 class _Quilt:
     """One synthesis, in the turned frame where the known area is above the hole."""
 
-    def __init__(self, image: np.ndarray, hole: np.ndarray, seed: int, guide: np.ndarray) -> None:
+    def __init__(self, image: np.ndarray, hole: np.ndarray, seed: int) -> None:
         self.hole = hole
-        self.layout = guide
         self.canvas = image.astype(np.float32)
         self.block = block_size(hole.shape)
         self.overlap = max(3, round(OVERLAP_SHARE * self.block))
         self.factor = max(1, round(self.block / SEARCH_BLOCK))
         self.rng = np.random.default_rng([seed, 23])
         self.unfilled = hole.copy()
+        # The blocks as copied, before their light is brought to their neighbours'.
+        self.raw = self.canvas.copy()
 
     def run(self) -> np.ndarray | None:
         block, factor = self.block, self.factor
@@ -270,10 +309,6 @@ class _Quilt:
         self.source_box = ((int(rows[0]), int(rows[-1])), (int(cols[0]), int(cols[-1])))
         # Sources are known pixels, which never change: reduced once.
         self.small_canvas = cv2.resize(self.canvas, small_size, interpolation=cv2.INTER_AREA)
-        self.small_blurred = cv2.GaussianBlur(self.small_canvas, (0, 0), GUIDE_SIGMA)
-        # The layout to follow: the border's colours carried outward, smoothly.
-        layout = np.where(self.hole[:, :, None], self.layout, self.canvas).astype(np.float32)
-        self.guide = cv2.resize(layout, small_size, interpolation=cv2.INTER_AREA)
         self.inside = inside
         for top, left in self._grid():
             self._place(top, left)
@@ -318,6 +353,7 @@ class _Quilt:
         # Placed to the pixel at full size, within one search step of the choice.
         source_y, source_x = self._refine(target, have, source_y, source_x)
         patch = self.canvas[source_y : source_y + block, source_x : source_x + block]
+        raw = patch
         if have.any():
             # The block's light brought to its neighbours' (a block from a darker or
             # lighter part of the photo would show as a patch): the median difference
@@ -335,6 +371,7 @@ class _Quilt:
         )
         sharp = np.where(have, cv2.GaussianBlur(hard, (0, 0), 1.0), 1.0)[:, :, None]
         self.canvas[window] = sharp * patch + (1.0 - sharp) * target
+        self.raw[window] = sharp * raw + (1.0 - sharp) * self.raw[window]
         self.unfilled[window] = False
 
     def _match(
@@ -383,16 +420,6 @@ class _Quilt:
             cost += part
             count += n
         cost /= max(1, count)
-        # Where nothing is yet, the broad colours should follow the layout.
-        y, x = top_left[0] // factor, top_left[1] // factor
-        wanted = self.guide[y : y + side, x : x + side]
-        if wanted.shape[:2] == (side, side):
-            blurred = cv2.GaussianBlur(wanted, (0, 0), GUIDE_SIGMA)
-            part, n = self._match(
-                self.small_blurred, blurred, (top, side - bottom), (left, side - right)
-            )
-            if n:
-                cost += GUIDE_WEIGHT * part / n
         # As much fine detail as beside it: squared differences favour flat blocks
         # (a flat block differs from a texture by one variance, another texture by two).
         steady = cv2.erode(have.astype(np.uint8), np.ones((7, 7), np.uint8)) > 0
@@ -404,8 +431,14 @@ class _Quilt:
         ranked = np.where(self.sources, cost, np.inf)
         finite = ranked[np.isfinite(ranked)]
         typical = float(np.median(finite)) + 1.0 if finite.size else 1.0
+        # Sources along the border from here (in blocks): the same rows continue outward.
+        column = top_left[1] / factor
+        across = (np.arange(self.sources.shape[1], dtype=np.float32) - column) / side
         ranked = ranked + typical * (
-            REUSE_COST * self.uses + DISTANCE_COST * self.distance + RARE_COST * self.atypical
+            REUSE_COST * self.uses
+            + DISTANCE_COST * self.distance
+            + RARE_COST * self.atypical
+            + ACROSS_COST * across[None, :] ** 2
         )
         best = float(ranked.min())
         pool = np.argwhere(ranked <= best * (1 + TOLERANCE) + 1e-3)
