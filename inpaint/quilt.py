@@ -72,13 +72,17 @@ BORDER_DEPTH = 24
 # block goes: what lies beside the border continues straight out across it (the
 # sky above the trees above the lake stay in their rows), where a coarse layout
 # carried the largest smooth area (haze) over everything.
-ACROSS_COST = 0.3
+ACROSS_COST = 0.1
 # Colours are counted in this many levels per channel...
 COLOUR_BINS = 16
 # ...and one is rare beside the border below this share of its pixels.
 RARE_SHARE = 0.0005
 # Cost of a source made only of rare colours, as a share of the typical cost.
 RARE_COST = 3.0
+# Cost of a source that stands out most of the picture (salience 1), likewise...
+SALIENT_COST = 2.0
+# ...salience worked out with the picture's long side at this many pixels.
+SALIENCE_SIDE = 64
 # Fine detail (above this Gaussian sigma, px) of a block should match its neighbours'...
 DETAIL_SIGMA = 1.5
 # ...with this weight on the squared difference of their rms.
@@ -96,6 +100,9 @@ CLONE_SHARE = 0.35
 CLONE_FINE = 2.0
 # Differences along the ring of about this size (grey levels) and more count less.
 CLONE_LIMIT = 48.0
+# Below this share of the overlap (Gaussian sigma) a block's shading fades in over its
+# neighbours' rather than switching at the cut.
+BROAD_SHARE = 0.5
 _CROSS = cv2.getStructuringElement(cv2.MORPH_CROSS, (3, 3))
 
 # Above this many blocks (Gaussian sigma) the new area's light is the blocks' own, as
@@ -157,6 +164,35 @@ def _border_detail(rgb: np.ndarray, hole: np.ndarray, side: str) -> float:
         return 0.0
     high = grey - cv2.GaussianBlur(grey, (0, 0), DETAIL_SIGMA)
     return float(np.sqrt(np.mean(high[strip] ** 2)))
+
+
+def salience(image: np.ndarray, hole: np.ndarray) -> np.ndarray:
+    """How much each known pixel stands out of the picture (0-1): the spectral residual
+    (Hou & Zhang, CVPR 2007) of the picture at ``SALIENCE_SIDE`` px, the hole grey.
+
+    What a photo is of (a tower, a face, a badge) is what its spectrum does not
+    predict; background (sky, haze, foliage, a blurred room) repeats and is
+    predicted. A fill that copies from the predictable parts continues the
+    background rather than the subject.
+    """
+    height, width = hole.shape
+    scale = SALIENCE_SIDE / max(height, width)
+    size = (max(8, round(width * scale)), max(8, round(height * scale)))
+    flat = np.where(hole[:, :, None], image[~hole].mean(axis=0), image).astype(np.float32)
+    reduced = np.asarray(cv2.resize(flat, size, interpolation=cv2.INTER_AREA) / 255.0, np.float32)
+    small = cv2.cvtColor(reduced, cv2.COLOR_RGB2Lab)
+    total = np.zeros(small.shape[:2], np.float32)
+    for channel in range(3):
+        spectrum = np.fft.fft2(small[..., channel])
+        amplitude = np.log(np.abs(spectrum) + 1e-6)
+        residual = amplitude - cv2.blur(amplitude, (3, 3))
+        total += (np.abs(np.fft.ifft2(np.exp(residual + 1j * np.angle(spectrum)))) ** 2).astype(
+            np.float32
+        )
+    total = cv2.GaussianBlur(total, (0, 0), 2.5)
+    total = cv2.resize(total, (width, height), interpolation=cv2.INTER_LINEAR)
+    top = float(np.percentile(total[~hole], 99)) if (~hole).any() else 1.0
+    return np.asarray(np.clip(total / max(top, 1e-9), 0, 1) * ~hole, np.float32)
 
 
 def rare_colours(image: np.ndarray, hole: np.ndarray, ring: float) -> np.ndarray:
@@ -299,10 +335,19 @@ class _Quilt:
             self.sources = near
         # The photo's subject (colours rare beside the border) is not a source at all.
         self.atypical = self._atypical(known, small_size, span_h, span_w)
+        self.salient = self._per_source(
+            salience(self.canvas, self.hole), small_size, span_h, span_w
+        )
         clean = self.sources & (self.atypical <= RARE_LIMIT)
         if clean.sum() >= MIN_SOURCES:
             self.sources = clean
         self.source_detail = _detail_map(self.canvas, known, block, factor, (span_h, span_w))
+        # Sharper than anything beside the border: the subject in focus (a face's fur)
+        # over a background out of focus, which a block would carry out as a sharp tuft.
+        beside = self.sources & (self.distance <= 1.0)
+        sharpest = float(np.percentile(self.source_detail[beside], 90)) if beside.any() else 0.0
+        excess = self.source_detail / max(sharpest, 1e-3) - 1.0
+        self.salient = self.salient + np.clip(excess, 0.0, 1.0)
         self.uses = np.zeros((span_h, span_w), np.float32)
         rows = np.flatnonzero(self.sources.any(axis=1))
         cols = np.flatnonzero(self.sources.any(axis=0))
@@ -319,7 +364,13 @@ class _Quilt:
     ) -> np.ndarray:
         """Per source, the share of its pixels whose colour is rare beside the border (0-1)."""
         rare = rare_colours(self.canvas, ~known, self.block / 2).astype(np.float32)
-        small = cv2.resize(rare, small_size, interpolation=cv2.INTER_AREA)
+        return self._per_source(rare, small_size, span_h, span_w)
+
+    def _per_source(
+        self, value: np.ndarray, small_size: tuple[int, int], span_h: int, span_w: int
+    ) -> np.ndarray:
+        """Per source, the mean of ``value`` (HxW float) over its block."""
+        small = cv2.resize(value, small_size, interpolation=cv2.INTER_AREA)
         side = self.small_block
         share = cv2.boxFilter(
             small, -1, (side, side), anchor=(0, 0), borderType=cv2.BORDER_CONSTANT
@@ -370,7 +421,7 @@ class _Quilt:
             self.canvas, self.unfilled, self.block, top, left, patch, hard > 0.5
         )
         sharp = np.where(have, cv2.GaussianBlur(hard, (0, 0), 1.0), 1.0)[:, :, None]
-        self.canvas[window] = sharp * patch + (1.0 - sharp) * target
+        self.canvas[window] = _two_bands(patch, target, have, hard, sharp, self.overlap)
         self.raw[window] = sharp * raw + (1.0 - sharp) * self.raw[window]
         self.unfilled[window] = False
 
@@ -438,6 +489,7 @@ class _Quilt:
             REUSE_COST * self.uses
             + DISTANCE_COST * self.distance
             + RARE_COST * self.atypical
+            + SALIENT_COST * self.salient
             + ACROSS_COST * across[None, :] ** 2
         )
         best = float(ranked.min())
@@ -517,6 +569,28 @@ def _clone_offset(
     level = max(1e-6, 0.5 * float(np.median(near[ring])))
     offset += cv2.GaussianBlur(rest, (0, 0), CLONE_FINE) / np.maximum(near, level)[:, :, None]
     return np.asarray(offset[inner], np.float32)
+
+
+def _two_bands(
+    patch: np.ndarray,
+    target: np.ndarray,
+    have: np.ndarray,
+    hard: np.ndarray,
+    sharp: np.ndarray,
+    overlap: int,
+) -> np.ndarray:
+    """The block over what is there: its fine detail switches at the cut (``sharp``), its
+    broad shading fades over the overlap. On a blurred background (bokeh, haze) a
+    cut switches between two shadings' slopes: a crease the eye follows around each
+    block (rounded cells) however well the levels meet."""
+    sigma = max(1.0, BROAD_SHARE * overlap)
+    weight = have.astype(np.float32)
+    spread = np.maximum(cv2.GaussianBlur(weight, (0, 0), sigma), 1e-3)[:, :, None]
+    target_low = cv2.GaussianBlur(target * weight[:, :, None], (0, 0), sigma) / spread
+    patch_low = cv2.GaussianBlur(patch, (0, 0), sigma)
+    fade = np.where(have, cv2.GaussianBlur(hard, (0, 0), sigma), 1.0)[:, :, None]
+    fine = sharp * (patch - patch_low) + (1.0 - sharp) * (target - target_low)
+    return np.asarray(fine + fade * patch_low + (1.0 - fade) * target_low, np.float32)
 
 
 def _detail_map(
