@@ -229,8 +229,11 @@ def quilt_fill(rgb: np.ndarray, hole: np.ndarray, seed: int) -> np.ndarray | Non
     if filled is None:
         return None
     out = np.rot90(filled, -turns)
-    # The light at the scale of several blocks is the blocks' own (as copied).
+    # The light at the scale of several blocks is the blocks' own (as copied), faded in
+    # from the border, where the blocks' light is the photo's.
     drift = _broad(np.rot90(quilt.raw, -turns) - out, ANCHOR_BLOCKS * quilt.block)
+    distance = cv2.distanceTransform(hole.astype(np.uint8), cv2.DIST_L2, 5)
+    drift *= np.clip(distance / (2 * ANCHOR_BLOCKS * quilt.block), 0.0, 1.0)[:, :, None]
     out = np.clip(out + drift + 0.5, 0, 255).astype(np.uint8)
     return np.where(hole[:, :, None], out, rgb).astype(np.uint8)
 
