@@ -81,6 +81,12 @@ RARE_SHARE = 0.0005
 RARE_COST = 3.0
 # Cost of a source that stands out most of the picture (salience 1), likewise...
 SALIENT_COST = 2.0
+# ...and one unlike every block beside the border (colours on a 4 x 4 grid), with
+# this weight, against at most this many of those blocks...
+UNLIKE_WEIGHT = 1.0
+UNLIKE_REFERENCES = 600
+# ...in full from this many blocks out (less nearer the border)...
+SALIENT_DEPTH = 1.5
 # ...salience worked out with the picture's long side at this many pixels.
 SALIENCE_SIDE = 64
 # Fine detail (above this Gaussian sigma, px) of a block should match its neighbours'...
@@ -91,7 +97,7 @@ DETAIL_WEIGHT = 12.0
 RARE_LIMIT = 0.15
 MIN_SOURCES = 16
 # Most a block's colour is shifted to meet its neighbours (grey levels).
-MAX_SHIFT = 32.0
+MAX_SHIFT = 12.0
 
 # The membrane that carries the cut's difference over a block: Gaussian sigma as a
 # share of the block.
@@ -345,12 +351,9 @@ class _Quilt:
         if clean.sum() >= MIN_SOURCES:
             self.sources = clean
         self.source_detail = _detail_map(self.canvas, known, block, factor, (span_h, span_w))
-        # Sharper than anything beside the border: the subject in focus (a face's fur)
-        # over a background out of focus, which a block would carry out as a sharp tuft.
         beside = self.sources & (self.distance <= 1.0)
-        sharpest = float(np.percentile(self.source_detail[beside], 90)) if beside.any() else 0.0
-        excess = self.source_detail / max(sharpest, 1e-3) - 1.0
-        self.salient = self.salient + np.clip(excess, 0.0, 1.0)
+        self.salient += _unlike_border(self.canvas, small_size, self.small_block, beside)
+        self.salient += _sharper_than_border(self.source_detail, beside)
         self.uses = np.zeros((span_h, span_w), np.float32)
         rows = np.flatnonzero(self.sources.any(axis=1))
         cols = np.flatnonzero(self.sources.any(axis=0))
@@ -358,6 +361,7 @@ class _Quilt:
         # Sources are known pixels, which never change: reduced once.
         self.small_canvas = cv2.resize(self.canvas, small_size, interpolation=cv2.INTER_AREA)
         self.inside = inside
+        self.hole_top = int(np.flatnonzero(self.hole.any(axis=1))[0])
         for top, left in self._grid():
             self._place(top, left)
         return np.clip(self.canvas + 0.5, 0, 255).astype(np.uint8)
@@ -485,6 +489,10 @@ class _Quilt:
         ranked = np.where(self.sources, cost, np.inf)
         finite = ranked[np.isfinite(ranked)]
         typical = float(np.median(finite)) + 1.0 if finite.size else 1.0
+        # How far out this block is (in blocks): what crosses the border is continued
+        # across it (a highlight cut off by a straight line at the border would show),
+        # farther out the subject is avoided.
+        depth = max(0.0, (top_left[0] + self.block / 2 - self.hole_top) / self.block)
         # Sources along the border from here (in blocks): the same rows continue outward.
         column = top_left[1] / factor
         across = (np.arange(self.sources.shape[1], dtype=np.float32) - column) / side
@@ -492,7 +500,7 @@ class _Quilt:
             REUSE_COST * self.uses
             + DISTANCE_COST * self.distance
             + RARE_COST * self.atypical
-            + SALIENT_COST * self.salient
+            + SALIENT_COST * min(1.0, depth / SALIENT_DEPTH) * self.salient
             + ACROSS_COST * across[None, :] ** 2
         )
         best = float(ranked.min())
@@ -594,6 +602,52 @@ def _two_bands(
     fade = np.where(have, cv2.GaussianBlur(hard, (0, 0), sigma), 1.0)[:, :, None]
     fine = sharp * (patch - patch_low) + (1.0 - sharp) * (target - target_low)
     return np.asarray(fine + fade * patch_low + (1.0 - fade) * target_low, np.float32)
+
+
+def _sharper_than_border(detail: np.ndarray, beside: np.ndarray) -> np.ndarray:
+    """Per source, how much sharper it is than the sharpest tenth beside the border
+    (0-1): the subject in focus (a face's fur) over a background out of focus, which
+    a block would carry out as a sharp tuft."""
+    sharpest = float(np.percentile(detail[beside], 90)) if beside.any() else 0.0
+    return np.asarray(np.clip(detail / max(sharpest, 1e-3) - 1.0, 0.0, 1.0), np.float32)
+
+
+def _unlike_border(
+    canvas: np.ndarray, small_size: tuple[int, int], side: int, beside: np.ndarray
+) -> np.ndarray:
+    """Per source (search grid), how unlike it is to every block beside the border (0-1).
+
+    Each block is described by its colours on a 4 x 4 grid; a source whose nearest
+    block beside the border is far (beyond the typical nearest distance among the
+    sources) is something the border does not show: the subject (a tower's eaves
+    and pillars in dark colours that trees share, which colour counts miss).
+    """
+    span = beside.shape
+    cell = max(1, side // 4)
+    grid = cv2.resize(
+        canvas,
+        (max(1, small_size[0] // cell), max(1, small_size[1] // cell)),
+        interpolation=cv2.INTER_AREA,
+    )
+    rows, cols = grid.shape[0] - 3, grid.shape[1] - 3
+    if rows < 1 or cols < 1 or not beside.any():
+        return np.zeros(span, np.float32)
+    parts = [grid[y : y + rows, x : x + cols] for y in range(4) for x in range(4)]
+    described = np.concatenate(parts, axis=2).reshape(rows * cols, -1)
+    ys, xs = np.nonzero(beside)
+    ring = np.unique(np.minimum(ys // cell, rows - 1) * cols + np.minimum(xs // cell, cols - 1))
+    references = described[ring[:: max(1, len(ring) // UNLIKE_REFERENCES)]]
+    # Nearest reference per described block: |a|^2 - 2ab + |b|^2.
+    square = (described**2).sum(axis=1)[:, None] - 2.0 * described @ references.T
+    nearest = np.sqrt(np.maximum((square + (references**2).sum(axis=1)[None, :]).min(axis=1), 0))
+    level = float(np.median(nearest)) + 1e-3
+    unlike = UNLIKE_WEIGHT * np.clip(nearest / level - 1.0, 0.0, 2.0) / 2.0
+    small = unlike.reshape(rows, cols).astype(np.float32)
+    out = cv2.resize(small, (cols * cell, rows * cell), interpolation=cv2.INTER_NEAREST)
+    full = np.zeros(span, np.float32)
+    h, w = min(span[0], out.shape[0]), min(span[1], out.shape[1])
+    full[:h, :w] = out[:h, :w]
+    return full
 
 
 def _detail_map(
