@@ -75,8 +75,6 @@ class Job:
     root_url: str
     megapixels: float
     expected_seconds: float
-    webhook: str | None = None
-    track_id: int | None = None
     submitted: float = field(default_factory=time.monotonic)
     status: State = "processing"
     started: float | None = None
@@ -88,6 +86,11 @@ class Job:
     done: threading.Event = field(default_factory=threading.Event, repr=False)
     # Set when the job may pass the gate (gated servers only; see ``JobManager.release``).
     gate: threading.Event = field(default_factory=threading.Event, repr=False)
+
+    @property
+    def webhook(self) -> str | None:
+        """Where the job's end is POSTed: the request's own field, as ``meta`` echoes it."""
+        return self.meta.get("webhook")
 
 
 class Reservation:

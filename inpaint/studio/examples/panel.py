@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import gradio as gr
 
 from ..browser import IMAGE_TO_EDITOR_JS, PRESS_REFRESH_JS
 from ..common import PRIVATE
+from ..form import PROMPTS
 from . import load_examples
 
 # Headers wrap, so a column is as wide as its pictures (the mask's long label made
@@ -42,12 +45,13 @@ def load_photo(
 def build(
     image_editor: gr.ImageEditor,
     mask_file: gr.Image,
-    prompt: gr.Textbox,
-    negative_prompt: gr.Textbox,
+    prompts: Mapping[str, gr.components.Component],
 ) -> gr.Image:
-    """The examples table; returns the hidden image an example (or a result) goes through."""
+    """The examples table; returns the hidden image an example (or a result) goes through.
+
+    ``prompts`` are the editor's text fields by name (``form.PROMPTS``)."""
     photo = gr.Image(label="Photo", type="filepath", format="png", visible=False)
-    inputs = [photo, mask_file, prompt, negative_prompt]
+    inputs = [photo, mask_file, *(prompts[name] for name in PROMPTS)]
     offline = gr.Examples(
         examples=load_examples(offline=True),
         label="Examples (each with a prepared mask): removals, which the offline fill does well",

@@ -21,6 +21,7 @@ from ..common import PRIVATE
 from ..events import Studio
 from ..form import CAPTURE_INPUTS, CAPTURE_OUTPUTS, FETCH_INPUTS, GENERATE_INPUTS
 from ..form import GENERATE_OUTPUTS as GENERATE_OUTPUTS
+from . import parameters
 
 
 def snapshot_editor() -> gr.ImageEditor:
@@ -59,8 +60,7 @@ def snapshot_editor() -> gr.ImageEditor:
 @dataclass
 class EditorPanel:
     image_editor: gr.ImageEditor
-    prompt: gr.Textbox
-    negative_prompt: gr.Textbox
+    texts: dict[str, gr.components.Component]  # the prompts, by form field name
     generate: gr.Button
     status: gr.Markdown
     fetch_row: gr.Row
@@ -70,7 +70,7 @@ class EditorPanel:
     @property
     def fields(self) -> dict[str, gr.components.Component]:
         """The form fields this panel holds, by ``FORM_FIELDS`` name."""
-        return {"prompt": self.prompt, "negative_prompt": self.negative_prompt}
+        return dict(self.texts)
 
 
 def build(app: Studio) -> EditorPanel:
@@ -92,10 +92,7 @@ def build(app: Studio) -> EditorPanel:
         eraser=gr.Eraser(**ui_spec.eraser_kwargs()),
         layers=gr.LayerOptions(allow_additional_layers=True),
     )
-    prompt = gr.Textbox(**ui_spec.text_kwargs("prompt"), elem_id="prompt")
-    negative_prompt = gr.Textbox(
-        **ui_spec.text_kwargs("negative_prompt"), elem_id="negative-prompt"
-    )
+    texts = parameters.widgets(parameters.TEXTS)
     with gr.Row():
         generate = gr.Button("Generate", variant="primary", elem_id="generate", scale=3)
         # Secondary: a bright red button while nothing runs reads as an alarm.
@@ -105,9 +102,7 @@ def build(app: Studio) -> EditorPanel:
         fetch_job_id = gr.Textbox(label="Job id", elem_id="fetch-job-id", scale=2)
         fetch = gr.Button("Fetch result", elem_id="fetch", scale=1)
     cancel.click(app.cancel, None, status, queue=False, **PRIVATE)
-    return EditorPanel(
-        image_editor, prompt, negative_prompt, generate, status, fetch_row, fetch_job_id, fetch
-    )
+    return EditorPanel(image_editor, texts, generate, status, fetch_row, fetch_job_id, fetch)
 
 
 def wire_generation(
