@@ -47,11 +47,11 @@ def apps(offline_app: App) -> Iterator[dict[str, str]]:
     """The normal (shared) app, and one whose jobs outlast the wait limit.
 
     In the slow one every job waits at its local server's gate until the test
-    lets it through (``INPAINT_OFFLINE_GATE``), and the studio waits only 8 s
+    lets it through (``INPAINT_OFFLINE_GATE``), and the studio waits only 15 s
     after the submission (long enough for a busy browser to see the countdown),
     so the job id must survive and be fetched later.
     """
-    slow = App("slow-app", INPAINT_OFFLINE_GATE="1", STUDIO_MAX_WAIT="8")
+    slow = App("slow-app", INPAINT_OFFLINE_GATE="1", STUDIO_MAX_WAIT="15")
     try:
         yield {
             "app": offline_app.wait_until_ready(),
