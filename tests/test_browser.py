@@ -116,7 +116,7 @@ def upload_photo(page: Page, path: Path = PHOTO) -> None:
     caption = page.locator("#mask-caption")
     expect(caption).not_to_contain_text("Nothing is painted")  # a fresh page: no photo yet
     expect(page.locator("#editor canvas").first).to_be_visible()
-    page.locator("#editor input[type=file]").set_input_files(str(path))
+    page.locator("#photo input[type=file]").set_input_files(str(path))
     # Under software rendering a large photo takes the editor seconds (10 s for
     # 2400 x 1600 on a busy machine) to put on its canvas and fire "upload".
     expect(caption).to_contain_text("Nothing is painted", timeout=60_000)

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..params import BY_NAME, OPTIONS_BY_NAME, Param
+from .canvas import EDIT_SIDE
 
 # Which widget each parameter becomes. Parameters left out (prompt,
 # negative_prompt) are free text; seed and track_id are open-ended numbers.
@@ -128,27 +129,28 @@ def scale_with_photo_kwargs() -> dict[str, Any]:
     }
 
 
-# gradio's "auto" brush is 25 px of the photo: right for a 1024 px photo, a
-# hairline on a 4000 px one. The page sizes brush and eraser from each photo's
-# long side (``studio.browser``), this many px per 1024 px.
+# A fixed brush of so many px would be right for a 1024 px photo and a hairline
+# on a 4000 px one. Every photo fills the editor's canvas with its long side
+# (``studio.canvas``), so brush and eraser are this many px per 1024 px of the
+# photo's long side whatever its size.
 BRUSH_PER_1024 = 25
 ERASER_PER_1024 = 25
 
 
 def brush_size_for(size: tuple[int, int], per_1024: float = BRUSH_PER_1024) -> int:
-    """Brush radius in pixels of a photo of ``size`` (the page's rule, for tests and docs)."""
+    """Brush radius in pixels of a canvas (or photo) of ``size``."""
     return max(3, round(per_1024 * max(size) / 1024))
 
 
 def brush_kwargs() -> dict[str, Any]:
-    """``gr.Brush`` keywords: two translucent colours; the size is the photo's (see above)."""
+    """``gr.Brush`` keywords: two translucent colours, sized for the editor's canvas."""
     return {
         "colors": [("#ff2d6f", 0.6), ("#2d8cff", 0.6)],
         "default_color": ("#ff2d6f", 0.6),
         "color_mode": "fixed",
-        "default_size": "auto",
+        "default_size": brush_size_for((EDIT_SIDE, EDIT_SIDE)),
     }
 
 
 def eraser_kwargs() -> dict[str, Any]:
-    return {"default_size": "auto"}
+    return {"default_size": brush_size_for((EDIT_SIDE, EDIT_SIDE), ERASER_PER_1024)}

@@ -1,10 +1,15 @@
-"""The editor column: the photo to paint on, the prompts, Generate, Cancel, Fetch result.
+"""The editor column: the photo, the editor to paint on, the prompts, Generate, Cancel,
+Fetch result.
 
-Generate runs in two steps: ``capture`` freezes the editor (through a hidden
-copy, see ``studio.browser``) into the image and mask files that ``/inpaint``
-takes, then the public ``/inpaint`` event sends them with the form. Before
-both, the browser answers the click at once (the status, old error toasts
-closed) and says what it is doing while it reads the editor and uploads.
+The photo is uploaded once, at full resolution, into its own component; the
+editor shows a copy of it on a fixed canvas (``studio.canvas``), so reading
+the editor stays quick whatever the photo's size.
+
+Generate runs in two steps: ``capture`` freezes the photo and the painting
+(through a hidden copy, see ``studio.browser``) into the image and mask files
+that ``/inpaint`` takes, then the public ``/inpaint`` event sends them with
+the form. Before both, the browser answers the click at once (the status, old
+error toasts closed) and says what it is doing while it reads the painting.
 """
 
 from __future__ import annotations
@@ -15,12 +20,14 @@ from typing import Any
 
 import gradio as gr
 
-from .. import ui_spec
-from ..browser import ACKNOWLEDGE_JS, READ_FOR_GENERATE_DONE_JS, READ_FOR_GENERATE_JS
+from ...errors import ModelsLabError
+from .. import canvas, ui_spec
+from ..browser import ACKNOWLEDGE_JS, HOLD_JS, READ_FOR_GENERATE_JS, RELEASE_JS
 from ..common import PRIVATE
 from ..events import Studio
 from ..form import CAPTURE_INPUTS, CAPTURE_OUTPUTS, FETCH_INPUTS, GENERATE_INPUTS
 from ..form import GENERATE_OUTPUTS as GENERATE_OUTPUTS
+from ..messages import describe_error
 
 
 def snapshot_editor() -> gr.ImageEditor:
@@ -58,6 +65,7 @@ def snapshot_editor() -> gr.ImageEditor:
 
 @dataclass
 class EditorPanel:
+    photo: gr.Image
     image_editor: gr.ImageEditor
     prompt: gr.Textbox
     negative_prompt: gr.Textbox
@@ -74,17 +82,33 @@ class EditorPanel:
 
 
 def build(app: Studio) -> EditorPanel:
+    # The user's file as it is (``image_mode=None``: never decoded or re-encoded
+    # by gradio); the page's own photos (examples, "Use as input") come here too.
+    photo = gr.Image(
+        label="Photo",
+        sources=["upload", "clipboard", "webcam"],
+        type="filepath",
+        image_mode=None,
+        elem_id="photo",
+        height=170,
+    )
     image_editor = gr.ImageEditor(
         # Short: on a phone the label shares one line with the editor's toolbar;
         # the page's heading says what to do.
-        label="Photo",
-        sources=("upload", "clipboard", "webcam"),
-        type="pil",
+        label="Paint",
+        # The photo comes from the component above, as a copy that fills the
+        # fixed canvas (``studio.canvas``); the editor takes no file itself.
+        sources=(),
+        canvas_size=(canvas.EDIT_SIDE, canvas.EDIT_SIDE),
+        fixed_canvas=True,
+        type="filepath",
         image_mode="RGBA",
-        format="png",
+        # The copy the server sends is shown, never sent back: JPEG is quick to write.
+        format="jpeg",
         elem_id="editor",
-        # Said outright: no event takes the editor as an input (the page reads it
-        # itself, see studio.browser), and gradio shows such a component read-only.
+        # Said outright: no event takes the editor as an input to the server (the
+        # page reads it itself, see studio.browser), and gradio shows such a
+        # component read-only.
         interactive=True,
         height=520,
         transforms=(),
@@ -105,9 +129,35 @@ def build(app: Studio) -> EditorPanel:
         fetch_job_id = gr.Textbox(label="Job id", elem_id="fetch-job-id", scale=2)
         fetch = gr.Button("Fetch result", elem_id="fetch", scale=1)
     cancel.click(app.cancel, None, status, queue=False, **PRIVATE)
+    _wire_photo(photo, image_editor, status)
     return EditorPanel(
-        image_editor, prompt, negative_prompt, generate, status, fetch_row, fetch_job_id, fetch
+        photo,
+        image_editor,
+        prompt,
+        negative_prompt,
+        generate,
+        status,
+        fetch_row,
+        fetch_job_id,
+        fetch,
     )
+
+
+def _wire_photo(photo: gr.Image, image_editor: gr.ImageEditor, status: gr.Markdown) -> None:
+    """A new photo (the user's, an example, a result reused) goes into the editor as
+    the copy it paints on; the page reads no painting until the copy is there."""
+
+    def show(path: str | None) -> tuple[Any, Any]:
+        if not path:
+            return None, gr.skip()
+        try:
+            return canvas.editor_value(path), gr.skip()
+        except ModelsLabError as exc:
+            return None, f"⚠ {describe_error(exc)}"
+
+    photo.change(None, js=HOLD_JS, **PRIVATE).then(
+        show, photo, [image_editor, status], show_progress="hidden", **PRIVATE
+    ).then(None, js=RELEASE_JS, **PRIVATE)
 
 
 def wire_generation(
@@ -141,11 +191,11 @@ def wire_generation(
 
     # First and browser-only: the click is acknowledged before anything is read.
     panel.generate.click(None, None, panel.status, js=ACKNOWLEDGE_JS, **PRIVATE)
-    panel.generate.click(None, None, panel.status, js=READ_FOR_GENERATE_JS, **PRIVATE).then(
+    panel.generate.click(
         None,
-        None,
+        panel.photo,
         [named["generate_snapshot"], panel.status],
-        js=READ_FOR_GENERATE_DONE_JS,
+        js=READ_FOR_GENERATE_JS,
         **PRIVATE,
     ).then(
         app.capture,
