@@ -197,11 +197,10 @@ def test_the_editor_copy_is_upright_and_shaped_like_the_photo(tmp_path) -> None:
     exif[0x0112] = 6  # turn 90 degrees clockwise to show
     path = tmp_path / "sideways.jpg"
     stored.save(path, exif=exif, quality=95)
-    value = canvas.editor_value(str(path))
-    copy = value["background"]
-    assert value["layers"] == [] and copy.size == canvas.display_size((30, 40))
+    copy = canvas.display_copy(str(path))
+    assert copy.size == canvas.display_size((30, 40))
     assert copy.size[1] == canvas.EDIT_SIDE  # portrait: the height fills the canvas
     top = np.asarray(copy)[: copy.size[1] // 10].mean(axis=(0, 1))
     assert top[2] > 150 and top[0] < 80  # the stored left (blue) is now the top
     with pytest.raises(InputImageError):
-        canvas.editor_value(str(tmp_path / "missing.png"))
+        canvas.display_copy(str(tmp_path / "missing.png"))

@@ -31,8 +31,10 @@ starts after the last edit, and the preview never keeps an older painting
 kept and reused by everything that needs the painting (a mask setting moved,
 Generate, Compare) until the next edit, so Generate after the preview has
 caught up exports nothing. A new photo holds reads until the editor has been
-given its copy: a read in between would still return the previous photo's
-paint.
+given its copy (a read in between would still return the previous photo's
+paint), and then needs none: a new copy has no paint. (Reading the editor
+while it puts the new copy on its canvas also took 10-20 s on the shared
+machine.)
 """
 
 from __future__ import annotations
@@ -108,9 +110,14 @@ EDITOR_JS = f"""
       state.holding = true;
       state.edits += 1;
     }},
+    // The editor has the new photo's copy, and no paint: nothing to read.
     release() {{
       state.holding = false;
-      this.edit();
+      state.edits += 1;
+      state.kept = {{layers: [], at: Date.now()}};
+      state.fresh = state.edits;
+      wake();
+      this.request("settings");
     }},
     // The photo and a painting that covers every edit so far (read first if needed).
     async current(photo) {{
@@ -147,6 +154,8 @@ REREAD_JS = "() => { window.inpaintPreview?.request('paint'); return []; }"
 HOLD_JS = "() => { window.inpaintPreview?.hold(); return []; }"
 RELEASE_JS = "() => { window.inpaintPreview?.release(); return []; }"
 CURRENT_JS = "async (photo) => await window.inpaintPreview.current(photo)"
+# The editor's copy of a new photo, made by the server, into the editor, unpainted.
+COPY_TO_EDITOR_JS = "(copy) => copy ? {background: copy, layers: [], composite: null} : null"
 # The photo alone (extending needs no painting).
 PHOTO_ONLY_JS = "(photo) => ({background: photo, layers: [], composite: null})"
 

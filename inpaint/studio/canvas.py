@@ -21,8 +21,6 @@ canvas pixels) is the same share of every photo.
 
 from __future__ import annotations
 
-from typing import Any
-
 from PIL import Image
 
 from .. import images as imgs
@@ -81,11 +79,3 @@ def crop_to_photo(layer: Image.Image, photo_size: tuple[int, int]) -> Image.Imag
     """The part of a canvas-sized ``layer`` that lies over a photo of ``photo_size``."""
     box = photo_box(photo_size, layer.size)
     return layer if box == (0, 0, *layer.size) else layer.crop(box)
-
-
-def editor_value(photo: imgs.ImageSource) -> dict[str, Any]:
-    """What the editor is given for a new photo: its copy, and no paint.
-
-    Raises ``InputImageError`` (a plain sentence) when the photo cannot be read.
-    """
-    return {"background": display_copy(photo), "layers": [], "composite": None}

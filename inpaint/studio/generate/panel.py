@@ -22,7 +22,13 @@ import gradio as gr
 
 from ...errors import ModelsLabError
 from .. import canvas, ui_spec
-from ..browser import ACKNOWLEDGE_JS, HOLD_JS, READ_FOR_GENERATE_JS, RELEASE_JS
+from ..browser import (
+    ACKNOWLEDGE_JS,
+    COPY_TO_EDITOR_JS,
+    HOLD_JS,
+    READ_FOR_GENERATE_JS,
+    RELEASE_JS,
+)
 from ..common import PRIVATE
 from ..events import Studio
 from ..form import CAPTURE_INPUTS, CAPTURE_OUTPUTS, FETCH_INPUTS, GENERATE_INPUTS
@@ -145,19 +151,28 @@ def build(app: Studio) -> EditorPanel:
 
 def _wire_photo(photo: gr.Image, image_editor: gr.ImageEditor, status: gr.Markdown) -> None:
     """A new photo (the user's, an example, a result reused) goes into the editor as
-    the copy it paints on; the page reads no painting until the copy is there."""
+    the copy it paints on; the page reads no painting until the copy is there.
+
+    The server makes the copy into a hidden image and the browser moves it into
+    the editor: no server event has the editor among its outputs. gradio re-reads
+    (exports) every component that was ever an output of a server event on each
+    status update of every later event, which for an edited canvas is seconds each.
+    """
+    copy = gr.Image(type="pil", format="jpeg", visible=False)
 
     def show(path: str | None) -> tuple[Any, Any]:
         if not path:
             return None, gr.skip()
         try:
-            return canvas.editor_value(path), gr.skip()
+            return canvas.display_copy(path), gr.skip()
         except ModelsLabError as exc:
             return None, f"⚠ {describe_error(exc)}"
 
     photo.change(None, js=HOLD_JS, **PRIVATE).then(
-        show, photo, [image_editor, status], show_progress="hidden", **PRIVATE
-    ).then(None, js=RELEASE_JS, **PRIVATE)
+        show, photo, [copy, status], show_progress="hidden", **PRIVATE
+    ).then(None, copy, image_editor, js=COPY_TO_EDITOR_JS, **PRIVATE).then(
+        None, js=RELEASE_JS, **PRIVATE
+    )
 
 
 def wire_generation(
