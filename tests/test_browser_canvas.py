@@ -95,23 +95,25 @@ def test_the_captured_mask_is_the_stroke_at_the_photo_full_size(
         painting = Image.open(io.BytesIO(response.body()))
         pixels_per_screen_px = size[0] / width
 
-    capture = newest_capture(offline_app)
-    mask = Image.open(capture / "mask.png")
-    assert mask.size == size  # the upright photo's full size
-    painted = np.asarray(mask.convert("L")) > 127
-    # Exactly the painting read from the editor, past the bands, at full size.
-    assert painting.size == (canvas.EDIT_SIDE, canvas.EDIT_SIDE)
-    band = canvas.crop_to_photo(painting, size)
-    expected = np.asarray(masks.to_binary_mask(band.getchannel("A"), size, threshold=1)) > 127
-    assert np.array_equal(painted, expected)
-    # Where the stroke was drawn on the screen, to within two screen pixels.
-    ys, xs = np.nonzero(painted)
-    centre_y = (ys.min() + ys.max()) / 2
-    slack = 2 * pixels_per_screen_px + size[0] / canvas.EDIT_SIDE
-    assert abs(centre_y - y0 * size[1]) < slack
-    brush = ys.max() - ys.min()
-    assert abs(xs.min() + brush / 2 - x0 * size[0]) < slack
-    assert abs(xs.max() - brush / 2 - x1 * size[0]) < slack
-    # The photo kept for the job is the uploaded file itself, not a re-encoding.
-    kept = [p for p in capture.iterdir() if p.name != "mask.png"]
-    assert len(kept) == 1 and kept[0].read_bytes() == path.read_bytes()
+        # Read while the page is open: a closed tab's captures are removed.
+        capture = newest_capture(offline_app)
+        mask = Image.open(capture / "mask.png")
+        assert mask.size == size  # the upright photo's full size
+        painted = np.asarray(mask.convert("L")) > 127
+        # Exactly the painting read from the editor, past the bands, at full size.
+        assert painting.size == (canvas.EDIT_SIDE, canvas.EDIT_SIDE)
+        band = canvas.crop_to_photo(painting, size)
+        expected = np.asarray(masks.to_binary_mask(band.getchannel("A"), size, threshold=1)) > 127
+        assert np.array_equal(painted, expected)
+        # Where the stroke was drawn on the screen (to a few screen pixels: the pointer's
+        # last moves are smoothed): a band or a turn missed would be hundreds off.
+        ys, xs = np.nonzero(painted)
+        centre_y = (ys.min() + ys.max()) / 2
+        slack = 8 * pixels_per_screen_px + size[0] / canvas.EDIT_SIDE
+        assert abs(centre_y - y0 * size[1]) < slack
+        brush = ys.max() - ys.min()
+        assert abs(xs.min() + brush / 2 - x0 * size[0]) < slack
+        assert abs(xs.max() - brush / 2 - x1 * size[0]) < slack
+        # The photo kept for the job is the uploaded file itself, not a re-encoding.
+        kept = [p for p in capture.iterdir() if p.name != "mask.png"]
+        assert len(kept) == 1 and kept[0].read_bytes() == path.read_bytes()
