@@ -1,9 +1,11 @@
 """From what the studio's inputs hand over to an image and an aligned mask.
 
-``gr.ImageEditor`` delivers ``{"background", "layers", "composite"}``: the
-uploaded photo, one transparent layer per paint layer, and the flattened view.
-The mask is the union of the layers' paint, at the photo's own resolution,
-whatever size the browser's canvas was. A separately uploaded mask file is
+The page hands over an editor-shaped value, ``{"background", "layers",
+"composite"}``: the photo at full resolution (its own upload, see
+``studio.browser``) and one transparent layer per paint layer, each the
+editor's whole fixed canvas. The mask is the union of the layers' paint,
+mapped onto the photo (``studio.canvas``: the bands beside it cropped, the
+rest scaled to the photo's own resolution). A separately uploaded mask file is
 the alternative to painting, and it wins when both are present (the page says
 so) because a file is the more deliberate choice.
 

@@ -109,8 +109,7 @@ def build(app: Studio) -> EditorPanel:
         fixed_canvas=True,
         type="filepath",
         image_mode="RGBA",
-        # The copy the server sends is shown, never sent back: JPEG is quick to write.
-        format="jpeg",
+        format="png",
         elem_id="editor",
         # Said outright: no event takes the editor as an input to the server (the
         # page reads it itself, see studio.browser), and gradio shows such a
@@ -158,6 +157,7 @@ def _wire_photo(photo: gr.Image, image_editor: gr.ImageEditor, status: gr.Markdo
     (exports) every component that was ever an output of a server event on each
     status update of every later event, which for an edited canvas is seconds each.
     """
+    # Only shown, never sent back: JPEG is quick to write.
     copy = gr.Image(type="pil", format="jpeg", visible=False)
 
     def show(path: str | None) -> tuple[Any, Any]:
