@@ -73,14 +73,14 @@ def build(app: studio.Studio) -> gr.Blocks:
                 seeds = parameters.build_seed_and_advanced(app, shown.last_seed)
                 code = reproduce.build()
         kept = history.build(demo)
-        examples.build(edit.photo, masks.mask_file, edit.prompt, edit.negative_prompt)
+        examples.build(edit.photo, masks.mask_file, edit.fields)
 
         fields = {**edit.fields, **masks.fields, **sizes.fields, **seeds.fields, **extension.fields}
         mask.wire_preview(
             masks,
             edit.photo,
             edit.image_editor,
-            {name: sizes.fields[name] for name in ("auto_size", "width", "height")},
+            sizes.size,
         )
         mask.wire_new_photo(masks, edit.photo, edit.status)
         wiring = {

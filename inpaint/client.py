@@ -29,7 +29,7 @@ from .http import HttpSession, Scrubber
 from .job import DOWNLOAD_LIMIT_BYTES, JobOutput
 from .progress import CancelHook, ProgressCallback, ProgressEvent, notifier
 from .region import Region
-from .request import InpaintRequest, Transport, normalise, spec
+from .request import InpaintRequest, with_parameters
 from .result import InpaintResult, edit_parameters
 from .slots import DEFAULT_QUEUE_LIMIT, SlotPool
 from .steps import ApiSteps
@@ -228,39 +228,23 @@ class ModelsLabClient(ApiSteps, Workflows):
         return endpoint_url(self.base_url, name)
 
     # -- the whole flow ---------------------------------------------------------------
+    @with_parameters
     def inpaint(
         self,
         image: Any,
         mask: Any,
         prompt: str = "",
         *,
-        negative_prompt: str | None = None,
-        width: int | None = None,
-        height: int | None = None,
-        samples: int = 1,
-        num_inference_steps: int = 30,
-        safety_checker: str | bool = "no",
-        guidance_scale: int = 5,
-        strength: float = 0.7,
-        seed: int | None = None,
-        transport: Transport = "upload",
-        instant_response: bool = False,
-        base64_output: bool = False,
-        webhook: str | None = None,
-        track_id: int | None = None,
-        crop_to_mask: bool | None = None,
-        mask_padding: int | None = None,
-        paste_back: bool = True,
-        feather: int | None = None,
-        prefill: str = "original",
-        match_colours: bool = True,
         mask_is_final: bool = False,
         progress: ProgressCallback | None = None,
         cancel: CancelHook | None = None,
+        **params: Any,
     ) -> InpaintResult:
         """Prepare, send, wait for and download one inpainting edit.
 
-        Every parameter is validated (``InpaintRequest``) before anything is
+        The keyword arguments are the declared parameters (``params.Parameters``,
+        by their library keywords: ``inspect.signature`` lists them with types
+        and defaults); each is validated (``InpaintRequest``) before anything is
         sent. ``mask_is_final`` sends a soft (e.g. feathered) mask as it is
         instead of binarising it. ``crop_to_mask`` sends only the area around
         the painted parts (widened by ``mask_padding`` px; far-apart parts
@@ -273,29 +257,7 @@ class ModelsLabClient(ApiSteps, Workflows):
         out scale with the photo (32 and 8 px per 1024 px of its long side).
         ``prefill`` fills the painted area before it is sent (``params.PREFILL_METHODS``).
         """
-        request = InpaintRequest(
-            prompt=prompt,
-            negative_prompt=negative_prompt,
-            width=width,
-            height=height,
-            samples=samples,
-            num_inference_steps=num_inference_steps,
-            strength=strength,
-            safety_checker=normalise(spec("safety_checker"), safety_checker),
-            seed=seed,
-            guidance_scale=guidance_scale,
-            transport=transport,
-            base64=base64_output,
-            instant_response=instant_response,
-            webhook=webhook,
-            track_id=track_id,
-            crop_to_mask=crop_to_mask,
-            mask_padding=mask_padding,
-            paste_back=paste_back,
-            feather=feather,
-            prefill=prefill,
-            match_colours=match_colours,
-        )
+        request = InpaintRequest.from_values({"prompt": prompt, **params})
         return self.run(
             image, mask, request, mask_is_final=mask_is_final, progress=progress, cancel=cancel
         )

@@ -53,7 +53,6 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from . import quilt
 from .quilt import meet_border, open_edge, quilt_fill
 
 log = logging.getLogger(__name__)
@@ -73,10 +72,6 @@ except ImportError:  # pragma: no cover
 HOLE_LEVEL = 8
 # Coarse pass: the hole's box is filled at most at this size (long side, pixels).
 WORK_SIDE = 128
-# An outpainting band is laid out at this size (long side, pixels) before quilting.
-LAYOUT_SIDE = 192
-# ...copying no colour that is rare within this many blocks of the border.
-LAYOUT_RING = 2.0
 # ...but never reduced more than this (the detail transfer cannot make up more).
 MIN_SCALE = 0.5
 # The search area: the hole's box widened by this fraction of its long side...
@@ -268,6 +263,11 @@ def _fill_crop(crop: np.ndarray, hole: np.ndarray, seed: int) -> np.ndarray:
     picture's edge (outpainting), else PatchMatch, directly when small, else coarse to fine."""
     if open_edge(hole) is not None:
         return _grow(crop, hole, seed)
+    return _coarse_to_fine(crop, hole, seed)
+
+
+def _coarse_to_fine(crop: np.ndarray, hole: np.ndarray, seed: int) -> np.ndarray:
+    """PatchMatch on the crop: directly when the hole is small, else coarse to fine."""
     rows = np.flatnonzero(hole.any(axis=1))
     cols = np.flatnonzero(hole.any(axis=0))
     long_side = max(rows[-1] - rows[0] + 1, cols[-1] - cols[0] + 1)
@@ -289,27 +289,12 @@ def _fill_crop(crop: np.ndarray, hole: np.ndarray, seed: int) -> np.ndarray:
 
 
 def _grow(crop: np.ndarray, hole: np.ndarray, seed: int) -> np.ndarray:
-    """A hole opening onto the edge (outpainting): PatchMatch lays out the new area at
-    a reduced size, quilting fills it with blocks of the photo's own pixels that
-    follow that layout."""
-    rows = np.flatnonzero(hole.any(axis=1))
-    cols = np.flatnonzero(hole.any(axis=0))
-    long_side = max(rows[-1] - rows[0] + 1, cols[-1] - cols[0] + 1)
-    scale = min(1.0, LAYOUT_SIDE / long_side)
-    height, width = hole.shape
-    small_size = (max(8, round(width * scale)), max(8, round(height * scale)))
-    small = cv2.resize(crop, small_size, interpolation=cv2.INTER_AREA)
-    small_hole = (
-        cv2.resize(hole.astype(np.uint8) * 255, small_size, interpolation=cv2.INTER_AREA) > 0
-    )
-    # The layout copies no rare colour (the subject) either, while enough is left.
-    ring = LAYOUT_RING * quilt.block_size(small_hole.shape)
-    rare = quilt.rare_colours(small, small_hole, ring)
-    keep = rare if (~small_hole & ~rare).sum() >= max(small_hole.sum() // 2, 64) else None
-    layout = _patchmatch_fill(small, small_hole, seed, exclude=keep)
-    guide = cv2.resize(layout, (width, height), interpolation=cv2.INTER_LINEAR)
-    grown = quilt_fill(crop, hole, seed, guide)
-    return grown if grown is not None else np.asarray(guide, np.uint8)
+    """A hole opening onto the edge (outpainting): grown outward by quilting with blocks
+    of the photo's own pixels; PatchMatch where too little is known to copy blocks from."""
+    grown = quilt_fill(crop, hole, seed)
+    if grown is not None:
+        return grown
+    return _coarse_to_fine(crop, hole, seed)
 
 
 def _source_exclusion(hole: np.ndarray, seed: int) -> np.ndarray | None:

@@ -20,36 +20,27 @@ from typing import Any
 
 from PIL import Image, PngImagePlugin
 
+from . import params
 from .errors import InputImageError
 
 JSON_CHUNK = "inpaint-parameters"
 SOFTWARE = "inpaint-studio (ModelsLab v6 inpainting)"
 
-# What a saved PNG records, in the order viewers list it.
+# What a saved PNG records, in the order viewers list it: the declared fields
+# that change the picture (``Param.recorded``), then how the edit was made.
 RECORDED: tuple[str, ...] = (
-    "prompt",
-    "negative_prompt",
-    "seed",
-    "num_inference_steps",
-    "guidance_scale",
-    "strength",
-    "samples",
-    "safety_checker",
-    "width",
-    "height",
+    *params.RECORDED,
     "mode",
     "extend",
-    "overlap",
-    "mask_padding",
-    "feather",
-    "paste_back",
-    "prefill",
-    "match_colours",
     "output_size",
     "regions",
     "request_id",
     "backend",
     "sample",
+)
+# Recorded as plain text (the rest as JSON): the free-text and choice fields.
+TEXT_NAMES = frozenset(
+    {p.name for p in params.DECLARED if p.kind in ("text", "enum")} | {"mode", "backend"}
 )
 
 
@@ -122,11 +113,7 @@ def read_parameters(source: str | os.PathLike | bytes | Image.Image) -> dict[str
         if isinstance(chunks.get(name), str):
             text = chunks[name]
             try:
-                found[name] = (
-                    json.loads(text)
-                    if name not in ("prompt", "negative_prompt", "mode", "backend", "prefill")
-                    else text
-                )
+                found[name] = json.loads(text) if name not in TEXT_NAMES else text
             except ValueError:
                 found[name] = text
     if not found:

@@ -49,6 +49,7 @@ if TYPE_CHECKING:
 MAX_PASS = 768  # new pixels (thickness) one job fills
 CONTEXT = 256  # known pixels (at least) beside them in each job
 TILE_OVERLAP = 160  # along a side, consecutive tiles overlap this much
+TILE_KEEP = 64  # ...of which a tile keeps this much of the one before (the rest is made again)
 SIDES = ("left", "right", "top", "bottom")
 ANCHORS = (
     "center",
@@ -266,7 +267,8 @@ def tile_mask(
         slice(max(b.top, top) - top, min(b.bottom, bottom) - top),
         slice(max(b.left, left) - left, min(b.right, right) - left),
     )
-    local[band] = np.where(unknown[top:bottom, left:right][band], 255, 0).astype(np.uint8)
+    todo = _redo_joined(unknown[top:bottom, left:right][band], tile.side in ("left", "right"))
+    local[band] = np.where(todo, 255, 0).astype(np.uint8)
     if overlap > 0:
         disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * overlap + 1, 2 * overlap + 1))
         local = np.asarray(cv2.dilate(local, disc), np.uint8)
@@ -275,6 +277,31 @@ def tile_mask(
         c.top - top : c.bottom - top, c.left - left : c.right - left
     ]
     return Image.fromarray(clipped, "L")
+
+
+def _redo_joined(todo: np.ndarray, across: bool) -> np.ndarray:
+    """A tile's pixels to make: its band's unknown ones, and of the part an earlier tile
+    along the same side made all but ``TILE_KEEP`` px next to that tile.
+
+    So the new pixels run along the whole cut beside the photo: the fill grows them
+    outward from the photo, which it takes to be the edge it faces, where a hole in
+    the cut's corner (the photo on one side, the earlier tile on the other) could
+    be grown from the earlier tile instead, carrying its content (sky) down over
+    everything the photo shows beside it (trees).
+    """
+    lines: np.ndarray = np.asarray(todo.any(axis=1 if across else 0), bool)
+    if not lines.any() or lines.all():
+        return todo
+    out = todo.copy()
+    length = len(lines)
+    first, last = int(np.argmax(lines)), length - int(np.argmax(lines[::-1]))
+    for lo, hi in ((TILE_KEEP, first), (last, length - TILE_KEEP)):
+        if hi > lo:
+            if across:
+                out[lo:hi] = True
+            else:
+                out[:, lo:hi] = True
+    return out
 
 
 # -- running ----------------------------------------------------------------------------------

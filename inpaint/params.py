@@ -1,24 +1,38 @@
-"""The single specification of the inpaint endpoint's parameters.
+"""The one declaration of every request parameter: the API's fields and this tool's options.
 
-Everything that needs to know a parameter's type, default or range reads it
-from ``PARAMS``: the client's validation and payload (``build_payload``), the
-local server's lenient parsing (``parse_request``) and the UI's sliders. Adding
-or retuning a parameter therefore happens here and nowhere else.
+``Parameters`` below declares each parameter once, as a typed field whose
+``Param`` says its kind, default, documented range, label, help and how it is
+shown. Everything else is derived from that declaration:
 
-Two directions, two temperaments:
+* ``request.InpaintRequest`` is ``Parameters`` with its forms (payload, PNG
+  record, keyword arguments, command line), validated by ``Param.coerce``;
+* ``ModelsLabClient.inpaint``'s keyword arguments (a generated signature);
+* the local server's lenient parsing (``parse_request``) and its ``meta`` echo;
+* the command-line flags (``cli.parser``), the names a saved PNG records
+  (``metadata``) and the studio's widgets, form and endpoint signatures.
 
-* ``to_wire`` is strict. The client refuses anything out of the documented
-  range before a paid request is made, and always sends the documented types.
-* ``from_wire`` is lenient in the ways the documentation itself is: numeric
-  strings, whole-valued floats where integers are documented, JSON booleans
-  where ``"true"``/``"false"`` strings are documented. It still refuses values
-  out of range, as the real API does with HTTP 400.
+Adding or retuning a parameter is one field here (plus whatever uses its value
+in the pipeline or the engine); ``tests/test_one_declaration.py`` adds one and
+keeps every name spelled in at most three source files.
+
+One coercion, two temperaments (``Param.coerce``):
+
+* strict (the client, the command line, the studio): what a person or a widget
+  hands over (whole floats for integers, numeric text for integers, ``"yes"``
+  or ``True`` for yes/no fields, -1 or blank for a random seed), but never a
+  value out of the documented range, before a paid request is made;
+* lenient (the local server): also what the documentation itself sends:
+  numeric strings for any number, JSON booleans where ``"true"`` is documented.
+  It still refuses values out of range, as the real API does with HTTP 400.
+
+Values are held as Python types (``safety_checker`` is a bool, a random seed
+None); the wire's ``"yes"``/``"true"`` strings exist only in ``Param.wire``.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field, fields
 from typing import Any, Literal
 
 # Re-exported for older imports; their home is ``contract``.
@@ -27,15 +41,16 @@ from .contract import UPLOAD_LIMIT_BYTES as UPLOAD_LIMIT_BYTES
 from .errors import ParameterError
 
 Kind = Literal["text", "int", "float", "enum", "flag", "url", "bool"]
+Transport = Literal["upload", "base64", "url"]
 
 
 @dataclass(frozen=True)
 class Param:
-    """One request field. ``flag`` is a yes/no travelling as a string enum."""
+    """How one field is checked, sent, recorded and shown. ``flag`` is a yes/no
+    travelling as a string enum (its first choice means yes)."""
 
-    name: str
     kind: Kind
-    default: Any
+    default: Any  # the Python value used when the field is left out
     label: str
     help: str
     minimum: float | None = None
@@ -50,6 +65,56 @@ class Param:
     # Left out, the value scales with the photo: this many per 1024 px of its
     # long side (a blend width of 8 px means nothing on a 4000 px photo).
     per_1024: float | None = None
+    # Travels in the API's JSON body; False: an option of this tool, applied
+    # around the request (cropping, pasting back...).
+    api: bool = True
+    # A saved PNG records it: it changes the picture, so repeating the edit needs it.
+    recorded: bool = True
+    # The size asked for: a region's size says nothing about the size to ask for,
+    # so only a whole-picture edit's is restored.
+    sized: bool = False
+    # The library's keyword and command-line flag where the wire name would
+    # mislead ("base64" alone reads like the transport), and short flags people type.
+    kwarg: str = ""
+    aliases: tuple[str, ...] = ()
+    # A widget's starting value where the default is "left out" (a slider needs a number).
+    ui_value: Any = None
+    # The element id of its widget on the page, where not the keyword with dashes.
+    page_id: str = ""
+    # The studio's Compare offers it as an axis: it changes how good a picture is,
+    # not what a picture is (its size, how many, how it travels).
+    axis: bool = False
+    name: str = ""  # the field's name, filled in from the declaration
+
+    # -- derived spellings ------------------------------------------------
+    @property
+    def keyword(self) -> str:
+        """The keyword of ``ModelsLabClient.inpaint`` (and of the studio's form)."""
+        return self.kwarg or self.name
+
+    @property
+    def flag(self) -> str:
+        """The command-line flag, e.g. ``--num-inference-steps``."""
+        return "--" + self.keyword.replace("_", "-")
+
+    @property
+    def widget(self) -> str:
+        """How the studio shows it: a bounded stepped number is a slider, and so on."""
+        if self.kind in ("int", "float"):
+            bounded = self.minimum is not None and self.maximum is not None
+            return "slider" if bounded and self.step is not None else "number"
+        return {"flag": "checkbox", "bool": "checkbox", "enum": "dropdown"}.get(self.kind, "text")
+
+    @property
+    def start(self) -> Any:
+        """The value a widget starts at: the default, or a stand-in for "left out"."""
+        if self.default is not None:
+            return self.default
+        if self.random_value is not None:
+            return self.random_value
+        if self.per_1024 is not None:
+            return self.scaled((1024, 1024))
+        return self.ui_value
 
     def scaled(self, size: tuple[int, int]) -> int:
         """The automatic value for a photo of ``size`` (``per_1024``), within the range."""
@@ -80,21 +145,55 @@ class Param:
             return f"text of at most {_fmt(self.maximum)} characters"
         return "text"
 
-    def _fail(self, value: Any) -> ParameterError:
+    def fail(self, value: Any) -> ParameterError:
+        """The one sentence for a bad value: the name, what is accepted, what came."""
         return ParameterError(
             f"{self.name} must be {self.range_text()} (got {_show(value)})", field=self.name
         )
 
-    # -- client side (strict) ---------------------------------------------
-    def to_wire(self, value: Any) -> Any:
-        """Validate a Python value and return what goes in the JSON body."""
-        if value is None or (self.nullable and value == ""):
+    # -- the one coercion ---------------------------------------------------
+    def is_random(self, value: Any) -> bool:
+        """Whether ``value`` is this field's spelling of "random" (the seed's -1 or blank)."""
+        if self.random_value is None:
+            return False
+        if isinstance(value, str):
+            return value.strip() in ("", str(self.random_value))
+        return value is None or (not isinstance(value, bool) and value == self.random_value)
+
+    def coerce(self, value: Any, *, lenient: bool = False) -> Any:
+        """``value`` checked against the declaration, as its Python type (see the module
+        docstring for what strict and ``lenient`` accept). None: the default."""
+        if self.is_random(value) or (
+            self.nullable and isinstance(value, str) and not value.strip()
+        ):
+            value = None
+        if value is None:
             if self.required:
                 raise ParameterError(f"{self.name} is required", field=self.name)
-            return None if self.nullable else self.to_wire(self.default)
+            return None if self.nullable else self.default
+        if self.kind in ("int", "float") and isinstance(value, str):
+            value = self._number(value, lenient)
+        return self._checked(value)
+
+    def wire(self, value: Any) -> Any:
+        """The API's spelling of a Python value (``True`` -> ``"yes"`` for a yes/no field)."""
+        if self.kind == "flag" and isinstance(value, bool):
+            return self.choices[0] if value else self.choices[1]
+        return value
+
+    def _number(self, text: str, lenient: bool) -> Any:
+        try:
+            if lenient:
+                number = float(text.strip())
+                return int(number) if self.kind == "int" and number.is_integer() else number
+            return int(text.strip()) if self.kind == "int" else text
+        except ValueError:
+            raise self.fail(text) from None
+
+    def _checked(self, value: Any) -> Any:
         if self.kind == "text":
             if not isinstance(value, str):
-                raise self._fail(value)
+                raise self.fail(value)
             if self.required and not value.strip():
                 raise ParameterError(f"{self.name} must not be empty", field=self.name)
             if self.maximum is not None and len(value) > self.maximum:
@@ -107,56 +206,35 @@ class Param:
         if self.kind == "int":
             number = _whole(value)
             if number is None or not self._in_range(number):
-                raise self._fail(value)
+                raise self.fail(value)
             return number
         if self.kind == "float":
             if isinstance(value, bool) or not isinstance(value, (int, float)):
-                raise self._fail(value)
-            real = float(value)
-            if not self._in_range(real):
-                raise self._fail(value)
-            return real
+                raise self.fail(value)
+            if not self._in_range(float(value)):
+                raise self.fail(value)
+            return float(value)
         if self.kind == "flag":
             if isinstance(value, bool):
-                return self.choices[0] if value else self.choices[1]
+                return value
             if isinstance(value, str) and value.lower() in self.choices:
-                return value.lower()
-            raise self._fail(value)
+                return value.lower() == self.choices[0]
+            raise self.fail(value)
         if self.kind == "enum":
             if isinstance(value, str) and value in self.choices:
                 return value
-            raise self._fail(value)
+            raise self.fail(value)
         if self.kind == "url":
             if isinstance(value, str) and value.startswith(("http://", "https://")):
                 return value
-            raise self._fail(value)
+            raise self.fail(value)
         if self.kind == "bool":
             if isinstance(value, bool):
                 return value
             if isinstance(value, str) and value.strip().lower() in ("true", "false"):
                 return value.strip().lower() == "true"
-            raise self._fail(value)
+            raise self.fail(value)
         raise AssertionError(self.kind)
-
-    # -- server side (lenient) --------------------------------------------
-    def from_wire(self, value: Any) -> Any:
-        """Accept what the real API accepts and return the normalised value."""
-        if value is None or (self.nullable and value == ""):
-            if self.required:
-                raise ParameterError(f"{self.name} is required", field=self.name)
-            return None if self.nullable else self.default
-        if self.kind in ("int", "float") and isinstance(value, str):
-            try:
-                value = float(value.strip())
-            except ValueError:
-                raise self._fail(value) from None
-        if self.kind == "flag" and isinstance(value, bool):
-            value = self.choices[0] if value else self.choices[1]
-        if self.kind == "int" and isinstance(value, float) and value.is_integer():
-            value = int(value)
-        if self.kind == "text" and not isinstance(value, str):
-            raise self._fail(value)
-        return self.to_wire(value)
 
     def _in_range(self, number: float) -> bool:
         if math.isnan(number) or math.isinf(number):
@@ -187,156 +265,34 @@ def _show(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
+def api(kind: Kind, default: Any, label: str, help: str, **more: Any) -> Any:
+    """A field of the API's JSON body (typed ``Any`` like ``dataclasses.field``)."""
+    return field(default=default, metadata={"param": Param(kind, default, label, help, **more)})
+
+
+def option(kind: Kind, default: Any, label: str, help: str, **more: Any) -> Any:
+    """A field of this tool's own: it shapes what is sent but never travels itself."""
+    return api(kind, default, label, help, api=False, **more)
+
+
+def _extend(side: str) -> Any:
+    return option(
+        "int",
+        0,
+        f"Extend {side}, px",
+        f"Pixels of new picture to add on the {side} (outpainting), in pixels of the "
+        "photo. No mask is needed: the new area is the mask.",
+        minimum=0,
+        maximum=8192,
+        step=8,
+        recorded=False,  # recorded together, as ``extend``
+    )
+
+
 # The contract gives no prompt length; ours is 2000 characters (a few hundred
 # words, far beyond what a text encoder reads), checked by the client before a
 # paid request and by the local server, so a megabyte prompt goes nowhere.
 MAX_PROMPT_CHARS = 2000
-
-# Ranges are the documented ones. Where the documentation gives none
-# (num_inference_steps, the lower bound of width/height) the choice is ours
-# and the README says so.
-PARAMS: tuple[Param, ...] = (
-    Param(
-        "prompt",
-        "text",
-        None,
-        "Prompt",
-        "What should appear in the painted area.",
-        required=True,
-        maximum=MAX_PROMPT_CHARS,
-    ),
-    Param(
-        "negative_prompt",
-        "text",
-        None,
-        "Negative prompt",
-        "What the model should avoid.",
-        nullable=True,
-        maximum=MAX_PROMPT_CHARS,
-    ),
-    Param(
-        "width",
-        "int",
-        512,
-        "Width",
-        "Output width in pixels (at most 1024). Left out, the image's own size is used.",
-        minimum=8,
-        maximum=1024,
-        step=8,
-        nullable=True,
-    ),
-    Param(
-        "height",
-        "int",
-        512,
-        "Height",
-        "Output height in pixels (at most 1024). Left out, the image's own size is used.",
-        minimum=8,
-        maximum=1024,
-        step=8,
-        nullable=True,
-    ),
-    Param(
-        "samples",
-        "int",
-        1,
-        "Samples",
-        "How many variations to generate in one job.",
-        minimum=1,
-        maximum=4,
-        step=1,
-    ),
-    Param(
-        "num_inference_steps",
-        "int",
-        30,
-        "Steps",
-        "Denoising steps: more is slower and usually finer. "
-        "The API documents no bound; 1-100 is this tool's choice.",
-        minimum=1,
-        maximum=100,
-        step=1,
-    ),
-    Param(
-        "safety_checker",
-        "flag",
-        "no",
-        "Safety checker",
-        "Let the API blur images it judges unsafe.",
-        choices=("yes", "no"),
-    ),
-    Param(
-        "guidance_scale",
-        "int",
-        5,
-        "Guidance scale",
-        "How closely to follow the prompt (whole steps).",
-        minimum=1,
-        maximum=5,
-        step=1,
-    ),
-    Param(
-        "strength",
-        "float",
-        0.7,
-        "Strength",
-        "How much the painted area may change: 0 keeps it, 1 replaces it.",
-        minimum=0,
-        maximum=1,
-        step=0.01,
-    ),
-    Param(
-        "seed",
-        "int",
-        None,
-        "Seed",
-        "Same seed and settings give the same result.",
-        minimum=0,
-        maximum=2**32 - 1,
-        nullable=True,
-        random_value=-1,
-    ),
-    Param(
-        "instant_response",
-        "flag",
-        "false",
-        "Instant response",
-        "Answer at once with a job id and fetch the result later.",
-        choices=("true", "false"),
-        advanced=True,
-    ),
-    Param(
-        "base64",
-        "flag",
-        "false",
-        "Base64 output",
-        "Receive the images inline as base64 instead of as URLs.",
-        choices=("true", "false"),
-        advanced=True,
-    ),
-    Param(
-        "webhook",
-        "url",
-        None,
-        "Webhook URL",
-        "The API POSTs the result here when the job ends.",
-        nullable=True,
-        advanced=True,
-    ),
-    Param(
-        "track_id",
-        "int",
-        None,
-        "Track id",
-        "Echoed in the webhook payload so you can match it to this request.",
-        minimum=0,
-        maximum=2**63 - 1,
-        nullable=True,
-        advanced=True,
-    ),
-)
-
-BY_NAME: dict[str, Param] = {p.name: p for p in PARAMS}
 
 # What the painted area holds before it is sent ("masked content" in A1111,
 # "infill" in InvokeAI): name -> what it does. ``prefill.prefill`` implements them.
@@ -354,13 +310,171 @@ PREFILL_METHODS: dict[str, str] = {
 # result blown up ~4x over a small edit is a visibly softer patch.
 AUTO_AREA_GAIN = 1.5
 
-# Options of this tool, not of the API: how the photo is cut and put back
-# together around the request. They never travel in the JSON body, but they
-# are validated, shown as controls and offered as command-line flags from
-# here, like the API's own parameters.
-OPTIONS: tuple[Param, ...] = (
-    Param(
-        "crop_to_mask",
+
+@dataclass(frozen=True)
+class ApiParameters:
+    """The API's fields, in the documentation's order, with the documented ranges;
+    where the documentation gives none (num_inference_steps, the lower bound of
+    width/height) the choice is ours and the README says so."""
+
+    prompt: str = api(
+        "text",
+        None,
+        "Prompt",
+        "What should appear in the painted area.",
+        required=True,
+        maximum=MAX_PROMPT_CHARS,
+        axis=True,
+    )
+    negative_prompt: str | None = api(
+        "text",
+        None,
+        "Negative prompt",
+        "What the model should avoid.",
+        nullable=True,
+        maximum=MAX_PROMPT_CHARS,
+        aliases=("--negative",),
+        axis=True,
+    )
+    # The documentation's 512 is what its examples send; left out, the API uses
+    # the image's own size, and so does this library (the sliders start at 512).
+    width: int | None = api(
+        "int",
+        None,
+        "Width",
+        "Output width in pixels (at most 1024). Left out, the image's own size is used.",
+        minimum=8,
+        maximum=1024,
+        step=8,
+        nullable=True,
+        sized=True,
+        ui_value=512,
+    )
+    height: int | None = api(
+        "int",
+        None,
+        "Height",
+        "Output height in pixels (at most 1024). Left out, the image's own size is used.",
+        minimum=8,
+        maximum=1024,
+        step=8,
+        nullable=True,
+        sized=True,
+        ui_value=512,
+    )
+    samples: int = api(
+        "int",
+        1,
+        "Samples",
+        "How many variations to generate in one job.",
+        minimum=1,
+        maximum=4,
+        step=1,
+    )
+    num_inference_steps: int = api(
+        "int",
+        30,
+        "Steps",
+        "Denoising steps: more is slower and usually finer. "
+        "The API documents no bound; 1-100 is this tool's choice.",
+        minimum=1,
+        maximum=100,
+        step=1,
+        aliases=("--steps",),
+        axis=True,
+        page_id="steps",
+    )
+    guidance_scale: int = api(
+        "int",
+        5,
+        "Guidance scale",
+        "How closely to follow the prompt (whole steps).",
+        minimum=1,
+        maximum=5,
+        step=1,
+        aliases=("--guidance",),
+        axis=True,
+        page_id="guidance",
+    )
+    strength: float = api(
+        "float",
+        0.7,
+        "Strength",
+        "How much the painted area may change: 0 keeps it, 1 replaces it.",
+        minimum=0,
+        maximum=1,
+        step=0.01,
+        axis=True,
+    )
+    safety_checker: bool = api(
+        "flag",
+        False,
+        "Safety checker",
+        "Let the API blur images it judges unsafe.",
+        choices=("yes", "no"),
+        page_id="safety",
+    )
+    seed: int | None = api(
+        "int",
+        None,
+        "Seed",
+        "Same seed and settings give the same result.",
+        minimum=0,
+        maximum=2**32 - 1,
+        nullable=True,
+        random_value=-1,
+        axis=True,
+    )
+    base64: bool = api(
+        "flag",
+        False,
+        "Base64 output",
+        "Receive the images inline as base64 instead of as URLs.",
+        choices=("true", "false"),
+        advanced=True,
+        recorded=False,
+        kwarg="base64_output",
+    )
+    instant_response: bool = api(
+        "flag",
+        False,
+        "Instant response",
+        "Answer at once with a job id and fetch the result later.",
+        choices=("true", "false"),
+        advanced=True,
+        recorded=False,
+    )
+    webhook: str | None = api(
+        "url",
+        None,
+        "Webhook URL",
+        "The API POSTs the result here when the job ends.",
+        nullable=True,
+        advanced=True,
+        recorded=False,
+    )
+    track_id: int | None = api(
+        "int",
+        None,
+        "Track id",
+        "Echoed in the webhook payload so you can match it to this request.",
+        minimum=0,
+        maximum=2**63 - 1,
+        nullable=True,
+        advanced=True,
+        recorded=False,
+    )
+
+
+@dataclass(frozen=True)
+class Parameters(ApiParameters):
+    """Every parameter of one edit, declared once (see the module docstring): the
+    API's fields, then this tool's options (``option``): how the photo is cut and
+    put back together around the request. Options never travel in the JSON body,
+    but they are validated, shown and offered as flags like the API's own.
+    """
+
+    crop_to_mask: bool | None = option(
         "bool",
         None,
         "Only the masked area",
@@ -372,9 +486,10 @@ OPTIONS: tuple[Param, ...] = (
         f"least {AUTO_AREA_GAIN:g}x sharper than the whole picture would be; otherwise the "
         "whole picture.",
         nullable=True,
-    ),
-    Param(
-        "mask_padding",
+        recorded=False,  # recorded as ``mode``
+        axis=True,
+    )
+    mask_padding: int | None = option(
         "int",
         None,
         "Padding around the mask, px",
@@ -385,17 +500,17 @@ OPTIONS: tuple[Param, ...] = (
         step=8,
         nullable=True,
         per_1024=32,
-    ),
-    Param(
-        "paste_back",
+        axis=True,
+    )
+    paste_back: bool = option(
         "bool",
         True,
         "Paste back over the original",
         "Keep every pixel outside the mask (widened by the feather) exactly as in the "
         "original, at the original's full size.",
-    ),
-    Param(
-        "feather",
+        axis=True,
+    )
+    feather: int | None = option(
         "int",
         None,
         "Blend width, px",
@@ -406,23 +521,13 @@ OPTIONS: tuple[Param, ...] = (
         step=1,
         nullable=True,
         per_1024=8,
-    ),
-    *(
-        Param(
-            f"extend_{side}",
-            "int",
-            0,
-            f"Extend {side}, px",
-            f"Pixels of new picture to add on the {side} (outpainting), in pixels of the "
-            "photo. No mask is needed: the new area is the mask.",
-            minimum=0,
-            maximum=8192,
-            step=8,
-        )
-        for side in ("left", "top", "right", "bottom")
-    ),
-    Param(
-        "overlap",
+        axis=True,
+    )
+    extend_left: int = _extend("left")
+    extend_top: int = _extend("top")
+    extend_right: int = _extend("right")
+    extend_bottom: int = _extend("bottom")
+    overlap: int | None = option(
         "int",
         None,
         "Overlap, px",
@@ -433,9 +538,8 @@ OPTIONS: tuple[Param, ...] = (
         step=2,
         nullable=True,
         per_1024=16,
-    ),
-    Param(
-        "prefill",
+    )
+    prefill: str = option(
         "enum",
         "original",
         "Pre-fill (masked content)",
@@ -444,18 +548,18 @@ OPTIONS: tuple[Param, ...] = (
         'removing something); "blur" and "colour" give a neutral start; "edge" '
         "stretches the border inward.",
         choices=tuple(PREFILL_METHODS),
-    ),
-    Param(
-        "match_colours",
+        axis=True,
+    )
+    match_colours: bool = option(
         "bool",
         True,
         "Match colours",
         "Undo the colour shift a model's round trip leaves on the whole picture (measured "
         "away from the mask) before the result is put back, so the painted area meets its "
         "surroundings without a visible edge.",
-    ),
-    Param(
-        "transport",
+        axis=True,
+    )
+    transport: Transport = option(
         "enum",
         "upload",
         "Transport",
@@ -464,43 +568,44 @@ OPTIONS: tuple[Param, ...] = (
         "URLs through unchanged.",
         choices=("upload", "base64", "url"),
         advanced=True,
-    ),
-)
+        recorded=False,
+    )
+
+
+def _declared() -> tuple[Param, ...]:
+    out = []
+    for f in fields(Parameters):
+        param: Param = f.metadata["param"]
+        object.__setattr__(param, "name", f.name)
+        out.append(param)
+    return tuple(out)
+
+
+DECLARED: tuple[Param, ...] = _declared()
+PARAMS: tuple[Param, ...] = tuple(p for p in DECLARED if p.api)
+OPTIONS: tuple[Param, ...] = tuple(p for p in DECLARED if not p.api)
+BY_NAME: dict[str, Param] = {p.name: p for p in PARAMS}
 OPTIONS_BY_NAME: dict[str, Param] = {p.name: p for p in OPTIONS}
+BY_KEYWORD: dict[str, Param] = {p.keyword: p for p in DECLARED}
+RECORDED: tuple[str, ...] = tuple(p.name for p in DECLARED if p.recorded)
+
+
+def spec(name: str) -> Param:
+    """The declaration of a field by its name or its library keyword (``base64_output``)."""
+    return BY_KEYWORD[name] if name in BY_KEYWORD else BY_NAME[name]
+
+
+def images_asked(body: dict[str, Any]) -> int:
+    """How many images a request body asks for (at least one; unreadable: one)."""
+    try:
+        return max(1, int(float(body.get("samples") or 1)))
+    except (TypeError, ValueError):
+        return 1
 
 
 def defaults() -> dict[str, Any]:
-    """The documented defaults, keyed by parameter name."""
-    return {p.name: p.default for p in PARAMS}
-
-
-def is_random(param: Param, value: Any) -> bool:
-    """Whether ``value`` is the parameter's spelling of "random" (the seed's -1 or blank)."""
-    if param.random_value is None:
-        return False
-    if isinstance(value, str):
-        return value.strip() in ("", str(param.random_value))
-    return value is None or (not isinstance(value, bool) and value == param.random_value)
-
-
-def normalise_seed(seed: Any) -> Any:
-    """-1 and blank mean "random" in the UI and the README; the wire says null."""
-    if is_random(BY_NAME["seed"], seed):
-        return None
-    if isinstance(seed, str):
-        try:
-            return int(seed.strip())
-        except ValueError:
-            raise BY_NAME["seed"]._fail(seed) from None
-    return seed
-
-
-def check_options(values: dict[str, Any]) -> dict[str, Any]:
-    """Validate the tool's own options (``OPTIONS``); defaults fill the gaps."""
-    unknown = sorted(set(values) - set(OPTIONS_BY_NAME))
-    if unknown:
-        raise ParameterError(f"unknown option(s): {', '.join(unknown)}")
-    return {p.name: p.to_wire(values.get(p.name, p.default)) for p in OPTIONS}
+    """The API's defaults in their wire spellings, keyed by parameter name."""
+    return {p.name: p.wire(p.default) for p in PARAMS}
 
 
 def build_payload(values: dict[str, Any]) -> dict[str, Any]:
@@ -515,25 +620,16 @@ def build_payload(values: dict[str, Any]) -> dict[str, Any]:
         raise ParameterError(f"unknown parameter(s): {', '.join(unknown)}")
     payload: dict[str, Any] = {}
     for param in PARAMS:
-        raw = values.get(param.name, param.default)
-        if param.name == "seed":
-            raw = normalise_seed(raw)
-        wire = param.to_wire(raw)
+        wire = param.wire(param.coerce(values.get(param.name, param.default)))
         if wire is not None:
             payload[param.name] = wire
     return payload
 
 
 def parse_request(body: dict[str, Any]) -> dict[str, Any]:
-    """Leniently parse an incoming request body (server side).
+    """Leniently parse an incoming request body (server side), in wire spellings.
 
     Returns every parameter, defaults filled in; unknown fields are ignored,
     as the real API ignores the official SDK's extras.
     """
-    parsed: dict[str, Any] = {}
-    for param in PARAMS:
-        raw = body.get(param.name)
-        if raw is not None and is_random(param, raw):
-            raw = None
-        parsed[param.name] = param.from_wire(raw)
-    return parsed
+    return {p.name: p.wire(p.coerce(body.get(p.name), lenient=True)) for p in PARAMS}

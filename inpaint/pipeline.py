@@ -34,7 +34,7 @@ from .params import AUTO_AREA_GAIN
 from .progress import CancelHook, ProgressCallback, notifier
 from .region import Box, Placement, Region, cut
 from .region import plan_regions as plan_boxes
-from .request import InpaintRequest, normalise, spec
+from .request import InpaintRequest, spec
 from .result import InpaintResult, fetched_parameters
 
 # Samples placed at once (the API returns at most 4 per job).
@@ -561,9 +561,9 @@ class Placing:
             image,
             mask,
             box,
-            normalise(spec("paste_back"), paste_back),
-            normalise(spec("feather"), feather),
-            normalise(spec("match_colours"), match_colours),
+            spec("paste_back").coerce(paste_back),
+            spec("feather").coerce(feather),
+            spec("match_colours").coerce(match_colours),
         )
 
     def result(

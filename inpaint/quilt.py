@@ -63,28 +63,41 @@ REUSE_COST = 0.6
 DISTANCE_COST = 0.08
 # The hole must run along at least this share of an edge to be grown from it.
 EDGE_SHARE = 0.5
+# Edges faced this nearly as much as the most (outward share) count as a corner...
+CORNER_MARGIN = 0.1
+# ...decided by the detail of the known strip this deep (px) across the hole from each.
+BORDER_DEPTH = 24
 
-# The layout guide: how much its broad colours count against the overlap's fit,
-# and the blur (reduced pixels) under which sources are compared with it.
-GUIDE_WEIGHT = 3.0
-GUIDE_SIGMA = 2.0
+# Cost per block (squared) that a source lies along the border from where its
+# block goes: what lies beside the border continues straight out across it (the
+# sky above the trees above the lake stay in their rows), where a coarse layout
+# carried the largest smooth area (haze) over everything.
+ACROSS_COST = 0.1
 # Colours are counted in this many levels per channel...
 COLOUR_BINS = 16
 # ...and one is rare beside the border below this share of its pixels.
 RARE_SHARE = 0.0005
 # Cost of a source made only of rare colours, as a share of the typical cost.
 RARE_COST = 3.0
-# Above this share of a block (Gaussian sigma), the new area's broad light is the layout's.
-LAYOUT_SHARE = 0.2
+# Cost of a source that stands out most of the picture (salience 1), likewise...
+SALIENT_COST = 2.0
+# ...and one unlike every block beside the border (colours on a 4 x 4 grid), with
+# this weight, against at most this many of those blocks...
+UNLIKE_WEIGHT = 1.0
+UNLIKE_REFERENCES = 600
+# ...in full from this many blocks out (less nearer the border)...
+SALIENT_DEPTH = 1.5
+# ...salience worked out with the picture's long side at this many pixels.
+SALIENCE_SIDE = 64
 # Fine detail (above this Gaussian sigma, px) of a block should match its neighbours'...
 DETAIL_SIGMA = 1.5
 # ...with this weight on the squared difference of their rms.
-DETAIL_WEIGHT = 4.0
+DETAIL_WEIGHT = 12.0
 # Sources with more than this share of rare colours are left out (while enough remain).
 RARE_LIMIT = 0.15
 MIN_SOURCES = 16
 # Most a block's colour is shifted to meet its neighbours (grey levels).
-MAX_SHIFT = 32.0
+MAX_SHIFT = 12.0
 
 # The membrane that carries the cut's difference over a block: Gaussian sigma as a
 # share of the block.
@@ -93,7 +106,15 @@ CLONE_SHARE = 0.35
 CLONE_FINE = 2.0
 # Differences along the ring of about this size (grey levels) and more count less.
 CLONE_LIMIT = 48.0
+# Below this share of the overlap (Gaussian sigma) a block's shading fades in over its
+# neighbours' rather than switching at the cut.
+BROAD_SHARE = 0.5
 _CROSS = cv2.getStructuringElement(cv2.MORPH_CROSS, (3, 3))
+
+# Above this many blocks (Gaussian sigma) the new area's light is the blocks' own, as
+# copied: each block's shift to its neighbours is relative, and a chain of them
+# drifts (trees turning purple a few blocks out).
+ANCHOR_BLOCKS = 2.0
 
 # Width (px) over which the new area fades in from the photo mirrored at the border.
 RAMP = 10.0
@@ -102,11 +123,16 @@ RAMP = 10.0
 _TURNS = {"bottom": 0, "left": 1, "top": 2, "right": 3}
 
 
-def open_edge(hole: np.ndarray) -> str | None:
+def open_edge(hole: np.ndarray, rgb: np.ndarray | None = None) -> str | None:
     """The edge a hole opens onto (``left``/``right``/``top``/``bottom``), or None.
 
     The hole must run along at least ``EDGE_SHARE`` of that edge; of several
-    such edges the one facing away from the known area is taken.
+    such edges the one facing away from the known area is taken. A hole in a
+    corner of the picture (an extension's later tile: the photo on one side,
+    the tile made before it on the other) faces both about equally; given the
+    picture, the edge whose opposite border shows more fine detail is taken
+    then, so the growth starts from the photo rather than from an earlier fill
+    (which, grown from the photo's far side, would carry haze over trees).
     """
     height, width = hole.shape
     touching = {
@@ -122,7 +148,57 @@ def open_edge(hole: np.ndarray) -> str | None:
     ky, kx = np.nonzero(~hole)
     dy, dx = ys.mean() - ky.mean(), xs.mean() - kx.mean()
     outward = {"left": -dx / width, "right": dx / width, "top": -dy / height, "bottom": dy / height}
-    return max(sides, key=lambda side: outward[side])
+    best = max(sides, key=lambda side: outward[side])
+    close = [side for side in sides if outward[side] >= outward[best] - CORNER_MARGIN]
+    if rgb is None or len(close) < 2:
+        return best
+    return max(close, key=lambda side: _border_detail(rgb, hole, side))
+
+
+def _border_detail(rgb: np.ndarray, hole: np.ndarray, side: str) -> float:
+    """Fine detail (rms, grey levels) of the known strip a growth toward ``side`` starts from."""
+    turns = _TURNS[side]
+    grow = np.rot90(hole, turns)
+    grey = np.rot90(rgb, turns).astype(np.float32).mean(axis=2)
+    height = grow.shape[0]
+    columns: np.ndarray = np.asarray(grow.any(axis=0), bool)
+    first = np.where(columns, np.argmax(grow, axis=0), 0)
+    rows = np.arange(height)[:, None]
+    strip = columns[None, :] & (rows < first[None, :]) & (rows >= first[None, :] - BORDER_DEPTH)
+    strip &= ~grow
+    if strip.sum() < 16:
+        return 0.0
+    high = grey - cv2.GaussianBlur(grey, (0, 0), DETAIL_SIGMA)
+    return float(np.sqrt(np.mean(high[strip] ** 2)))
+
+
+def salience(image: np.ndarray, hole: np.ndarray) -> np.ndarray:
+    """How much each known pixel stands out of the picture (0-1): the spectral residual
+    (Hou & Zhang, CVPR 2007) of the picture at ``SALIENCE_SIDE`` px, the hole grey.
+
+    What a photo is of (a tower, a face, a badge) is what its spectrum does not
+    predict; background (sky, haze, foliage, a blurred room) repeats and is
+    predicted. A fill that copies from the predictable parts continues the
+    background rather than the subject.
+    """
+    height, width = hole.shape
+    scale = SALIENCE_SIDE / max(height, width)
+    size = (max(8, round(width * scale)), max(8, round(height * scale)))
+    flat = np.where(hole[:, :, None], image[~hole].mean(axis=0), image).astype(np.float32)
+    reduced = np.asarray(cv2.resize(flat, size, interpolation=cv2.INTER_AREA) / 255.0, np.float32)
+    small = cv2.cvtColor(reduced, cv2.COLOR_RGB2Lab)
+    total = np.zeros(small.shape[:2], np.float32)
+    for channel in range(3):
+        spectrum = np.fft.fft2(small[..., channel])
+        amplitude = np.log(np.abs(spectrum) + 1e-6)
+        residual = amplitude - cv2.blur(amplitude, (3, 3))
+        total += (np.abs(np.fft.ifft2(np.exp(residual + 1j * np.angle(spectrum)))) ** 2).astype(
+            np.float32
+        )
+    total = cv2.GaussianBlur(total, (0, 0), 2.5)
+    total = cv2.resize(total, (width, height), interpolation=cv2.INTER_LINEAR)
+    top = float(np.percentile(total[~hole], 99)) if (~hole).any() else 1.0
+    return np.asarray(np.clip(total / max(top, 1e-9), 0, 1) * ~hole, np.float32)
 
 
 def rare_colours(image: np.ndarray, hole: np.ndarray, ring: float) -> np.ndarray:
@@ -146,33 +222,40 @@ def block_size(shape: tuple[int, int]) -> int:
     return int(np.clip(round(BLOCK_SHARE * min(shape)), MIN_BLOCK, MAX_BLOCK))
 
 
-def quilt_fill(
-    rgb: np.ndarray, hole: np.ndarray, seed: int, guide: np.ndarray
-) -> np.ndarray | None:
-    """``rgb`` with its edge-opening ``hole`` grown from the known area, or None.
-
-    ``guide`` (same size as ``rgb``) is the layout the blocks follow in the hole:
-    a coarse fill, whose broad colours each block must match where it is new.
-    """
-    side = open_edge(hole)
+def quilt_fill(rgb: np.ndarray, hole: np.ndarray, seed: int) -> np.ndarray | None:
+    """``rgb`` with its edge-opening ``hole`` grown from the known area, or None."""
+    side = open_edge(hole, rgb)
     if side is None:
         return None
     turns = _TURNS[side]
     image = np.ascontiguousarray(np.rot90(rgb, turns))
     grow = np.ascontiguousarray(np.rot90(hole, turns))
-    layout = np.ascontiguousarray(np.rot90(guide, turns))
-    filled = _Quilt(image, grow, seed, layout).run()
+    quilt = _Quilt(image, grow, seed)
+    filled = quilt.run()
     if filled is None:
         return None
-    out = np.rot90(filled, -turns).astype(np.float32)
-    # The broad light from the layout, the detail from the blocks: a block cut from
-    # a lighter or darker part of a smooth gradient (haze, sky) would show as a
-    # rectangle otherwise.
-    sigma = LAYOUT_SHARE * block_size(hole.shape)
-    layout = np.where(hole[:, :, None], guide, rgb).astype(np.float32)
-    out += cv2.GaussianBlur(layout, (0, 0), sigma) - cv2.GaussianBlur(out, (0, 0), sigma)
-    out = np.clip(out + 0.5, 0, 255).astype(np.uint8)
+    out = np.rot90(filled, -turns)
+    # The light at the scale of several blocks is the blocks' own (as copied), faded in
+    # from the border, where the blocks' light is the photo's.
+    drift = _broad(np.rot90(quilt.raw, -turns) - out, ANCHOR_BLOCKS * quilt.block)
+    distance = cv2.distanceTransform(hole.astype(np.uint8), cv2.DIST_L2, 5)
+    drift *= np.clip(distance / (2 * ANCHOR_BLOCKS * quilt.block), 0.0, 1.0)[:, :, None]
+    out = np.clip(out + drift + 0.5, 0, 255).astype(np.uint8)
     return np.where(hole[:, :, None], out, rgb).astype(np.uint8)
+
+
+def _broad(image: np.ndarray, sigma: float) -> np.ndarray:
+    """A Gaussian blur of ``image`` (float HxWx3) with a large ``sigma``, worked out at a
+    reduced size (the same at this scale, and a hundred times quicker)."""
+    height, width = image.shape[:2]
+    factor = max(1, int(sigma // 4))
+    small = cv2.resize(
+        image,
+        (max(1, width // factor), max(1, height // factor)),
+        interpolation=cv2.INTER_AREA,
+    )
+    small = cv2.GaussianBlur(small, (0, 0), sigma / factor, borderType=cv2.BORDER_REFLECT)
+    return cv2.resize(small, (width, height), interpolation=cv2.INTER_LINEAR)
 
 
 def meet_border(rgb: np.ndarray, hole: np.ndarray, grown: np.ndarray) -> np.ndarray:
@@ -205,15 +288,16 @@ def meet_border(rgb: np.ndarray, hole: np.ndarray, grown: np.ndarray) -> np.ndar
 class _Quilt:
     """One synthesis, in the turned frame where the known area is above the hole."""
 
-    def __init__(self, image: np.ndarray, hole: np.ndarray, seed: int, guide: np.ndarray) -> None:
+    def __init__(self, image: np.ndarray, hole: np.ndarray, seed: int) -> None:
         self.hole = hole
-        self.layout = guide
         self.canvas = image.astype(np.float32)
         self.block = block_size(hole.shape)
         self.overlap = max(3, round(OVERLAP_SHARE * self.block))
         self.factor = max(1, round(self.block / SEARCH_BLOCK))
         self.rng = np.random.default_rng([seed, 23])
         self.unfilled = hole.copy()
+        # The blocks as copied, before their light is brought to their neighbours'.
+        self.raw = self.canvas.copy()
 
     def run(self) -> np.ndarray | None:
         block, factor = self.block, self.factor
@@ -260,21 +344,24 @@ class _Quilt:
             self.sources = near
         # The photo's subject (colours rare beside the border) is not a source at all.
         self.atypical = self._atypical(known, small_size, span_h, span_w)
+        self.salient = self._per_source(
+            salience(self.canvas, self.hole), small_size, span_h, span_w
+        )
         clean = self.sources & (self.atypical <= RARE_LIMIT)
         if clean.sum() >= MIN_SOURCES:
             self.sources = clean
         self.source_detail = _detail_map(self.canvas, known, block, factor, (span_h, span_w))
+        beside = self.sources & (self.distance <= 1.0)
+        self.salient += _unlike_border(self.canvas, small_size, self.small_block, beside)
+        self.salient += _sharper_than_border(self.source_detail, beside)
         self.uses = np.zeros((span_h, span_w), np.float32)
         rows = np.flatnonzero(self.sources.any(axis=1))
         cols = np.flatnonzero(self.sources.any(axis=0))
         self.source_box = ((int(rows[0]), int(rows[-1])), (int(cols[0]), int(cols[-1])))
         # Sources are known pixels, which never change: reduced once.
         self.small_canvas = cv2.resize(self.canvas, small_size, interpolation=cv2.INTER_AREA)
-        self.small_blurred = cv2.GaussianBlur(self.small_canvas, (0, 0), GUIDE_SIGMA)
-        # The layout to follow: the border's colours carried outward, smoothly.
-        layout = np.where(self.hole[:, :, None], self.layout, self.canvas).astype(np.float32)
-        self.guide = cv2.resize(layout, small_size, interpolation=cv2.INTER_AREA)
         self.inside = inside
+        self.hole_top = int(np.flatnonzero(self.hole.any(axis=1))[0])
         for top, left in self._grid():
             self._place(top, left)
         return np.clip(self.canvas + 0.5, 0, 255).astype(np.uint8)
@@ -284,7 +371,13 @@ class _Quilt:
     ) -> np.ndarray:
         """Per source, the share of its pixels whose colour is rare beside the border (0-1)."""
         rare = rare_colours(self.canvas, ~known, self.block / 2).astype(np.float32)
-        small = cv2.resize(rare, small_size, interpolation=cv2.INTER_AREA)
+        return self._per_source(rare, small_size, span_h, span_w)
+
+    def _per_source(
+        self, value: np.ndarray, small_size: tuple[int, int], span_h: int, span_w: int
+    ) -> np.ndarray:
+        """Per source, the mean of ``value`` (HxW float) over its block."""
+        small = cv2.resize(value, small_size, interpolation=cv2.INTER_AREA)
         side = self.small_block
         share = cv2.boxFilter(
             small, -1, (side, side), anchor=(0, 0), borderType=cv2.BORDER_CONSTANT
@@ -318,6 +411,7 @@ class _Quilt:
         # Placed to the pixel at full size, within one search step of the choice.
         source_y, source_x = self._refine(target, have, source_y, source_x)
         patch = self.canvas[source_y : source_y + block, source_x : source_x + block]
+        raw = patch
         if have.any():
             # The block's light brought to its neighbours' (a block from a darker or
             # lighter part of the photo would show as a patch): the median difference
@@ -334,7 +428,8 @@ class _Quilt:
             self.canvas, self.unfilled, self.block, top, left, patch, hard > 0.5
         )
         sharp = np.where(have, cv2.GaussianBlur(hard, (0, 0), 1.0), 1.0)[:, :, None]
-        self.canvas[window] = sharp * patch + (1.0 - sharp) * target
+        self.canvas[window] = _two_bands(patch, target, have, hard, sharp, self.overlap)
+        self.raw[window] = sharp * raw + (1.0 - sharp) * self.raw[window]
         self.unfilled[window] = False
 
     def _match(
@@ -383,16 +478,6 @@ class _Quilt:
             cost += part
             count += n
         cost /= max(1, count)
-        # Where nothing is yet, the broad colours should follow the layout.
-        y, x = top_left[0] // factor, top_left[1] // factor
-        wanted = self.guide[y : y + side, x : x + side]
-        if wanted.shape[:2] == (side, side):
-            blurred = cv2.GaussianBlur(wanted, (0, 0), GUIDE_SIGMA)
-            part, n = self._match(
-                self.small_blurred, blurred, (top, side - bottom), (left, side - right)
-            )
-            if n:
-                cost += GUIDE_WEIGHT * part / n
         # As much fine detail as beside it: squared differences favour flat blocks
         # (a flat block differs from a texture by one variance, another texture by two).
         steady = cv2.erode(have.astype(np.uint8), np.ones((7, 7), np.uint8)) > 0
@@ -404,8 +489,19 @@ class _Quilt:
         ranked = np.where(self.sources, cost, np.inf)
         finite = ranked[np.isfinite(ranked)]
         typical = float(np.median(finite)) + 1.0 if finite.size else 1.0
+        # How far out this block is (in blocks): what crosses the border is continued
+        # across it (a highlight cut off by a straight line at the border would show),
+        # farther out the subject is avoided.
+        depth = max(0.0, (top_left[0] + self.block / 2 - self.hole_top) / self.block)
+        # Sources along the border from here (in blocks): the same rows continue outward.
+        column = top_left[1] / factor
+        across = (np.arange(self.sources.shape[1], dtype=np.float32) - column) / side
         ranked = ranked + typical * (
-            REUSE_COST * self.uses + DISTANCE_COST * self.distance + RARE_COST * self.atypical
+            REUSE_COST * self.uses
+            + DISTANCE_COST * self.distance
+            + RARE_COST * self.atypical
+            + SALIENT_COST * min(1.0, depth / SALIENT_DEPTH) * self.salient
+            + ACROSS_COST * across[None, :] ** 2
         )
         best = float(ranked.min())
         pool = np.argwhere(ranked <= best * (1 + TOLERANCE) + 1e-3)
@@ -484,6 +580,74 @@ def _clone_offset(
     level = max(1e-6, 0.5 * float(np.median(near[ring])))
     offset += cv2.GaussianBlur(rest, (0, 0), CLONE_FINE) / np.maximum(near, level)[:, :, None]
     return np.asarray(offset[inner], np.float32)
+
+
+def _two_bands(
+    patch: np.ndarray,
+    target: np.ndarray,
+    have: np.ndarray,
+    hard: np.ndarray,
+    sharp: np.ndarray,
+    overlap: int,
+) -> np.ndarray:
+    """The block over what is there: its fine detail switches at the cut (``sharp``), its
+    broad shading fades over the overlap. On a blurred background (bokeh, haze) a
+    cut switches between two shadings' slopes: a crease the eye follows around each
+    block (rounded cells) however well the levels meet."""
+    sigma = max(1.0, BROAD_SHARE * overlap)
+    weight = have.astype(np.float32)
+    spread = np.maximum(cv2.GaussianBlur(weight, (0, 0), sigma), 1e-3)[:, :, None]
+    target_low = cv2.GaussianBlur(target * weight[:, :, None], (0, 0), sigma) / spread
+    patch_low = cv2.GaussianBlur(patch, (0, 0), sigma)
+    fade = np.where(have, cv2.GaussianBlur(hard, (0, 0), sigma), 1.0)[:, :, None]
+    fine = sharp * (patch - patch_low) + (1.0 - sharp) * (target - target_low)
+    return np.asarray(fine + fade * patch_low + (1.0 - fade) * target_low, np.float32)
+
+
+def _sharper_than_border(detail: np.ndarray, beside: np.ndarray) -> np.ndarray:
+    """Per source, how much sharper it is than the sharpest tenth beside the border
+    (0-1): the subject in focus (a face's fur) over a background out of focus, which
+    a block would carry out as a sharp tuft."""
+    sharpest = float(np.percentile(detail[beside], 90)) if beside.any() else 0.0
+    return np.asarray(np.clip(detail / max(sharpest, 1e-3) - 1.0, 0.0, 1.0), np.float32)
+
+
+def _unlike_border(
+    canvas: np.ndarray, small_size: tuple[int, int], side: int, beside: np.ndarray
+) -> np.ndarray:
+    """Per source (search grid), how unlike it is to every block beside the border (0-1).
+
+    Each block is described by its colours on a 4 x 4 grid; a source whose nearest
+    block beside the border is far (beyond the typical nearest distance among the
+    sources) is something the border does not show: the subject (a tower's eaves
+    and pillars in dark colours that trees share, which colour counts miss).
+    """
+    span = beside.shape
+    cell = max(1, side // 4)
+    grid = cv2.resize(
+        canvas,
+        (max(1, small_size[0] // cell), max(1, small_size[1] // cell)),
+        interpolation=cv2.INTER_AREA,
+    )
+    rows, cols = grid.shape[0] - 3, grid.shape[1] - 3
+    if rows < 1 or cols < 1 or not beside.any():
+        return np.zeros(span, np.float32)
+    parts = [grid[y : y + rows, x : x + cols] for y in range(4) for x in range(4)]
+    described = np.concatenate(parts, axis=2).reshape(rows * cols, -1)
+    ys, xs = np.nonzero(beside)
+    ring = np.unique(np.minimum(ys // cell, rows - 1) * cols + np.minimum(xs // cell, cols - 1))
+    references = described[ring[:: max(1, len(ring) // UNLIKE_REFERENCES)]]
+    # Nearest reference per described block: |a|^2 - 2ab + |b|^2.
+    square = (described**2).sum(axis=1)[:, None] - 2.0 * described @ references.T
+    nearest = np.sqrt(np.maximum((square + (references**2).sum(axis=1)[None, :]).min(axis=1), 0))
+    level = float(np.median(nearest)) + 1e-3
+    unlike = UNLIKE_WEIGHT * np.clip(nearest / level - 1.0, 0.0, 2.0) / 2.0
+    small = unlike.reshape(rows, cols).astype(np.float32)
+    out = cv2.resize(small, (cols * cell, rows * cell), interpolation=cv2.INTER_NEAREST)
+    full = np.zeros(span, np.float32)
+    h, w = min(span[0], out.shape[0]), min(span[1], out.shape[1])
+    full[:h, :w] = out[:h, :w]
+    return full
 
 
 def _detail_map(

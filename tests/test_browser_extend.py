@@ -17,6 +17,7 @@ from gradio_client import Client, handle_file
 from PIL import Image
 from playwright.sync_api import Browser, Page, expect
 
+from inpaint.studio.extend.handler import OUTPAINT_FIELDS
 from tests.app_process import App
 from tests.test_browser import PHOTO, fetch_image, open_page, shot, upload_photo
 
@@ -134,18 +135,10 @@ def test_outpaint_endpoint_extends_and_refuses_plainly(offline_app: App) -> None
     client = Client(offline_app.wait_until_ready(), verbose=False)
     api = client.view_api(return_format="dict", print_info=False)["named_endpoints"]
     names = [p["parameter_name"] for p in api["/outpaint"]["parameters"]]
-    assert names[:10] == [
-        "image",
-        "prompt",
-        "left",
-        "top",
-        "right",
-        "bottom",
-        "overlap",
-        "prefill",
-        "seed",
-        "strength",
-    ]
+    # The photo, the prompt, the panel's own fields, then the form's (from the declaration).
+    assert names[:8] == ["image", "prompt", "left", "top", "right", "bottom", "overlap", "prefill"]
+    assert names[1 : 1 + len(OUTPAINT_FIELDS)] == list(OUTPAINT_FIELDS)
+    assert {"seed", "strength", "negative_prompt"} <= set(names)
     assert [name for name in names if "key" in name] == ["api_key"]  # a script's own key
     outputs = client.predict(
         image=handle_file(str(PHOTO)),

@@ -510,8 +510,10 @@ def compare_data(app: App, values: str) -> list:
     photo = upload_file(app, PHOTO)
     mask = upload_file(app, ROOT / "examples" / "coffee_mask.png")
     editor = {"background": photo, "layers": [], "composite": None}
-    form = ["a cup", "", True, 512, 512, 1, 30, 5, 0.7, False, -1, "upload", False, False, "",
-            None, False, 0, True, 8, "Whole picture", 32, True, "original", True]  # fmt: skip
+    from inpaint.studio.form import FORM_FIELDS, Form
+
+    ui = Form(prompt="a cup", crop_to_mask=False).as_ui()  # the page's fresh values
+    form = [ui[name] for name in FORM_FIELDS]
     # COMPARE_INPUTS: a script's api_key, then the tab's key and the browser's token (states).
     return [editor, mask, "strength", values, "none", "", "", None, None, *form]
 

@@ -84,3 +84,30 @@ def test_seam_step_sees_a_line_and_not_a_texture():
     smeared[:, :32] = 128
     assert flat_share(smeared[:, :32], grain[:, 32:], block=16) == 1.0
     assert flat_share(grain[:, :32], grain[:, 32:], block=16) == 0.0
+
+
+def test_a_wide_band_beside_a_landscape_continues_its_rows(client):
+    """The benchmark's hard case at full tile sizes: 456 px left of a 1536 x 1152
+    landscape, two tiles along the side (the second in the cut's corner, beside the
+    first). The photo's border has sky and haze above, a lake and trees below: the
+    new area must continue them row by row. A coarse layout carried the haze over
+    the whole band (the lower part 35 % flat where the photo strip is 8 %; 67 % at
+    3 MP), and the second tile grew down from the first one's sky."""
+    source = Image.open(PHOTOS / "china.jpg").convert("RGB")
+    side = round(source.height * 4 / 3)
+    left = (source.width - side) // 2
+    picture = source.crop((left, 0, left + side, source.height)).resize(
+        (1536, 1152), Image.Resampling.BICUBIC
+    )
+    ext = Extension(left=456)
+    assert len(list(op.tiles(picture.size, ext))) == 2
+    result = client.outpaint(picture, "more", left=456, seed=7)
+    out = np.asarray(result.images[0])
+    new, beside = out[:, :456], out[:, 456:912]
+    assert 0.6 <= detail(new) / detail(beside) <= 1.5, detail(new) / detail(beside)
+    # Where the photo strip shows the lake and trees (its lower 40 %), so does the new area.
+    low = int(0.6 * 1152)
+    assert flat_share(new[low:], beside[low:]) <= 0.2, flat_share(new[low:], beside[low:])
+    assert 0.6 <= detail(new[low:]) / detail(beside[low:]) <= 1.5
+    for line in seam_lines(picture.size, ext):
+        assert seam_step(out, *line) < 2.0, line

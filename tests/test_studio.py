@@ -232,7 +232,7 @@ def test_sliders_use_the_documented_ranges(name: str) -> None:
     assert (kwargs["minimum"], kwargs["maximum"], kwargs["value"]) == (
         p.minimum,
         p.maximum,
-        p.default,
+        p.start,  # the default, or the documentation's 512 where left out means the photo's
     )
     assert kwargs["label"] == p.label and kwargs["info"] == p.help
 

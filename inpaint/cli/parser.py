@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ..contract import DEFAULT_BASE_URL
-from ..params import OPTIONS, PARAMS, Param, is_random
+from ..params import OPTIONS, PARAMS, Param
 from ..request import flag_name
 
 PROG = "python -m inpaint"
@@ -44,12 +44,6 @@ EXIT_CODES: tuple[tuple[int, str], ...] = (
     (EXIT_INTERRUPTED, "interrupted (Ctrl-C); a job id already known is printed"),
 )
 
-# Short spellings people type.
-ALIASES = {
-    "num_inference_steps": ("--steps",),
-    "guidance_scale": ("--guidance",),
-    "negative_prompt": ("--negative",),
-}
 METAVARS = {"int": "N", "float": "X", "text": "TEXT", "url": "URL", "enum": "NAME"}
 
 __all__ = ["EXIT_CODES", "PROG", "build_parser", "flag_name"]
@@ -61,7 +55,7 @@ def _help_text(param: Param) -> str:
     if param.kind in ("int", "float", "enum", "flag", "url"):
         text += f" {rng[0].upper()}{rng[1:]}"
         if not param.nullable and param.default is not None:
-            text += f"; default {param.default}"
+            text += f"; default {param.wire(param.default)}"
         text += "."
     elif param.kind == "bool":
         default = "auto" if param.default is None else "on" if param.default else "off"
@@ -75,7 +69,7 @@ def _converter(param: Param) -> Callable[[str], Any]:
     """argparse type: the value's type only; ranges are the library's check (one message)."""
 
     def convert(text: str) -> Any:
-        if is_random(param, text):
+        if param.is_random(text):
             return None  # random, as in the studio
         try:
             if param.kind == "int":
@@ -94,7 +88,7 @@ def _converter(param: Param) -> Callable[[str], Any]:
 
 def add_param(group: Any, param: Param) -> None:
     """One flag from one ``Param``: name, type, choices and help all from the spec."""
-    names = [flag_name(param), *ALIASES.get(param.name, ())]
+    names = [param.flag, *param.aliases]
     common: dict[str, Any] = {"dest": param.name, "default": None, "help": _help_text(param)}
     if param.kind == "bool":
         group.add_argument(*names, action=argparse.BooleanOptionalAction, **common)

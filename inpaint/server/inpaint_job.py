@@ -88,27 +88,23 @@ class InpaintPlan:
         return self.width * self.height * self.samples / 1e6
 
     def meta(self) -> dict[str, Any]:
-        """Built once: inpaint, fetch and the webhook all echo this same dict."""
-        params = self.params
-        return {
-            "prompt": params["prompt"],
-            "negative_prompt": params["negative_prompt"],
+        """Built once: inpaint, fetch and the webhook all echo this same dict: every
+        parameter as understood (``params.parse_request``), the sizes and seed used."""
+        images = {
             "init_image": describe_image_field(self.body.get("init_image")),
             "mask_image": describe_image_field(self.body.get("mask_image")),
-            "width": self.width,
-            "height": self.height,
-            "W": self.width,
-            "H": self.height,
-            "samples": params["samples"],
-            "num_inference_steps": params["num_inference_steps"],
-            "guidance_scale": params["guidance_scale"],
-            "strength": params["strength"],
-            "safety_checker": params["safety_checker"],
+        }
+        sizes = {"width": self.width, "height": self.height}
+        meta: dict[str, Any] = {}
+        for name, value in self.params.items():  # the declaration's order (the docs')
+            if name in sizes and not meta.keys() & images.keys():
+                meta.update(images)
+            meta[name] = sizes.get(name, value)
+            if name == "height":
+                meta.update(W=self.width, H=self.height)
+        return {
+            **meta,
             "seed": self.seed,
-            "base64": params["base64"],
-            "instant_response": params["instant_response"],
-            "webhook": params["webhook"],
-            "track_id": params["track_id"],
             "engine": engine_name(self.engine),
             "engine_methods": methods_for(self.seed, self.samples, self.engine),
             "engine_note": engine_note(self.engine),
@@ -126,8 +122,6 @@ class InpaintPlan:
             root_url=root_url,
             megapixels=self.megapixels,
             expected_seconds=expected_seconds,
-            webhook=self.params["webhook"],
-            track_id=self.params["track_id"],
         )
 
     def work(self, storage: Storage, config: ServerConfig) -> Callable[[Job], None]:

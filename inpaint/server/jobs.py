@@ -72,8 +72,6 @@ class Job:
     root_url: str
     megapixels: float
     expected_seconds: float
-    webhook: str | None = None
-    track_id: int | None = None
     submitted: float = field(default_factory=time.monotonic)
     status: State = "processing"
     started: float | None = None
@@ -83,6 +81,11 @@ class Job:
     message: str | None = None
     webhook_status: str = ""
     done: threading.Event = field(default_factory=threading.Event, repr=False)
+
+    @property
+    def webhook(self) -> str | None:
+        """Where the job's end is POSTed: the request's own field, as ``meta`` echoes it."""
+        return self.meta.get("webhook")
 
 
 class Reservation:

@@ -148,13 +148,13 @@ def webhook_body(job: Job, storage: Storage) -> dict[str, Any]:
             "output": outputs(job, storage, job.root_url),
             "proxy_links": output_urls(job, job.root_url),
             "generationTime": round(job.generation_time or 0.0, 4),
-            "track_id": job.track_id,
+            "track_id": job.meta.get("track_id"),
             "meta": job.meta,
         }
     return {
         "status": "error",
         "id": job.id,
         "message": job.message or "Generation failed.",
-        "track_id": job.track_id,
+        "track_id": job.meta.get("track_id"),
         "meta": job.meta,
     }

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import APITimeoutError, ModelsLabError
+from ..params import images_asked
 from ..shared import Claim, Quota, QuotaExceeded, SharedState, Window, key_id
 from .ownership import JobOwners
 from .settings import DEFAULT_VISITOR_CONCURRENCY, Settings
@@ -226,7 +227,7 @@ def count_submissions(
     submit = transport.submit
 
     def counted(payload: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
-        jobs = _samples(payload)
+        jobs = images_asked(payload)
         spender.check(jobs)
         try:
             answer = submit(payload, **kwargs)
@@ -241,10 +242,3 @@ def count_submissions(
 
     transport.submit = counted
     return client
-
-
-def _samples(payload: dict[str, Any]) -> int:
-    try:
-        return max(1, int(float(payload.get("samples") or 1)))
-    except (TypeError, ValueError):
-        return 1

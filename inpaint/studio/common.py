@@ -4,11 +4,12 @@ and the mark that keeps a component out of the public API."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from typing import Any
 
 import gradio as gr
 
-from .form import GENERATE_OUTPUTS
+from .form import GENERATE_OUTPUTS, KEY_INPUTS
 
 PRIVATE: dict[str, Any] = {"api_visibility": "private"}  # not part of the public API
 SKIP: Any = object()  # placeholder: "leave this output as it is"
@@ -23,9 +24,16 @@ def session_of(request: Any) -> str:
     return session or f"anonymous-{uuid.uuid4().hex}"
 
 
-def own_key(api_key: str | None, session_key: str | None) -> str:
-    """The visitor's own key: a script's ``api_key``, else the one typed in the tab."""
-    return (api_key or "").strip() or (session_key or "").strip()
+def own_key(keys: Mapping[str, str | None]) -> str:
+    """The visitor's own key from an event's ``KEY_INPUTS``: a script's own key (the
+    first), else the one typed in the tab (the second)."""
+    script, typed = (str(keys.get(name) or "").strip() for name in KEY_INPUTS[:2])
+    return script or typed
+
+
+def browser_token(keys: Mapping[str, str | None] | str | None) -> str | None:
+    """The browser's token among an event's ``KEY_INPUTS`` (or the token itself)."""
+    return keys.get(KEY_INPUTS[-1]) if isinstance(keys, Mapping) else keys
 
 
 def generate_outputs(**values: Any) -> tuple[Any, ...]:

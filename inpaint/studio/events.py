@@ -9,16 +9,18 @@ names.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import gradio as gr
 
 from .access import Access
 from .backend import Backend
-from .common import PROGRESS, own_key, session_of
+from .common import PROGRESS, browser_token, own_key, session_of
 from .compare.handler import Compare
+from .endpoint import takes
 from .extend.handler import Extend
+from .form import FORM_FIELDS, KEY_INPUTS
 from .generate.handler import Generation
 from .history import handler as history
 from .jobs import JobRunner
@@ -90,92 +92,40 @@ class Studio:
             image_editor, mask_file, invert_mask, prompt, session=session_of(request)
         )
 
+    @takes(fields=FORM_FIELDS, keys=KEY_INPUTS)
     def generate(
         self,
         image: str | None,
         mask: str | None,
-        prompt: str = "",
-        negative_prompt: str | None = None,
-        auto_size: bool | None = None,
-        width: float | None = None,
-        height: float | None = None,
-        samples: float | None = None,
-        num_inference_steps: float | None = None,
-        guidance_scale: float | None = None,
-        strength: float | None = None,
-        safety_checker: bool | None = None,
-        seed: float | None = None,
-        transport: str | None = None,
-        base64_output: bool | None = None,
-        instant_response: bool | None = None,
-        webhook: str | None = None,
-        track_id: float | None = None,
-        invert_mask: bool | None = None,
-        grow_px: float | None = None,
-        scale_with_photo: bool | None = None,
-        feather_px: float | None = None,
-        crop_to_mask: str | bool | None = None,
-        mask_padding: float | None = None,
-        paste_back: bool | None = None,
-        prefill: str | None = None,
-        match_colours: bool | None = None,
-        api_key: str | None = None,
-        session_key: str | None = None,
-        visitor_token: str | None = None,
+        fields: Mapping[str, Any],
+        keys: Mapping[str, str | None],
         progress: gr.Progress = PROGRESS,
         request: gr.Request | None = None,
         profile: gr.OAuthProfile | None = None,
     ) -> Iterator[tuple[Any, ...]]:
         """The public ``/inpaint`` endpoint: inpaint the white area of ``mask`` in ``image``.
 
-        Its parameter names are the API's argument names (``gradio_client``
-        callers pass ``image=, mask=, prompt=, seed=…``), so they are spelled
-        out here; the work is ``Generation.generate`` on the form by name.
+        Its arguments after the images are the form's fields by the API's argument
+        names (``gradio_client`` callers pass ``image=, mask=, prompt=, seed=…``),
+        generated from the parameter declaration (``endpoint.takes``), then the keys;
+        the work is ``Generation.generate`` on the form by name.
         """
-        fields = {
-            "prompt": prompt,
-            "negative_prompt": negative_prompt,
-            "auto_size": auto_size,
-            "width": width,
-            "height": height,
-            "samples": samples,
-            "num_inference_steps": num_inference_steps,
-            "guidance_scale": guidance_scale,
-            "strength": strength,
-            "safety_checker": safety_checker,
-            "seed": seed,
-            "transport": transport,
-            "base64_output": base64_output,
-            "instant_response": instant_response,
-            "webhook": webhook,
-            "track_id": track_id,
-            "invert_mask": invert_mask,
-            "grow_px": grow_px,
-            "scale_with_photo": scale_with_photo,
-            "feather_px": feather_px,
-            "crop_to_mask": crop_to_mask,
-            "mask_padding": mask_padding,
-            "paste_back": paste_back,
-            "prefill": prefill,
-            "match_colours": match_colours,
-        }
         session = session_of(request)
         yield from self.generation.generate(
             image,
             mask,
             fields,
-            session_key=own_key(api_key, session_key),
+            session_key=own_key(keys),
             progress=progress,
             session=session,
-            visitor=self.visitor(request, profile, visitor_token, session),
+            visitor=self.visitor(request, profile, keys, session),
         )
 
+    @takes(keys=KEY_INPUTS)
     def fetch(
         self,
         job_id: str | float | None,
-        api_key: str | None = None,
-        session_key: str | None = None,
-        visitor_token: str | None = None,
+        keys: Mapping[str, str | None],
         progress: gr.Progress = PROGRESS,
         request: gr.Request | None = None,
         profile: gr.OAuthProfile | None = None,
@@ -185,10 +135,10 @@ class Studio:
         session = session_of(request)
         yield from self.generation.fetch(
             job_id,
-            session_key=own_key(api_key, session_key),
+            session_key=own_key(keys),
             progress=progress,
             session=session,
-            visitor=self.visitor(request, profile, visitor_token, session),
+            visitor=self.visitor(request, profile, keys, session),
         )
 
     # -- who is asking ------------------------------------------------------------
@@ -196,28 +146,30 @@ class Studio:
         self,
         request: gr.Request | None,
         profile: Any = None,
-        visitor_token: str | None = None,
+        keys: Mapping[str, str | None] | str | None = None,
         session: str = "",
     ) -> Visitor:
-        """The visitor behind an event: the signed-in user, else the address (for quotas)."""
+        """The visitor behind an event: the signed-in user, else the address (for quotas).
+
+        ``keys`` is the event's key inputs (``KEY_INPUTS``) or the browser's token alone."""
         return visitor_of(
             request,
             profile,
             trusted=self.settings.trusted_proxies,
-            browser_token=visitor_token,
+            browser_token=browser_token(keys),
             session=session or session_of(request),
         )
 
+    @takes(keys=KEY_INPUTS[1:])
     def allowance(
         self,
-        session_key: str | None = None,
-        visitor_token: str | None = None,
+        keys: Mapping[str, str | None],
         request: gr.Request | None = None,
         profile: gr.OAuthProfile | None = None,
     ) -> str:
         """The line near Generate: what this visitor may still send on the owner's key."""
-        visitor = self.visitor(request, profile, visitor_token)
-        return self.access.allowance(visitor, session_key)
+        visitor = self.visitor(request, profile, keys)
+        return self.access.allowance(visitor, own_key(keys))
 
     def end_session(self, request: gr.Request | None = None) -> None:
         """A tab was closed (gradio's ``unload``): its result files are unreachable."""

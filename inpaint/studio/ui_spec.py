@@ -11,23 +11,51 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..params import BY_NAME, OPTIONS_BY_NAME, Param
+from ..params import PARAMS, Param, spec
 from .canvas import EDIT_SIDE
 
-# Which widget each parameter becomes. Parameters left out (prompt,
-# negative_prompt) are free text; seed and track_id are open-ended numbers.
-SLIDERS = ("width", "height", "samples", "num_inference_steps", "guidance_scale", "strength")
-CHECKBOXES = ("safety_checker", "instant_response", "base64")
-NUMBERS = ("seed", "track_id")
-TEXTS = ("prompt", "negative_prompt", "webhook")
-
-# The UI's word for "random seed": the README and the seed field say "-1".
-RANDOM_SEED = -1
+# Which widget each API parameter becomes, from its declaration (``Param.widget``):
+# a bounded stepped number is a slider, a yes/no a checkbox, an open-ended
+# number a number field, text and URLs text boxes.
+SLIDERS = tuple(p.name for p in PARAMS if p.widget == "slider")
+CHECKBOXES = tuple(p.name for p in PARAMS if p.widget == "checkbox")
+NUMBERS = tuple(p.name for p in PARAMS if p.widget == "number")
+TEXTS = tuple(p.name for p in PARAMS if p.widget == "text")
+# A browser number field holds integers exactly up to 2**53: larger ranges (a
+# track id) are typed as text, and an empty one means none rather than 0.
+EXACT_NUMBER_LIMIT = 2**53
 
 
 def param(name: str) -> Param:
-    """The specification entry for ``name``: an API parameter or one of the tool's options."""
-    return BY_NAME[name] if name in BY_NAME else OPTIONS_BY_NAME[name]
+    """The declaration of ``name``: an API parameter or one of the tool's options
+    (by its name or its library keyword)."""
+    return spec(name)
+
+
+def component_for(name: str) -> tuple[str, dict[str, Any]]:
+    """The widget of a declared field: gradio's class name and its keywords."""
+    p = param(name)
+    if p.widget == "number" and (p.maximum or 0) > EXACT_NUMBER_LIMIT:
+        return "Textbox", {
+            "label": p.label,
+            "info": p.help + " Leave empty for none.",
+            "placeholder": "none",
+        }
+    kinds = {
+        "slider": ("Slider", slider_kwargs),
+        "checkbox": ("Checkbox", checkbox_kwargs),
+        "number": ("Number", number_kwargs),
+        "text": ("Textbox", text_kwargs),
+        "dropdown": ("Dropdown", dropdown_kwargs),
+    }
+    kind, kwargs = kinds[p.widget]
+    return kind, kwargs(name)
+
+
+def elem_id(name: str) -> str:
+    """A field's element id on the page: its own, else its keyword with dashes."""
+    p = param(name)
+    return p.page_id or p.keyword.replace("_", "-")
 
 
 def slider_kwargs(name: str) -> dict[str, Any]:
@@ -40,9 +68,7 @@ def slider_kwargs(name: str) -> dict[str, Any]:
         "minimum": _num(p.minimum, p.kind),
         "maximum": _num(p.maximum, p.kind),
         "step": _num(step, p.kind),
-        "value": p.default
-        if p.default is not None or p.per_1024 is None
-        else p.scaled((1024, 1024)),
+        "value": p.start,
         "label": p.label,
         "info": p.help,
     }
@@ -51,11 +77,9 @@ def slider_kwargs(name: str) -> dict[str, Any]:
 def checkbox_kwargs(name: str) -> dict[str, Any]:
     """``gr.Checkbox`` keywords for a yes/no flag: ticked means its first choice."""
     p = param(name)
-    if p.kind == "bool":
-        return {"value": bool(p.default), "label": p.label, "info": p.help}
-    if p.kind != "flag":
+    if p.kind not in ("bool", "flag"):
         raise ValueError(f"{name} is not a yes/no flag")
-    return {"value": p.default == p.choices[0], "label": p.label, "info": p.help}
+    return {"value": bool(p.default), "label": p.label, "info": p.help}
 
 
 def dropdown_kwargs(name: str) -> dict[str, Any]:
@@ -75,8 +99,9 @@ def number_kwargs(name: str) -> dict[str, Any]:
     p = param(name)
     if p.kind != "int":
         raise ValueError(f"{name} is not a whole number")
-    value = RANDOM_SEED if name == "seed" else p.default
-    minimum = RANDOM_SEED if name == "seed" else p.minimum
+    random = p.random_value is not None
+    value = p.random_value if random else p.default
+    minimum = p.random_value if random else p.minimum
     return {
         "value": value,
         "precision": 0,
@@ -102,15 +127,7 @@ def text_kwargs(name: str) -> dict[str, Any]:
 
 def kwargs_for(name: str) -> dict[str, Any]:
     """Keywords for whichever widget ``name`` is shown as."""
-    if name in SLIDERS:
-        return slider_kwargs(name)
-    if name in CHECKBOXES:
-        return checkbox_kwargs(name)
-    if name in NUMBERS:
-        return number_kwargs(name)
-    if name in TEXTS:
-        return text_kwargs(name)
-    raise KeyError(name)
+    return component_for(name)[1]
 
 
 def _num(value: float, kind: str) -> int | float:

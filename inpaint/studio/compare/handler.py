@@ -27,6 +27,7 @@ import gradio as gr
 from PIL import Image, ImageDraw, ImageFont
 
 from ...errors import ModelsLabError, ParameterError
+from ...params import DECLARED
 from ...request import spec
 from ...sweep import (
     MANIFEST,
@@ -40,8 +41,8 @@ from ...sweep import (
 from .. import editor
 from ..access import Access, spending_client
 from ..backend import MODE_OFFLINE, Backend
-from ..common import own_key, session_of
-from ..form import FORM_FIELDS, Form
+from ..common import browser_token, own_key, session_of
+from ..form import FORM_FIELDS, KEY_INPUTS, PAGE_NAMES, Form
 from ..jobs import HEARTBEAT
 from ..messages import EMPTY_PROMPT_MESSAGE, describe_error, page_error
 from ..prepare import prepare_inputs
@@ -50,29 +51,14 @@ from ..visitors import Visitor, anonymous
 
 log = logging.getLogger("inpaint.studio")
 
-# The request fields worth comparing from the page, in the dropdown's order.
-# Size, samples and the transport options are left out: they change what a
-# cell is (several images, another shape) rather than how good it is.
-SWEEPABLE = (
-    "strength",
-    "seed",
-    "guidance_scale",
-    "num_inference_steps",
-    "prompt",
-    "negative_prompt",
-    "prefill",
-    "crop_to_mask",
-    "mask_padding",
-    "feather",
-    "paste_back",
-    "match_colours",
-)
+# The request fields worth comparing from the page (``Param.axis``), in the
+# declaration's order. Size, samples and the transport options are not: they
+# change what a cell is (several images, another shape) rather than how good it is.
+SWEEPABLE = tuple(p.name for p in DECLARED if p.axis)
 NO_AXIS = "none"
 TEXT_SEPARATOR = "|"  # prompts contain commas, so lists of text are split on "|"
 MAX_CELLS = 36  # a comparison is read at a glance; larger sweeps belong to the CLI
 GALLERY_WIDTH = 560  # about the gallery's width in CSS px on a desktop page
-# The request's name of a field where the form's differs.
-FORM_NAME = {"feather": "feather_px"}
 TRUE_WORDS = ("yes", "true", "on", "1")
 FALSE_WORDS = ("no", "false", "off", "0")
 COMPARE_INPUTS = (
@@ -82,9 +68,7 @@ COMPARE_INPUTS = (
     "values_1",
     "axis_2",
     "values_2",
-    "api_key",
-    "session_key",
-    "visitor_token",
+    *KEY_INPUTS,
     *FORM_FIELDS,
 )
 COMPARE_OUTPUTS = ("compare_gallery", "compare_status", "compare_grid", "compare_cells")
@@ -217,9 +201,10 @@ def form_values(form: Form, plan: SweepPlan, result: CellResult) -> dict[str, An
     changes: dict[str, Any] = {}
     for name in plan.names:
         value = getattr(result.cell.request, name)  # normalised: "1" is 1, "yes" is True
-        if value is None and name != "seed":
-            value = "" if name == "negative_prompt" else getattr(form, FORM_NAME.get(name, name))
-        changes[FORM_NAME.get(name, name)] = value
+        page_name = PAGE_NAMES.get(name, name)
+        if value is None and spec(name).random_value is None:
+            value = getattr(form, page_name)
+        changes[page_name] = value
     if result.seed is not None:
         changes["seed"] = result.seed
     values = form.replace(**changes).as_ui()
@@ -260,15 +245,14 @@ class Compare:
         values_1: str | None,
         axis_2: str | None,
         values_2: str | None,
-        api_key: str | None,
-        session_key: str | None,
-        visitor_token: str | None,
-        *form: Any,
+        *inputs: Any,
     ) -> str:
-        """The job count (or why the values are refused) as the person types."""
-        session_key = own_key(api_key, session_key)
+        """The job count (or why the values are refused) as the person types;
+        ``inputs`` are the ``KEY_INPUTS`` then the form (``COMPARE_INPUTS``)."""
+        keys, form = _split(inputs)
+        session_key = own_key(keys)
         try:
-            current = Form.from_ui(dict(zip(FORM_FIELDS, form, strict=True)))
+            current = Form.from_ui(form)
             vary = vary_from([(axis_1, values_1), (axis_2, values_2)])
             plan = plan_for(current, vary)
         except ModelsLabError as exc:
@@ -281,9 +265,9 @@ class Compare:
     ) -> str:
         """``count`` and, on the owner's key, what this visitor may still send."""
         text = self.count(*args)
-        api_key, session_key, token = (list(args[4:7]) + [None, None, None])[:3]
-        visitor = self.visitor(request, profile, token)
-        left = self.access.allowance(visitor, own_key(api_key, session_key))
+        keys, _ = _split(args[4:])
+        visitor = self.visitor(request, profile, browser_token(keys))
+        left = self.access.allowance(visitor, own_key(keys))
         return f"{text} {left}".strip()
 
     # -- the run ---------------------------------------------------------------------------
@@ -297,10 +281,7 @@ class Compare:
         values_1: str | None,
         axis_2: str | None,
         values_2: str | None,
-        api_key: str | None,
-        session_key: str | None,
-        visitor_token: str | None,
-        *form: Any,
+        *inputs: Any,
     ) -> Iterator[tuple[Any, ...]]:
         """Run the comparison, yielding the gallery each time a cell finishes.
 
@@ -312,11 +293,11 @@ class Compare:
         value out of range) end the event with one plain sentence before
         anything is sent.
         """
-        session_key = own_key(api_key, session_key)
+        keys, fields = _split(inputs)
+        session_key = own_key(keys)
         scrub = self.backend.scrubber(session_key)
         held = ExitStack()
         try:
-            fields = dict(zip(FORM_FIELDS, form, strict=True))
             current = Form.from_ui(fields)
             vary = vary_from([(axis_1, values_1), (axis_2, values_2)])
             image, mask = self._inputs(snapshot, mask_file, current)
@@ -324,7 +305,7 @@ class Compare:
             if not current.prompt.strip() and "prompt" not in vary:
                 raise ParameterError(EMPTY_PROMPT_MESSAGE, field="prompt")
             self.backend.check_webhook(current.webhook, session_key)
-            visitor = self.visitor(request, profile, visitor_token)
+            visitor = self.visitor(request, profile, browser_token(keys))
             jobs = sum(cell.jobs * max(1, cell.request.samples or 1) for cell in plan.cells)
             client = spending_client(held, self.access, self.backend, visitor, session_key, jobs)
         except Exception as exc:
@@ -579,3 +560,9 @@ __all__ = [
     "plan_for",
     "vary_from",
 ]
+
+
+def _split(inputs: Sequence[Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """An event's ``KEY_INPUTS`` then form values (``COMPARE_INPUTS``' tail), by name."""
+    keys = dict(zip(KEY_INPUTS, inputs[: len(KEY_INPUTS)], strict=True))
+    return keys, dict(zip(FORM_FIELDS, inputs[len(KEY_INPUTS) :], strict=True))

@@ -6,6 +6,8 @@ import json
 import os
 from pathlib import Path
 
+from ..form import PROMPTS
+
 # -- examples -------------------------------------------------------------------
 EXAMPLES_DIR = Path(__file__).resolve().parents[3] / "examples"
 
@@ -13,7 +15,7 @@ EXAMPLES_DIR = Path(__file__).resolve().parents[3] / "examples"
 def load_examples(
     folder: str | os.PathLike = EXAMPLES_DIR, *, offline: bool | None = None
 ) -> list[list[str]]:
-    """Rows for ``gr.Examples`` from ``examples.json``: photo, prepared mask, prompts.
+    """Rows for ``gr.Examples`` from ``examples.json``: photo, prepared mask, ``PROMPTS``.
 
     ``offline`` True keeps the examples the offline classical fill does well
     (something removed from a background it can continue); False keeps those
@@ -31,5 +33,5 @@ def load_examples(
         for path in (image, mask):
             if not path.is_file():
                 raise FileNotFoundError(f"example file missing: {path}")
-        rows.append([str(image), str(mask), item["prompt"], item.get("negative_prompt", "")])
+        rows.append([str(image), str(mask), *(item.get(name, "") for name in PROMPTS)])
     return rows

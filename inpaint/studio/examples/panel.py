@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import gradio as gr
 
+from ..form import PROMPTS
 from . import load_examples
 
 # Headers wrap, so a column is as wide as its pictures (the mask's long label made
@@ -18,12 +21,13 @@ CSS = """
 def build(
     photo: gr.Image,
     mask_file: gr.Image,
-    prompt: gr.Textbox,
-    negative_prompt: gr.Textbox,
+    prompts: Mapping[str, gr.components.Component],
 ) -> None:
     """The examples table: an example fills the photo (the editor follows it), the mask
-    file and the prompts."""
-    inputs = [photo, mask_file, prompt, negative_prompt]
+    file and the prompts.
+
+    ``prompts`` are the editor's text fields by name (``form.PROMPTS``)."""
+    inputs = [photo, mask_file, *(prompts[name] for name in PROMPTS)]
     gr.Examples(
         examples=load_examples(offline=True),
         label="Examples (each with a prepared mask): removals, which the offline fill does well",

@@ -24,12 +24,14 @@ from ...errors import InputImageError, ModelsLabError, ParameterError
 from ...outpaint import Extension, start_canvas, tiles
 from ...params import OPTIONS_BY_NAME
 from ...progress import ProgressEvent
+from ...request import EXTEND_NAMES
 from ...result import InpaintResult
 from .. import editor
 from ..access import spending_client
 from ..backend import MODE_OFFLINE
-from ..common import PROGRESS, own_key, session_of
-from ..form import RESULT_TAB, Form
+from ..common import PROGRESS, browser_token, own_key, session_of
+from ..endpoint import takes
+from ..form import FIELDS, KEY_INPUTS, PROMPTS, RESULT_TAB, Form
 from ..generate.handler import Generation, Job
 from ..jobs import JobCall
 from ..messages import describe_error, page_error
@@ -42,7 +44,21 @@ ANCHORS = ("center", "left", "right", "top", "bottom")
 STEP = 8  # the sliders' step: presets are rounded to it
 MAX_AMOUNT = 2048  # the sliders' range per side, px of the photo
 DEFAULT_PREFILL = "patchmatch"
-DEFAULT_OVERLAP = OPTIONS_BY_NAME["overlap"].scaled((1024, 1024))
+OVERLAP, PREFILL = "overlap", "prefill"
+DEFAULT_OVERLAP = OPTIONS_BY_NAME[OVERLAP].scaled((1024, 1024))
+# /outpaint's arguments after the photo: the prompt, the amounts (by their short
+# names), the overlap and pre-fill, then the form's fields an extension uses (the
+# API's, and the colour match); the inpaint area, padding and blend are its own.
+OUTPAINT_NAMES = {name: name.removeprefix("extend_") for name in EXTEND_NAMES}
+OUTPAINT_FIELDS = (
+    *PROMPTS[:1],
+    *OUTPAINT_NAMES.values(),
+    OVERLAP,
+    PREFILL,
+    *(n for n, p in FIELDS.items() if p.api and not p.sized and n not in PROMPTS[:1]),
+    "transport",
+    "match_colours",
+)
 NO_PHOTO_MESSAGE = "No photo: upload one in the editor first, then extend it."
 EMPTY_PROMPT_MESSAGE = "Empty prompt: describe what the extended picture should show."
 # Offline the classical fill ignores the prompt, so none is demanded; the request
@@ -264,32 +280,12 @@ class Extend:
         status = f"Extending… ({OFFLINE_PROMPT_NOTE})" if offline else "Extending…"
         yield path, status, gr.Tabs(selected=RESULT_TAB), path
 
+    @takes(fields=OUTPAINT_FIELDS, keys=KEY_INPUTS)
     def outpaint(
         self,
         image: str | None,
-        prompt: str = "",
-        left: float | None = 0,
-        top: float | None = 0,
-        right: float | None = 0,
-        bottom: float | None = 0,
-        overlap: float | None = None,
-        prefill: str | None = DEFAULT_PREFILL,
-        seed: float | None = None,
-        strength: float | None = None,
-        negative_prompt: str | None = None,
-        samples: float | None = None,
-        num_inference_steps: float | None = None,
-        guidance_scale: float | None = None,
-        safety_checker: bool | None = None,
-        transport: str | None = None,
-        base64_output: bool | None = None,
-        instant_response: bool | None = None,
-        webhook: str | None = None,
-        track_id: float | None = None,
-        match_colours: bool | None = None,
-        api_key: str | None = None,
-        session_key: str | None = None,
-        visitor_token: str | None = None,
+        fields: Mapping[str, Any],
+        keys: Mapping[str, str | None],
         progress: gr.Progress = PROGRESS,
         request: gr.Request | None = None,
         profile: gr.OAuthProfile | None = None,
@@ -298,34 +294,22 @@ class Extend:
 
         The new area (plus ``overlap`` px into the photo) is pre-filled by
         ``prefill`` and painted from ``prompt``; every original pixel farther
-        than ``overlap`` from the old border comes back exactly.
+        than ``overlap`` from the old border comes back exactly. The other
+        arguments are the form's (``OUTPAINT_FIELDS``, from the declaration).
         """
-        fields = {
-            "prompt": prompt,
-            "negative_prompt": negative_prompt,
-            "samples": samples,
-            "num_inference_steps": num_inference_steps,
-            "guidance_scale": guidance_scale,
-            "strength": strength,
-            "safety_checker": safety_checker,
-            "seed": seed,
-            "transport": transport,
-            "base64_output": base64_output,
-            "instant_response": instant_response,
-            "webhook": webhook,
-            "track_id": track_id,
-            "prefill": prefill or DEFAULT_PREFILL,
-            "match_colours": match_colours,
-        }
+        values = dict(fields)
+        amounts = tuple(values.pop(OUTPAINT_NAMES.get(n, n)) for n in EXTEND_NAMES)
+        overlap = values.pop(OVERLAP)
+        values[PREFILL] = values[PREFILL] or DEFAULT_PREFILL
         yield from self.run(
             image,
-            (left, top, right, bottom),
+            amounts,
             overlap,
-            fields,
-            session_key=own_key(api_key, session_key),
+            values,
+            session_key=own_key(keys),
             progress=progress,
             session=session_of(request),
-            visitor=self.visitor(request, profile, visitor_token),
+            visitor=self.visitor(request, profile, browser_token(keys)),
         )
 
     def run(
@@ -412,7 +396,7 @@ def _prepare(
     width = (
         int(float(overlap))
         if overlap is not None and overlap != ""
-        else OPTIONS_BY_NAME["overlap"].scaled(photo.size)
+        else OPTIONS_BY_NAME[OVERLAP].scaled(photo.size)
     )
     form = Form.from_ui(dict(fields))
     if not form.prompt.strip():
@@ -422,8 +406,8 @@ def _prepare(
     form = form.replace(
         paste_back=True,
         feather_px=width - width // 2,
-        extend=list(ext.as_tuple()),
         overlap=width,
+        **dict(zip(EXTEND_NAMES, ext.as_tuple(), strict=True)),
     )
     canvas = start_canvas(photo, ext)
     new_area = Image.new("L", canvas.size, 255)
@@ -461,27 +445,13 @@ def photo_on_canvas(photo: Image.Image, ext: Extension) -> Image.Image:
 
 
 def _outpaint_call(client: ModelsLabClient, planned: Planned) -> JobCall:
-    """The one place the studio calls ``client.outpaint``."""
-    form, ext = planned.form, planned.ext
-    kwargs = form.client_kwargs()
-    prompt = kwargs.pop("prompt")
+    """The one place the studio sends an extension: the form's request (its amounts,
+    overlap and pre-fill included), through the client's own outpainting."""
+    request = planned.form.extension_request()
 
     def call(
         on_progress: Callable[[ProgressEvent], None], cancel: Callable[[], bool]
     ) -> InpaintResult:
-        return client.outpaint(
-            planned.photo,
-            prompt,
-            left=ext.left,
-            top=ext.top,
-            right=ext.right,
-            bottom=ext.bottom,
-            overlap=planned.overlap,
-            prefill=form.prefill,
-            match_colours=form.match_colours,
-            progress=on_progress,
-            cancel=cancel,
-            **kwargs,
-        )
+        return client.run(planned.photo, None, request, progress=on_progress, cancel=cancel)
 
     return call

@@ -22,37 +22,19 @@ from .. import limits, ui_spec
 from ..browser import PHOTO_ONLY_JS
 from ..common import PRIVATE
 from ..events import Studio
-from ..form import GENERATE_OUTPUTS
+from ..form import GENERATE_OUTPUTS, KEY_INPUTS
 from .handler import (
     ANCHORS,
     DEFAULT_OVERLAP,
     DEFAULT_PREFILL,
     MAX_AMOUNT,
     NO_PHOTO_MESSAGE,
+    OUTPAINT_FIELDS,
+    OVERLAP,
+    PREFILL,
     PRESETS,
     SIDES,
     STEP,
-)
-
-# What /outpaint takes after the photo and the panel's own fields, by the
-# names the other panels' components are known by (``app.py``'s ``fields``).
-SHARED_INPUTS = (
-    "seed",
-    "strength",
-    "negative_prompt",
-    "samples",
-    "num_inference_steps",
-    "guidance_scale",
-    "safety_checker",
-    "transport",
-    "base64_output",
-    "instant_response",
-    "webhook",
-    "track_id",
-    "match_colours",
-    "api_key",
-    "session_key",
-    "visitor_token",
 )
 
 
@@ -167,7 +149,8 @@ def wire(
     """The panel's own events, and Extend into the result outputs.
 
     ``photo`` is the page's photo component (the user's file, an example, a
-    result reused); ``components`` names the prompt, ``SHARED_INPUTS`` and every
+    result reused); ``components`` names the page's ``OUTPAINT_FIELDS``, the
+    ``KEY_INPUTS`` and every
     ``GENERATE_OUTPUTS`` component.
     """
     _wire_photo(app, panel, photo)
@@ -177,7 +160,7 @@ def wire(
     gr.on(
         [panel.photo.change, *(c.change for c in sides), components["session_key"].change],
         app.allowance,
-        [components["session_key"], components["visitor_token"]],
+        [components[name] for name in KEY_INPUTS[1:]],  # ``Studio.allowance``'s
         panel.allowance,
         queue=False,
         show_progress="hidden",
@@ -232,6 +215,8 @@ def _wire_run(
     snapshot = gr.ImageEditor(type="pil", image_mode="RGBA", format="png", visible=False)
     image = gr.Image(label="Image", type="filepath", image_mode=None, format="png", visible=False)
     sides = [panel.sides[s] for s in SIDES]
+    # /outpaint's own arguments are this panel's; the rest are the page's (``OUTPAINT_FIELDS``).
+    own = {**dict(zip(SIDES, sides, strict=True)), OVERLAP: panel.overlap, PREFILL: panel.prefill}
     limit = app.settings.event_limit
     panel.extend.click(
         None,
@@ -247,14 +232,7 @@ def _wire_run(
         **PRIVATE,
     ).success(
         app.extend.outpaint,
-        [
-            image,
-            components["prompt"],
-            *sides,
-            panel.overlap,
-            panel.prefill,
-            *(components[name] for name in SHARED_INPUTS),
-        ],
+        [image, *(own[n] if n in own else components[n] for n in (*OUTPAINT_FIELDS, *KEY_INPUTS))],
         [components[name] for name in GENERATE_OUTPUTS],
         api_name="outpaint",
         # Its own line: an outpaint holds ~1.2 GB, so only a few run at once

@@ -34,6 +34,7 @@ from ..events import Studio
 from ..form import CAPTURE_INPUTS, CAPTURE_OUTPUTS, FETCH_INPUTS, GENERATE_INPUTS
 from ..form import GENERATE_OUTPUTS as GENERATE_OUTPUTS
 from ..messages import describe_error
+from . import parameters
 
 
 def snapshot_editor() -> gr.ImageEditor:
@@ -73,8 +74,7 @@ def snapshot_editor() -> gr.ImageEditor:
 class EditorPanel:
     photo: gr.Image
     image_editor: gr.ImageEditor
-    prompt: gr.Textbox
-    negative_prompt: gr.Textbox
+    texts: dict[str, gr.components.Component]  # the prompts, by form field name
     generate: gr.Button
     status: gr.Markdown
     fetch_row: gr.Row
@@ -84,7 +84,7 @@ class EditorPanel:
     @property
     def fields(self) -> dict[str, gr.components.Component]:
         """The form fields this panel holds, by ``FORM_FIELDS`` name."""
-        return {"prompt": self.prompt, "negative_prompt": self.negative_prompt}
+        return dict(self.texts)
 
 
 def build(app: Studio) -> EditorPanel:
@@ -121,10 +121,7 @@ def build(app: Studio) -> EditorPanel:
         eraser=gr.Eraser(**ui_spec.eraser_kwargs()),
         layers=gr.LayerOptions(allow_additional_layers=True),
     )
-    prompt = gr.Textbox(**ui_spec.text_kwargs("prompt"), elem_id="prompt")
-    negative_prompt = gr.Textbox(
-        **ui_spec.text_kwargs("negative_prompt"), elem_id="negative-prompt"
-    )
+    texts = parameters.widgets(parameters.TEXTS)
     with gr.Row():
         generate = gr.Button("Generate", variant="primary", elem_id="generate", scale=3)
         # Secondary: a bright red button while nothing runs reads as an alarm.
@@ -138,8 +135,7 @@ def build(app: Studio) -> EditorPanel:
     return EditorPanel(
         photo,
         image_editor,
-        prompt,
-        negative_prompt,
+        texts,
         generate,
         status,
         fetch_row,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any
 
@@ -47,7 +46,7 @@ def history_entry(
         "size": list(size) if size else None,
         "message": message,
         "fetch_url": fetch_url,
-        "params": asdict(form),
+        "params": form.as_entry(),
     }
 
 

@@ -38,17 +38,9 @@ def restore(history: list[dict[str, Any]] | None, evt: gr.SelectData) -> tuple[A
     if row is None or not 0 <= int(row) < len(items):
         return tuple(gr.skip() for _ in outputs) + (gr.skip(), gr.skip(), gr.skip())
     entry = items[int(row)]
-    form = Form()
-    params = entry.get("params") or {}
-    for name, value in params.items():
-        if name in FORM_FIELDS:
-            setattr(form, name, value)
-    extend = params.get("extend")
-    if isinstance(extend, list) and len(extend) == 4 and any(extend):
-        form.extend = [int(v) for v in extend]
-        form.overlap = params.get("overlap")
+    form = Form.from_entry(entry.get("params") or {})
     if entry.get("seed") is not None:
-        form.seed = entry["seed"]
+        form = form.replace(seed=entry["seed"])
     ui = form.as_ui()
     if form.overlap is None:
         # An edit inside the photo: the Extend panel's overlap and pre-fill stay.

@@ -9,6 +9,7 @@ import gradio as gr
 
 from ..common import PRIVATE
 from ..events import Studio
+from ..form import KEY_INPUTS
 
 # The browser's own token: who a job belongs to when nobody is signed in. Kept
 # in local storage, like the history, so a reload can still fetch its jobs.
@@ -33,12 +34,8 @@ class SessionPanel:
 
     def inputs(self, mask_file: gr.components.Component) -> dict[str, gr.components.Component]:
         """What every spending event takes besides the form, by the names handlers use."""
-        return {
-            "mask_file": mask_file,
-            "api_key": self.api_key,
-            "session_key": self.session_key,
-            "visitor_token": self.visitor_token,
-        }
+        keys = (self.api_key, self.session_key, self.visitor_token)
+        return {"mask_file": mask_file, **dict(zip(KEY_INPUTS, keys, strict=True))}
 
 
 def _token(current: str | None) -> str:
