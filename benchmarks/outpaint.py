@@ -12,7 +12,9 @@ blocks, and the worst step across a tile or pass join or the old border
 (``inpaint.outpaint_eval``). ``--latency S`` gives every job S seconds of
 simulated model time (the server waits, as ModelsLab's queue does), which is
 where running independent tiles at once pays with a key; ``--only`` picks
-sizes (``--only "3 MP"``); ``--save DIR`` writes the results to look at.
+sizes (``--only "3 MP"``); ``--save DIR`` writes the results to look at;
+``--workers N`` lets the local server run N jobs at once (the bundled one runs
+2; ModelsLab runs a key's queue, up to 5 on the smallest plan).
 ``--json`` keeps the rows; ``--merge A.json B.json [--write]`` prints (and
 writes into ``benchmarks/RESULTS.md``) a before/after table from two such
 files, measured back to back.
@@ -30,6 +32,7 @@ import resource
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # `python benchmarks/outpaint.py` from anywhere
@@ -49,13 +52,15 @@ def _cpu() -> float:
 
 
 def measure(
-    sizes: dict[str, tuple[int, int]], latency: float = 0.0, save: Path | None = None
+    sizes: dict[str, tuple[int, int]],
+    latency: float = 0.0,
+    save: Path | None = None,
+    workers: int | None = None,
 ) -> list[dict[str, object]]:
     """One extension per size, through the client and the in-process local server."""
     import numpy as np
     from PIL import Image
 
-    from inpaint import ModelsLabClient
     from inpaint.outpaint import Extension
     from inpaint.outpaint_eval import detail, flat_share, side_areas, worst_seam
 
@@ -64,7 +69,7 @@ def measure(
     left = (source.width - side) // 2
     four_three = source.crop((left, 0, left + side, source.height))
     rows = []
-    with ModelsLabClient.offline(latency=latency) as client:
+    with _client(latency, workers) as client:
         for name, size in sizes.items():
             photo = four_three.resize(size, Image.Resampling.BICUBIC)
             ext = Extension(
@@ -85,6 +90,7 @@ def measure(
                 "size": f"{name} ({size[0]} x {size[1]} + {ext.left} left + {ext.bottom} down)",
                 "jobs": len(result.jobs),
                 "latency": latency,
+                "workers": workers,
                 "seconds": seconds,
                 "cpu": cpu_seconds,
                 "load": os.getloadavg()[0],
@@ -95,6 +101,20 @@ def measure(
             print(json.dumps(row), flush=True)
             rows.append(row)
     return rows
+
+
+def _client(latency: float, workers: int | None) -> Any:
+    """The bundled server's client, or one of a server running ``workers`` jobs at once."""
+    from inpaint import ModelsLabClient
+
+    if workers is None:
+        return ModelsLabClient.offline(latency=latency)
+    from inpaint.server import ServerConfig, serve_in_background
+
+    server = serve_in_background(ServerConfig(latency=latency, workers=workers))
+    client = ModelsLabClient(api_key="bench", base_url=server.base_url)
+    client._server = server  # stopped by close()
+    return client
 
 
 def _cells(row: dict[str, object]) -> list[str]:
@@ -180,6 +200,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="1 MP only")
     parser.add_argument("--only", action="append", choices=list(SIZES), help="these sizes")
     parser.add_argument("--latency", type=float, default=0.0, help="simulated s per job")
+    parser.add_argument("--workers", type=int, help="jobs the local server runs at once")
     parser.add_argument("--save", type=Path, help="write each result PNG into this folder")
     parser.add_argument("--label", default="current")
     parser.add_argument("--json", type=Path, help="keep the rows in this file")
@@ -195,7 +216,7 @@ def main(argv: list[str] | None = None) -> int:
     else:
         names = args.only or (["1 MP"] if args.quick else list(SIZES))
         sizes = {name: SIZES[name] for name in names}
-        rows = measure(sizes, latency=args.latency, save=args.save)
+        rows = measure(sizes, latency=args.latency, save=args.save, workers=args.workers)
         if args.json:
             args.json.write_text(json.dumps(rows))
         table = section({args.label: rows})
