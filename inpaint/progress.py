@@ -82,12 +82,18 @@ class ChainProgress:
     ("finished, the next one follows"), and "Done" only when all of them are.
     Events arrive from several threads. One job, or no display: ``progress``
     itself.
+
+    A job id is never held back: a job that was sent may be paid for, and the
+    studio's history and the command line's report learn ids from events. So a
+    job that is not shown says its new id at once, on the shown job's event
+    (its stage and place unchanged, its ``job_id`` the new one).
     """
 
     def __init__(self, progress: ProgressCallback | None, total: int) -> None:
         self.progress, self.total = progress, total
         self._latest: dict[int, ProgressEvent] = {}
         self._finished: set[int] = set()
+        self._ids: set[int | str] = set()
         self._lead = 1
         self._lock = threading.Lock()
 
@@ -102,7 +108,13 @@ class ChainProgress:
             self._latest[number] = event
             if event.stage == "done":
                 self._finished.add(number)
+            new_id = event.job_id is not None and event.job_id not in self._ids
+            if event.job_id is not None:
+                self._ids.add(event.job_id)
             if number != self._lead:
+                if new_id:
+                    shown = self._latest.get(self._lead, ProgressEvent("preparing", "Preparing"))
+                    self._show(self._lead, replace(shown, job_id=event.job_id))
                 return
             self._show(number, event)
             while self._lead in self._finished and self._lead < self.total:

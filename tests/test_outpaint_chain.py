@@ -71,31 +71,33 @@ def test_a_single_job_or_no_display_is_left_as_it_is() -> None:
 
 
 def test_jobs_running_at_once_are_shown_one_at_a_time_in_the_chains_order() -> None:
-    """The display follows the first unfinished job; one that ended early says so in turn."""
+    """The display follows the first unfinished job; one that ended early says so in turn,
+    and every job's id is said the moment it exists (the studio's history needs it)."""
     events: list[ProgressEvent] = []
     chain = ChainProgress(events.append, 4)
     one, two, three, four = (chain.job(n) for n in range(1, 5))
     assert one and two and three and four
-    three(ProgressEvent("queued", "Job 30 is queued", eta=3.0, fraction=0.5))
+    three(ProgressEvent("queued", "Job 30 is queued", eta=3.0, job_id=30, fraction=0.5))
     one(ProgressEvent("preparing", "Preparing the image and mask"))
     three(ProgressEvent("done", "Done", fraction=1.0, job_id=30))
-    one(ProgressEvent("queued", "Job 10 is queued", eta=2.0, fraction=0.2))
-    two(ProgressEvent("queued", "Job 20 is queued", eta=5.0, fraction=0.1))
+    one(ProgressEvent("queued", "Job 10 is queued", eta=2.0, job_id=10, fraction=0.2))
+    two(ProgressEvent("queued", "Job 20 is queued", eta=5.0, job_id=20, fraction=0.1))
     one(ProgressEvent("done", "Done", fraction=1.0, job_id=10))
     two(ProgressEvent("done", "Done", fraction=1.0, job_id=20))
     four(ProgressEvent("done", "Done", fraction=1.0, job_id=40))
-    assert [describe(e) for e in events] == [
-        "Job 1 of 4: Preparing the image and mask",
-        "Job 1 of 4: Job 10 is queued · about 2 s left",
-        "Job 1 of 4: finished, the next one follows",
-        "Job 2 of 4: Job 20 is queued · about 5 s left",
-        "Job 2 of 4: finished, the next one follows",
-        "Job 3 of 4: finished, the next one follows",
-        "Job 4 of 4: Done",
+    assert [(describe(e), e.job_id) for e in events] == [
+        ("Job 1 of 4: Preparing", 30),  # job 3's id, at once, on job 1's place
+        ("Job 1 of 4: Preparing the image and mask", None),
+        ("Job 1 of 4: Job 10 is queued · about 2 s left", 10),
+        ("Job 1 of 4: Job 10 is queued · about 2 s left", 20),  # job 2's id
+        ("Job 1 of 4: finished, the next one follows", 10),
+        ("Job 2 of 4: Job 20 is queued · about 5 s left", 20),
+        ("Job 2 of 4: finished, the next one follows", 20),
+        ("Job 3 of 4: finished, the next one follows", 30),
+        ("Job 4 of 4: Done", 40),
     ]
     fractions = [overall_fraction(e) for e in events]
     assert fractions == sorted(fractions) and fractions[-1] == 1.0
-    assert [e.job_id for e in events if e.stage == "done"] == [10, 20, 30, 40]
 
 
 def test_several_samples_of_a_chained_extension_are_one_chain_each() -> None:

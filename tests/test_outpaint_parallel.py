@@ -88,6 +88,8 @@ def test_independent_tiles_run_at_once_and_give_the_sequential_picture(patchmatc
     assert [e.message for e in seen if e.stage == "done"][:2] == [
         "finished, the next one follows"
     ] * 2
+    # Every job's id was said while it ran (the studio's history and the CLI need them).
+    assert {job.id for job in at_once.jobs} <= {e.job_id for e in seen}
 
 
 def test_a_tile_changes_nothing_outside_its_cut(patchmatch_server):
