@@ -14,7 +14,12 @@ simulated model time (the server waits, as ModelsLab's queue does), which is
 where running independent tiles at once pays with a key; ``--only`` picks
 sizes (``--only "3 MP"``); ``--save DIR`` writes the results to look at;
 ``--workers N`` lets the local server run N jobs at once (the bundled one runs
-2; ModelsLab runs a key's queue, up to 5 on the smallest plan).
+2; ModelsLab runs a key's queue, up to 5 on the smallest plan); ``--engine
+quick`` makes the server's own fill nearly free, as a key's jobs are for this
+machine (the model runs at ModelsLab), so the time left is the job time and
+this side's pre-fill and put-back; ``--prefill original`` leaves out this
+side's pre-fill too, so what is left is the job time and how the jobs are
+ordered.
 ``--json`` keeps the rows; ``--merge A.json B.json [--write]`` prints (and
 writes into ``benchmarks/RESULTS.md``) a before/after table from two such
 files, measured back to back.
@@ -56,6 +61,8 @@ def measure(
     latency: float = 0.0,
     save: Path | None = None,
     workers: int | None = None,
+    engine: str | None = None,
+    prefill: str | None = None,
 ) -> list[dict[str, object]]:
     """One extension per size, through the client and the in-process local server."""
     import numpy as np
@@ -69,14 +76,17 @@ def measure(
     left = (source.width - side) // 2
     four_three = source.crop((left, 0, left + side, source.height))
     rows = []
-    with _client(latency, workers) as client:
+    with _client(latency, workers, engine) as client:
         for name, size in sizes.items():
             photo = four_three.resize(size, Image.Resampling.BICUBIC)
             ext = Extension(
                 left=round(0.3 * size[0]) // 8 * 8, bottom=round(0.2 * size[1]) // 4 * 4
             )
             started, cpu = time.perf_counter(), _cpu()
-            result = client.outpaint(photo, "more", left=ext.left, bottom=ext.bottom, seed=7)
+            options = {"prefill": prefill} if prefill else {}
+            result = client.outpaint(
+                photo, "more", left=ext.left, bottom=ext.bottom, seed=7, **options
+            )
             seconds, cpu_seconds = time.perf_counter() - started, _cpu() - cpu
             if save is not None:  # to look at (joins, the old border)
                 save.mkdir(parents=True, exist_ok=True)
@@ -91,6 +101,8 @@ def measure(
                 "jobs": len(result.jobs),
                 "latency": latency,
                 "workers": workers,
+                "engine": engine,
+                "prefill": prefill,
                 "seconds": seconds,
                 "cpu": cpu_seconds,
                 "load": os.getloadavg()[0],
@@ -103,15 +115,17 @@ def measure(
     return rows
 
 
-def _client(latency: float, workers: int | None) -> Any:
-    """The bundled server's client, or one of a server running ``workers`` jobs at once."""
+def _client(latency: float, workers: int | None, engine: str | None) -> Any:
+    """The bundled server's client, or one of a server running ``workers`` jobs at once
+    with ``engine``."""
     from inpaint import ModelsLabClient
 
-    if workers is None:
+    if workers is None and engine is None:
         return ModelsLabClient.offline(latency=latency)
     from inpaint.server import ServerConfig, serve_in_background
 
-    server = serve_in_background(ServerConfig(latency=latency, workers=workers))
+    config = ServerConfig(latency=latency, workers=workers or 2, engine=engine or "patchmatch")
+    server = serve_in_background(config)
     client = ModelsLabClient(api_key="bench", base_url=server.base_url)
     client._server = server  # stopped by close()
     return client
@@ -201,6 +215,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", action="append", choices=list(SIZES), help="these sizes")
     parser.add_argument("--latency", type=float, default=0.0, help="simulated s per job")
     parser.add_argument("--workers", type=int, help="jobs the local server runs at once")
+    parser.add_argument("--engine", help="the local server's engine (quick: the fill costs ~0)")
+    parser.add_argument("--prefill", help="the extension's pre-fill (default: patchmatch)")
     parser.add_argument("--save", type=Path, help="write each result PNG into this folder")
     parser.add_argument("--label", default="current")
     parser.add_argument("--json", type=Path, help="keep the rows in this file")
@@ -216,7 +232,14 @@ def main(argv: list[str] | None = None) -> int:
     else:
         names = args.only or (["1 MP"] if args.quick else list(SIZES))
         sizes = {name: SIZES[name] for name in names}
-        rows = measure(sizes, latency=args.latency, save=args.save, workers=args.workers)
+        rows = measure(
+            sizes,
+            latency=args.latency,
+            save=args.save,
+            workers=args.workers,
+            engine=args.engine,
+            prefill=args.prefill,
+        )
         if args.json:
             args.json.write_text(json.dumps(rows))
         table = section({args.label: rows})
