@@ -20,7 +20,7 @@ import pytest
 from PIL import Image, ImageDraw, ImageOps
 
 from inpaint import masks, metadata, studio
-from inpaint.client import DEFAULT_BASE_URL, ProgressEvent
+from inpaint.contract import DEFAULT_BASE_URL
 from inpaint.errors import (
     APIConnectionError,
     APITimeoutError,
@@ -37,6 +37,7 @@ from inpaint.errors import (
 )
 from inpaint.masks import EMPTY_MASK_MESSAGE
 from inpaint.params import BY_NAME, PARAMS
+from inpaint.progress import ProgressEvent
 from inpaint.server import RunningServer, ServerConfig, serve_in_background
 from inpaint.studio import browser, ui_spec
 from inpaint.studio.history import handler as history_events
