@@ -10,7 +10,7 @@ from inpaint import fill as fill_module
 from inpaint.evaluate import texture
 from inpaint.fill import fill_array
 from inpaint.outpaint_eval import detail
-from inpaint.quilt import open_edge, quilt_fill, rare_colours
+from inpaint.quilt import meet_border, open_edge, quilt_fill, rare_colours
 
 
 def band(shape: tuple[int, int], side: str, thickness: int) -> np.ndarray:
@@ -137,3 +137,21 @@ def test_a_subject_in_focus_is_not_carried_into_a_blurred_background():
         blocks = high[:, -96:].reshape(16, 16, 6, 16).mean(axis=(1, 3))
         tufts.append(float((blocks > 4 * background).mean()))
     assert np.mean(tufts) <= 0.02, tufts
+
+
+def test_a_twig_cut_by_the_border_is_not_mirrored_into_a_different_fill():
+    # Sky with a dark twig two pixels wide running along the border (what a tree cut off
+    # by the photo's edge leaves), and a fill that is sky: mirroring the twig across the
+    # border would stand a symmetric ghost of it in the sky (the "spire").
+    sky = np.full((80, 80, 3), 200, np.uint8)
+    sky[20:60, 30:32] = 60
+    hole = np.zeros((80, 80), bool)
+    hole[:, :30] = True
+    grown = sky.copy()
+    grown[:, :30] = 200
+    out = meet_border(sky, hole, grown).astype(int)
+    assert np.abs(out[20:60, :30] - 200).max() <= 12
+    # Where the fill continues what the photo has, the mirror still blends it in.
+    grown[:, :30] = 204
+    out = meet_border(sky, hole, grown).astype(int)
+    assert np.abs(out[70, 29] - 200).max() <= 1
