@@ -104,8 +104,10 @@ MAX_SHIFT = 12.0
 CLONE_SHARE = 0.35
 # ...and what it leaves along the cut is carried over this many pixels (sigma).
 CLONE_FINE = 2.0
-# Differences along the ring of about this size (grey levels) and more count less.
-CLONE_LIMIT = 48.0
+# Differences along the ring of about this size (grey levels) and more count less: a
+# shade to even out differs by a few levels, foliage against a lake by 30-40, which at
+# 48 was carried over the lake blocks as an olive smear.
+CLONE_LIMIT = 14.0
 # Below this share of the overlap (Gaussian sigma) a block's shading fades in over its
 # neighbours' rather than switching at the cut.
 BROAD_SHARE = 0.5
