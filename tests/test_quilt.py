@@ -10,7 +10,7 @@ from inpaint import fill as fill_module
 from inpaint.evaluate import texture
 from inpaint.fill import fill_array
 from inpaint.outpaint_eval import detail
-from inpaint.quilt import meet_border, open_edge, quilt_fill, rare_colours
+from inpaint.quilt import _clone_offset, meet_border, open_edge, quilt_fill, rare_colours
 
 
 def band(shape: tuple[int, int], side: str, thickness: int) -> np.ndarray:
@@ -155,3 +155,17 @@ def test_a_twig_cut_by_the_border_is_not_mirrored_into_a_different_fill():
     grown[:, :30] = 204
     out = meet_border(sky, hole, grown).astype(int)
     assert np.abs(out[70, 29] - 200).max() <= 1
+
+
+def test_foliage_along_a_cut_does_not_tint_the_block_beside_it():
+    # A lake block placed with foliage on its left and lake above: the foliage is an
+    # edge the cut runs along, not a shade to even out (carried over, it tinted the
+    # lake olive); the lake above, a few levels lighter, is a shade and is carried.
+    lake = np.array([150.0, 170.0, 180.0], np.float32)
+    canvas = np.zeros((48, 48, 3), np.float32) + lake + 6.0
+    canvas[:, :16] = [120.0, 150.0, 130.0]  # 33 levels from the lake
+    unfilled = np.zeros((48, 48), bool)
+    unfilled[16:, 16:] = True
+    patch = np.zeros((16, 16, 3), np.float32) + lake
+    offset = _clone_offset(canvas, unfilled, 16, 16, 16, patch, np.ones((16, 16), bool))
+    assert np.abs(offset - 6.0).mean() < 1.5
