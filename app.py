@@ -20,7 +20,7 @@ from inpaint import studio
 from inpaint.http import redact_url
 from inpaint.shared import SharedStateError, open_state
 from inpaint.studio import limits, plain_inputs
-from inpaint.studio.browser import FOLLOW_EDITOR_JS
+from inpaint.studio.browser import EDITOR_JS
 from inpaint.studio.compare import panel as compare_panel
 from inpaint.studio.examples import panel as examples
 from inpaint.studio.extend import panel as extend_panel
@@ -73,15 +73,16 @@ def build(app: studio.Studio) -> gr.Blocks:
                 seeds = parameters.build_seed_and_advanced(app, shown.last_seed)
                 code = reproduce.build()
         kept = history.build(demo)
-        photo = examples.build(edit.image_editor, masks.mask_file, edit.fields)
+        examples.build(edit.photo, masks.mask_file, edit.fields)
 
         fields = {**edit.fields, **masks.fields, **sizes.fields, **seeds.fields, **extension.fields}
         mask.wire_preview(
             masks,
+            edit.photo,
             edit.image_editor,
             sizes.size,
         )
-        mask.wire_new_photo(masks, edit.status)
+        mask.wire_new_photo(masks, edit.photo, edit.status)
         wiring = {
             **fields,
             **session.inputs(masks.mask_file),
@@ -99,16 +100,12 @@ def build(app: studio.Studio) -> gr.Blocks:
             "new_entry": kept.new_entry,
         }
         editor.wire_generation(app, edit, wiring, show_progress_on=shown.before_after)
-        extend_panel.wire(
-            app, extension, edit.image_editor, photo, wiring, show_progress_on=shown.before_after
-        )
-        result.wire_use_as_input(
-            app, shown, photo, edit.image_editor, masks.mask_file, edit.status, right_tabs
-        )
+        extend_panel.wire(app, extension, edit.photo, wiring, show_progress_on=shown.before_after)
+        result.wire_use_as_input(app, shown, edit.photo, masks.mask_file, edit.status, right_tabs)
         history.wire_restore(kept, fields, edit.fetch_job_id, edit.fetch_row, edit.status)
         reproduce.wire(app, code, demo, fields, edit.status, session.session_key)
         compare_panel.wire(
-            app, comparison, edit.image_editor, {**fields, **session.inputs(masks.mask_file)}
+            app, comparison, edit.photo, {**fields, **session.inputs(masks.mask_file)}
         )
         # API callers bypass the sliders: gradio's own refusals become plain ones.
         plain_inputs.guard(
@@ -156,7 +153,7 @@ def main() -> None:
     try:
         demo.launch(
             css=CSS + session_panel.CSS + history.CSS + examples.CSS,
-            js=FOLLOW_EDITOR_JS,
+            js=EDITOR_JS,
             run_history=False,
             footer_links=["api", "gradio", "settings"],
             max_file_size=limits.MAX_UPLOAD,  # a 300 MB upload is refused, not kept

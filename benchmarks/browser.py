@@ -108,7 +108,7 @@ def run(quick: bool = False) -> Section:
             page.set_default_timeout(60_000)
             page.goto(url)
             expect(page.locator("#generate")).to_be_visible()
-            page.locator("#editor input[type=file]").set_input_files(str(photo))
+            page.locator("#photo input[type=file]").set_input_files(str(photo))
             deadline = time.monotonic() + 60
             while True:
                 try:

@@ -119,7 +119,7 @@ def prepare_page(page: Any, url: str, photo: Path) -> None:
     page.goto(url)
     expect(page.locator("#generate")).to_be_visible()
     expect(page.locator("#editor canvas").first).to_be_visible()
-    page.locator("#editor input[type=file]").set_input_files(str(photo))
+    page.locator("#photo input[type=file]").set_input_files(str(photo))
     expect(page.locator("#mask-caption")).to_contain_text("Nothing is painted", timeout=300_000)
     left, top, width, height = image_rect_on_screen(page)
     page.mouse.move(left + 0.35 * width, top + 0.40 * height)

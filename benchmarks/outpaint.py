@@ -1,6 +1,6 @@
 """Outpainting offline at 1, 3 and 12 megapixels: seconds and the new area's quality.
 
-``python benchmarks/outpaint.py [--quick] [--label NAME] [--json FILE]`` extends
+``python benchmarks/outpaint.py [--quick] [--latency S] [--label NAME] [--json FILE]`` extends
 the landscape photo (``examples/photos/china.jpg``, cut to 4:3 and enlarged) on
 the left by 30 % of its width and at the bottom by 20 % of its height (the
 issue's cases: 2016 x 1512 + 600 left + 300 down, 4032 x 3024 + 1000 + 500)
@@ -9,9 +9,20 @@ process, and prints per size: wall seconds, CPU seconds of the process, the
 machine's load (``os.getloadavg``, the 1-minute figure at the end), the new
 sides' detail relative to the photo strip beside them, the share of flat 32 px
 blocks, and the worst step across a tile or pass join or the old border
-(``inpaint.outpaint_eval``). ``--json`` keeps the rows; ``--merge A.json
-B.json [--write]`` prints (and writes into ``benchmarks/RESULTS.md``) a
-before/after table from two such files, measured back to back.
+(``inpaint.outpaint_eval``). ``--latency S`` gives every job S seconds of
+simulated model time (the server waits, as ModelsLab's queue does), which is
+where running independent tiles at once pays with a key; ``--only`` picks
+sizes (``--only "3 MP"``); ``--save DIR`` writes the results to look at;
+``--workers N`` lets the local server run N jobs at once (the bundled one runs
+2; ModelsLab runs a key's queue, up to 5 on the smallest plan); ``--engine
+quick`` makes the server's own fill nearly free, as a key's jobs are for this
+machine (the model runs at ModelsLab), so the time left is the job time and
+this side's pre-fill and put-back; ``--prefill original`` leaves out this
+side's pre-fill too, so what is left is the job time and how the jobs are
+ordered.
+``--json`` keeps the rows; ``--merge A.json B.json [--write]`` prints (and
+writes into ``benchmarks/RESULTS.md``) a before/after table from two such
+files, measured back to back.
 
 The enlarged photo is softer than a camera's, so "detail" is relative to the
 photo's own strip, never absolute.
@@ -26,6 +37,7 @@ import resource
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # `python benchmarks/outpaint.py` from anywhere
@@ -44,12 +56,18 @@ def _cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def measure(sizes: dict[str, tuple[int, int]]) -> list[dict[str, object]]:
+def measure(
+    sizes: dict[str, tuple[int, int]],
+    latency: float = 0.0,
+    save: Path | None = None,
+    workers: int | None = None,
+    engine: str | None = None,
+    prefill: str | None = None,
+) -> list[dict[str, object]]:
     """One extension per size, through the client and the in-process local server."""
     import numpy as np
     from PIL import Image
 
-    from inpaint import ModelsLabClient
     from inpaint.outpaint import Extension
     from inpaint.outpaint_eval import detail, flat_share, side_areas, worst_seam
 
@@ -58,15 +76,21 @@ def measure(sizes: dict[str, tuple[int, int]]) -> list[dict[str, object]]:
     left = (source.width - side) // 2
     four_three = source.crop((left, 0, left + side, source.height))
     rows = []
-    with ModelsLabClient.offline() as client:
+    with _client(latency, workers, engine) as client:
         for name, size in sizes.items():
             photo = four_three.resize(size, Image.Resampling.BICUBIC)
             ext = Extension(
                 left=round(0.3 * size[0]) // 8 * 8, bottom=round(0.2 * size[1]) // 4 * 4
             )
             started, cpu = time.perf_counter(), _cpu()
-            result = client.outpaint(photo, "more", left=ext.left, bottom=ext.bottom, seed=7)
+            options = {"prefill": prefill} if prefill else {}
+            result = client.outpaint(
+                photo, "more", left=ext.left, bottom=ext.bottom, seed=7, **options
+            )
             seconds, cpu_seconds = time.perf_counter() - started, _cpu() - cpu
+            if save is not None:  # to look at (joins, the old border)
+                save.mkdir(parents=True, exist_ok=True)
+                result.images[0].save(save / f"outpaint-{name.replace(' ', '')}.png")
             out = np.asarray(result.images[0])
             sides = {
                 s: (detail(new) / detail(beside), flat_share(new, beside))
@@ -75,6 +99,10 @@ def measure(sizes: dict[str, tuple[int, int]]) -> list[dict[str, object]]:
             row = {
                 "size": f"{name} ({size[0]} x {size[1]} + {ext.left} left + {ext.bottom} down)",
                 "jobs": len(result.jobs),
+                "latency": latency,
+                "workers": workers,
+                "engine": engine,
+                "prefill": prefill,
                 "seconds": seconds,
                 "cpu": cpu_seconds,
                 "load": os.getloadavg()[0],
@@ -85,6 +113,22 @@ def measure(sizes: dict[str, tuple[int, int]]) -> list[dict[str, object]]:
             print(json.dumps(row), flush=True)
             rows.append(row)
     return rows
+
+
+def _client(latency: float, workers: int | None, engine: str | None) -> Any:
+    """The bundled server's client, or one of a server running ``workers`` jobs at once
+    with ``engine``."""
+    from inpaint import ModelsLabClient
+
+    if workers is None and engine is None:
+        return ModelsLabClient.offline(latency=latency)
+    from inpaint.server import ServerConfig, serve_in_background
+
+    config = ServerConfig(latency=latency, workers=workers or 2, engine=engine or "patchmatch")
+    server = serve_in_background(config)
+    client = ModelsLabClient(api_key="bench", base_url=server.base_url)
+    client._server = server  # stopped by close()
+    return client
 
 
 def _cells(row: dict[str, object]) -> list[str]:
@@ -168,6 +212,12 @@ def write(table: Section, path: Path = RESULTS) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="1 MP only")
+    parser.add_argument("--only", action="append", choices=list(SIZES), help="these sizes")
+    parser.add_argument("--latency", type=float, default=0.0, help="simulated s per job")
+    parser.add_argument("--workers", type=int, help="jobs the local server runs at once")
+    parser.add_argument("--engine", help="the local server's engine (quick: the fill costs ~0)")
+    parser.add_argument("--prefill", help="the extension's pre-fill (default: patchmatch)")
+    parser.add_argument("--save", type=Path, help="write each result PNG into this folder")
     parser.add_argument("--label", default="current")
     parser.add_argument("--json", type=Path, help="keep the rows in this file")
     parser.add_argument("--merge", nargs="+", type=Path, help="label=FILE.json ... to tabulate")
@@ -180,7 +230,16 @@ def main(argv: list[str] | None = None) -> int:
             runs[label] = json.loads(Path(path).read_text())
         table = section(runs)
     else:
-        rows = measure({"1 MP": SIZES["1 MP"]} if args.quick else SIZES)
+        names = args.only or (["1 MP"] if args.quick else list(SIZES))
+        sizes = {name: SIZES[name] for name in names}
+        rows = measure(
+            sizes,
+            latency=args.latency,
+            save=args.save,
+            workers=args.workers,
+            engine=args.engine,
+            prefill=args.prefill,
+        )
         if args.json:
             args.json.write_text(json.dumps(rows))
         table = section({args.label: rows})

@@ -21,7 +21,7 @@ from PIL import Image, ImageDraw
 from benchmarks.common import EXAMPLES, Section, interleaved, median, ms, verdict
 from inpaint import ModelsLabClient
 from inpaint import images as imgs
-from inpaint.params import UPLOAD_LIMIT_BYTES
+from inpaint.contract import UPLOAD_LIMIT_BYTES
 
 SIZE = (4032, 3024)
 
@@ -60,7 +60,7 @@ def make_layer(size: tuple[int, int] = SIZE) -> Image.Image:
 
 def ours(client: ModelsLabClient, photo: Path, layer: Image.Image) -> list[str]:
     """The library path: the two base64 bodies it would upload (one POST each)."""
-    img, msk, _w, _h = client.prepare(str(photo), layer)
+    img, msk, _w, _h = client.jobs.prepare(str(photo), layer)
     data, mime = imgs.encode_for_upload(img)
     return [imgs.to_data_uri(data, mime), imgs.to_data_uri(imgs.encode_mask(msk), "image/png")]
 

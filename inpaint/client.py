@@ -3,10 +3,13 @@
 The client holds the configuration (key, base URL, timeouts, wait limit, the
 job slots shared by clients of one key) and drives the edit pipeline
 (``pipeline``) over the API transport (``transport``), one ``Job`` per request.
-``inpaint`` is the whole flow; its steps (``prepare``, ``upload``, ``submit``,
-``wait``, ``download``, ``fetch``) are public too, for people who want to drive
-a job themselves, e.g. submit with ``instant_response`` and collect the result
-in another process with ``fetch_result(job_id)``.
+``inpaint`` is the whole flow. The client is composed rather than mixed: its
+lower-level steps are a collaborator it holds, ``client.jobs`` (``prepare``,
+``upload``, ``submit``, ``fetch``, ``job``, ``wait``, ``download``; see
+``inpaint.steps``), for people who drive a job themselves, e.g. submit with
+``instant_response`` and collect the result in another process with
+``client.fetch_result(job_id)``; ``outpaint``, ``sweep`` and ``fetch_result`` are
+functions of the client (``inpaint.workflows``) bound as its methods.
 
 Without a key, ``ModelsLabClient.offline()`` starts the bundled local server
 (a classical fill that ignores the prompt) and returns a client for it.
@@ -17,40 +20,24 @@ from __future__ import annotations
 import os
 import threading
 import time
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from . import images as imgs
-from . import pipeline
+from . import pipeline, workflows
 from .contract import DEFAULT_BASE_URL, normalise_base_url
 from .contract import endpoint as endpoint_url
-from .errors import InputImageError, ModelsLabError
-from .errors import ParameterError as ParameterError  # re-exported for older imports
+from .errors import ParameterError
 from .http import HttpSession, Scrubber
 from .job import DOWNLOAD_LIMIT_BYTES, JobOutput
-from .progress import CancelHook, ProgressCallback, ProgressEvent, notifier
+from .progress import CancelHook, ProgressCallback, notifier
 from .region import Region
 from .request import InpaintRequest, with_parameters
 from .result import InpaintResult, edit_parameters
 from .slots import DEFAULT_QUEUE_LIMIT, SlotPool
-from .steps import ApiSteps
+from .steps import Jobs
 from .submission import Submitter
-from .transport import ApiTransport, shorten_data_uris
-from .workflows import Workflows
+from .transport import ApiTransport
 
-if TYPE_CHECKING:
-    pass
-
-__all__ = [
-    "DEFAULT_BASE_URL",
-    "InpaintResult",
-    "ModelsLabClient",
-    "ProgressEvent",
-    "normalise_base_url",
-    "send_size",
-    "shorten_data_uris",
-]
-
-send_size = pipeline.send_size
+__all__ = ["ModelsLabClient", "slots_from_env"]
 
 
 def slots_from_env(api_key: str) -> SlotPool | None:
@@ -124,7 +111,7 @@ def _opened(url: str) -> Any:
         return _states[url]
 
 
-class ModelsLabClient(ApiSteps, Workflows):
+class ModelsLabClient:
     """Client for ``/v6/image_editing/*``.
 
     ``api_key`` defaults to ``MODELSLAB_API_KEY``; ``base_url`` to
@@ -138,7 +125,14 @@ class ModelsLabClient(ApiSteps, Workflows):
     given the same pool. Without one, ``INPAINT_SLOTS_URL`` (an SQLite file or
     Redis, see ``inpaint.shared``) gives the key's slots shared with other
     processes, ``INPAINT_QUEUE_LIMIT`` of them.
+
+    ``jobs`` holds the lower-level steps (``inpaint.steps.Jobs``).
     """
+
+    # Workflows over the client's public side, bound as methods (``inpaint.workflows``).
+    outpaint = workflows.outpaint
+    sweep = workflows.sweep
+    fetch_result = workflows.fetch_result
 
     def __init__(
         self,
@@ -174,6 +168,7 @@ class ModelsLabClient(ApiSteps, Workflows):
             max_wait=float(max_wait),
             download_limit=download_limit,
         )
+        self.jobs = Jobs(self.transport, self.submitter)
         self._server: Any = None  # the bundled server, for clients made by offline()
 
     @classmethod
@@ -286,10 +281,10 @@ class ModelsLabClient(ApiSteps, Workflows):
         clock = [time.perf_counter()]
         if regions is None:
             image, mask, request = pipeline.resolve_area(
-                image, mask, request, soft=mask_is_final, fetch=self._fetch_input
+                image, mask, request, soft=mask_is_final, fetch=self.jobs.fetch_input
             )
         sends, original, full_mask, full_size = pipeline.plan_sends(
-            image, mask, request, soft=mask_is_final, fetch=self._fetch_input, regions=regions
+            image, mask, request, soft=mask_is_final, fetch=self.jobs.fetch_input, regions=regions
         )
         placing = pipeline.prepare_put_back(original, full_mask, full_size, sends, request)
         clock.append(time.perf_counter())
@@ -318,9 +313,3 @@ class ModelsLabClient(ApiSteps, Workflows):
         )
         notify("done", "Done", fraction=1.0, job_id=result.id)
         return result
-
-    def _fetch_input(self, url: str) -> bytes:
-        try:
-            return self.transport.get_bytes(url, limit=imgs.MAX_INPUT_BYTES)
-        except ModelsLabError as exc:
-            raise InputImageError(f"Could not download the input image: {exc}") from None

@@ -32,6 +32,9 @@ OFFLINE_KEY = os.environ.get("INPAINT_OFFLINE_KEY", "").strip() or (
 OFFLINE_NOTE = (
     "the bundled local server: a classical fill that ignores the prompt (not a generative model)"
 )
+# Offline an extension needs no prompt (the fill ignores it and continues the photo);
+# the request, which the API's contract requires a prompt for, and the PNG carry this one.
+OFFLINE_EXTEND_PROMPT = "the rest of the scene, continuing the photo"
 # The environment variable that picks the local server's engine.
 ENGINE_VARIABLE = "INPAINT_OFFLINE_ENGINE"
 # A test aid: "1" gates the local server's jobs (see the module docstring).

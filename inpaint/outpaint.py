@@ -10,9 +10,15 @@ is put back exactly. What makes it work at full resolution:
   job's cut (at most 1024 x 1024) is sent at the photo's own resolution. A
   larger extension is done in several passes, each starting from the last.
 * **Tiles.** Along a long side the band is cut into tiles of at most 1024 px
-  that overlap by ``TILE_OVERLAP``; they run one after another, each seeing
-  the tiles before it as known context, so the new area continues across
-  tiles instead of meeting at seams. All jobs share one seed.
+  that overlap by ``TILE_OVERLAP``. Where every other tile leaves a gap to the
+  next, those come first (they do not touch each other), then the tiles that
+  fill the gaps, each seeing its neighbours on both sides as known context;
+  otherwise they run in order, each seeing the one before. The new area
+  continues across tiles instead of meeting at seams. All jobs share one seed.
+* **At once.** Jobs that do not depend on each other (the first tiles of a
+  band, a side far from another) run at the same time, within the key's queue
+  limit (``inpaint.schedule``); the picture is the one the order above gives,
+  pixel for pixel.
 * **Order.** Left and right first (beside the photo), then top and bottom
   across the full width, corners included.
 
@@ -26,6 +32,7 @@ import dataclasses
 import math
 import re
 import secrets
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -35,12 +42,14 @@ import numpy as np
 from PIL import Image
 
 from . import images as imgs
+from . import schedule
 from .contract import MAX_SIDE
 from .errors import ParameterError
 from .job import JobOutput
-from .progress import CancelHook, ProgressCallback, ProgressEvent, in_chain
+from .progress import CancelHook, ChainProgress, ProgressCallback, ProgressEvent
 from .region import Box, Region
 from .result import InpaintResult, edit_parameters
+from .slots import DEFAULT_QUEUE_LIMIT
 
 if TYPE_CHECKING:
     from .client import ModelsLabClient
@@ -227,6 +236,10 @@ def _cut_band(side: str, band: Box, known: Box, canvas: tuple[int, int]) -> Iter
     )
     span = min(length, MAX_SIDE)
     starts = [round(i * (length - span) / max(1, count - 1)) for i in range(count)]
+    if count > 2 and starts[2] - starts[0] > span:
+        # Every other tile first: those leave gaps between them, so they can run at
+        # once; the ones that fill the gaps then see known context on both sides.
+        starts = starts[0::2] + starts[1::2]
     for start in starts:
         lo = (band.top if across else band.left) + start
         if across:
@@ -338,28 +351,73 @@ def run_outpaint(
     unknown = np.ones((canvas.height, canvas.width), bool)
     known = ext.photo_box(photo.size)
     unknown[known.top : known.bottom, known.left : known.right] = False
-    jobs: list[JobOutput] = []
-    images = [canvas]
-    for number, tile in enumerate(plan, 1):
-        mask = tile_mask(canvas.size, tile, unknown, overlap // 2)
-        done = client.run(
-            images[0],
-            mask,
-            inner,
-            regions=[tile.region],
-            progress=in_chain(progress, number, len(plan)),
-            cancel=cancel,
-        )
-        images = done.images
-        jobs.extend(done.jobs)
-        b = tile.band
-        unknown[b.top : b.bottom, b.left : b.right] = False
+    chain = TileChain(client, canvas, unknown, inner, plan, overlap // 2, progress, cancel)
+    needs = schedule.dependencies([chain.area(tile) for tile in plan])
+    limit = client.slots.size if client.slots is not None else DEFAULT_QUEUE_LIMIT
+    schedule.run_all(needs, chain.run, limit)
+    images = chain.images
+    jobs = [output for outputs in chain.outputs for output in outputs]
     regions = tuple(t.region.box.as_tuple() for t in plan)
     parameters = edit_parameters(request, jobs, images, regions, client.base_url)
     parameters.update(overlap=overlap, output_size=list(images[0].size))
     return InpaintResult(
         images=images, jobs=tuple(jobs), request=request, regions=regions, parameters=parameters
     )
+
+
+class TileChain:
+    """The canvas an extension's tiles share, and one tile run on it (from any thread).
+
+    A tile reads its cut and, for its mask, ``margin`` px around it (``area``);
+    it writes only inside its cut, which is all that is copied back. Which
+    tiles may run at once is ``inpaint.schedule``'s business.
+    """
+
+    def __init__(
+        self,
+        client: ModelsLabClient,
+        canvas: Image.Image,
+        unknown: np.ndarray,
+        request: InpaintRequest,
+        plan: list[Tile],
+        margin: int,
+        progress: ProgressCallback | None = None,
+        cancel: CancelHook | None = None,
+    ) -> None:
+        self.client, self.request, self.plan, self.margin = client, request, plan, margin
+        self.images = [canvas]
+        self.unknown = unknown
+        self.outputs: list[tuple[JobOutput, ...]] = [() for _ in plan]
+        self.display = ChainProgress(progress, len(plan))
+        self.cancel = cancel
+        self._lock = threading.Lock()
+
+    def area(self, tile: Tile) -> schedule.Area:
+        cut, m = tile.region.box, self.margin
+        reads = Box(cut.left - m, cut.top - m, cut.right + m, cut.bottom + m)  # may pass the edge
+        return schedule.Area(reads=reads, writes=cut)
+
+    def run(self, index: int) -> None:
+        tile, alone = self.plan[index], len(self.plan) == 1
+        with self._lock:
+            canvas = self.images[0] if alone else self.images[0].copy()
+            mask = tile_mask(canvas.size, tile, self.unknown, self.margin)
+        done = self.client.run(
+            canvas,
+            mask,
+            self.request,
+            regions=[tile.region],
+            progress=self.display.job(index + 1),
+            cancel=self.cancel,
+        )
+        box, band = tile.region.box, tile.band
+        with self._lock:
+            if alone:  # one job: its samples are the result
+                self.images = done.images
+            else:  # outside its cut a job leaves the canvas as it was
+                self.images[0].paste(done.images[0].crop(box.as_tuple()), (box.left, box.top))
+            self.unknown[band.top : band.bottom, band.left : band.right] = False
+            self.outputs[index] = done.jobs
 
 
 def run_per_sample(

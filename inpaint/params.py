@@ -35,9 +35,6 @@ import math
 from dataclasses import dataclass, field, fields
 from typing import Any, Literal
 
-# Re-exported for older imports; their home is ``contract``.
-from .contract import MAX_SIDE as MAX_SIDE
-from .contract import UPLOAD_LIMIT_BYTES as UPLOAD_LIMIT_BYTES
 from .errors import ParameterError
 
 Kind = Literal["text", "int", "float", "enum", "flag", "url", "bool"]

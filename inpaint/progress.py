@@ -71,23 +71,62 @@ def describe(event: ProgressEvent) -> str:
     return f"{prefix}{event.message} · finishing…"
 
 
-def in_chain(progress: ProgressCallback | None, number: int, total: int) -> ProgressCallback | None:
-    """``progress`` for job ``number`` of a chain of ``total`` (an extension's tiles).
+class ChainProgress:
+    """``progress`` for a chain of ``total`` jobs of which several may run at once.
 
-    Each event is marked with its place (``part``), so displays say "Job 2 of
-    4" and fill one bar across the chain; a job that ends before the last one
-    says it is finished rather than "Done".
+    A display shows one job: the first one not yet finished (the "lead"). The
+    others' events are kept, not shown, until they lead; a job that finished
+    early then says so in its turn. So the display reads as a sequential
+    chain would: "Job k of N: <stage>" with k never going back,
+    one bar that only moves forward, every job's end said once, in order
+    ("finished, the next one follows"), and "Done" only when all of them are.
+    Events arrive from several threads. One job, or no display: ``progress``
+    itself.
+
+    A job id is never held back: a job that was sent may be paid for, and the
+    studio's history and the command line's report learn ids from events. So a
+    job that is not shown says its new id at once, on the shown job's event
+    (its stage and place unchanged, its ``job_id`` the new one).
     """
-    if progress is None or total <= 1:
-        return progress
-    callback = progress
 
-    def relay(event: ProgressEvent) -> None:
-        if event.stage == "done" and number < total:
+    def __init__(self, progress: ProgressCallback | None, total: int) -> None:
+        self.progress, self.total = progress, total
+        self._latest: dict[int, ProgressEvent] = {}
+        self._finished: set[int] = set()
+        self._ids: set[int | str] = set()
+        self._lead = 1
+        self._lock = threading.Lock()
+
+    def job(self, number: int) -> ProgressCallback | None:
+        """The callback for job ``number`` (from 1)."""
+        if self.progress is None or self.total <= 1:
+            return self.progress
+        return lambda event: self._seen(number, event)
+
+    def _seen(self, number: int, event: ProgressEvent) -> None:
+        with self._lock:
+            self._latest[number] = event
+            if event.stage == "done":
+                self._finished.add(number)
+            new_id = event.job_id is not None and event.job_id not in self._ids
+            if event.job_id is not None:
+                self._ids.add(event.job_id)
+            if number != self._lead:
+                if new_id:
+                    shown = self._latest.get(self._lead, ProgressEvent("preparing", "Preparing"))
+                    self._show(self._lead, replace(shown, job_id=event.job_id))
+                return
+            self._show(number, event)
+            while self._lead in self._finished and self._lead < self.total:
+                self._lead += 1  # the next job leads: say where it is (or that it ended)
+                if self._lead in self._latest:
+                    self._show(self._lead, self._latest[self._lead])
+
+    def _show(self, number: int, event: ProgressEvent) -> None:
+        assert self.progress is not None
+        if event.stage == "done" and number < self.total:
             event = replace(event, message="finished, the next one follows")
-        callback(replace(event, part=(number, total)))
-
-    return relay
+        self.progress(replace(event, part=(number, self.total)))
 
 
 def notifier(progress: ProgressCallback | None) -> Callable[..., None]:

@@ -104,8 +104,10 @@ MAX_SHIFT = 12.0
 CLONE_SHARE = 0.35
 # ...and what it leaves along the cut is carried over this many pixels (sigma).
 CLONE_FINE = 2.0
-# Differences along the ring of about this size (grey levels) and more count less.
-CLONE_LIMIT = 48.0
+# Differences along the ring of about this size (grey levels) and more count less: a
+# shade to even out differs by a few levels, foliage against a lake by 30-40, which at
+# 48 was carried over the lake blocks as an olive smear.
+CLONE_LIMIT = 14.0
 # Below this share of the overlap (Gaussian sigma) a block's shading fades in over its
 # neighbours' rather than switching at the cut.
 BROAD_SHARE = 0.5
@@ -118,6 +120,10 @@ ANCHOR_BLOCKS = 2.0
 
 # Width (px) over which the new area fades in from the photo mirrored at the border.
 RAMP = 10.0
+# ...where the mirror and the fill differ by less than this (grey levels, averaged over
+# this sigma, px); none at all where they differ by that much.
+MIRROR_LIMIT = 40.0
+MIRROR_SIGMA = 2.0
 
 # np.rot90 turns that bring each edge to the bottom (the hole grows downward).
 _TURNS = {"bottom": 0, "left": 1, "top": 2, "right": 3}
@@ -279,9 +285,21 @@ def meet_border(rgb: np.ndarray, hole: np.ndarray, grown: np.ndarray) -> np.ndar
     mirror_x = np.clip(np.rint(border_x + (border_x - xs) * back), 0, hole.shape[1] - 1)
     mirror_y, mirror_x = mirror_y.astype(np.int64), mirror_x.astype(np.int64)
     usable = ~hole[mirror_y, mirror_x]
-    weight = np.where(usable, 1.0 - distance[near] / RAMP, 0.0)[:, None]
     out = grown.astype(np.float32)
-    out[ys, xs] = out[ys, xs] * (1.0 - weight) + rgb[mirror_y, mirror_x] * weight
+    mirrored = rgb[mirror_y, mirror_x].astype(np.float32)
+    # Only where the mirror agrees with the fill: where the fill has sky beside a twig
+    # cut off by the border, the twig mirrored would stand in the sky as a symmetric
+    # ghost (a spire); there the fill meets the photo by its own cut.
+    gap = np.zeros(hole.shape, np.float32)
+    gap[ys, xs] = np.abs(mirrored - out[ys, xs]).mean(axis=1)
+    spread = np.zeros(hole.shape, np.float32)
+    spread[ys, xs] = 1.0
+    local = cv2.GaussianBlur(gap, (0, 0), MIRROR_SIGMA) / np.maximum(
+        cv2.GaussianBlur(spread, (0, 0), MIRROR_SIGMA), 1e-6
+    )
+    agree = np.clip(1.0 - local[ys, xs] / MIRROR_LIMIT, 0.0, 1.0)
+    weight = np.where(usable, (1.0 - distance[near] / RAMP) * agree, 0.0)[:, None]
+    out[ys, xs] = out[ys, xs] * (1.0 - weight) + mirrored * weight
     return np.clip(out + 0.5, 0, 255).astype(np.uint8)
 
 

@@ -25,7 +25,7 @@ from PIL import Image
 
 from . import images as imgs
 from .colour import DriftMeter, drift_meter
-from .params import MAX_SIDE
+from .contract import MAX_SIDE
 
 # A box longer than this many times its width gives a model a sliver with no
 # context (a 2000 x 40 stroke would be sent as 1024 x 16); such boxes are

@@ -1,8 +1,11 @@
-"""The client's lower-level steps, for people who drive a job themselves.
+"""The client's lower-level steps, for people who drive a job themselves: ``client.jobs``.
 
-``ModelsLabClient.inpaint`` does all of this in order; these methods are the
-same steps one at a time, e.g. submit with ``instant_response`` here and
-collect the result in another process with ``fetch_result(job_id)``.
+``ModelsLabClient.inpaint`` does all of this in order; these are the same steps
+one at a time, e.g. ``client.jobs.submit`` with ``instant_response`` here and
+``client.fetch_result(job_id)`` in another process. A collaborator the client
+holds (as replicate's ``client.predictions`` and openai's ``client.images``),
+over the client's own transport and submitter, so its calls share the key,
+the session, the limits and the job slots.
 """
 
 from __future__ import annotations
@@ -11,23 +14,28 @@ from typing import Any
 
 from PIL import Image
 
-from . import contract, pipeline
+from . import images as imgs
+from . import pipeline
+from .errors import InputImageError, ModelsLabError
 from .job import Job
-from .progress import CancelHook, ProgressCallback, notifier
-from .result import InpaintResult
+from .progress import CancelHook, ProgressCallback
 from .submission import Submitter
 from .transport import ApiTransport
 
 
-class ApiSteps:
+class Jobs:
     """``prepare``, ``upload``, ``submit``, ``fetch``, ``job``, ``wait``, ``download``."""
 
-    transport: ApiTransport
-    submitter: Submitter
-    base_url: str
+    def __init__(self, transport: ApiTransport, submitter: Submitter) -> None:
+        self.transport = transport
+        self.submitter = submitter
 
-    def _fetch_input(self, url: str) -> bytes:
-        raise NotImplementedError
+    def fetch_input(self, url: str) -> bytes:
+        """An input image given as an http(s) URL, read within the input size limit."""
+        try:
+            return self.transport.get_bytes(url, limit=imgs.MAX_INPUT_BYTES)
+        except ModelsLabError as exc:
+            raise InputImageError(f"Could not download the input image: {exc}") from None
 
     def prepare(
         self,
@@ -40,7 +48,7 @@ class ApiSteps:
     ) -> tuple[Image.Image, Image.Image, int, int]:
         """The exact whole-picture image and mask that would be sent, and their size."""
         img, msk = pipeline.prepare_whole(
-            image, mask, width, height, soft=mask_is_final, fetch=self._fetch_input
+            image, mask, width, height, soft=mask_is_final, fetch=self.fetch_input
         )
         return img, msk, img.width, img.height
 
@@ -85,43 +93,3 @@ class ApiSteps:
         """Decode every output concurrently, whatever shape it arrives in (``Job.download``)."""
         answer = {"status": "success", "output": outputs, "future_links": future_links or []}
         return self.job(answer).download(cancel=cancel)
-
-    # -- collecting a job later ------------------------------------------------------------
-    def fetch_result(
-        self,
-        job_id: int | str,
-        *,
-        progress: ProgressCallback | None = None,
-        cancel: CancelHook | None = None,
-        max_wait: float | None = None,
-        image: Any = None,
-        mask: Any = None,
-        box: tuple[int, int, int, int] | None = None,
-        paste_back: bool = True,
-        feather: int | None = None,
-        match_colours: bool = True,
-    ) -> InpaintResult:
-        """Collect an existing job by id: wait while it runs, then download it.
-
-        Without ``image`` and ``mask`` the images are the API's own. With them
-        (the photo and mask the job was made from), the result is put back
-        into the photo as ``inpaint`` would have: into ``box`` for a job of
-        "only masked" mode (``JobError.region`` of the error that left it
-        pending), with paste-back and ``feather`` as given.
-        """
-        contract.job_id(job_id)  # before anything else: an id is never part of a path
-        self.transport.require_key()
-        placing = pipeline.Placing.checked(
-            image, mask, box, paste_back=paste_back, feather=feather, match_colours=match_colours
-        )
-        answer = {
-            "id": job_id,
-            "fetch_result": self.transport.fetch_url(job_id),
-            **self.transport.fetch(job_id),
-        }
-        job = self.job(answer)
-        job.wait(progress=progress, cancel=cancel, max_wait=max_wait)
-        output = job.output(cancel=cancel, progress=progress)
-        result = placing.result(output, self.base_url, fetch=self._fetch_input)
-        notifier(progress)("done", "Done", fraction=1.0, job_id=result.id)
-        return result

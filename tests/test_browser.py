@@ -93,18 +93,16 @@ def shot(page: Page, name: str) -> None:
 def upload_photo(page: Page, path: Path = PHOTO) -> None:
     """Upload a photo and wait until the mask preview shows it, unpainted.
 
-    Nothing presses "Refresh preview": the page refreshes the preview on the
-    editor's own upload event, once the photo is on the canvas and readable,
-    so the caption changing is the sign that the photo is in. The editor
-    takes a file only once its canvas exists (a file given earlier is
-    dropped, as it would be for a person on a slow machine), so that comes first.
+    Nothing presses "Refresh preview": once the editor has the photo's copy
+    the page refreshes the preview itself, so the caption changing is the sign
+    that the photo is in. The editor's canvas is waited for first, as a person
+    would see it before picking a file.
     """
     caption = page.locator("#mask-caption")
     expect(caption).not_to_contain_text("Nothing is painted")  # a fresh page: no photo yet
     expect(page.locator("#editor canvas").first).to_be_visible()
-    page.locator("#editor input[type=file]").set_input_files(str(path))
-    # Under software rendering a large photo takes the editor seconds (10 s for
-    # 2400 x 1600 on a busy machine) to put on its canvas and fire "upload".
+    page.locator("#photo input[type=file]").set_input_files(str(path))
+    # The server makes the editor's copy of a large photo: seconds on a busy machine.
     expect(caption).to_contain_text("Nothing is painted", timeout=60_000)
 
 

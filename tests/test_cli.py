@@ -630,6 +630,29 @@ def test_without_a_key_the_offline_engine_runs_and_says_so(tmp_path):
     assert no_key.returncode == 3 and "MODELSLAB_API_KEY" in no_key.stderr
 
 
+def test_offline_an_extension_needs_no_prompt_and_is_told_it_is_ignored(tmp_path, monkeypatch):
+    """As the studio's Extend: the classical fill ignores the prompt, so none is demanded."""
+    from inpaint.offline import OFFLINE_EXTEND_PROMPT
+
+    for name in ("MODELSLAB_API_KEY", "MODELSLAB_BASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)  # no .env with a key above it
+    Image.open(EXAMPLES / "chelsea.png").convert("RGB").resize((160, 120)).save("p.png")
+    out, err = io.StringIO(), io.StringIO()
+    argv = ["--image", "p.png", "--extend-right", "48", "--out", "wide.png", "--quiet"]
+    assert cli.main(argv, stdout=out, stderr=err) == 0, err.getvalue()
+    said = err.getvalue()
+    assert "classical fill that ignores the prompt" in said
+    assert "no --prompt needed offline: the local fill ignores it" in said
+    assert out.getvalue() == "wide.png\n" and Image.open("wide.png").size == (208, 120)
+    assert read_parameters(tmp_path / "wide.png")["prompt"] == OFFLINE_EXTEND_PROMPT
+    # A server named (a key's API, or another server): the prompt is demanded as before.
+    named, err = io.StringIO(), io.StringIO()
+    argv += ["--base-url", "http://127.0.0.1:9/api"]
+    assert cli.main(argv, stdout=named, stderr=err) == 2
+    assert err.getvalue() == "error: prompt is required\n" and named.getvalue() == ""
+
+
 # -- outputs are checked before anything is sent -----------------------------------------
 def test_an_unwritable_out_is_refused_before_anything_is_sent(tmp_path):
     from tests.fault_server import FaultServer

@@ -68,8 +68,8 @@ def test_url_transport_passes_urls_through(server, photo, mask):
     client = ModelsLabClient(api_key=KEY, base_url=server.base_url + "/")
     from inpaint import images as imgs
 
-    init_url = client.upload(imgs.encode_png(photo))
-    mask_url = client.upload(imgs.encode_mask(mask))
+    init_url = client.jobs.upload(imgs.encode_png(photo))
+    mask_url = client.jobs.upload(imgs.encode_mask(mask))
     result = client.inpaint(init_url, mask_url, prompt="x", transport="url", width=600, height=400)
     assert result.sent["init_image"] == init_url
     assert_inpainted(result, photo, mask)
@@ -118,16 +118,16 @@ def test_processing_then_fetch(make_server, photo, mask):
 
 def test_instant_response_and_fetch_result_later(server, photo, mask):
     client = ModelsLabClient(api_key=KEY, base_url=server.base_url)
-    img, msk, w, h = client.prepare(photo, mask)
+    img, msk, w, h = client.jobs.prepare(photo, mask)
     from inpaint import images as imgs
     from inpaint.params import build_payload
 
     payload = build_payload({"prompt": "x", "instant_response": True, "width": w, "height": h})
     payload.update(
-        init_image=client.upload(imgs.encode_png(img)),
-        mask_image=client.upload(imgs.encode_mask(msk)),
+        init_image=client.jobs.upload(imgs.encode_png(img)),
+        mask_image=client.jobs.upload(imgs.encode_mask(msk)),
     )
-    answer = client.submit(payload)
+    answer = client.jobs.submit(payload)
     assert answer["status"] == "processing" and answer["output"] == []
     later = ModelsLabClient(api_key=KEY, base_url=server.base_url)  # e.g. another process
     result = later.fetch_result(answer["id"])
@@ -153,7 +153,9 @@ def test_server_400_is_a_bad_request(server, photo, mask):
     with pytest.raises(BadRequestError, match="(?i)unable to fetch|fetch"):
         client.inpaint(dead, dead, prompt="x", transport="url", width=64, height=64)
     with pytest.raises(BadRequestError) as info:
-        client.submit({"prompt": "x", "init_image": dead, "mask_image": dead, "guidance_scale": 9})
+        client.jobs.submit(
+            {"prompt": "x", "init_image": dead, "mask_image": dead, "guidance_scale": 9}
+        )
     assert info.value.status_code == 400
     assert "guidance_scale" in str(info.value)
 
@@ -172,7 +174,7 @@ def test_server_401_wrong_key(make_server, photo, mask):
 def test_server_429_past_queue_limit(make_server, photo, mask):
     srv = make_server(ServerConfig(latency=3.0, queue_limit=1, sync_threshold=0.1, engine="quick"))
     client = ModelsLabClient(api_key=KEY, base_url=srv.base_url, max_retries=0)
-    img, msk, w, h = client.prepare(photo, mask)
+    img, msk, w, h = client.jobs.prepare(photo, mask)
     from inpaint import images as imgs
     from inpaint.params import build_payload
 
@@ -181,13 +183,13 @@ def test_server_429_past_queue_limit(make_server, photo, mask):
         init_image=imgs.to_data_uri(imgs.encode_png(img)),
         mask_image=imgs.to_data_uri(imgs.encode_mask(msk)),
     )
-    first = client.submit(payload)
+    first = client.jobs.submit(payload)
     assert first["status"] == "processing"
     with pytest.raises(RateLimitError) as info:
-        client.submit(payload)
+        client.jobs.submit(payload)
     assert info.value.status_code == 429
     assert info.value.retry_after is not None and info.value.retry_after > 0
     # With retries on, the client waits out retry_after and gets through.
     patient = ModelsLabClient(api_key=KEY, base_url=srv.base_url, max_retries=3)
-    second = patient.submit(payload)
+    second = patient.jobs.submit(payload)
     assert second["status"] in ("processing", "success")

@@ -7,7 +7,7 @@ import pytest
 from PIL import Image, ImageDraw
 
 from inpaint.errors import InputImageError
-from inpaint.studio import editor
+from inpaint.studio import canvas, editor
 
 W, H = 120, 80
 
@@ -151,3 +151,56 @@ def test_photo_file_reads_only_the_header_and_leaves_transparency_to_the_decoder
     text.write_text("not a photo")
     with pytest.raises(InputImageError, match="not an image"):
         editor.photo_file({"background": str(text)})
+
+
+# -- the editor's fixed canvas and the full-size photo ---------------------------------
+def test_the_photo_fills_the_canvas_with_its_long_side_centred_in_whole_pixels() -> None:
+    side = canvas.EDIT_SIDE
+    assert canvas.photo_box((4000, 3000), (side, side)) == (0, side // 8, side, side - side // 8)
+    assert canvas.photo_box((3000, 4000), (side, side)) == (side // 8, 0, side - side // 8, side)
+    assert canvas.photo_box((500, 500), (side, side)) == (0, 0, side, side)
+    # The photo's own shape at any resolution: the whole layer.
+    assert canvas.photo_box((W, H), (2 * W, 2 * H)) == (0, 0, 2 * W, 2 * H)
+    for size in [(1001, 667), (640, 427), (4032, 3024), (37, 1000), (1000, 999)]:
+        left, top, right, bottom = canvas.photo_box(size, (side, side))
+        # Equal bands of whole pixels, so gradio centres the copy exactly there.
+        assert left == side - right and top == side - bottom
+        assert canvas.display_size(size) == (right - left, bottom - top)
+        assert abs((right - left) / (bottom - top) - size[0] / size[1]) < 2 / min(
+            right - left, bottom - top
+        )
+
+
+def test_paint_on_the_canvas_lands_on_the_same_pixels_of_the_full_size_photo() -> None:
+    """A 4000 x 3000 photo: a canvas pixel is 3.90625 photo pixels, the band 128 px."""
+    side = canvas.EDIT_SIDE
+    scale = 4000 / side
+    band = canvas.photo_box((4000, 3000), (side, side))[1]
+    layer_img = Image.new("RGBA", (side, side), (0, 0, 0, 0))
+    # Canvas x 256..511, y band+192..band+383 -> photo x 1000..1999, y 750..1499.
+    ImageDraw.Draw(layer_img).rectangle((256, band + 192, 511, band + 383), fill=(255, 0, 0, 150))
+    # Paint in the band above the photo is not on the photo.
+    ImageDraw.Draw(layer_img).rectangle((0, 0, side - 1, band - 1), fill=(255, 0, 0, 150))
+    mask = painted(editor.painted_mask({"layers": [layer_img]}, (4000, 3000)))
+    expected = np.zeros((3000, 4000), bool)
+    rows, cols = slice(round(192 * scale), round(384 * scale)), slice(1000, 2000)
+    expected[rows, cols] = True
+    assert mask.shape == (3000, 4000)
+    assert np.array_equal(mask, expected)
+
+
+def test_the_editor_copy_is_upright_and_shaped_like_the_photo(tmp_path) -> None:
+    """An EXIF-rotated photo (stored 40 x 30, shown 30 x 40) is shown as the user sees it."""
+    stored = Image.new("RGB", (40, 30), (200, 0, 0))
+    ImageDraw.Draw(stored).rectangle((0, 0, 9, 29), fill=(0, 0, 200))  # blue on the left
+    exif = Image.Exif()
+    exif[0x0112] = 6  # turn 90 degrees clockwise to show
+    path = tmp_path / "sideways.jpg"
+    stored.save(path, exif=exif, quality=95)
+    copy = canvas.display_copy(str(path))
+    assert copy.size == canvas.display_size((30, 40))
+    assert copy.size[1] == canvas.EDIT_SIDE  # portrait: the height fills the canvas
+    top = np.asarray(copy)[: copy.size[1] // 10].mean(axis=(0, 1))
+    assert top[2] > 150 and top[0] < 80  # the stored left (blue) is now the top
+    with pytest.raises(InputImageError):
+        canvas.display_copy(str(tmp_path / "missing.png"))

@@ -39,7 +39,7 @@ def test_a_rotated_jpeg_is_reduced_in_its_own_orientation():
     client = ModelsLabClient(api_key="k-test-123456", base_url="http://127.0.0.1:9/api")
     mask = Image.new("L", (3000, 4000), 0)
     mask.paste(255, (1000, 1000, 2000, 2000))
-    img, msk, w, h = client.prepare(data, mask)
+    img, msk, w, h = client.jobs.prepare(data, mask)
     assert (w, h) == img.size == msk.size == (768, 1024)
     # Orientation 6 turns the stored top (red) to the right-hand side.
     right = np.asarray(img)[:, -50:].reshape(-1, 3).mean(axis=0)
@@ -102,7 +102,7 @@ def test_eta_factor_scales_the_reported_eta():
                 "init_image": imgs.to_data_uri(imgs.encode_png(photo)),
                 "mask_image": imgs.to_data_uri(imgs.encode_mask(mask)),
             }
-            answer = client.submit(payload)
+            answer = client.jobs.submit(payload)
             assert answer["status"] == "processing"
             etas[factor] = answer["eta"]
     assert etas[1.0] >= 6 and etas[0.5] <= 4

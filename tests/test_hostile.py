@@ -201,7 +201,7 @@ def test_the_library_refuses_a_job_id_that_is_not_digits_before_any_request(bad:
         with pytest.raises(ParameterError, match="job id is 1 to 18 digits"):
             client.fetch_result(bad)
         with pytest.raises(ParameterError):
-            client.fetch(bad)
+            client.jobs.fetch(bad)
         with pytest.raises(ValueError):  # a plain ValueError to those who catch that
             client.transport.fetch_url(bad)
         assert fs.seen == []  # nothing reached the server
@@ -665,9 +665,9 @@ def test_an_api_answer_whose_id_is_not_digits_is_malformed() -> None:
 
     client = ModelsLabClient(api_key=KEY, base_url="http://127.0.0.1:9/api")
     with pytest.raises(MalformedResponseError, match="not a number") as info:
-        client.job({"status": "processing", "id": "../../health"})
+        client.jobs.job({"status": "processing", "id": "../../health"})
     assert info.value.may_have_started  # it was an answer to a paid request
-    assert client.job({"status": "processing", "id": 42}).fetch_url.endswith("/fetch/42")
+    assert client.jobs.job({"status": "processing", "id": 42}).fetch_url.endswith("/fetch/42")
 
 
 def test_the_queue_refuses_a_flood_at_once(slow_studio, gated_studio) -> None:

@@ -14,8 +14,8 @@ from PIL import Image
 
 from inpaint import images as imgs
 from inpaint.client import ModelsLabClient
+from inpaint.contract import UPLOAD_LIMIT_BYTES
 from inpaint.errors import InputImageError
-from inpaint.params import UPLOAD_LIMIT_BYTES
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
@@ -152,7 +152,7 @@ def test_prepare_aligns_mask_and_derives_size():
     image = Image.new("RGB", (2000, 1000), (50, 60, 70))
     mask = Image.new("L", (500, 250), 0)  # drawn at a quarter of the resolution
     mask.paste(255, (250, 0, 500, 250))  # right half
-    img, msk, w, h = client.prepare(image, mask)
+    img, msk, w, h = client.jobs.prepare(image, mask)
     assert (w, h) == (1024, 512) and img.size == msk.size == (1024, 512)
     arr = np.asarray(msk)
     assert set(np.unique(arr)) == {0, 255}
@@ -163,8 +163,8 @@ def test_prepare_honours_one_given_side():
     client = ModelsLabClient(api_key="k", base_url="http://127.0.0.1:9/api")
     image = Image.new("RGB", (600, 400))
     mask = Image.new("L", (600, 400), 255)
-    assert client.prepare(image, mask, width=300)[2:] == (300, 200)
-    assert client.prepare(image, mask, width=512, height=512)[2:] == (512, 512)
+    assert client.jobs.prepare(image, mask, width=300)[2:] == (300, 200)
+    assert client.jobs.prepare(image, mask, width=512, height=512)[2:] == (512, 512)
 
 
 @pytest.mark.parametrize(

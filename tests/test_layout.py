@@ -12,6 +12,7 @@ import ast
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -73,3 +74,22 @@ def test_units_stay_small(path: Path) -> None:
         or (kind == "class" and lines > MAX_CLASS_LINES and not in_server)
     ]
     assert too_big == []
+
+
+def test_the_client_is_composed_not_mixed() -> None:
+    """Its steps are a collaborator it holds; its workflows keep their own signatures."""
+    import inspect
+
+    from inpaint import ModelsLabClient
+    from inpaint.steps import Jobs
+
+    assert ModelsLabClient.__bases__ == (object,)
+    with ModelsLabClient(api_key="k", base_url="http://127.0.0.1:9/api") as client:
+        assert isinstance(client.jobs, Jobs) and client.jobs.transport is client.transport
+
+        def first(method: Any, count: int) -> list[str]:
+            return list(inspect.signature(method).parameters)[:count]
+
+        assert first(client.outpaint, 3) == ["image", "prompt", "left"]
+        assert first(client.sweep, 3) == ["image", "mask", "prompt"]
+        assert first(client.fetch_result, 2) == ["job_id", "progress"]

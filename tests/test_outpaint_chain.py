@@ -11,7 +11,7 @@ from PIL import Image
 from inpaint import ModelsLabClient
 from inpaint.cli.progressbar import ProgressBar
 from inpaint.outpaint import Extension, jobs_needed
-from inpaint.progress import ProgressEvent, describe, in_chain, overall_fraction
+from inpaint.progress import ChainProgress, ProgressEvent, describe, overall_fraction
 
 KEY = "chain-test-key"
 
@@ -67,14 +67,46 @@ def test_jobs_needed_is_the_number_of_jobs_an_extension_runs(server) -> None:
 
 def test_a_single_job_or_no_display_is_left_as_it_is() -> None:
     events: list[ProgressEvent] = []
-    assert in_chain(None, 1, 3) is None
-    assert in_chain(events.append, 1, 1) == events.append
-    relay = in_chain(events.append, 2, 4)
-    assert relay is not None
-    relay(ProgressEvent("queued", "Job 7 is queued", eta=3.0, fraction=0.5))
-    assert events[0].part == (2, 4)
-    assert describe(events[0]) == "Job 2 of 4: Job 7 is queued · about 3 s left"
-    assert overall_fraction(events[0]) == pytest.approx((1 + 0.2 + 0.7 * 0.5) / 4)
+    assert ChainProgress(None, 3).job(1) is None
+    assert ChainProgress(events.append, 1).job(1) == events.append
+    chain = ChainProgress(events.append, 4)
+    first, second = chain.job(1), chain.job(2)
+    assert first is not None and second is not None
+    first(ProgressEvent("done", "Done", fraction=1.0))
+    second(ProgressEvent("queued", "Job 7 is queued", eta=3.0, fraction=0.5))
+    assert events[-1].part == (2, 4)
+    assert describe(events[-1]) == "Job 2 of 4: Job 7 is queued · about 3 s left"
+    assert overall_fraction(events[-1]) == pytest.approx((1 + 0.2 + 0.7 * 0.5) / 4)
+
+
+def test_jobs_running_at_once_are_shown_one_at_a_time_in_the_chains_order() -> None:
+    """The display follows the first unfinished job; one that ended early says so in turn,
+    and every job's id is said the moment it exists (the studio's history needs it)."""
+    events: list[ProgressEvent] = []
+    chain = ChainProgress(events.append, 4)
+    one, two, three, four = (chain.job(n) for n in range(1, 5))
+    assert one and two and three and four
+    three(ProgressEvent("queued", "Job 30 is queued", eta=3.0, job_id=30, fraction=0.5))
+    one(ProgressEvent("preparing", "Preparing the image and mask"))
+    three(ProgressEvent("done", "Done", fraction=1.0, job_id=30))
+    one(ProgressEvent("queued", "Job 10 is queued", eta=2.0, job_id=10, fraction=0.2))
+    two(ProgressEvent("queued", "Job 20 is queued", eta=5.0, job_id=20, fraction=0.1))
+    one(ProgressEvent("done", "Done", fraction=1.0, job_id=10))
+    two(ProgressEvent("done", "Done", fraction=1.0, job_id=20))
+    four(ProgressEvent("done", "Done", fraction=1.0, job_id=40))
+    assert [(describe(e), e.job_id) for e in events] == [
+        ("Job 1 of 4: Preparing", 30),  # job 3's id, at once, on job 1's place
+        ("Job 1 of 4: Preparing the image and mask", None),
+        ("Job 1 of 4: Job 10 is queued · about 2 s left", 10),
+        ("Job 1 of 4: Job 10 is queued · about 2 s left", 20),  # job 2's id
+        ("Job 1 of 4: finished, the next one follows", 10),
+        ("Job 2 of 4: Job 20 is queued · about 5 s left", 20),
+        ("Job 2 of 4: finished, the next one follows", 20),
+        ("Job 3 of 4: finished, the next one follows", 30),
+        ("Job 4 of 4: Done", 40),
+    ]
+    fractions = [overall_fraction(e) for e in events]
+    assert fractions == sorted(fractions) and fractions[-1] == 1.0
 
 
 def test_several_samples_of_a_chained_extension_are_one_chain_each() -> None:

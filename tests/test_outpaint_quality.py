@@ -45,6 +45,9 @@ CASES = {
     "landscape": (lambda: photo("china.jpg", (480, 320)), Extension(bottom=96)),
     # the wooden table right of the saucer (which is near the border: not to be copied)
     "table": (lambda: photo("coffee.png", (480, 320)), Extension(right=96)),
+    # a band long enough for every other tile to go first (at once), then the
+    # tiles that fill the gaps between them: joins on both sides of those
+    "landscape-wide": (lambda: photo("china.jpg", (640, 427)), Extension(bottom=96)),
     # a texture on two sides and the corner between them
     "gravel": (lambda: texture("gravel", 320), Extension(right=80, bottom=64)),
 }

@@ -46,3 +46,16 @@ def test_console_script_runs_from_another_directory(tmp_path: Path) -> None:
     )
     assert proc.returncode == 0, proc.stderr
     assert "--prompt" in proc.stdout and "exit codes" in proc.stdout
+
+
+def test_gradio_is_a_compatible_range_and_the_space_runs_its_lowest_version() -> None:
+    """The studio uses gradio's public API only, so security releases of gradio 6 are
+    allowed in; the Space is pinned (``sdk_version``) to the lowest, tested one."""
+    spec = _names((ROOT / "requirements.txt").read_text().splitlines())["gradio"]
+    found = re.fullmatch(r"gradio\[oauth\]>=(\d+)\.(\d+),<(\d+)", spec)
+    assert found, spec
+    major, minor, below = (int(part) for part in found.groups())
+    assert below == major + 1  # within one major version
+    front = (ROOT / "README.md").read_text().split("---")[1]
+    sdk = re.search(r"^sdk_version: (\S+)$", front, re.MULTILINE)
+    assert sdk and sdk.group(1) == f"{major}.{minor}.0"

@@ -10,7 +10,7 @@ from inpaint import fill as fill_module
 from inpaint.evaluate import texture
 from inpaint.fill import fill_array
 from inpaint.outpaint_eval import detail
-from inpaint.quilt import open_edge, quilt_fill, rare_colours
+from inpaint.quilt import _clone_offset, meet_border, open_edge, quilt_fill, rare_colours
 
 
 def band(shape: tuple[int, int], side: str, thickness: int) -> np.ndarray:
@@ -137,3 +137,35 @@ def test_a_subject_in_focus_is_not_carried_into_a_blurred_background():
         blocks = high[:, -96:].reshape(16, 16, 6, 16).mean(axis=(1, 3))
         tufts.append(float((blocks > 4 * background).mean()))
     assert np.mean(tufts) <= 0.02, tufts
+
+
+def test_a_twig_cut_by_the_border_is_not_mirrored_into_a_different_fill():
+    # Sky with a dark twig two pixels wide running along the border (what a tree cut off
+    # by the photo's edge leaves), and a fill that is sky: mirroring the twig across the
+    # border would stand a symmetric ghost of it in the sky (the "spire").
+    sky = np.full((80, 80, 3), 200, np.uint8)
+    sky[20:60, 30:32] = 60
+    hole = np.zeros((80, 80), bool)
+    hole[:, :30] = True
+    grown = sky.copy()
+    grown[:, :30] = 200
+    out = meet_border(sky, hole, grown).astype(int)
+    assert np.abs(out[20:60, :30] - 200).max() <= 12
+    # Where the fill continues what the photo has, the mirror still blends it in.
+    grown[:, :30] = 204
+    out = meet_border(sky, hole, grown).astype(int)
+    assert np.abs(out[70, 29] - 200).max() <= 1
+
+
+def test_foliage_along_a_cut_does_not_tint_the_block_beside_it():
+    # A lake block placed with foliage on its left and lake above: the foliage is an
+    # edge the cut runs along, not a shade to even out (carried over, it tinted the
+    # lake olive); the lake above, a few levels lighter, is a shade and is carried.
+    lake = np.array([150.0, 170.0, 180.0], np.float32)
+    canvas = np.zeros((48, 48, 3), np.float32) + lake + 6.0
+    canvas[:, :16] = [120.0, 150.0, 130.0]  # 33 levels from the lake
+    unfilled = np.zeros((48, 48), bool)
+    unfilled[16:, 16:] = True
+    patch = np.zeros((16, 16, 3), np.float32) + lake
+    offset = _clone_offset(canvas, unfilled, 16, 16, 16, patch, np.ones((16, 16), bool))
+    assert np.abs(offset - 6.0).mean() < 1.5

@@ -20,7 +20,7 @@ import pytest
 from PIL import Image, ImageDraw, ImageOps
 
 from inpaint import masks, metadata, studio
-from inpaint.client import DEFAULT_BASE_URL, ProgressEvent
+from inpaint.contract import DEFAULT_BASE_URL
 from inpaint.errors import (
     APIConnectionError,
     APITimeoutError,
@@ -37,8 +37,9 @@ from inpaint.errors import (
 )
 from inpaint.masks import EMPTY_MASK_MESSAGE
 from inpaint.params import BY_NAME, PARAMS
+from inpaint.progress import ProgressEvent
 from inpaint.server import RunningServer, ServerConfig, serve_in_background
-from inpaint.studio import ui_spec
+from inpaint.studio import browser, ui_spec
 from inpaint.studio.history import handler as history_events
 from inpaint.studio.mask import handler as preview
 
@@ -1074,9 +1075,28 @@ def test_the_page_keeps_its_ids_and_leaves_the_editor_out_of_realtime_mode() -> 
         (target[1]) for fn in demo.fns.values() for target in fn.targets if target[0] == editor._id
     }
     # change/input would switch the editor to realtime mode, and any event the editor
-    # triggers reads (exports) its whole canvas first: the page follows its drawing
-    # core instead (studio.browser explains both).
-    assert listened == {"clear"}
+    # triggers reads (exports) its canvas first: the page follows the pointer on the
+    # editor's element instead (studio.browser explains both).
+    assert listened == set()
+    assert "photo" in ids  # the full-size photo's own component
+
+
+def test_the_page_reads_the_editor_through_gradio_public_contract_only() -> None:
+    """No JavaScript of the page reaches into the editor's internals (the names of
+    gradio 6.31's bundle that the page once read): only component values."""
+    import app as page
+
+    demo = page.build(
+        studio.Studio(
+            studio.Settings(),
+            backend=studio.Backend(studio.Settings(), server_factory=lambda: None),
+        )
+    )
+    scripts = [fn.js for fn in demo.fns.values() if fn.js] + [browser.EDITOR_JS]
+    assert len(scripts) > 10
+    internals = ("window.editor", "command_manager", "layer_manager", "draw_textures", "renderer")
+    for script in scripts:
+        assert not [name for name in internals if name in script], script
 
 
 def test_no_long_classes_or_functions_in_the_studio() -> None:

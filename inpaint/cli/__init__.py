@@ -12,11 +12,13 @@ the paths of the PNGs written, one per line.
 
 from __future__ import annotations
 
+import argparse
 import sys
 from pathlib import Path
 from typing import TextIO
 
 from ..errors import ModelsLabError, ParameterError
+from ..offline import OFFLINE_EXTEND_PROMPT
 from ..outputs import output_problem
 from . import batch
 from .args import (
@@ -46,6 +48,7 @@ from .runner import (
     run_fetch,
     run_folder,
     run_one,
+    runs_offline,
     single_output,
 )
 
@@ -83,6 +86,17 @@ def _subcommand(name: str, argv: list[str], out: TextIO, err: TextIO) -> int:
     return (sweep_main if name == "sweep" else replay_main)(argv, out, err)
 
 
+def offline_extension_without_prompt(args: argparse.Namespace) -> bool:
+    """An extension run offline with no ``--prompt``: none is demanded, as in the studio
+    (the classical fill ignores it and continues the photo)."""
+    return (
+        args.fetch is None
+        and outpainting(args)
+        and not (args.prompt or "").strip()
+        and runs_offline(args)
+    )
+
+
 def edit_main(argv: list[str], out: TextIO, err: TextIO) -> int:
     """One photo, a folder of photos, or ``--fetch``: the original command line."""
     parser = build_parser()
@@ -91,11 +105,17 @@ def edit_main(argv: list[str], out: TextIO, err: TextIO) -> int:
         parser.print_usage(err)
         print(f"error: nothing to do: see {PROG} --help", file=err)
         return EXIT_USAGE
+    from dotenv import find_dotenv, load_dotenv
+
+    load_dotenv(find_dotenv(usecwd=True))  # first: a key in .env decides what is offline
     try:
         check_args(args)
         folder = args.fetch is None and not is_url(args.image) and Path(args.image).is_dir()
         if not folder:
             resolve_extend_to(args)  # a folder's photos are measured one by one
+        if offline_extension_without_prompt(args):
+            args.prompt = OFFLINE_EXTEND_PROMPT
+            print("note: no --prompt needed offline: the local fill ignores it", file=err)
         request = request_from(args) if args.fetch is None else None
         pairs: list[batch.Pair] = []
         if folder:
@@ -120,9 +140,6 @@ def edit_main(argv: list[str], out: TextIO, err: TextIO) -> int:
     except (UsageError, ParameterError) as exc:
         print(f"error: {exc}", file=err)
         return EXIT_USAGE
-    from dotenv import find_dotenv, load_dotenv
-
-    load_dotenv(find_dotenv(usecwd=True))
     needed = not folder or outpainting(args) or any(p.mask is not None for p in pairs)
     backend: Backend | None = None
     try:

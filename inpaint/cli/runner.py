@@ -48,14 +48,20 @@ class NoKeyError(Exception):
 
 
 # -- the backend ----------------------------------------------------------------------
+def runs_offline(args: argparse.Namespace) -> bool:
+    """``--offline``, or no key and no server named: the bundled local server is used."""
+    key = os.environ.get("MODELSLAB_API_KEY", "").strip()
+    named = args.base_url or os.environ.get("MODELSLAB_BASE_URL", "").strip()
+    return bool(args.offline or (not key and not named))
+
+
 class Backend:
     """The client to use and, offline, the local server started for this command."""
 
     def __init__(self, args: argparse.Namespace, err: TextIO) -> None:
         key = os.environ.get("MODELSLAB_API_KEY", "").strip()
-        named = args.base_url or os.environ.get("MODELSLAB_BASE_URL", "").strip()
         self.server: Any = None
-        self.offline = bool(args.offline or (not key and not named))
+        self.offline = runs_offline(args)
         if self.offline:
             if args.fetch is not None:
                 raise NoKeyError(

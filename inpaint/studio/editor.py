@@ -1,9 +1,11 @@
 """From what the studio's inputs hand over to an image and an aligned mask.
 
-``gr.ImageEditor`` delivers ``{"background", "layers", "composite"}``: the
-uploaded photo, one transparent layer per paint layer, and the flattened view.
-The mask is the union of the layers' paint, at the photo's own resolution,
-whatever size the browser's canvas was. A separately uploaded mask file is
+The page hands over an editor-shaped value, ``{"background", "layers",
+"composite"}``: the photo at full resolution (its own upload, see
+``studio.browser``) and one transparent layer per paint layer, each the
+editor's whole fixed canvas. The mask is the union of the layers' paint,
+mapped onto the photo (``studio.canvas``: the bands beside it cropped, the
+rest scaled to the photo's own resolution). A separately uploaded mask file is
 the alternative to painting, and it wins when both are present (the page says
 so) because a file is the more deliberate choice.
 
@@ -24,6 +26,7 @@ from PIL import Image, ImageOps
 from .. import images as imgs
 from .. import masks
 from ..errors import InputImageError
+from . import canvas
 
 NO_IMAGE_MESSAGE = "No image: upload a photo (or paste one, or use the webcam) first."
 MASK_STRETCHED_NOTE = (
@@ -69,12 +72,18 @@ def background_image(value: dict[str, Any] | None) -> Image.Image | None:
 def layer_mask(layer: Image.Image, size: tuple[int, int]) -> Image.Image:
     """One paint layer -> binary mask at ``size``.
 
+    The layer is the editor's whole canvas: the photo sits on it scaled to
+    fit and centred (``canvas.photo_box``), so the bands beside it are cropped
+    away before the rest is scaled onto the photo. A layer of the photo's own
+    shape (an API caller's, at any resolution) is scaled whole.
+
     A layer with transparency is paint-on-glass: every pixel that carries any
     paint counts, whatever the brush colour or opacity (the editor's strokes
     are not anti-aliased, and a translucent brush must still mark its area).
     A fully opaque layer is a mask image (e.g. sent through the API): its
     brightness decides, as in ``masks.to_binary_mask``.
     """
+    layer = canvas.crop_to_photo(layer, size)
     if layer.mode in ("RGBA", "LA", "PA") or (layer.mode == "P" and "transparency" in layer.info):
         alpha = layer.convert("RGBA").getchannel("A")
         if np.asarray(alpha).min() < 255:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..params import PARAMS, Param, spec
+from .canvas import EDIT_SIDE
 
 # Which widget each API parameter becomes, from its declaration (``Param.widget``):
 # a bounded stepped number is a slider, a yes/no a checkbox, an open-ended
@@ -145,22 +146,28 @@ def scale_with_photo_kwargs() -> dict[str, Any]:
     }
 
 
-# gradio's "auto" brush is 25 px of the photo: right for a 1024 px photo, a
-# hairline on a 4000 px one. The page sizes brush and eraser from each photo's
-# long side (``studio.browser``), this many px per 1024 px.
+# A fixed brush of so many px would be right for a 1024 px photo and a hairline
+# on a 4000 px one. Every photo fills the editor's canvas with its long side
+# (``studio.canvas``), so brush and eraser are this many px per 1024 px of the
+# photo's long side whatever its size.
 BRUSH_PER_1024 = 25
 ERASER_PER_1024 = 25
 
 
+def brush_size_for(size: tuple[int, int], per_1024: float = BRUSH_PER_1024) -> int:
+    """Brush radius in pixels of a canvas (or photo) of ``size``."""
+    return max(3, round(per_1024 * max(size) / 1024))
+
+
 def brush_kwargs() -> dict[str, Any]:
-    """``gr.Brush`` keywords: two translucent colours; the size is the photo's (see above)."""
+    """``gr.Brush`` keywords: two translucent colours, sized for the editor's canvas."""
     return {
         "colors": [("#ff2d6f", 0.6), ("#2d8cff", 0.6)],
         "default_color": ("#ff2d6f", 0.6),
         "color_mode": "fixed",
-        "default_size": "auto",
+        "default_size": brush_size_for((EDIT_SIDE, EDIT_SIDE)),
     }
 
 
 def eraser_kwargs() -> dict[str, Any]:
-    return {"default_size": "auto"}
+    return {"default_size": brush_size_for((EDIT_SIDE, EDIT_SIDE), ERASER_PER_1024)}

@@ -14,7 +14,7 @@ from typing import Any
 
 import gradio as gr
 
-from ..browser import READ_EDITOR_JS
+from ..browser import CURRENT_JS
 from ..common import PRIVATE
 from ..events import Studio
 from ..form import FORM_FIELDS
@@ -91,9 +91,7 @@ def build() -> ComparePanel:
     return ComparePanel(axis_1, values_1, axis_2, values_2, count, run, stop, status, gallery, grid)
 
 
-def wire(
-    app: Studio, panel: ComparePanel, image_editor: gr.ImageEditor, components: Mapping[str, Any]
-) -> None:
+def wire(app: Studio, panel: ComparePanel, photo: gr.Image, components: Mapping[str, Any]) -> None:
     """Count, run, stop and restore; ``components`` names the form fields, the mask file
     and the session key by their ``COMPARE_INPUTS`` names.
 
@@ -138,9 +136,9 @@ def wire(
     )
     panel.run.click(
         None,
-        None,
+        photo,
         named["compare_snapshot"],
-        js=READ_EDITOR_JS,
+        js=CURRENT_JS,
         **PRIVATE,
     ).then(
         app.compare.run,

@@ -2,10 +2,9 @@
 
 An accordion under the Mask/Result tabs rather than a third tab: in gradio 6.31
 a third tab's button is shown twice once it is first opened. The panel keeps
-its own copy of the photo (a hidden image) so the sliders and presets never
-re-read the editor: it is refreshed when the panel is opened, when a
-photo is uploaded, when the page puts one in (an example, "Use as input") and
-when the editor is cleared. "Extend" itself reads the editor afresh, in two
+its own copy of the photo (a hidden image), which follows the page's photo
+component: whatever puts a photo there (the user, an example, "Use as
+input") or clears it. "Extend" takes the photo component's value, in two
 steps like Generate: ``capture`` freezes the photo into the file ``/outpaint``
 takes (refusing the everyday slips in plain words), then the public
 ``/outpaint`` event runs it through the studio's job runner, into the Result tab.
@@ -20,7 +19,7 @@ from typing import Any
 import gradio as gr
 
 from .. import limits, ui_spec
-from ..browser import PHOTO_BUTTON_ID, READ_EDITOR_JS
+from ..browser import PHOTO_ONLY_JS
 from ..common import PRIVATE
 from ..events import Studio
 from ..form import GENERATE_OUTPUTS, KEY_INPUTS
@@ -143,18 +142,18 @@ def _slug(target: str) -> str:
 def wire(
     app: Studio,
     panel: ExtendPanel,
-    image_editor: gr.ImageEditor,
-    page_photo: gr.Image,
+    photo: gr.Image,
     components: Mapping[str, Any],
     show_progress_on: gr.components.Component,
 ) -> None:
     """The panel's own events, and Extend into the result outputs.
 
-    ``page_photo`` is the hidden image examples and "Use as input" go through;
-    ``components`` names the page's ``OUTPAINT_FIELDS``, the ``KEY_INPUTS`` and every
+    ``photo`` is the page's photo component (the user's file, an example, a
+    result reused); ``components`` names the page's ``OUTPAINT_FIELDS``, the
+    ``KEY_INPUTS`` and every
     ``GENERATE_OUTPUTS`` component.
     """
-    _wire_photo(app, panel, image_editor, page_photo)
+    _wire_photo(app, panel, photo)
     sides = [panel.sides[s] for s in SIDES]
     settings: list[Any] = [*sides, panel.overlap, panel.prefill]
     # Beside the job count, before anything runs: what this visitor has left.
@@ -189,7 +188,7 @@ def wire(
         [*sides, panel.last_preset],
         **PRIVATE,
     )
-    _wire_run(app, panel, image_editor, components, show_progress_on)
+    _wire_run(app, panel, photo, components, show_progress_on)
 
 
 def _preset(app: Studio, target: str) -> Callable[[Any, str], tuple[Any, ...]]:
@@ -199,44 +198,20 @@ def _preset(app: Studio, target: str) -> Callable[[Any, str], tuple[Any, ...]]:
     return apply
 
 
-def _wire_photo(
-    app: Studio, panel: ExtendPanel, image_editor: gr.ImageEditor, page_photo: gr.Image
-) -> None:
-    """Keep the panel's copy of the photo current without following every stroke."""
-    snapshot = gr.ImageEditor(type="pil", image_mode="RGBA", format="png", visible=False)
-    # Pressed by the page when another photo is on the editor's canvas (not the
-    # editor's own upload event: that would export the whole canvas first).
-    photo_placed = gr.Button("photo placed", elem_id=PHOTO_BUTTON_ID, visible="hidden")
-    gr.on(
-        [panel.accordion.expand, photo_placed.click],
-        None,
-        None,
-        snapshot,
-        js=READ_EDITOR_JS,
-        trigger_mode="always_last",
-        **PRIVATE,
-    ).then(
-        app.extend.photo_of,
-        snapshot,
-        panel.photo,
-        show_progress="hidden",
-        trigger_mode="always_last",
-        **PRIVATE,
-    )
-    page_photo.change(
-        app.extend.same_photo, page_photo, panel.photo, show_progress="hidden", **PRIVATE
-    )
-    image_editor.clear(app.extend.no_photo, None, panel.photo, queue=False, **PRIVATE)
+def _wire_photo(app: Studio, panel: ExtendPanel, photo: gr.Image) -> None:
+    """The panel's copy of the photo follows the photo component (never the painting)."""
+    photo.change(app.extend.same_photo, photo, panel.photo, show_progress="hidden", **PRIVATE)
+    photo.clear(app.extend.no_photo, None, panel.photo, queue=False, **PRIVATE)
 
 
 def _wire_run(
     app: Studio,
     panel: ExtendPanel,
-    image_editor: gr.ImageEditor,
+    photo: gr.Image,
     components: Mapping[str, Any],
     show_progress_on: gr.components.Component,
 ) -> None:
-    """Extend: capture the editor's photo, then the public ``/outpaint`` event."""
+    """Extend: capture the photo, then the public ``/outpaint`` event."""
     snapshot = gr.ImageEditor(type="pil", image_mode="RGBA", format="png", visible=False)
     image = gr.Image(label="Image", type="filepath", image_mode=None, format="png", visible=False)
     sides = [panel.sides[s] for s in SIDES]
@@ -245,9 +220,9 @@ def _wire_run(
     limit = app.settings.event_limit
     panel.extend.click(
         None,
-        None,
+        photo,
         snapshot,
-        js=READ_EDITOR_JS,
+        js=PHOTO_ONLY_JS,
         **PRIVATE,
     ).then(
         app.extend.capture,

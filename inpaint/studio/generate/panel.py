@@ -1,10 +1,15 @@
-"""The editor column: the photo to paint on, the prompts, Generate, Cancel, Fetch result.
+"""The editor column: the photo, the editor to paint on, the prompts, Generate, Cancel,
+Fetch result.
 
-Generate runs in two steps: ``capture`` freezes the editor (through a hidden
-copy, see ``studio.browser``) into the image and mask files that ``/inpaint``
-takes, then the public ``/inpaint`` event sends them with the form. Before
-both, the browser answers the click at once (the status, old error toasts
-closed) and says what it is doing while it reads the editor and uploads.
+The photo is uploaded once, at full resolution, into its own component; the
+editor shows a copy of it on a fixed canvas (``studio.canvas``), so reading
+the editor stays quick whatever the photo's size.
+
+Generate runs in two steps: ``capture`` freezes the photo and the painting
+(through a hidden copy, see ``studio.browser``) into the image and mask files
+that ``/inpaint`` takes, then the public ``/inpaint`` event sends them with
+the form. Before both, the browser answers the click at once (the status, old
+error toasts closed) and says what it is doing while it reads the painting.
 """
 
 from __future__ import annotations
@@ -15,12 +20,20 @@ from typing import Any
 
 import gradio as gr
 
-from .. import ui_spec
-from ..browser import ACKNOWLEDGE_JS, READ_FOR_GENERATE_DONE_JS, READ_FOR_GENERATE_JS
+from ...errors import ModelsLabError
+from .. import canvas, ui_spec
+from ..browser import (
+    ACKNOWLEDGE_JS,
+    COPY_TO_EDITOR_JS,
+    HOLD_JS,
+    READ_FOR_GENERATE_JS,
+    RELEASE_JS,
+)
 from ..common import PRIVATE
 from ..events import Studio
 from ..form import CAPTURE_INPUTS, CAPTURE_OUTPUTS, FETCH_INPUTS, GENERATE_INPUTS
 from ..form import GENERATE_OUTPUTS as GENERATE_OUTPUTS
+from ..messages import describe_error
 from . import parameters
 
 
@@ -59,6 +72,7 @@ def snapshot_editor() -> gr.ImageEditor:
 
 @dataclass
 class EditorPanel:
+    photo: gr.Image
     image_editor: gr.ImageEditor
     texts: dict[str, gr.components.Component]  # the prompts, by form field name
     generate: gr.Button
@@ -74,17 +88,32 @@ class EditorPanel:
 
 
 def build(app: Studio) -> EditorPanel:
+    # The user's file as it is (``image_mode=None``: never decoded or re-encoded
+    # by gradio); the page's own photos (examples, "Use as input") come here too.
+    photo = gr.Image(
+        label="Photo",
+        sources=["upload", "clipboard", "webcam"],
+        type="filepath",
+        image_mode=None,
+        elem_id="photo",
+        height=170,
+    )
     image_editor = gr.ImageEditor(
         # Short: on a phone the label shares one line with the editor's toolbar;
         # the page's heading says what to do.
-        label="Photo",
-        sources=("upload", "clipboard", "webcam"),
-        type="pil",
+        label="Paint",
+        # The photo comes from the component above, as a copy that fills the
+        # fixed canvas (``studio.canvas``); the editor takes no file itself.
+        sources=(),
+        canvas_size=(canvas.EDIT_SIDE, canvas.EDIT_SIDE),
+        fixed_canvas=True,
+        type="filepath",
         image_mode="RGBA",
         format="png",
         elem_id="editor",
-        # Said outright: no event takes the editor as an input (the page reads it
-        # itself, see studio.browser), and gradio shows such a component read-only.
+        # Said outright: no event takes the editor as an input to the server (the
+        # page reads it itself, see studio.browser), and gradio shows such a
+        # component read-only.
         interactive=True,
         height=520,
         transforms=(),
@@ -102,7 +131,44 @@ def build(app: Studio) -> EditorPanel:
         fetch_job_id = gr.Textbox(label="Job id", elem_id="fetch-job-id", scale=2)
         fetch = gr.Button("Fetch result", elem_id="fetch", scale=1)
     cancel.click(app.cancel, None, status, queue=False, **PRIVATE)
-    return EditorPanel(image_editor, texts, generate, status, fetch_row, fetch_job_id, fetch)
+    _wire_photo(photo, image_editor, status)
+    return EditorPanel(
+        photo,
+        image_editor,
+        texts,
+        generate,
+        status,
+        fetch_row,
+        fetch_job_id,
+        fetch,
+    )
+
+
+def _wire_photo(photo: gr.Image, image_editor: gr.ImageEditor, status: gr.Markdown) -> None:
+    """A new photo (the user's, an example, a result reused) goes into the editor as
+    the copy it paints on; the page reads no painting until the copy is there.
+
+    The server makes the copy into a hidden image and the browser moves it into
+    the editor: no server event has the editor among its outputs. gradio re-reads
+    (exports) every component that was ever an output of a server event on each
+    status update of every later event, which for an edited canvas is seconds each.
+    """
+    # Only shown, never sent back: JPEG is quick to write.
+    copy = gr.Image(type="pil", format="jpeg", visible=False)
+
+    def show(path: str | None) -> tuple[Any, Any]:
+        if not path:
+            return None, gr.skip()
+        try:
+            return canvas.display_copy(path), gr.skip()
+        except ModelsLabError as exc:
+            return None, f"⚠ {describe_error(exc)}"
+
+    photo.change(None, js=HOLD_JS, **PRIVATE).then(
+        show, photo, [copy, status], show_progress="hidden", **PRIVATE
+    ).then(None, copy, image_editor, js=COPY_TO_EDITOR_JS, **PRIVATE).then(
+        None, js=RELEASE_JS, **PRIVATE
+    )
 
 
 def wire_generation(
@@ -136,11 +202,11 @@ def wire_generation(
 
     # First and browser-only: the click is acknowledged before anything is read.
     panel.generate.click(None, None, panel.status, js=ACKNOWLEDGE_JS, **PRIVATE)
-    panel.generate.click(None, None, panel.status, js=READ_FOR_GENERATE_JS, **PRIVATE).then(
+    panel.generate.click(
         None,
-        None,
+        panel.photo,
         [named["generate_snapshot"], panel.status],
-        js=READ_FOR_GENERATE_DONE_JS,
+        js=READ_FOR_GENERATE_JS,
         **PRIVATE,
     ).then(
         app.capture,

@@ -67,18 +67,18 @@ def refresh(
     settings: Mapping[str, Any],
     sized_for: Mapping[str, Any] | None = None,
 ) -> tuple[Any, ...]:
-    """``preview`` as the page uses it: silent while the editor reads empty.
+    """``preview`` as the page uses it: silent while there is no photo.
 
-    The editor reports a change of its canvas while a photo is still being
-    put on it (it reads empty then), and the upload event that follows
-    refreshes again; an empty reading must not replace the preview with
-    "upload a photo". A cleared editor has its own event (``cleared``).
+    A refresh may run while a photo is on its way (the page holds reads
+    until the editor has its copy, and the photo's value may still be
+    empty); an empty reading must not replace the preview with "upload a
+    photo". A cleared photo has its own event (``cleared``).
 
     The page shows what is sent, never a stale default: with "Size: auto" the
     width and height sliders are set to the size that will be sent, and with
     "scale with the photo" the padding and blend-width sliders to the values
-    this photo gets (the brush follows the photo in the browser, see
-    ``studio.browser``). ``sized_for`` (a page state, the last output)
+    this photo gets (the brush is the same share of every photo, see
+    ``studio.canvas``). ``sized_for`` (a page state, the last output)
     remembers the photo size the sliders were last set for, so a refresh for
     the same photo leaves them alone: a refresh that read "scale" a moment
     before the user moved a slider cannot put the photo's value back over the

@@ -3,16 +3,11 @@
 The tools are built outside the tabs (``build_tools``): Generate shows the
 Result tab, and the tools that shaped the result must stay in reach.
 
-The preview is one event, pressed by "Refresh preview" and by everything that
-can change what would be sent: the mask settings, the tab being shown and
-(from the browser, ``studio.browser``) every edit committed to the editor's
-canvas, a new photo included. It reads the editor through a hidden
-copy filled by the page's own reader (``studio.browser.READ_EDITOR_JS``),
-which reads once at a time, so the last read holds the latest strokes. Both
-steps are ``trigger_mode="always_last"``: a press while a refresh
-is under way (the editor reports a change as an upload starts, then the
-upload itself) is kept and runs after it, rather than dropped, and refreshes
-never overtake one another.
+The preview is refreshed by "Refresh preview" and by everything that can
+change what would be sent: the mask settings, the tab being shown, every edit
+on the editor's canvas and a new photo. The page's scheduler
+(``studio.browser``) runs one refresh at a time, so refreshes never overtake
+one another and the last one starts after the last edit.
 """
 
 from __future__ import annotations
@@ -23,7 +18,16 @@ from typing import Any
 import gradio as gr
 
 from .. import ui_spec
-from ..browser import FORGET_MASK_BUTTON_ID, READ_EDITOR_JS, REFRESH_BUTTON_ID
+from ..browser import (
+    DONE_JS,
+    READ_BUTTON_ID,
+    READ_JS,
+    REFRESH_BUTTON_ID,
+    REQUEST_JS,
+    REREAD_JS,
+    REUSE_BUTTON_ID,
+    REUSE_JS,
+)
 from ..common import PRIVATE
 from ..form import AREA_AUTO, AREAS, MASK_TAB, MASK_TOOL_LIMIT, PREVIEW_SETTINGS
 from ..messages import NO_PHOTO_CAPTION
@@ -163,11 +167,19 @@ def build_tools() -> MaskTools:
 
 
 def wire_preview(
-    panel: MaskPanel, image_editor: gr.ImageEditor, size_fields: dict[str, gr.components.Component]
+    panel: MaskPanel,
+    photo: gr.Image,
+    image_editor: gr.ImageEditor,
+    size_fields: dict[str, gr.components.Component],
 ) -> None:
-    # The editor is never an output here: an event that outputs to it holds a
-    # 12 MP canvas up for minutes (the brush follows the photo in the browser).
-    """The preview event; ``size_fields`` are the parameters panel's auto/width/height."""
+    """The preview event; ``size_fields`` are the parameters panel's auto/width/height.
+
+    Two hidden buttons start it, pressed only by the page's scheduler
+    (``studio.browser``), which runs one refresh at a time: one reads the
+    editor first, the other reuses the painting last read (a mask setting
+    moved, nothing painted since). Every refresh ends by telling the
+    scheduler, which then starts the next one if anything changed meanwhile.
+    """
     fields: dict[str, Any] = {**panel.fields, **size_fields, "mask_file": panel.mask_file}
     settings = [fields[name] for name in PREVIEW_SETTINGS]
     snapshot = gr.ImageEditor(type="pil", image_mode="RGBA", format="png", visible=False)
@@ -180,51 +192,46 @@ def wire_preview(
         by_name = dict(zip(names, settings_values, strict=True))
         return preview.refresh(editor_value, mask_file, by_name, seen)
 
+    read = gr.Button("read the editor", elem_id=READ_BUTTON_ID, visible="hidden")
+    reuse = gr.Button("reuse the painting", elem_id=REUSE_BUTTON_ID, visible="hidden")
+    for button, inputs, js in ((read, [photo, image_editor], READ_JS), (reuse, [photo], REUSE_JS)):
+        button.click(None, inputs, snapshot, js=js, **PRIVATE).then(
+            refresh,
+            [snapshot, *settings, sized_for],
+            [
+                panel.shown.preview,
+                panel.shown.caption,
+                size_fields["width"],
+                size_fields["height"],
+                panel.tools.mask_padding,
+                panel.tools.feather_px,
+                sized_for,
+            ],
+            show_progress="hidden",
+            concurrency_id="preview",
+            concurrency_limit=4,
+            **PRIVATE,
+        ).then(None, js=DONE_JS, **PRIVATE)
+    panel.shown.refresh.click(None, js=REREAD_JS, **PRIVATE)
     gr.on(
-        [
-            panel.shown.refresh.click,
-            panel.shown.tab.select,
-            *(component.change for component in settings),
-        ],
+        [panel.shown.tab.select, *(component.change for component in settings)],
         None,
-        None,
-        snapshot,
-        js=READ_EDITOR_JS,
-        trigger_mode="always_last",
-        **PRIVATE,
-    ).then(
-        refresh,
-        [snapshot, *settings, sized_for],
-        [
-            panel.shown.preview,
-            panel.shown.caption,
-            size_fields["width"],
-            size_fields["height"],
-            panel.tools.mask_padding,
-            panel.tools.feather_px,
-            sized_for,
-        ],
-        show_progress="hidden",
-        trigger_mode="always_last",
-        concurrency_id="preview",
-        concurrency_limit=4,
+        js=REQUEST_JS,
         **PRIVATE,
     )
-    image_editor.clear(
+    photo.clear(
         preview.cleared, None, [panel.shown.preview, panel.shown.caption], queue=False, **PRIVATE
     )
 
 
-def wire_new_photo(panel: MaskPanel, status: gr.Markdown) -> None:
+def wire_new_photo(panel: MaskPanel, photo: gr.Image, status: gr.Markdown) -> None:
     """A photo the user picks starts without another photo's mask file.
 
     An example brings its prepared mask file; left in place it would be
     stretched over the next photo and used although nothing was painted on it.
-    The editor's ``upload`` event cannot tell a user's file from the page's own
-    load of an example, so the page presses a hidden button on a real file pick
-    or paste (``studio.browser.FOLLOW_EDITOR_JS``).
+    The photo's ``upload`` event is the user's own pick (a file, a paste, the
+    webcam), never the page's load of an example.
     """
-    forget_button = gr.Button("forget the mask file", elem_id=FORGET_MASK_BUTTON_ID)
 
     def forget(mask_file: Any) -> tuple[Any, Any]:
         if not mask_file:
@@ -235,4 +242,4 @@ def wire_new_photo(panel: MaskPanel, status: gr.Markdown) -> None:
             "prompt are kept: check they fit this photo."
         )
 
-    forget_button.click(forget, panel.mask_file, [panel.mask_file, status], queue=False, **PRIVATE)
+    photo.upload(forget, panel.mask_file, [panel.mask_file, status], queue=False, **PRIVATE)

@@ -224,10 +224,10 @@ class Results:
     ) -> tuple[str, Any, str, Any]:
         """Send the selected result back to the editor for another pass.
 
-        Returns the image file (the page copies it into the editor in the
-        browser), no mask file, a status line and the Mask tab. The file is a
-        link outside the result's folder (gradio copies it into its cache), so
-        the photo in the editor outlives the result, which the next one replaces.
+        Returns the image file (the photo; the editor follows it), no mask
+        file, a status line and the Mask tab. The file is a link outside the
+        result's folder (gradio copies it into its cache), so the photo
+        outlives the result, which the next one replaces.
         """
         if not last_run or not last_run.get("outputs"):
             raise page_error("No result yet: generate one first, then use it as the input.")

@@ -9,7 +9,6 @@ import gradio as gr
 from ..browser import SHOW_RESULT_JS
 from ..common import PRIVATE
 from ..events import Studio
-from ..examples.panel import load_photo
 from ..form import RESULT_TAB
 
 
@@ -70,13 +69,12 @@ def wire_use_as_input(
     app: Studio,
     panel: ResultPanel,
     photo: gr.Image,
-    image_editor: gr.ImageEditor,
     mask_file: gr.Image,
     status: gr.Markdown,
     tabs: gr.Tabs,
 ) -> None:
-    """ "Use as input": the selected result goes into the editor, unpainted, for another pass."""
-    used = panel.use_as_input.click(
+    """ "Use as input": the selected result becomes the photo (the editor follows it),
+    unpainted, for another pass."""
+    panel.use_as_input.click(
         app.results.use_as_input, panel.last_run, [photo, mask_file, status, tabs], **PRIVATE
     )
-    load_photo(used, photo, image_editor, only_on_success=True)
