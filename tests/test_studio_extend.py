@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from inpaint.offline import OFFLINE_EXTEND_PROMPT
 from inpaint.studio.extend import handler as extend
 from tests.test_studio import (
     PHOTO,
@@ -172,7 +173,7 @@ def test_an_extension_is_kept_restored_loaded_and_shown_as_code(make_studio) -> 
     final = seen[-1]
     entry = final["new_entry"]
     assert entry["params"]["extend"] == [0, 0, 64, 24] and entry["params"]["overlap"] == 12
-    assert entry["params"]["prompt"] == extend.OFFLINE_PROMPT
+    assert entry["params"]["prompt"] == OFFLINE_EXTEND_PROMPT
     assert history_rows([entry])[0][2].startswith("⤢ Extend +64 right, +24 bottom")
 
     class Select:

@@ -21,6 +21,7 @@ from PIL import Image, ImageDraw
 from ... import images as imgs
 from ...client import ModelsLabClient
 from ...errors import InputImageError, ModelsLabError, ParameterError
+from ...offline import OFFLINE_EXTEND_PROMPT
 from ...outpaint import Extension, start_canvas, tiles
 from ...params import OPTIONS_BY_NAME
 from ...progress import ProgressEvent
@@ -63,7 +64,6 @@ NO_PHOTO_MESSAGE = "No photo: upload one in the editor first, then extend it."
 EMPTY_PROMPT_MESSAGE = "Empty prompt: describe what the extended picture should show."
 # Offline the classical fill ignores the prompt, so none is demanded; the request
 # (which the API requires a prompt for) and the history carry this one.
-OFFLINE_PROMPT = "the rest of the scene, continuing the photo"
 OFFLINE_PROMPT_NOTE = "offline, the prompt is ignored: the local fill continues the photo"
 NOTHING_MESSAGE = "Nothing to extend: move a side's slider above 0 px, or pick a preset."
 TINT = (255, 40, 90)
@@ -336,7 +336,7 @@ class Extend:
                 try:
                     progress(0.0, desc="Preparing the canvas")
                     if mode == MODE_OFFLINE and not str(fields.get("prompt") or "").strip():
-                        fields = {**fields, "prompt": OFFLINE_PROMPT}
+                        fields = {**fields, "prompt": OFFLINE_EXTEND_PROMPT}
                     planned = _prepare(image, amounts, overlap, fields)
                     gen.backend.check_webhook(planned.form.webhook, session_key)
                     jobs = jobs_for(planned)

@@ -234,10 +234,9 @@ class JobEvents:
                         message="Waiting for the result",
                     )
                     yield results.pending(job_id, entry, waiting=True)
-                elif len(job.prepared.regions) > 1:  # a chain: say which job runs now
+                elif len(job.prepared.regions) > 1:  # several jobs, possibly at once
                     yield results.status_only(
-                        f"… Job {index + 1} of {len(job.prepared.regions)} (id **{job_id}**) "
-                        f"is running; the earlier ones are done."
+                        f"… Job {index + 1} of {len(job.prepared.regions)} sent (id **{job_id}**)."
                     )
         except GeneratorExit:  # the visitor left: the caller's board.end stops the worker
             stop.set()
