@@ -240,8 +240,13 @@ class JobEvents:
                     )
         except GeneratorExit:  # the visitor left: the caller's board.end stops the worker
             stop.set()
-            if job.sent:
-                log.warning("visitor left; jobs sent and kept for /fetch_result: %s", job.sent)
+            # Logged whether or not an id has reached this loop yet: under load the
+            # visitor can be gone before the API's answer does, and that job is still
+            # recorded as theirs when it is accepted (``spending_client``).
+            log.warning(
+                "visitor left; jobs sent and kept for /fetch_result: %s",
+                job.sent or "none known yet (an id that arrives now is recorded as theirs)",
+            )
             raise
         finally:
             client.close()
