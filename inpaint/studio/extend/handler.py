@@ -11,7 +11,6 @@ call of ``client.outpaint``.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import ExitStack
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,12 +27,11 @@ from ...progress import ProgressEvent
 from ...request import EXTEND_NAMES
 from ...result import InpaintResult
 from .. import editor
-from ..access import spending_client
 from ..backend import MODE_OFFLINE
 from ..common import PROGRESS, browser_token, own_key, session_of
 from ..endpoint import takes
 from ..form import FIELDS, KEY_INPUTS, PROMPTS, RESULT_TAB, Form
-from ..generate.handler import Generation, Job
+from ..generate.handler import Generation, Plan
 from ..jobs import JobCall
 from ..messages import describe_error, page_error
 from ..prepare import PREVIEW_SIDE, Prepared
@@ -325,40 +323,28 @@ class Extend:
         visitor: Visitor | None = None,
     ) -> Iterator[tuple[Any, ...]]:
         """Check, then run ``client.outpaint`` as one job of ``Generation``'s runner."""
-        gen = self.generation
-        scrub = gen.backend.scrubber(session_key)
-        mode = gen.backend.mode_for(session_key)
-        visitor = visitor or anonymous(session)
-        stop = gen.board.begin(session)
-        started = gen.runner.clock()
-        try:
-            with ExitStack() as held:
-                try:
-                    progress(0.0, desc="Preparing the canvas")
-                    if mode == MODE_OFFLINE and not str(fields.get("prompt") or "").strip():
-                        fields = {**fields, "prompt": OFFLINE_EXTEND_PROMPT}
-                    planned = _prepare(image, amounts, overlap, fields)
-                    gen.backend.check_webhook(planned.form.webhook, session_key)
-                    jobs = jobs_for(planned)
-                    client = spending_client(
-                        held, gen.access, gen.backend, visitor, session_key, jobs
-                    )
-                except Exception as exc:
-                    yield from gen._refuse(exc, scrub, "preparing an extension failed", mode)
-                    return
-                job = Job(
-                    mode,
-                    scrub,
-                    form=planned.form,
-                    prepared=planned.prepared,
-                    session=session,
-                    owner=visitor.owner,
-                )
-                yield from gen._run(
-                    job, client, _outpaint_call(client, planned), progress, stop, started
-                )
-        finally:
-            gen.board.end(session, stop)
+
+        def plan(mode: str) -> Plan:
+            progress(0.0, desc="Preparing the canvas")
+            values = dict(fields)
+            if mode == MODE_OFFLINE and not str(values.get("prompt") or "").strip():
+                values["prompt"] = OFFLINE_EXTEND_PROMPT
+            planned = _prepare(image, amounts, overlap, values)
+            return Plan(
+                planned.form,
+                planned.prepared,
+                jobs_for(planned),
+                lambda client: _outpaint_call(client, planned),
+            )
+
+        yield from self.generation.launch(
+            plan,
+            "preparing an extension failed",
+            session_key=session_key,
+            progress=progress,
+            session=session,
+            visitor=visitor,
+        )
 
 
 def jobs_for(planned: Planned) -> int:

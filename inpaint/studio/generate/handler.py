@@ -83,6 +83,19 @@ class Job:
         return (self.prepared.width, self.prepared.height) if self.prepared else None
 
 
+@dataclass
+class Plan:
+    """A job ready to send: the form, the inputs as the history keeps them, how many
+    jobs it may submit at most (the allowance reserved), its call, and the seconds
+    its preparation took."""
+
+    form: Form
+    prepared: Prepared
+    jobs: int
+    call: Callable[[ModelsLabClient], JobCall]
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
 class JobEvents:
     """Running a job and concluding it, whichever event started it (generate or fetch).
 
@@ -414,6 +427,50 @@ class Generation(JobEvents):
         job survives a closed tab, a cancel or a timeout. Failures end with
         ``gr.Error`` carrying one plain sentence.
         """
+
+        def plan(mode: str) -> Plan:
+            form = Form.from_ui(dict(fields))
+            progress(0.0, desc="Preparing the image and mask")
+            began = time.perf_counter()
+            prepared = prepare_inputs(image, mask, form)
+            seconds = {"studio_prepare": time.perf_counter() - began}
+            if not form.prompt.strip():  # after the image: the first thing missing first
+                raise ParameterError(EMPTY_PROMPT_MESSAGE, field="prompt")
+            return Plan(
+                form,
+                prepared,
+                len(prepared.regions or [None]) * form.samples,
+                lambda client: self._inpaint_call(client, form, prepared),
+                seconds,
+            )
+
+        yield from self.launch(
+            plan,
+            "preparing a generation failed",
+            session_key=session_key,
+            progress=progress,
+            session=session,
+            visitor=visitor,
+        )
+
+    def launch(
+        self,
+        plan: Callable[[str], Plan],
+        failure: str,
+        *,
+        session_key: str | None,
+        progress: Callable[..., Any],
+        session: str,
+        visitor: Visitor | None,
+    ) -> Iterator[tuple[Any, ...]]:
+        """Plan a job, check its webhook, reserve the visitor's allowance for every job
+        it may send, and run it; any slip before sending is refused in one sentence.
+
+        One path for Generate and Extend, so a visitor's allowance, the cancel
+        board and the refusals cannot differ between them. ``plan`` gets the
+        mode (offline or the API) and ``failure`` is what the log says of an
+        unexpected error while planning.
+        """
         scrub = self.backend.scrubber(session_key)
         mode = self.backend.mode_for(session_key)
         visitor = visitor or anonymous(session)
@@ -422,33 +479,24 @@ class Generation(JobEvents):
         try:
             with ExitStack() as held:
                 try:
-                    form = Form.from_ui(dict(fields))
-                    progress(0.0, desc="Preparing the image and mask")
-                    began = time.perf_counter()
-                    prepared = prepare_inputs(image, mask, form)
-                    seconds = {"studio_prepare": time.perf_counter() - began}
-                    if not form.prompt.strip():  # after the image: the first thing missing first
-                        raise ParameterError(EMPTY_PROMPT_MESSAGE, field="prompt")
-                    self.backend.check_webhook(form.webhook, session_key)
-                    jobs = len(prepared.regions or [None]) * form.samples
+                    planned = plan(mode)
+                    self.backend.check_webhook(planned.form.webhook, session_key)
                     client = spending_client(
-                        held, self.access, self.backend, visitor, session_key, jobs
+                        held, self.access, self.backend, visitor, session_key, planned.jobs
                     )
                 except Exception as exc:
-                    yield from self._refuse(exc, scrub, "preparing a generation failed", mode)
+                    yield from self._refuse(exc, scrub, failure, mode)
                     return
                 job = Job(
                     mode,
                     scrub,
-                    form=form,
-                    prepared=prepared,
+                    form=planned.form,
+                    prepared=planned.prepared,
                     session=session,
                     owner=visitor.owner,
-                    seconds=seconds,
+                    seconds=planned.seconds,
                 )
-                yield from self._run(
-                    job, client, self._inpaint_call(client, form, prepared), progress, stop, started
-                )
+                yield from self._run(job, client, planned.call(client), progress, stop, started)
         finally:
             self.board.end(session, stop)
 
