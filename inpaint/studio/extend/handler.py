@@ -229,14 +229,31 @@ class Extend:
 
     @staticmethod
     def refresh(
-        photo: Any, left: Any, top: Any, right: Any, bottom: Any, overlap: Any, prefill: Any
-    ) -> tuple[Any, str]:
-        """The preview and its caption; a bad amount is a caption, never a broken page."""
+        photo: Any,
+        left: Any,
+        top: Any,
+        right: Any,
+        bottom: Any,
+        overlap: Any,
+        prefill: Any,
+        shown_for: Any = None,
+    ) -> tuple[Any, ...]:
+        """The preview, its caption, and what they were drawn for (a page state); a bad
+        amount is a caption, never a broken page.
+
+        gradio 6 fires a side slider's ``change`` again, with the same value, on
+        status updates of a later event (an extension under way: several a
+        second), so a refresh for what is already shown changes nothing.
+        """
+        drawn_for = repr((photo, left, top, right, bottom, overlap, prefill))
+        if drawn_for == shown_for:
+            return gr.skip(), gr.skip(), gr.skip()
         try:
             ext = extension(left, top, right, bottom)
         except ModelsLabError as exc:
-            return gr.skip(), describe_error(exc)
-        return preview(photo, ext, int(overlap or 0), str(prefill or DEFAULT_PREFILL))
+            return gr.skip(), describe_error(exc), None
+        picture, caption = preview(photo, ext, int(overlap or 0), str(prefill or DEFAULT_PREFILL))
+        return picture, caption, drawn_for
 
     # -- Extend: the quick first step, then the run ----------------------------------------
     def capture(

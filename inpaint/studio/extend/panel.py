@@ -166,11 +166,12 @@ def wire(
         show_progress="hidden",
         **PRIVATE,
     )
+    shown_for = gr.State(None)  # what the preview was last drawn for
     gr.on(
         [panel.photo.change, *(component.change for component in settings)],
         app.extend.refresh,
-        [panel.photo, *sides, panel.overlap, panel.prefill],
-        [panel.preview, panel.caption],
+        [panel.photo, *sides, panel.overlap, panel.prefill, shown_for],
+        [panel.preview, panel.caption, shown_for],
         trigger_mode="always_last",
         show_progress="hidden",
         **PRIVATE,
