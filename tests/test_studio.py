@@ -8,6 +8,7 @@ stand-ins for gradio's.
 
 from __future__ import annotations
 
+import io
 import os
 import threading
 from collections.abc import Callable, Iterator
@@ -405,6 +406,57 @@ def test_preview_shows_the_sent_mask_over_the_sent_image() -> None:
     assert all(skipped(v) for v in preview.refresh(None, None, MASK_SETTINGS))
     assert "1.0%" in preview.refresh(value, None, MASK_SETTINGS)[1]
     assert preview.cleared() == (None, studio.NO_PHOTO_CAPTION)
+
+
+def test_a_refresh_asked_for_by_the_sliders_the_last_one_set_draws_nothing_again() -> None:
+    """The sliders a refresh sets (the size sent, the photo-scaled padding) fire their
+    own change: the refresh that follows has nothing new to show and is skipped, but
+    a new stroke, a setting the preview reads, or a new photo is drawn."""
+    photo = Image.open(PHOTO).convert("RGBA").resize((3000, 2000))
+    layer = Image.new("RGBA", photo.size, (0, 0, 0, 0))
+    ImageDraw.Draw(layer).rectangle((100, 100, 900, 700), fill=(255, 45, 111, 153))
+    value = {"background": photo, "layers": [layer], "composite": None}
+    settings = {**MASK_SETTINGS, "auto_size": True, "scale_with_photo": True}
+    first = preview.refresh(value, None, settings)
+    image, _caption, width, height, padding, feather, seen = first
+    assert isinstance(image, Image.Image) and max(image.size) == studio.PREVIEW_SIDE
+    echoed = {
+        **settings,
+        "width": width["value"],
+        "height": height["value"],
+        "mask_padding": padding["value"],
+        "feather_px": feather["value"],
+    }
+    assert all(skipped(v) for v in preview.refresh(value, None, echoed, seen))
+    # What the preview reads is drawn again.
+    grown = preview.refresh(value, None, {**echoed, "grow_px": 12}, seen)
+    assert isinstance(grown[0], Image.Image)
+    ImageDraw.Draw(layer).rectangle((2000, 1200, 2400, 1500), fill=(255, 45, 111, 153))
+    stroked = preview.refresh(value, None, echoed, seen)
+    assert isinstance(stroked[0], Image.Image) and stroked[1] != first[1]
+    other = {**value, "background": photo.transpose(Image.Transpose.FLIP_LEFT_RIGHT)}
+    assert isinstance(preview.refresh(other, None, echoed, stroked[-1])[0], Image.Image)
+    # With "auto" off the size sliders are read, so a new size is drawn.
+    fixed = {**echoed, "auto_size": False, "width": 512, "height": 512}
+    assert isinstance(preview.refresh(value, None, fixed, stroked[-1])[0], Image.Image)
+
+
+def test_a_big_unpainted_photo_is_previewed_at_preview_size_with_a_quick_png() -> None:
+    """Nothing painted shows the plain photo: scaled like a painted preview (a 12 MP
+    photo is not encoded whole for a box 360 px tall), and, like every preview,
+    written by gradio with zlib level 1 (the zlib header's level bits say so)."""
+    from gradio.processing_utils import encode_pil_to_bytes
+
+    photo = Image.open(PHOTO).convert("RGB").resize((4000, 3000))
+    value = {"background": photo, "layers": [], "composite": None}
+    image, caption = preview.preview(value, None, MASK_SETTINGS)
+    assert caption == EMPTY_MASK_MESSAGE and image.size == (1024, 768)
+    data = encode_pil_to_bytes(image, "png")
+    idat = data.index(b"IDAT") + 4
+    assert data[idat] == 0x78 and data[idat + 1] >> 6 == 0  # FLEVEL 0: the fastest levels
+    plain = encode_pil_to_bytes(photo.resize((1024, 768)), "png")
+    assert plain[plain.index(b"IDAT") + 5] >> 6 == 2  # gradio's default, for comparison
+    assert np.array_equal(np.asarray(Image.open(io.BytesIO(data))), np.asarray(image))  # lossless
 
 
 # -- messages -----------------------------------------------------------------------------

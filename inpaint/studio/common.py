@@ -1,5 +1,5 @@
 """What the features share: the page's session, gradio's progress hook, the output tuple,
-and the mark that keeps a component out of the public API."""
+the mark that keeps a component out of the public API, and quick-to-write previews."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import gradio as gr
+from PIL import Image
 
 from .form import GENERATE_OUTPUTS, KEY_INPUTS
 
@@ -16,6 +17,20 @@ SKIP: Any = object()  # placeholder: "leave this output as it is"
 # gradio finds the progress tracker by the parameter's default being a Progress;
 # the tracker itself is per event (a context variable), so one default is shared.
 PROGRESS = gr.Progress()
+# zlib level of the previews gradio writes as PNG: level 1 writes a 1024 x 768
+# preview in ~45 ms instead of ~210 ms (the default, 6) for ~15 % more bytes; a
+# preview is redrawn after every stroke and setting, so the wait is what counts.
+PREVIEW_PNG_LEVEL = 1
+
+
+def quick_png(image: Image.Image) -> Image.Image:
+    """``image``, marked to be written with a quick PNG level when gradio saves it.
+
+    Pillow (12 and later) merges an image's ``encoderinfo`` into the options
+    of the save gradio makes; an older Pillow ignores it (the default level).
+    """
+    image.encoderinfo = {**getattr(image, "encoderinfo", {}), "compress_level": PREVIEW_PNG_LEVEL}
+    return image
 
 
 def session_of(request: Any) -> str:

@@ -13,6 +13,7 @@ from .. import masks, pipeline, region
 from ..errors import InputImageError
 from ..request import InpaintRequest
 from . import editor
+from .common import quick_png
 from .form import Form
 from .messages import ALL_BLACK_MESSAGE
 
@@ -143,7 +144,7 @@ def preview_image(prepared: Prepared) -> Image.Image:
                 outline=(255, 214, 0),
                 width=max(2, round(3 * max(size) / 1024)),
             )
-    return shown
+    return quick_png(shown)
 
 
 def _prefill_only(prepared: Prepared) -> InpaintRequest:

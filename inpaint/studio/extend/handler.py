@@ -28,7 +28,7 @@ from ...request import EXTEND_NAMES
 from ...result import InpaintResult
 from .. import editor
 from ..backend import MODE_OFFLINE
-from ..common import PROGRESS, browser_token, own_key, session_of
+from ..common import PROGRESS, browser_token, own_key, quick_png, session_of
 from ..endpoint import takes
 from ..form import FIELDS, KEY_INPUTS, PROMPTS, RESULT_TAB, Form
 from ..generate.handler import Generation, Plan
@@ -122,7 +122,7 @@ def preview(
         check(picture.size, ext)
     except ModelsLabError as exc:  # the plain photo, and why nothing more is shown
         picture.thumbnail((PREVIEW_SIDE, PREVIEW_SIDE))
-        return picture, describe_error(exc)
+        return quick_png(picture), describe_error(exc)
     # Drawn at preview size: a 40-megapixel canvas is never built just to be shrunk.
     full = ext.canvas_size(picture.size)
     scale = min(1.0, PREVIEW_SIDE / max(full))
@@ -160,7 +160,7 @@ def preview(
             stroke_fill=(0, 0, 0),
             font_size=max(14, round(28 * max(size) / 1024)),
         )
-    return shown, caption(picture.size, ext, len(plan), overlap, prefill)
+    return quick_png(shown), caption(picture.size, ext, len(plan), overlap, prefill)
 
 
 def caption(size: tuple[int, int], ext: Extension, jobs: int, overlap: int, prefill: str) -> str:

@@ -14,6 +14,7 @@ from ... import pipeline
 from ...errors import InputImageError, ModelsLabError
 from ...params import OPTIONS_BY_NAME
 from .. import editor
+from ..common import quick_png
 from ..form import Form
 from ..messages import NO_PHOTO_CAPTION, describe_error
 from ..prepare import PREVIEW_SIDE, prepare_inputs, preview_caption, preview_image
@@ -70,11 +71,11 @@ def _preview(
 def _shown(photo: Image.Image | None) -> Image.Image | None:
     """The plain photo as the preview shows it: no larger than a painted preview, so a
     12 MP photo is not encoded whole for a box a few hundred pixels tall."""
-    if photo is None or max(photo.size) <= PREVIEW_SIDE:
-        return photo
+    if photo is None:
+        return None
     shown = photo.copy()
     shown.thumbnail((PREVIEW_SIDE, PREVIEW_SIDE), Image.Resampling.BILINEAR)
-    return shown
+    return quick_png(shown)
 
 
 def refresh(
