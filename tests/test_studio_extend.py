@@ -201,3 +201,15 @@ def test_an_extension_is_kept_restored_loaded_and_shown_as_code(make_studio) -> 
     plain = dict(loaded, extend_right=0, extend_bottom=0)
     python, _, command = app.reproduce.code_for(plain)
     assert "client.inpaint(" in python and "--mask=mask.png" in command
+
+
+def test_the_preview_is_drawn_once_for_the_same_photo_and_amounts() -> None:
+    """gradio fires a side slider's change again, with the same value, on each status
+    update of a running extension: such a refresh draws nothing; a new amount does."""
+    photo = str(PHOTO)
+    picture, caption, drawn_for = extend.Extend.refresh(photo, 56, 0, 56, 0, 16, "patchmatch")
+    assert isinstance(picture, Image.Image) and picture.size == (712, 400) and drawn_for
+    again = extend.Extend.refresh(photo, 56, 0, 56, 0, 16, "patchmatch", drawn_for)
+    assert all(isinstance(v, type(gr.skip())) for v in again)
+    wider = extend.Extend.refresh(photo, 56, 0, 100, 0, 16, "patchmatch", drawn_for)
+    assert wider[0].size == (756, 400) and wider[2] != drawn_for
