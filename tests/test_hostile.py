@@ -151,28 +151,40 @@ def slow_studio(
     gate.close()
 
 
+# The visitor: it says "listening" once the studio's messages about its job reach it
+# (its status is one only the event stream tells), i.e. once the studio can tell that
+# it left. Killed before that, gradio cannot know the visitor is gone.
 CLIENT_SCRIPT = """
-import sys
+import sys, time
 from gradio_client import Client, handle_file
+from gradio_client.utils import Status
 client = Client(sys.argv[1], verbose=False)
 job = client.submit(handle_file(sys.argv[2]), "more table", 1200, 800, 1200, 800, 32, "colour",
                     api_name="/outpaint")
+streamed = {Status.IN_QUEUE, Status.PROCESSING, Status.ITERATING, Status.PROGRESS}
+while job.status().code not in streamed and not job.done():
+    time.sleep(0.02)  # the client's own state, set by its stream reader thread
+print("listening", flush=True)
 job.result()
 """
 
 
 def test_a_killed_client_stops_the_rest_of_its_outpaint(slow_studio, gated_studio) -> None:
-    """20 tiles asked; the client is SIGKILLed once the first job reached the server."""
+    """20 tiles asked; the client is SIGKILLed once the first job reached the server and
+    the client hears about its job (before that, its leaving is invisible to gradio)."""
     app, server = slow_studio
     gate = gated_studio[2]
     before = server.jobs_received()
     client = subprocess.Popen(
         [sys.executable, "-c", CLIENT_SCRIPT, app.url, str(PHOTO)],
         cwd=ROOT,
-        stdout=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
+        text=True,
     )
     try:
+        assert client.stdout is not None
+        assert client.stdout.readline().strip() == "listening"  # its stream is open
         gate.wait(1)  # a tile's job is held at the server
     finally:
         client.send_signal(signal.SIGKILL)
