@@ -189,8 +189,10 @@ def test_a_killed_client_stops_the_rest_of_its_outpaint(slow_studio, gated_studi
     finally:
         client.send_signal(signal.SIGKILL)
         client.wait(timeout=10)
-    # The studio learns that its visitor left while the job is still held ...
-    poll(lambda: "visitor left; jobs sent and kept for /fetch_result" in app.output(), 60)
+    # The studio learns that its visitor left while the job is still held (from the
+    # event's generator being closed, or from the session ending, whichever gradio
+    # does first: under load it may not close the generator at all) ...
+    poll(lambda: "visitor left" in app.output(), 60)
     at_kill = server.jobs_received()
     # ... and once the held jobs end, it sends nothing more.
     gate.open()

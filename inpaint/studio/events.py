@@ -9,6 +9,7 @@ names.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -30,6 +31,8 @@ from .result.handler import Results, run_info_text
 from .settings import Settings
 from .store import OutputStore
 from .visitors import Visitor, visitor_of
+
+log = logging.getLogger("inpaint.studio")
 
 
 class Studio:
@@ -177,7 +180,13 @@ class Studio:
         if session:
             # Leaving stops paying: no further job of an outpaint or a comparison
             # is sent (jobs already sent keep their ids, fetchable by /fetch_result).
-            self.generation.board.cancel(session)
+            if self.generation.board.cancel(session):
+                # Said here too: gradio does not always close the event's generator
+                # (whose own line names the ids), but it does end the session.
+                log.warning(
+                    "visitor left while a request of theirs ran or waited: it sends no "
+                    "further job; jobs sent are kept for /fetch_result"
+                )
             self.compare.leave(session)
             self.store.end_session(session)
 

@@ -176,16 +176,18 @@ def wire(
         show_progress="hidden",
         **PRIVATE,
     )
+    # Presets read the page's photo, not the panel's copy, which follows it one event
+    # later: a preset pressed just after "Use as input" is for the new photo.
     for target, button in panel.presets.items():
         button.click(
             _preset(app, target),
-            [panel.photo, panel.anchor],
+            [photo, panel.anchor],
             [*sides, panel.last_preset],
             **PRIVATE,
         )
     panel.anchor.change(
         app.extend.reanchor,
-        [panel.photo, panel.anchor, panel.last_preset],
+        [photo, panel.anchor, panel.last_preset],
         [*sides, panel.last_preset],
         **PRIVATE,
     )
