@@ -121,6 +121,14 @@ def prepare_inputs(
 PREVIEW_SIDE = 1024  # the preview is drawn at most this large, whatever the photo
 
 
+def plain_preview(photo: Image.Image) -> Image.Image:
+    """The photo alone as a preview shows it (nothing to draw over it yet): no larger than
+    ``PREVIEW_SIDE``, so a 12 MP photo is not encoded whole for a box a few hundred px tall."""
+    shown = photo.copy()
+    shown.thumbnail((PREVIEW_SIDE, PREVIEW_SIDE), Image.Resampling.BILINEAR)
+    return quick_png(shown)
+
+
 def preview_image(prepared: Prepared) -> Image.Image:
     """The mask tinted over the photo, with the boxes that "only masked" mode sends."""
     scale = min(1.0, PREVIEW_SIDE / max(prepared.image.size))

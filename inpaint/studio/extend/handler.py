@@ -34,7 +34,7 @@ from ..form import FIELDS, KEY_INPUTS, PROMPTS, RESULT_TAB, Form
 from ..generate.handler import Generation, Plan
 from ..jobs import JobCall
 from ..messages import describe_error, page_error
-from ..prepare import PREVIEW_SIDE, Prepared
+from ..prepare import PREVIEW_SIDE, Prepared, plain_preview
 from ..visitors import Visitor, anonymous
 
 SIDES = ("left", "top", "right", "bottom")
@@ -121,8 +121,7 @@ def preview(
     try:
         check(picture.size, ext)
     except ModelsLabError as exc:  # the plain photo, and why nothing more is shown
-        picture.thumbnail((PREVIEW_SIDE, PREVIEW_SIDE))
-        return quick_png(picture), describe_error(exc)
+        return plain_preview(picture), describe_error(exc)
     # Drawn at preview size: a 40-megapixel canvas is never built just to be shrunk.
     full = ext.canvas_size(picture.size)
     scale = min(1.0, PREVIEW_SIDE / max(full))

@@ -14,10 +14,9 @@ from ... import pipeline
 from ...errors import InputImageError, ModelsLabError
 from ...params import OPTIONS_BY_NAME
 from .. import editor
-from ..common import quick_png
 from ..form import Form
 from ..messages import NO_PHOTO_CAPTION, describe_error
-from ..prepare import PREVIEW_SIDE, prepare_inputs, preview_caption, preview_image
+from ..prepare import plain_preview, prepare_inputs, preview_caption, preview_image
 
 log = logging.getLogger("inpaint.studio")
 
@@ -59,23 +58,17 @@ def _preview(
             if photo is None or form.crop_to_mask
             else pipeline.send_size(photo.size, *form.size())
         )
-        return _shown(photo), describe_error(exc), size
+        return (
+            None if photo is None else plain_preview(photo),
+            describe_error(exc),
+            size,
+        )
     except ModelsLabError as exc:
         return None, describe_error(exc), None
     except Exception:  # the preview must never break the page
         log.exception("mask preview failed")
         return None, describe_error(RuntimeError()), None
     return (preview_image(prepared), preview_caption(prepared), (prepared.width, prepared.height))
-
-
-def _shown(photo: Image.Image | None) -> Image.Image | None:
-    """The plain photo as the preview shows it: no larger than a painted preview, so a
-    12 MP photo is not encoded whole for a box a few hundred pixels tall."""
-    if photo is None:
-        return None
-    shown = photo.copy()
-    shown.thumbnail((PREVIEW_SIDE, PREVIEW_SIDE), Image.Resampling.BILINEAR)
-    return quick_png(shown)
 
 
 def refresh(
