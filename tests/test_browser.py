@@ -216,13 +216,30 @@ def test_start_page_banner_controls_and_own_key(page: Page) -> None:
     expect(page.locator("#banner")).to_contain_text("Offline demo mode")
 
 
-def test_paint_stroke_and_generate_repaints_only_the_stroke(page: Page) -> None:
+def test_each_missing_input_is_named_then_only_the_stroke_is_repainted(page: Page) -> None:
+    """One visitor's first try, on one page load: Generate names what is missing in a
+    plain sentence (the photo, the painting, the prompt), then repaints the stroke and
+    nothing else, and the result can be the next input."""
+    status = page.locator("#status")
+    page.locator("#generate").click()
+    expect(status).to_contain_text("No image: upload a photo")
+
     upload_photo(page)
+    page.locator("#prompt textarea").fill("a red scarf")
+    page.locator("#generate").click()
+    expect(status).to_contain_text(EMPTY_MASK_MESSAGE)
+    shot(page, "04-nothing-painted")
+
     # Across the cup's rim, the coffee and the spoon's handle: busy, so any fill differs.
     stroke = paint_stroke(page, [(0.30, 0.30), (0.50, 0.36), (0.68, 0.32)])
     expect(page.locator("#mask-caption")).to_contain_text("repainted (from the painted strokes")
     expect(page.locator("#mask-caption")).to_contain_text("600 × 400")
     shot(page, "02-painted-with-mask-preview")
+    page.locator("#prompt textarea").fill("   ")
+    page.locator("#generate").click()
+    expect(status).to_contain_text("Empty prompt")
+    for text in ("Traceback", "Exception", 'File "'):
+        expect(page.get_by_text(text)).to_have_count(0)
 
     page.locator("#prompt textarea").fill("a glass of orange juice")
     page.locator("#generate").click()
@@ -308,26 +325,6 @@ def test_only_masked_full_resolution_then_reproduce_from_the_png(
     expect(page.locator("#prompt textarea")).to_have_value(prompt)
     expect(page.locator("#area input[value='Only masked']")).to_be_checked()
     shot(page, "10-parameters-loaded")
-
-
-def test_every_missing_input_gets_a_plain_message(page: Page) -> None:
-    status = page.locator("#status")
-    page.locator("#generate").click()
-    expect(status).to_contain_text("No image: upload a photo")
-
-    upload_photo(page)
-    page.locator("#prompt textarea").fill("a red scarf")
-    page.locator("#generate").click()
-    expect(status).to_contain_text(EMPTY_MASK_MESSAGE)
-    shot(page, "04-nothing-painted")
-
-    paint_stroke(page, [(0.4, 0.4), (0.6, 0.45)])
-    expect(page.locator("#mask-caption")).to_contain_text("repainted")
-    page.locator("#prompt textarea").fill("   ")
-    page.locator("#generate").click()
-    expect(status).to_contain_text("Empty prompt")
-    for text in ("Traceback", "Exception", 'File "'):
-        expect(page.get_by_text(text)).to_have_count(0)
 
 
 def test_example_history_and_restore_survive_a_reload(page: Page) -> None:

@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import io
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
+import pytest
 from PIL import Image
 from playwright.sync_api import Browser, Page, expect
 
@@ -25,6 +27,15 @@ EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 PHOTO = EXAMPLES / "coffee.png"  # 600 x 400: padding 19 px, blend 5 px, brush radius 15 px
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
+
+
+@pytest.fixture(scope="module")
+def page(browser: Browser, offline_app: App) -> Iterator[Page]:
+    """One page for the module: each test sets its own window size on it (the layout
+    follows a resize as it does a load), and only the desktop test changes the page, so
+    the phone check runs before a photo is in or after a generation alike."""
+    with open_page(browser, offline_app.url, DESKTOP) as page:
+        yield page
 
 
 def number(page: Page, elem_id: str) -> Page:
@@ -42,74 +53,72 @@ def stroke_thickness(preview_png: bytes) -> int:
     return int(column.sum())
 
 
-def test_sizes_follow_the_photo_and_tools_stay_after_generate(
-    browser: Browser, offline_app: App
-) -> None:
-    with open_page(browser, offline_app.url, DESKTOP) as page:
-        upload_photo(page, PHOTO)
-        # The 1024 px values would be 32 and 8: this photo's are shown, and used.
-        expect(number(page, "padding")).to_have_value("19")
-        expect(number(page, "feather")).to_have_value("5")
-        paint_stroke(page, [(0.3, 0.5), (0.7, 0.5)], PHOTO)
-        caption = page.locator("#mask-caption")
-        expect(caption).to_contain_text("blended over 5 px", timeout=60_000)
-        expect(caption).to_contain_text("repainted (from the painted strokes")
-        # The image element is filled a moment after its caption: poll it until the
-        # stroke shows (the test fails on the deadline if it never does).
-        preview = page.locator("#mask-preview img")
-        deadline = time.monotonic() + 30
-        thickness = 0
-        while thickness == 0 and time.monotonic() < deadline:
-            src = preview.get_attribute("src")
-            if src:
-                thickness = stroke_thickness(page.request.get(src).body())
-        # Brush radius 15 px of this photo (gradio's fixed 25 would paint ~50 px).
-        assert 20 <= thickness <= 40, thickness
+def test_sizes_follow_the_photo_and_tools_stay_after_generate(page: Page) -> None:
+    page.set_viewport_size(DESKTOP)
+    upload_photo(page, PHOTO)
+    # The 1024 px values would be 32 and 8: this photo's are shown, and used.
+    expect(number(page, "padding")).to_have_value("19")
+    expect(number(page, "feather")).to_have_value("5")
+    paint_stroke(page, [(0.3, 0.5), (0.7, 0.5)], PHOTO)
+    caption = page.locator("#mask-caption")
+    expect(caption).to_contain_text("blended over 5 px", timeout=60_000)
+    expect(caption).to_contain_text("repainted (from the painted strokes")
+    # The image element is filled a moment after its caption: poll it until the
+    # stroke shows (the test fails on the deadline if it never does).
+    preview = page.locator("#mask-preview img")
+    deadline = time.monotonic() + 30
+    thickness = 0
+    while thickness == 0 and time.monotonic() < deadline:
+        src = preview.get_attribute("src")
+        if src:
+            thickness = stroke_thickness(page.request.get(src).body())
+    # Brush radius 15 px of this photo (gradio's fixed 25 would paint ~50 px).
+    assert 20 <= thickness <= 40, thickness
 
-        page.locator("#prompt textarea").fill("a saucer")
-        page.locator("#generate").scroll_into_view_if_needed()
-        page.locator("#generate").click()
-        expect(page.locator("#status")).to_contain_text("Done", timeout=60_000)
-        # The result's view is whole in the window, and the tools that made it are
-        # still there (not on a tab Generate hid).
-        top = page.locator("#before-after").bounding_box()
-        assert top and -1 <= top["y"] < DESKTOP["height"] - 120, top
-        expect(page.locator("#feather")).to_be_visible()
-        expect(page.locator("#grow")).to_be_visible()
-        page.screenshot(path=str(ARTIFACTS / "20-after-generate-tools-in-reach.png"))
+    page.locator("#prompt textarea").fill("a saucer")
+    page.locator("#generate").scroll_into_view_if_needed()
+    page.locator("#generate").click()
+    expect(page.locator("#status")).to_contain_text("Done", timeout=60_000)
+    # The result's view is whole in the window, and the tools that made it are
+    # still there (not on a tab Generate hid).
+    top = page.locator("#before-after").bounding_box()
+    assert top and -1 <= top["y"] < DESKTOP["height"] - 120, top
+    expect(page.locator("#feather")).to_be_visible()
+    expect(page.locator("#grow")).to_be_visible()
+    page.screenshot(path=str(ARTIFACTS / "20-after-generate-tools-in-reach.png"))
 
-        # Choosing a blend width by hand stops the photo from setting it.
-        slider = page.locator("#feather input[type=range]")
-        slider.fill("12")
-        expect(page.locator("#scale-with-photo input[type=checkbox]")).not_to_be_checked()
-        expect(caption).to_contain_text("blended over 12 px")
-        # Idle, the comparison's Stop is not an alarm (like Cancel).
-        page.locator("#right-tabs").get_by_role("tab", name="Compare").click()
-        assert "stop" not in (page.locator("#compare-stop").get_attribute("class") or "")
+    # Choosing a blend width by hand stops the photo from setting it.
+    slider = page.locator("#feather input[type=range]")
+    slider.fill("12")
+    expect(page.locator("#scale-with-photo input[type=checkbox]")).not_to_be_checked()
+    expect(caption).to_contain_text("blended over 12 px")
+    # Idle, the comparison's Stop is not an alarm (like Cancel).
+    page.locator("#right-tabs").get_by_role("tab", name="Compare").click()
+    assert "stop" not in (page.locator("#compare-stop").get_attribute("class") or "")
 
 
-def test_phone_width_label_clear_of_the_editor_toolbar(browser: Browser, offline_app: App) -> None:
-    with open_page(browser, offline_app.url, PHONE) as page:
-        editor = page.locator("#editor")
-        expect(editor.locator("canvas").first).to_be_visible()
-        overlap = page.evaluate(
-            """() => {
-              const editor = document.getElementById('editor');
-              const label = editor.querySelector('[data-testid=block-label]');
-              const range = document.createRange();
-              range.selectNodeContents(label);
-              const text = range.getBoundingClientRect();
-              const buttons = [...editor.querySelectorAll('button')]
-                .map(b => b.getBoundingClientRect())
-                .filter(b => b.width > 0 && Math.abs(b.top - text.top) < text.height + 8);
-              const hit = buttons.filter(b => b.left < text.right && b.right > text.left
-                                          && b.top < text.bottom && b.bottom > text.top);
-              return {text: [text.left, text.right, text.top, text.bottom],
-                      toolbar: buttons.length, hit: hit.length,
-                      wide: document.documentElement.scrollWidth};
-            }"""
-        )
-        page.screenshot(path=str(ARTIFACTS / "21-phone-390.png"))
-        assert overlap["toolbar"] > 0, overlap  # the toolbar was found beside the label
-        assert overlap["hit"] == 0, overlap
-        assert overlap["wide"] <= PHONE["width"], overlap  # nothing runs off sideways
+def test_phone_width_label_clear_of_the_editor_toolbar(page: Page) -> None:
+    page.set_viewport_size(PHONE)
+    editor = page.locator("#editor")
+    expect(editor.locator("canvas").first).to_be_visible()
+    overlap = page.evaluate(
+        """() => {
+          const editor = document.getElementById('editor');
+          const label = editor.querySelector('[data-testid=block-label]');
+          const range = document.createRange();
+          range.selectNodeContents(label);
+          const text = range.getBoundingClientRect();
+          const buttons = [...editor.querySelectorAll('button')]
+            .map(b => b.getBoundingClientRect())
+            .filter(b => b.width > 0 && Math.abs(b.top - text.top) < text.height + 8);
+          const hit = buttons.filter(b => b.left < text.right && b.right > text.left
+                                      && b.top < text.bottom && b.bottom > text.top);
+          return {text: [text.left, text.right, text.top, text.bottom],
+                  toolbar: buttons.length, hit: hit.length,
+                  wide: document.documentElement.scrollWidth};
+        }"""
+    )
+    page.screenshot(path=str(ARTIFACTS / "21-phone-390.png"))
+    assert overlap["toolbar"] > 0, overlap  # the toolbar was found beside the label
+    assert overlap["hit"] == 0, overlap
+    assert overlap["wide"] <= PHONE["width"], overlap  # nothing runs off sideways

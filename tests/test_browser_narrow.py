@@ -100,76 +100,98 @@ def run_first_example(page: Page) -> None:
     expect(page.locator("#history")).to_contain_text("done")
 
 
-def test_phone_tables_keep_whole_words_and_the_allowance_is_under_generate(
-    browser: Browser, quota_app: App
-) -> None:
+@pytest.fixture(scope="module")
+def visited(browser: Browser, quota_app: App) -> Iterator[Page]:
+    """One visitor's page after a generation (a row in History), shared by the phone
+    and the desktop checks: they only read it, each at its own window size (a page
+    load and a run cost seconds of CPU under Chromium's software GL)."""
     with open_page(browser, quota_app.url, PHONE) as page:
-        gap = allowance_below_generate(page)
-        page.locator("#generate").scroll_into_view_if_needed()
-        page.screenshot(path=str(ARTIFACTS / "narrow-390-generate-allowance.png"))
-        assert 0 <= gap <= 300, gap
-
         run_first_example(page)
-        history = page.locator("#history")
-        history.scroll_into_view_if_needed()
-        history.screenshot(path=str(ARTIFACTS / "narrow-390-history.png"))
-        cells = page.evaluate(BOXES_JS, "#history .virtual-row .body-cell")
-        assert len(cells) >= 6, cells  # the generation's row, all its columns
-        narrow = [cell for cell in cells if cell["width"] < 60]
-        assert not narrow, narrow
-        broken = page.evaluate(BROKEN_WORDS_JS, "#history .body-cell, #history th")
-        assert not broken, broken
-        # The table scrolls sideways inside itself; the page does not.
-        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
-        scrolled = page.evaluate(
-            """() => { const box = document.querySelector('#history .table-container');
-                       box.scrollLeft = box.scrollWidth;
-                       return box.scrollLeft > 0; }"""
-        )
-        assert scrolled
-        last = page.evaluate(BOXES_JS, "#history .virtual-row:first-child .body-cell")[-1]
-        assert 0 <= last["left"] and last["right"] <= PHONE["width"], last  # reachable
-        history.screenshot(path=str(ARTIFACTS / "narrow-390-history-scrolled.png"))
-
-        examples = page.locator("#examples")
-        examples.scroll_into_view_if_needed()
-        examples.screenshot(path=str(ARTIFACTS / "narrow-390-examples.png"))
-        first = page.evaluate(BOXES_JS, "#examples tbody tr:first-child td")
-        shown = [cell for cell in first if 0 <= cell["left"] and cell["right"] <= PHONE["width"]]
-        assert shown == first, first  # the first example is whole on the screen
-        assert any(len(cell["text"].split()) >= 2 for cell in shown), first  # its prompt
-        broken = page.evaluate(BROKEN_WORDS_JS, "#examples th, #examples td")
-        assert not broken, broken
-        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+        yield page
 
 
-def test_desktop_tables_keep_one_line_rows_and_every_column(
-    browser: Browser, quota_app: App
+def at_size(page: Page, viewport: dict[str, int]) -> None:
+    """Show the page at ``viewport``'s size, History scrolled back to its start, and wait
+    until the page's layout is that wide (the layout follows a resize as it does a load)."""
+    page.set_viewport_size(viewport)
+    page.evaluate(
+        """() => { window.scrollTo(0, 0);
+                   const box = document.querySelector('#history .table-container');
+                   if (box) box.scrollLeft = 0; }"""
+    )
+    page.wait_for_function(
+        "(width) => document.documentElement.clientWidth === width", arg=viewport["width"]
+    )
+
+
+def test_phone_tables_keep_whole_words_and_the_allowance_is_under_generate(
+    visited: Page,
 ) -> None:
-    with open_page(browser, quota_app.url, DESKTOP) as page:
-        gap = allowance_below_generate(page)
-        page.locator("#generate").scroll_into_view_if_needed()
-        page.screenshot(path=str(ARTIFACTS / "narrow-1280-generate-allowance.png"))
-        assert 0 <= gap <= 300, gap
+    page = visited
+    at_size(page, PHONE)
+    gap = allowance_below_generate(page)
+    page.locator("#generate").scroll_into_view_if_needed()
+    page.screenshot(path=str(ARTIFACTS / "narrow-390-generate-allowance.png"))
+    assert 0 <= gap <= 300, gap
 
-        run_first_example(page)
-        history = page.locator("#history")
-        history.scroll_into_view_if_needed()
-        history.screenshot(path=str(ARTIFACTS / "narrow-1280-history.png"))
-        row = page.evaluate(BOXES_JS, "#history .virtual-row:first-child .body-cell")
-        assert len(row) == 6 and all(cell["right"] <= DESKTOP["width"] for cell in row), row
-        lines = page.evaluate(LINES_JS, "#history .virtual-row:first-child .body-cell")
-        # Every cell on one line but the prompt, which wraps (wrap=True) at most once here.
-        assert len(lines) == 6 and lines[2] <= 2, lines
-        assert max(lines[:2] + lines[3:]) == 1, lines
-        assert not page.evaluate(BROKEN_WORDS_JS, "#history .body-cell, #history th")
+    history = page.locator("#history")
+    history.scroll_into_view_if_needed()
+    history.screenshot(path=str(ARTIFACTS / "narrow-390-history.png"))
+    cells = page.evaluate(BOXES_JS, "#history .virtual-row .body-cell")
+    assert len(cells) >= 6, cells  # the generation's row, all its columns
+    narrow = [cell for cell in cells if cell["width"] < 60]
+    assert not narrow, narrow
+    broken = page.evaluate(BROKEN_WORDS_JS, "#history .body-cell, #history th")
+    assert not broken, broken
+    # The table scrolls sideways inside itself; the page does not.
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    scrolled = page.evaluate(
+        """() => { const box = document.querySelector('#history .table-container');
+                   box.scrollLeft = box.scrollWidth;
+                   return box.scrollLeft > 0; }"""
+    )
+    assert scrolled
+    last = page.evaluate(BOXES_JS, "#history .virtual-row:first-child .body-cell")[-1]
+    assert 0 <= last["left"] and last["right"] <= PHONE["width"], last  # reachable
+    history.screenshot(path=str(ARTIFACTS / "narrow-390-history-scrolled.png"))
 
-        examples = page.locator("#examples")
-        examples.scroll_into_view_if_needed()
-        examples.screenshot(path=str(ARTIFACTS / "narrow-1280-examples.png"))
-        first = page.evaluate(BOXES_JS, "#examples tbody tr:first-child td")
-        assert len(first) == 4, first  # photo, mask, prompt, negative prompt
-        assert all(0 <= cell["left"] and cell["right"] <= DESKTOP["width"] for cell in first)
+    examples = page.locator("#examples")
+    examples.scroll_into_view_if_needed()
+    examples.screenshot(path=str(ARTIFACTS / "narrow-390-examples.png"))
+    first = page.evaluate(BOXES_JS, "#examples tbody tr:first-child td")
+    shown = [cell for cell in first if 0 <= cell["left"] and cell["right"] <= PHONE["width"]]
+    assert shown == first, first  # the first example is whole on the screen
+    assert any(len(cell["text"].split()) >= 2 for cell in shown), first  # its prompt
+    broken = page.evaluate(BROKEN_WORDS_JS, "#examples th, #examples td")
+    assert not broken, broken
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+
+
+def test_desktop_tables_keep_one_line_rows_and_every_column(visited: Page) -> None:
+    page = visited
+    at_size(page, DESKTOP)
+    gap = allowance_below_generate(page)
+    page.locator("#generate").scroll_into_view_if_needed()
+    page.screenshot(path=str(ARTIFACTS / "narrow-1280-generate-allowance.png"))
+    assert 0 <= gap <= 300, gap
+
+    history = page.locator("#history")
+    history.scroll_into_view_if_needed()
+    history.screenshot(path=str(ARTIFACTS / "narrow-1280-history.png"))
+    row = page.evaluate(BOXES_JS, "#history .virtual-row:first-child .body-cell")
+    assert len(row) == 6 and all(cell["right"] <= DESKTOP["width"] for cell in row), row
+    lines = page.evaluate(LINES_JS, "#history .virtual-row:first-child .body-cell")
+    # Every cell on one line but the prompt, which wraps (wrap=True) at most once here.
+    assert len(lines) == 6 and lines[2] <= 2, lines
+    assert max(lines[:2] + lines[3:]) == 1, lines
+    assert not page.evaluate(BROKEN_WORDS_JS, "#history .body-cell, #history th")
+
+    examples = page.locator("#examples")
+    examples.scroll_into_view_if_needed()
+    examples.screenshot(path=str(ARTIFACTS / "narrow-1280-examples.png"))
+    first = page.evaluate(BOXES_JS, "#examples tbody tr:first-child td")
+    assert len(first) == 4, first  # photo, mask, prompt, negative prompt
+    assert all(0 <= cell["left"] and cell["right"] <= DESKTOP["width"] for cell in first)
 
 
 def test_without_a_quota_the_empty_allowance_leaves_no_gap(
