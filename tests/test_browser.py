@@ -41,6 +41,21 @@ PHOTO = EXAMPLES / "coffee.png"  # 600 x 400
 
 expect.set_options(timeout=15_000)
 
+# Set by a capture-phase click listener and a MutationObserver: when Generate
+# was clicked, and when and to what the status line first changed after it.
+WATCH_STATUS_JS = """() => {
+  const status = document.querySelector('#status');
+  window.__click = {};
+  new MutationObserver(() => {
+    if (window.__click.t0 !== undefined && window.__click.first === undefined) {
+      window.__click.first = performance.now();
+      window.__click.text = status.innerText;
+    }
+  }).observe(status, {subtree: true, childList: true, characterData: true});
+  document.querySelector('#generate').addEventListener('click',
+    () => { window.__click = {t0: performance.now()}; }, {capture: true});
+}"""
+
 
 @pytest.fixture(scope="module")
 def apps(offline_app: App) -> Iterator[dict[str, str]]:
@@ -218,8 +233,9 @@ def test_start_page_banner_controls_and_own_key(page: Page) -> None:
 
 def test_each_missing_input_is_named_then_only_the_stroke_is_repainted(page: Page) -> None:
     """One visitor's first try, on one page load: Generate names what is missing in a
-    plain sentence (the photo, the painting, the prompt), then repaints the stroke and
-    nothing else, and the result can be the next input."""
+    plain sentence (the photo, the painting, the prompt), answers the next click at once
+    (no old error toast over the result), repaints the stroke and nothing else, and the
+    result can be the next input."""
     status = page.locator("#status")
     page.locator("#generate").click()
     expect(status).to_contain_text("No image: upload a photo")
@@ -235,17 +251,32 @@ def test_each_missing_input_is_named_then_only_the_stroke_is_repainted(page: Pag
     expect(page.locator("#mask-caption")).to_contain_text("repainted (from the painted strokes")
     expect(page.locator("#mask-caption")).to_contain_text("600 × 400")
     shot(page, "02-painted-with-mask-preview")
+    page.evaluate(WATCH_STATUS_JS)
+    toast = page.locator(".toast-body")
     page.locator("#prompt textarea").fill("   ")
     page.locator("#generate").click()
     expect(status).to_contain_text("Empty prompt")
+    expect(toast.first).to_be_visible()  # an error, with a toast
     for text in ("Traceback", "Exception", 'File "'):
         expect(page.get_by_text(text)).to_have_count(0)
 
+    # Generate answers the click at once, and the earlier error's toast goes with it
+    # rather than staying over the result.
     page.locator("#prompt textarea").fill("a glass of orange juice")
     page.locator("#generate").click()
-    expect(page.locator("#status")).to_contain_text("Done", timeout=60_000)
+    expect(toast).to_have_count(0)
+    shot(page, "41-generate-acknowledged")
+    expect(status).to_contain_text("Done", timeout=60_000)
     expect(page.locator("#run-info")).to_contain_text("Job id")
+    expect(page.locator("#gallery img").first).to_be_visible()
+    expect(toast).to_have_count(0)
     shot(page, "03-result")
+    shot(page, "42-result-without-old-toast")
+    timing = page.evaluate("() => ({...window.__click, read: window.inpaintRead})")
+    # The status's first change after the click (it may pass too quickly to poll for)
+    # said so; the painting was the one the preview had read (one layer), not read again.
+    assert "Reading your painting" in timing["text"], timing
+    assert timing["read"]["layers"] == 1, timing
 
     link = page.locator("#downloads a").first
     expect(link).to_be_visible()
