@@ -195,42 +195,6 @@ def fetch_image(page: Page, url: str) -> Image.Image:
 
 
 # -- the tests ----------------------------------------------------------------------
-def test_start_page_banner_controls_and_own_key(page: Page) -> None:
-    banner = page.locator("#banner")
-    expect(banner).to_contain_text("Offline demo mode")
-    expect(banner).to_contain_text("ignores the prompt")
-    expect(banner).to_contain_text("MODELSLAB_API_KEY")
-    # Sliders come from inpaint.params.PARAMS: documented bounds and defaults.
-    steps = page.locator("#steps input[type=number]")
-    expect(steps).to_have_value("30")
-    expect(page.locator("#guidance input[type=range]")).to_have_attribute("max", "5")
-    expect(page.locator("#width input[type=range]")).to_have_attribute("max", "1024")
-    expect(page.locator("#width input[type=range]")).to_have_attribute("step", "8")
-    expect(page.locator("#seed input")).to_have_value("-1")
-    shot(page, "01-start")
-
-    # A visitor's own key: for this tab only, and only the password field holds it,
-    # even while gradio's API recorder writes replay code for everything done.
-    page.get_by_text("Use via API").click()
-    page.get_by_text("API Recorder").first.click()
-    secret = "sk-test-" + "9" * 24
-    page.locator("#session-key input").fill(secret)
-    expect(page.locator("#banner")).to_contain_text("with your own key")
-    page.locator("#generate").click()  # no photo: refused before any request
-    expect(page.locator("#status")).to_contain_text("No image")
-    page.get_by_text("Recording API Calls").click()
-    expect(page.locator("#num-recorded-api-calls")).to_be_visible()
-    assert secret not in page.content()
-    page.keyboard.press("Escape")
-    # Only the password field holds it, masked.
-    assert secret not in page.locator("body").inner_text()
-    assert page.locator("#session-key input").get_attribute("type") == "password"
-    stored = page.evaluate("JSON.stringify(Object.assign({}, window.localStorage))")
-    assert secret not in stored
-    page.locator("#session-key input").fill("")
-    expect(page.locator("#banner")).to_contain_text("Offline demo mode")
-
-
 def test_each_missing_input_is_named_then_only_the_stroke_is_repainted(page: Page) -> None:
     """One visitor's first try, on one page load: Generate names what is missing in a
     plain sentence (the photo, the painting, the prompt), answers the next click at once
@@ -358,7 +322,50 @@ def test_only_masked_full_resolution_then_reproduce_from_the_png(
     shot(page, "10-parameters-loaded")
 
 
-def test_example_history_and_restore_survive_a_reload(page: Page) -> None:
+def test_start_page_own_key_then_example_history_and_restore_survive_a_reload(
+    page: Page,
+) -> None:
+    """A first visit: the start page's banner and controls, a typed key that stays in
+    its field, then an example run whose history entry survives a reload (the reload is
+    the point; the start page is checked on the same load before anything is run)."""
+    banner = page.locator("#banner")
+    expect(banner).to_contain_text("Offline demo mode")
+    expect(banner).to_contain_text("ignores the prompt")
+    expect(banner).to_contain_text("MODELSLAB_API_KEY")
+    # Sliders come from inpaint.params.PARAMS: documented bounds and defaults.
+    steps = page.locator("#steps input[type=number]")
+    expect(steps).to_have_value("30")
+    expect(page.locator("#guidance input[type=range]")).to_have_attribute("max", "5")
+    expect(page.locator("#width input[type=range]")).to_have_attribute("max", "1024")
+    expect(page.locator("#width input[type=range]")).to_have_attribute("step", "8")
+    expect(page.locator("#seed input")).to_have_value("-1")
+    shot(page, "01-start")
+
+    # A visitor's own key: for this tab only, and only the password field holds it,
+    # even while gradio's API recorder writes replay code for everything done.
+    page.get_by_text("Use via API").click()
+    page.get_by_text("API Recorder").first.click()
+    secret = "sk-test-" + "9" * 24
+    page.locator("#session-key input").fill(secret)
+    expect(page.locator("#banner")).to_contain_text("with your own key")
+    page.locator("#generate").click()  # no photo: refused before any request
+    expect(page.locator("#status")).to_contain_text("No image")
+    page.get_by_text("Recording API Calls").click()
+    expect(page.locator("#num-recorded-api-calls")).to_be_visible()
+    assert secret not in page.content()
+    page.keyboard.press("Escape")
+    # Only the password field holds it, masked.
+    assert secret not in page.locator("body").inner_text()
+    assert page.locator("#session-key input").get_attribute("type") == "password"
+    stored = page.evaluate("JSON.stringify(Object.assign({}, window.localStorage))")
+    assert secret not in stored
+    page.locator("#session-key input").fill("")
+    expect(page.locator("#banner")).to_contain_text("Offline demo mode")
+    # The recorded calls stay open over the page (Escape leaves them): a click beside
+    # them closes them, as a person does.
+    page.locator(".api-docs .backdrop").click()
+    expect(page.get_by_role("dialog", name="Use via API")).to_have_count(0)
+
     # An example loads the photo, its prepared mask and its prompt, and runs offline.
     page.get_by_text("a tall glass of iced latte").first.click()
     expect(page.locator("#prompt textarea")).to_have_value(
@@ -376,6 +383,8 @@ def test_example_history_and_restore_survive_a_reload(page: Page) -> None:
     expect(history).to_contain_text("a tall glass of iced latte")
     expect(history).to_contain_text(seed)
     shot(page, "05-history-after-reload")
+    # What the browser kept (the history) holds no trace of the key typed before.
+    assert secret not in page.evaluate("JSON.stringify(Object.assign({}, window.localStorage))")
     # Clicking the entry restores its parameters, with the seed it used.
     page.locator("#prompt textarea").fill("")
     history.get_by_role("gridcell", name=job, exact=True).first.click()
