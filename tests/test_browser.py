@@ -95,6 +95,21 @@ def open_page(browser: Browser, url: str, viewport: dict[str, int] | None = None
         context.close()
 
 
+def resize_window(page: Page, viewport: dict[str, int]) -> None:
+    """Give a loaded page another window size, as a person turning a phone or
+    resizing the browser does (cheaper than loading the studio again: a load costs
+    seconds of CPU under Chromium's software GL). Gradio's layout follows a resize
+    exactly as it lays out a load at that size (compared once, box by box and in
+    screenshots, at 390 and 1280 px). Returns after two animation frames, so resize
+    observers and the updates they start have run, with the page at the new width."""
+    page.set_viewport_size(viewport)
+    assert page.evaluate(
+        "(width) => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame("
+        "() => done(document.documentElement.clientWidth === width))))",
+        viewport["width"],
+    )
+
+
 @pytest.fixture
 def page(browser: Browser, app_url: str) -> Iterator[Page]:
     with open_page(browser, app_url) as page:

@@ -21,7 +21,7 @@ from PIL import Image
 from playwright.sync_api import Browser, Page, expect
 
 from tests.app_process import ARTIFACTS, App
-from tests.test_browser import open_page, paint_stroke, upload_photo
+from tests.test_browser import open_page, paint_stroke, resize_window, upload_photo
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 PHOTO = EXAMPLES / "coffee.png"  # 600 x 400: padding 19 px, blend 5 px, brush radius 15 px
@@ -31,9 +31,9 @@ DESKTOP = {"width": 1280, "height": 900}
 
 @pytest.fixture(scope="module")
 def page(browser: Browser, offline_app: App) -> Iterator[Page]:
-    """One page for the module: each test sets its own window size on it (the layout
-    follows a resize as it does a load), and only the desktop test changes the page, so
-    the phone check runs before a photo is in or after a generation alike."""
+    """One page for the module: each test sets its own window size on it
+    (``resize_window``), and only the desktop test changes the page, so the phone
+    check holds before a photo is in or after a generation alike."""
     with open_page(browser, offline_app.url, DESKTOP) as page:
         yield page
 
@@ -54,7 +54,7 @@ def stroke_thickness(preview_png: bytes) -> int:
 
 
 def test_sizes_follow_the_photo_and_tools_stay_after_generate(page: Page) -> None:
-    page.set_viewport_size(DESKTOP)
+    resize_window(page, DESKTOP)
     upload_photo(page, PHOTO)
     # The 1024 px values would be 32 and 8: this photo's are shown, and used.
     expect(number(page, "padding")).to_have_value("19")
@@ -98,7 +98,7 @@ def test_sizes_follow_the_photo_and_tools_stay_after_generate(page: Page) -> Non
 
 
 def test_phone_width_label_clear_of_the_editor_toolbar(page: Page) -> None:
-    page.set_viewport_size(PHONE)
+    resize_window(page, PHONE)
     editor = page.locator("#editor")
     expect(editor.locator("canvas").first).to_be_visible()
     overlap = page.evaluate(

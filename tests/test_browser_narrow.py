@@ -17,7 +17,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from inpaint.server import RunningServer
 from tests.app_process import ARTIFACTS, App
-from tests.test_browser import open_page
+from tests.test_browser import open_page, resize_window
 
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
@@ -111,16 +111,12 @@ def visited(browser: Browser, quota_app: App) -> Iterator[Page]:
 
 
 def at_size(page: Page, viewport: dict[str, int]) -> None:
-    """Show the page at ``viewport``'s size, History scrolled back to its start, and wait
-    until the page's layout is that wide (the layout follows a resize as it does a load)."""
-    page.set_viewport_size(viewport)
+    """Show the page at ``viewport``'s size, at its top, History scrolled back to its start."""
+    resize_window(page, viewport)
     page.evaluate(
         """() => { window.scrollTo(0, 0);
                    const box = document.querySelector('#history .table-container');
                    if (box) box.scrollLeft = 0; }"""
-    )
-    page.wait_for_function(
-        "(width) => document.documentElement.clientWidth === width", arg=viewport["width"]
     )
 
 
