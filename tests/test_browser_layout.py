@@ -5,7 +5,8 @@ Each case failed on the page before it was fixed: the mask tools lived on the Ma
 tab that Generate replaces with the Result tab; the result's top could be left above
 the window; on a 390 px screen the editor's label ran under its toolbar; the
 Compare tab's idle Stop button was alarm-red; padding, blend width and brush were
-the 1024 px values whatever the photo.
+the 1024 px values whatever the photo; without a quota (the offline app has none) the
+empty allowance line still left a gap under Generate.
 """
 
 from __future__ import annotations
@@ -122,3 +123,22 @@ def test_phone_width_label_clear_of_the_editor_toolbar(page: Page) -> None:
     assert overlap["toolbar"] > 0, overlap  # the toolbar was found beside the label
     assert overlap["hit"] == 0, overlap
     assert overlap["wide"] <= PHONE["width"], overlap  # nothing runs off sideways
+
+
+def test_without_a_quota_the_empty_allowance_leaves_no_gap(page: Page) -> None:
+    resize_window(page, PHONE)
+    allowance = page.locator("#allowance")
+    expect(allowance).to_have_css("display", "none")
+    gaps = page.evaluate(
+        """() => {
+          const allowance = document.getElementById('allowance');
+          const status = document.getElementById('status');
+          let next = allowance.nextElementSibling;
+          while (next && !next.getClientRects().length) next = next.nextElementSibling;
+          return {layout_gap: parseFloat(getComputedStyle(allowance.parentElement).rowGap),
+                  status_to_next: next.getBoundingClientRect().top
+                                  - status.getBoundingClientRect().bottom};
+        }"""
+    )
+    # One layout gap after the status line, not a second one for an empty line.
+    assert gaps["status_to_next"] <= gaps["layout_gap"] + 1, gaps
