@@ -20,6 +20,7 @@ from __future__ import annotations
 import base64
 import io
 import shutil
+import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -143,16 +144,20 @@ def examples() -> ExampleImages:
     return ExampleImages()
 
 
-@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Lanes by what a test needs: ``browser`` (Chromium) and ``app`` (a ``python app.py``
     subprocess) are marked from the fixtures they use, so ``-m "not browser"`` is the
     fast lane without anyone remembering to tag a test.
 
-    Under pytest-xdist (``scripts/test`` runs ``-n 2 --dist loadgroup``) a test
-    that uses a module-scoped fixture (a browser, an app started for the
-    module) joins its module's group, so the module's tests share one worker and
-    the fixture is started once; every other test goes wherever a worker is free.
+    Under pytest-xdist ``scripts/test`` runs ``-n 2 --dist loadfile``: a module's
+    tests stay on one worker, so a module-scoped fixture (a browser, an app
+    started for the module) starts once. (``--dist loadgroup`` with groups
+    marked here split the modules anyway from pytest 9.2 on, which no longer
+    reads the node id xdist rewrites: pytest-dev/pytest-xdist#1386.) Modules
+    that drive Chromium run first (``--no-loadscope-reorder`` keeps this order;
+    xdist would put the modules with the most tests first): they are the
+    longest, and a long module started last leaves one worker running it
+    alone at the end.
     """
     for item in items:
         fixtures = set(getattr(item, "fixturenames", ()))
@@ -160,19 +165,28 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.browser)
         if "offline_app" in fixtures or "browser" in fixtures:
             item.add_marker(pytest.mark.app)
-        if item.get_closest_marker("xdist_group") is None and _shares_a_module_fixture(item):
-            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::")[0]))
+    in_browser = {item.nodeid.split("::")[0] for item in items if "browser" in item.keywords}
+    items.sort(key=lambda item: item.nodeid.split("::")[0] not in in_browser)  # stable
 
 
-def _shares_a_module_fixture(item: pytest.Item) -> bool:
-    info = getattr(item, "_fixtureinfo", None)
-    if info is None:
-        return False
-    return any(
-        getattr(definition, "scope", "function") in ("module", "package", "class")
-        for definitions in info.name2fixturedefs.values()
-        for definition in definitions
-    )
+_WORKERS_OF_MODULE: dict[str, set[str]] = {}
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """Under pytest-xdist (in the controller), which worker ran each module's tests."""
+    worker = getattr(getattr(report, "node", None), "gateway", None)
+    if worker is not None and report.when == "call":
+        _WORKERS_OF_MODULE.setdefault(report.nodeid.split("::")[0], set()).add(worker.id)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Fail the run when a module was split across workers: its module-scoped
+    fixtures (a browser, apps) then start once per worker, quietly costing
+    minutes, as they did when ``--dist loadgroup`` stopped grouping."""
+    split = sorted(m for m, workers in _WORKERS_OF_MODULE.items() if len(workers) > 1)
+    if split:
+        print(f"\nModules run on more than one worker: {', '.join(split)}", file=sys.stderr)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 # -- helpers shared by the server tests -------------------------------------------
