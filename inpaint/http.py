@@ -59,6 +59,9 @@ MAX_BACKOFF = 30.0
 MB = 1024 * 1024  # sizes in messages are in the units the limits are set in
 # Beyond this a 429 is reported to the caller instead of waited out silently.
 MAX_RATE_LIMIT_WAIT = 60.0
+# A future link is tried at least this often before its 404 is believed, however
+# long each try took: on a starved machine the patience can pass in one or two.
+MIN_404_TRIES = 4
 
 
 # ``scheme://user:password@host``: the credentials part of any URL in a text.
@@ -366,15 +369,17 @@ class HttpSession:
     ) -> bytes:
         """Download ``url`` refusing bodies over ``limit`` without reading them whole.
 
-        404 is retried until the monotonic deadline ``retry_404_until``: a
-        future link exists before its file does.
+        404 is retried until the monotonic deadline ``retry_404_until`` and at
+        least ``MIN_404_TRIES`` times: a future link exists before its file does.
         """
         attempt = 0
         while True:
             try:
                 return self._get_once(url, limit)
             except _NotYetThere:
-                if retry_404_until is None or time.monotonic() >= retry_404_until:
+                if retry_404_until is None or (
+                    time.monotonic() >= retry_404_until and attempt + 1 >= MIN_404_TRIES
+                ):
                     raise DownloadError(
                         f"The result file is not there (HTTP 404): {self.scrub(url)}"
                     ) from None

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import io
+import time
 
 import numpy as np
 import pytest
@@ -28,6 +29,7 @@ from inpaint import (
     RateLimitError,
     ServerError,
 )
+from inpaint.http import MIN_404_TRIES, HttpSession
 from tests.fault_server import Canned, FaultServer
 
 KEY = "sk-secret-test-key-0123456789"
@@ -279,6 +281,24 @@ def test_future_links_404_until_ready(fs):
     result = run(client_for(fs))
     assert result.images[0].size == (96, 64)
     assert len(fs.requests_to("/files/late.png")) == 3
+
+
+def test_a_future_link_gets_its_tries_even_when_the_patience_ran_out_meanwhile(fs):
+    # A starved machine can spend the whole patience on one or two tries: the
+    # deadline has passed here before the first, and the file still arrives.
+    fs.script(
+        "/files/slow.png",
+        *[Canned(404, "no")] * (MIN_404_TRIES - 1),
+        Canned(200, png_bytes(), content_type="image/png"),
+    )
+    fs.script("/files/never.png", Canned(404, "no"))
+    http = HttpSession(sleep=lambda seconds: None)
+    past = time.monotonic() - 1.0
+    data = http.get_bytes(fs.root + "/files/slow.png", limit=10**7, retry_404_until=past)
+    assert Image.open(io.BytesIO(data)).size == (96, 64)
+    with pytest.raises(DownloadError, match="404"):
+        http.get_bytes(fs.root + "/files/never.png", limit=10**7, retry_404_until=past)
+    assert len(fs.requests_to("/files/never.png")) == MIN_404_TRIES
 
 
 def test_oversized_download_is_refused(fs):
