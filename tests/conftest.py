@@ -165,8 +165,12 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.browser)
         if "offline_app" in fixtures or "browser" in fixtures:
             item.add_marker(pytest.mark.app)
-    in_browser = {item.nodeid.split("::")[0] for item in items if "browser" in item.keywords}
-    items.sort(key=lambda item: item.nodeid.split("::")[0] not in in_browser)  # stable
+    in_browser = {_module(item.nodeid) for item in items if "browser" in item.keywords}
+    items.sort(key=lambda item: _module(item.nodeid) not in in_browser)  # stable
+
+
+def _module(nodeid: str) -> str:
+    return nodeid.split("::")[0]
 
 
 _WORKERS_OF_MODULE: dict[str, set[str]] = {}
@@ -176,7 +180,7 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     """Under pytest-xdist (in the controller), which worker ran each module's tests."""
     worker = getattr(getattr(report, "node", None), "gateway", None)
     if worker is not None and report.when == "call":
-        _WORKERS_OF_MODULE.setdefault(report.nodeid.split("::")[0], set()).add(worker.id)
+        _WORKERS_OF_MODULE.setdefault(_module(report.nodeid), set()).add(worker.id)
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Locator, Page, expect
 
 from inpaint.server import RunningServer
 from tests.app_process import ARTIFACTS, App
@@ -111,29 +111,32 @@ def visited(browser: Browser, quota_app: App) -> Iterator[Page]:
         yield page
 
 
-def at_size(page: Page, viewport: dict[str, int]) -> None:
-    """Show the page at ``viewport``'s size, at its top, History scrolled back to its start."""
+def at_size(page: Page, viewport: dict[str, int]) -> Locator:
+    """Show the page at ``viewport``'s size, at its top, History scrolled back to its
+    start; check the allowance sits under Generate and take the screenshots both
+    sizes are judged by. Returns History, shown."""
     resize_window(page, viewport)
     page.evaluate(
         """() => { window.scrollTo(0, 0);
                    const box = document.querySelector('#history .table-container');
                    if (box) box.scrollLeft = 0; }"""
     )
+    width = viewport["width"]
+    gap = allowance_below_generate(page)
+    page.locator("#generate").scroll_into_view_if_needed()
+    page.screenshot(path=str(ARTIFACTS / f"narrow-{width}-generate-allowance.png"))
+    assert 0 <= gap <= 300, gap
+    history = page.locator("#history")
+    history.scroll_into_view_if_needed()
+    history.screenshot(path=str(ARTIFACTS / f"narrow-{width}-history.png"))
+    return history
 
 
 def test_phone_tables_keep_whole_words_and_the_allowance_is_under_generate(
     visited: Page,
 ) -> None:
     page = visited
-    at_size(page, PHONE)
-    gap = allowance_below_generate(page)
-    page.locator("#generate").scroll_into_view_if_needed()
-    page.screenshot(path=str(ARTIFACTS / "narrow-390-generate-allowance.png"))
-    assert 0 <= gap <= 300, gap
-
-    history = page.locator("#history")
-    history.scroll_into_view_if_needed()
-    history.screenshot(path=str(ARTIFACTS / "narrow-390-history.png"))
+    history = at_size(page, PHONE)
     cells = page.evaluate(BOXES_JS, "#history .virtual-row .body-cell")
     assert len(cells) >= 6, cells  # the generation's row, all its columns
     narrow = [cell for cell in cells if cell["width"] < 60]
@@ -167,14 +170,6 @@ def test_phone_tables_keep_whole_words_and_the_allowance_is_under_generate(
 def test_desktop_tables_keep_one_line_rows_and_every_column(visited: Page) -> None:
     page = visited
     at_size(page, DESKTOP)
-    gap = allowance_below_generate(page)
-    page.locator("#generate").scroll_into_view_if_needed()
-    page.screenshot(path=str(ARTIFACTS / "narrow-1280-generate-allowance.png"))
-    assert 0 <= gap <= 300, gap
-
-    history = page.locator("#history")
-    history.scroll_into_view_if_needed()
-    history.screenshot(path=str(ARTIFACTS / "narrow-1280-history.png"))
     row = page.evaluate(BOXES_JS, "#history .virtual-row:first-child .body-cell")
     assert len(row) == 6 and all(cell["right"] <= DESKTOP["width"] for cell in row), row
     lines = page.evaluate(LINES_JS, "#history .virtual-row:first-child .body-cell")
